@@ -1,0 +1,117 @@
+/* gst-webrtcsignal: the messages of the WebSocket signalling protocol
+ * (gst-plugins-rs' gst-webrtc-signalling-server; see shared/PROTOCOL.md),
+ * parsed and written with json-glib. Shared by the client (signaller) and
+ * the server.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace gstsig::protocol {
+
+struct Roles {
+  bool producer = false;
+  bool listener = false;
+  bool consumer = false;
+  bool operator== (const Roles &o) const
+  {
+    return producer == o.producer && listener == o.listener && consumer == o.consumer;
+  }
+};
+
+/* meta travels as compact JSON text: "null" or an object such as {"name":"cam"}. */
+using MetaJson = std::string;
+
+struct SessionDescription {
+  std::string type; /* "offer" or "answer" */
+  std::string sdp;
+};
+
+struct IceCandidate {
+  std::string candidate; /* "candidate:..." or "" for end-of-candidates */
+  unsigned sdp_m_line_index = 0;
+  std::optional<std::string> sdp_mid; /* accepted on input, never written */
+};
+
+/* ---- client -> server ---- */
+struct SetPeerStatus {
+  Roles roles;
+  MetaJson meta = "null";
+};
+struct StartSessionRequest {
+  std::string peer_id;              /* the target */
+  std::optional<std::string> offer; /* consumer-made offer, if any */
+};
+struct PeerMessage { /* both directions */
+  std::string session_id;
+  std::optional<SessionDescription> sdp; /* exactly one of sdp, ice */
+  std::optional<IceCandidate> ice;
+};
+struct EndSession { /* both directions */
+  std::string session_id;
+};
+struct ListRequest {};
+struct ListConsumersRequest {};
+struct SetProtocolVersion {
+  std::string version;
+};
+
+using ClientMessage = std::variant<SetPeerStatus, StartSessionRequest, PeerMessage, EndSession,
+    ListRequest, ListConsumersRequest, SetProtocolVersion>;
+
+/* ---- server -> client ---- */
+struct Welcome {
+  std::string peer_id; /* parsed from "peerId" or the older "peer_id" */
+};
+struct PeerStatusChanged {
+  Roles roles;
+  MetaJson meta = "null";
+  std::string peer_id;
+};
+struct StartSessionNotice { /* to the producer */
+  std::string peer_id;              /* the consumer */
+  std::string session_id;
+  std::optional<std::string> offer; /* the consumer's offer, if it made one */
+};
+struct SessionStarted { /* to the consumer */
+  std::string peer_id; /* the producer */
+  std::string session_id;
+};
+struct PeerEntry {
+  std::string id;
+  MetaJson meta = "null";
+};
+struct ListReply {
+  std::vector<PeerEntry> producers;
+};
+struct ListConsumersReply {
+  std::vector<PeerEntry> consumers;
+};
+struct ErrorMessage {
+  std::string details;
+};
+
+using ServerMessage = std::variant<Welcome, PeerStatusChanged, StartSessionNotice, SessionStarted,
+    PeerMessage, EndSession, ListReply, ListConsumersReply, ErrorMessage>;
+
+/* Parse one text frame. On failure returns std::nullopt and fills *error
+ * with a message suitable for an {"type":"error"} reply (e.g.
+ * "startSession: missing field 'peerId'"). Unknown fields are ignored;
+ * unknown types are an error. */
+std::optional<ClientMessage> parse_client_message (const std::string &text, std::string *error);
+std::optional<ServerMessage> parse_server_message (const std::string &text, std::string *error);
+
+/* Compact JSON, keys in the order PROTOCOL.md gives. */
+std::string to_json (const ClientMessage &msg);
+std::string to_json (const ServerMessage &msg);
+
+/* Validates and normalises meta JSON text: returns compact JSON of an object
+ * or "null"; std::nullopt if text is not a JSON object or null. */
+std::optional<MetaJson> normalize_meta (const std::string &text);
+
+} // namespace gstsig::protocol

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "signaller.h"
+
+#include <map>
+#include <mutex>
+#include <string>
+
+G_DEFINE_INTERFACE (GstSigSignaller, gst_sig_signaller, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_SESSION_REQUESTED,
+  SIGNAL_SESSION_STARTED,
+  SIGNAL_SESSION_DESCRIPTION,
+  SIGNAL_HANDLE_ICE,
+  SIGNAL_SESSION_ENDED,
+  SIGNAL_ERROR,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+static void
+gst_sig_signaller_default_init (GstSigSignallerInterface *iface)
+{
+  g_object_interface_install_property (iface,
+      g_param_spec_string ("uri", "URI", "Where the signaller connects or listens",
+          nullptr, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+
+  GType type = G_TYPE_FROM_INTERFACE (iface);
+  signals[SIGNAL_SESSION_REQUESTED] = g_signal_new ("session-requested", type,
+      G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 3, G_TYPE_STRING,
+      G_TYPE_STRING, GST_TYPE_WEBRTC_SESSION_DESCRIPTION);
+  signals[SIGNAL_SESSION_STARTED] = g_signal_new ("session-started", type, G_SIGNAL_RUN_LAST, 0,
+      nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_SESSION_DESCRIPTION] = g_signal_new ("session-description", type,
+      G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
+      GST_TYPE_WEBRTC_SESSION_DESCRIPTION);
+  signals[SIGNAL_HANDLE_ICE] = g_signal_new ("handle-ice", type, G_SIGNAL_RUN_LAST, 0, nullptr,
+      nullptr, nullptr, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_SESSION_ENDED] = g_signal_new ("session-ended", type, G_SIGNAL_RUN_LAST, 0,
+      nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_ERROR] = g_signal_new ("error", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+      nullptr, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+gboolean
+gst_sig_signaller_start (GstSigSignaller *self, GError **error)
+{
+  g_return_val_if_fail (GST_SIG_IS_SIGNALLER (self), FALSE);
+  auto iface = GST_SIG_SIGNALLER_GET_IFACE (self);
+  return iface->start ? iface->start (self, error) : TRUE;
+}
+
+void
+gst_sig_signaller_stop (GstSigSignaller *self)
+{
+  g_return_if_fail (GST_SIG_IS_SIGNALLER (self));
+  auto iface = GST_SIG_SIGNALLER_GET_IFACE (self);
+  if (iface->stop)
+    iface->stop (self);
+}
+
+void
+gst_sig_signaller_send_sdp (GstSigSignaller *self, const gchar *session_id,
+    const GstWebRTCSessionDescription *desc)
+{
+  g_return_if_fail (GST_SIG_IS_SIGNALLER (self));
+  GST_SIG_SIGNALLER_GET_IFACE (self)->send_sdp (self, session_id, desc);
+}
+
+void
+gst_sig_signaller_add_ice (GstSigSignaller *self, const gchar *session_id,
+    const gchar *candidate, guint sdp_m_line_index, const gchar *sdp_mid)
+{
+  g_return_if_fail (GST_SIG_IS_SIGNALLER (self));
+  GST_SIG_SIGNALLER_GET_IFACE (self)->add_ice (self, session_id, candidate, sdp_m_line_index,
+      sdp_mid);
+}
+
+void
+gst_sig_signaller_end_session (GstSigSignaller *self, const gchar *session_id)
+{
+  g_return_if_fail (GST_SIG_IS_SIGNALLER (self));
+  auto iface = GST_SIG_SIGNALLER_GET_IFACE (self);
+  if (iface->end_session)
+    iface->end_session (self, session_id);
+}
+
+void
+gst_sig_signaller_emit_session_requested (GstSigSignaller *self, const gchar *session_id,
+    const gchar *peer_id, const GstWebRTCSessionDescription *offer)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_REQUESTED], 0, session_id, peer_id, offer);
+}
+
+void
+gst_sig_signaller_emit_session_started (GstSigSignaller *self, const gchar *session_id,
+    const gchar *peer_id)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_STARTED], 0, session_id, peer_id);
+}
+
+void
+gst_sig_signaller_emit_session_description (GstSigSignaller *self, const gchar *session_id,
+    const GstWebRTCSessionDescription *desc)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_DESCRIPTION], 0, session_id, desc);
+}
+
+void
+gst_sig_signaller_emit_handle_ice (GstSigSignaller *self, const gchar *session_id,
+    guint sdp_m_line_index, const gchar *sdp_mid, const gchar *candidate)
+{
+  g_signal_emit (self, signals[SIGNAL_HANDLE_ICE], 0, session_id, sdp_m_line_index, sdp_mid,
+      candidate);
+}
+
+void
+gst_sig_signaller_emit_session_ended (GstSigSignaller *self, const gchar *session_id)
+{
+  g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, session_id);
+}
+
+void
+gst_sig_signaller_emit_error (GstSigSignaller *self, const GError *error)
+{
+  g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+}
+
+/* ---- registry ---- */
+
+namespace {
+
+std::mutex registry_lock; /* guards registry() */
+
+std::map<std::string, GType> &
+registry ()
+{
+  static std::map<std::string, GType> schemes;
+  return schemes;
+}
+
+} // namespace
+
+void
+gst_sig_signaller_register_scheme (const gchar *scheme, GType type)
+{
+  g_return_if_fail (scheme != nullptr);
+  g_return_if_fail (g_type_is_a (type, GST_SIG_TYPE_SIGNALLER));
+  g_autofree gchar *lower = g_ascii_strdown (scheme, -1);
+  std::lock_guard<std::mutex> guard (registry_lock);
+  registry ()[lower] = type;
+}
+
+GstSigSignaller *
+gst_sig_signaller_new_for_uri (const gchar *uri, GError **error)
+{
+  g_autofree gchar *scheme = uri ? g_uri_parse_scheme (uri) : nullptr;
+  if (!scheme) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+        "'%s' is not a URI; use e.g. ws://HOST:PORT", uri ? uri : "(none)");
+    return nullptr;
+  }
+  g_autofree gchar *lower = g_ascii_strdown (scheme, -1);
+  GType type = G_TYPE_INVALID;
+  {
+    std::lock_guard<std::mutex> guard (registry_lock);
+    auto it = registry ().find (lower);
+    if (it != registry ().end ())
+      type = it->second;
+  }
+  if (type == G_TYPE_INVALID) {
+    g_auto (GStrv) known = gst_sig_signaller_dup_schemes ();
+    g_autofree gchar *list = g_strjoinv ("://, ", known);
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_UNSUPPORTED_PROTOCOL,
+        "No signaller for URI scheme '%s' (in '%s'); known schemes: %s%s", scheme, uri, list,
+        known[0] ? "://" : "");
+    return nullptr;
+  }
+  return GST_SIG_SIGNALLER (g_object_new (type, "uri", uri, nullptr));
+}
+
+gchar **
+gst_sig_signaller_dup_schemes (void)
+{
+  std::lock_guard<std::mutex> guard (registry_lock);
+  GStrvBuilder *builder = g_strv_builder_new ();
+  for (const auto &entry : registry ())
+    g_strv_builder_add (builder, entry.first.c_str ());
+  gchar **result = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return result;
+}

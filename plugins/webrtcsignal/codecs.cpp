@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "codecs.h"
+
+#include <gst/rtp/rtp.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace gstsig {
+
+const char *const TWCC_EXTENSION_URI =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+
+namespace {
+
+const Codec codec_table[] = {
+  { "vp8", MediaKind::Video, "VP8", 90000, 96, "vp8enc", "rtpvp8pay" },
+  { "h264", MediaKind::Video, "H264", 90000, 102, "x264enc", "rtph264pay" },
+  { "opus", MediaKind::Audio, "OPUS", 48000, 111, "opusenc", "rtpopuspay" },
+};
+
+/* H264 profile-level-id "PPCCLL": browsers decode constrained baseline, which
+ * is profile_idc 0x42 (with any constraint flags) or 0x4d/0x58 with
+ * constraint_set1 (0x40). */
+bool
+is_constrained_baseline_compatible (const char *profile_level_id)
+{
+  if (!profile_level_id || strlen (profile_level_id) != 6)
+    return false;
+  char buf[3] = { 0, 0, 0 };
+  memcpy (buf, profile_level_id, 2);
+  unsigned profile_idc = strtoul (buf, nullptr, 16);
+  memcpy (buf, profile_level_id + 2, 2);
+  unsigned constraints = strtoul (buf, nullptr, 16);
+  if (profile_idc == 0x42)
+    return true;
+  return (profile_idc == 0x4d || profile_idc == 0x58) && (constraints & 0x40);
+}
+
+/* The value of "a=fmtp:<pt> ...;key=value;..." for key, or "". */
+std::string
+fmtp_param (const GstSDPMedia *media, unsigned pt, const char *key)
+{
+  std::string prefix = std::to_string (pt) + " ";
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+    if (g_strcmp0 (attr->key, "fmtp") != 0 || !attr->value)
+      continue;
+    std::string value = attr->value;
+    if (value.compare (0, prefix.size (), prefix) != 0)
+      continue;
+    g_auto (GStrv) params = g_strsplit (value.c_str () + prefix.size (), ";", -1);
+    for (gchar **p = params; *p; p++) {
+      g_strstrip (*p);
+      g_auto (GStrv) kv = g_strsplit (*p, "=", 2);
+      if (kv[0] && kv[1] && g_ascii_strcasecmp (kv[0], key) == 0)
+        return kv[1];
+    }
+  }
+  return "";
+}
+
+/* "VP8/90000" style rtpmap of pt, or "". */
+std::string
+rtpmap_of (const GstSDPMedia *media, unsigned pt)
+{
+  std::string prefix = std::to_string (pt) + " ";
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+    if (g_strcmp0 (attr->key, "rtpmap") == 0 && attr->value &&
+        g_str_has_prefix (attr->value, prefix.c_str ()))
+      return attr->value + prefix.size ();
+  }
+  return "";
+}
+
+bool
+rtpmap_matches (const std::string &rtpmap, const Codec &codec)
+{
+  g_auto (GStrv) parts = g_strsplit (rtpmap.c_str (), "/", 3);
+  if (!parts[0] || !parts[1])
+    return false;
+  return g_ascii_strcasecmp (parts[0], codec.encoding_name) == 0 &&
+      strtoul (parts[1], nullptr, 10) == codec.clock_rate;
+}
+
+bool
+pt_usable (const GstSDPMedia *media, unsigned pt, const Codec &codec)
+{
+  if (!rtpmap_matches (rtpmap_of (media, pt), codec))
+    return false;
+  if (g_strcmp0 (codec.name, "h264") == 0) {
+    if (fmtp_param (media, pt, "packetization-mode") != "1")
+      return false;
+    std::string plid = fmtp_param (media, pt, "profile-level-id");
+    /* No profile-level-id means baseline level 1 by default: fine. */
+    return plid.empty () || is_constrained_baseline_compatible (plid.c_str ());
+  }
+  return true;
+}
+
+} // namespace
+
+const char *
+media_kind_name (MediaKind kind)
+{
+  return kind == MediaKind::Video ? "video" : "audio";
+}
+
+const Codec *
+find_codec (const std::string &name)
+{
+  for (const auto &codec : codec_table)
+    if (g_ascii_strcasecmp (codec.name, name.c_str ()) == 0)
+      return &codec;
+  return nullptr;
+}
+
+std::vector<const Codec *>
+codecs_of_kind (MediaKind kind)
+{
+  std::vector<const Codec *> result;
+  for (const auto &codec : codec_table)
+    if (codec.kind == kind)
+      result.push_back (&codec);
+  return result;
+}
+
+std::optional<std::vector<const Codec *>>
+parse_codec_list (const std::string &list, MediaKind kind, std::string *error)
+{
+  std::vector<const Codec *> result;
+  g_auto (GStrv) names = g_strsplit_set (list.c_str (), ", ", -1);
+  for (gchar **name = names; *name; name++) {
+    if (!**name)
+      continue;
+    const Codec *codec = find_codec (*name);
+    if (!codec || codec->kind != kind) {
+      std::string valid;
+      for (const Codec *c : codecs_of_kind (kind))
+        valid += (valid.empty () ? "" : ", ") + std::string (c->name);
+      *error = std::string ("unknown ") + media_kind_name (kind) + " codec '" + *name +
+          "' (supported: " + valid + ")";
+      return std::nullopt;
+    }
+    bool seen = false;
+    for (const Codec *c : result)
+      seen = seen || c == codec;
+    if (!seen)
+      result.push_back (codec);
+  }
+  if (result.empty ()) {
+    *error = std::string ("no ") + media_kind_name (kind) + " codec given";
+    return std::nullopt;
+  }
+  return result;
+}
+
+const char *
+missing_factory (const Codec &codec)
+{
+  for (const char *factory : { codec.encoder, codec.payloader }) {
+    GstElementFactory *f = gst_element_factory_find (factory);
+    if (!f)
+      return factory;
+    gst_object_unref (f);
+  }
+  return nullptr;
+}
+
+GstCaps *
+codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
+{
+  GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+      media_kind_name (codec.kind), "encoding-name", G_TYPE_STRING, codec.encoding_name,
+      "clock-rate", G_TYPE_INT, (int) codec.clock_rate, "payload", G_TYPE_INT, (int) pt,
+      nullptr);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  if (g_strcmp0 (codec.name, "h264") == 0) {
+    gst_structure_set (s, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
+        G_TYPE_STRING, "42e01f", "level-asymmetry-allowed", G_TYPE_STRING, "1", nullptr);
+  } else if (g_strcmp0 (codec.name, "opus") == 0) {
+    /* Chromium refuses Opus without its channel count (opus/48000/2). */
+    gst_structure_set (s, "encoding-params", G_TYPE_STRING, "2", nullptr);
+  }
+  if (twcc_ext_id) {
+    g_autofree gchar *field = g_strdup_printf ("extmap-%u", twcc_ext_id);
+    gst_structure_set (s, field, G_TYPE_STRING, TWCC_EXTENSION_URI, nullptr);
+  }
+  return caps;
+}
+
+std::string
+encoder_description (const Codec &codec, unsigned video_bitrate_kbps)
+{
+  std::string kbps = std::to_string (video_bitrate_kbps);
+  if (g_strcmp0 (codec.name, "vp8") == 0)
+    return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
+           " ! videoconvert ! vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0"
+           " error-resilient=partitions keyframe-max-dist=60 threads=2 buffer-size=1000"
+           " buffer-initial-size=500 buffer-optimal-size=600 undershoot=95 min-quantizer=4"
+           " max-quantizer=56 target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
+  if (g_strcmp0 (codec.name, "h264") == 0)
+    /* Browsers' way: constrained baseline, no B-frames, in-band parameter sets. */
+    return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
+           " ! videoconvert ! x264enc name=encoder tune=zerolatency speed-preset=ultrafast bframes=0"
+           " key-int-max=60 b-adapt=false rc-lookahead=0 sliced-threads=true bitrate=" + kbps +
+        " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au"
+        " ! h264parse config-interval=-1";
+  /* opus */
+  return "queue max-size-buffers=0 max-size-bytes=0 max-size-time=200000000 leaky=downstream"
+         " ! audioconvert ! audioresample ! opusenc name=encoder bitrate=64000"
+         " audio-type=voice frame-size=20";
+}
+
+GstElement *
+make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
+{
+  GstElement *pay = gst_element_factory_make (codec.payloader, nullptr);
+  if (!pay)
+    return nullptr;
+  g_object_set (pay, "pt", pt, nullptr);
+  if (g_strcmp0 (codec.name, "h264") == 0)
+    gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (pay), "config-interval"))
+    g_object_set (pay, "config-interval", -1, nullptr);
+  if (g_strcmp0 (codec.name, "vp8") == 0)
+    gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
+  if (twcc_ext_id) {
+    GstRTPHeaderExtension *ext = gst_rtp_header_extension_create_from_uri (TWCC_EXTENSION_URI);
+    if (ext) {
+      gst_rtp_header_extension_set_id (ext, twcc_ext_id);
+      g_signal_emit_by_name (pay, "add-extension", ext);
+      gst_object_unref (ext);
+    }
+  }
+  return pay;
+}
+
+std::optional<unsigned>
+find_offered_pt (const GstSDPMedia *media, const Codec &codec)
+{
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
+    unsigned pt = strtoul (gst_sdp_media_get_format (media, i), nullptr, 10);
+    if (pt_usable (media, pt, codec))
+      return pt;
+  }
+  return std::nullopt;
+}
+
+const Codec *
+codec_for_pt (const GstSDPMedia *media, unsigned pt, const std::vector<const Codec *> &candidates)
+{
+  std::string rtpmap = rtpmap_of (media, pt);
+  for (const Codec *codec : candidates)
+    if (rtpmap_matches (rtpmap, *codec))
+      return codec;
+  return nullptr;
+}
+
+} // namespace gstsig

@@ -1,0 +1,69 @@
+/* gst-webrtcsignal: the codec table of webrtcsend: which encoder, payloader
+ * and RTP caps each codec uses, tuned for real time and for browsers.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gstsig {
+
+enum class MediaKind { Video, Audio };
+
+struct Codec {
+  const char *name;          /* as in the video-codecs/audio-codecs properties */
+  MediaKind kind;
+  const char *encoding_name; /* RTP encoding name */
+  unsigned clock_rate;
+  unsigned offer_pt;         /* payload type we use when we offer */
+  const char *encoder;       /* element factories the codec needs */
+  const char *payloader;
+};
+
+const char *media_kind_name (MediaKind kind);
+
+/* nullptr if unknown. Case-insensitive. */
+const Codec *find_codec (const std::string &name);
+/* Every codec of a kind, in the table's order. */
+std::vector<const Codec *> codecs_of_kind (MediaKind kind);
+
+/* Parses "vp8,h264" into codecs of the given kind. On error returns
+ * std::nullopt and a message naming the bad entry and the valid ones. */
+std::optional<std::vector<const Codec *>> parse_codec_list (const std::string &list,
+    MediaKind kind, std::string *error);
+
+/* The first element factory a codec needs that is not installed, or
+ * nullptr when all are there. */
+const char *missing_factory (const Codec &codec);
+
+/* Caps describing the codec as we send it with payload type pt, for
+ * transceiver codec-preferences (transfer full). twcc_ext_id 0 = no
+ * transport-wide-cc header extension. */
+GstCaps *codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id);
+
+/* gst-launch description of the encoder branch: raw media in, encoded out. */
+std::string encoder_description (const Codec &codec, unsigned video_bitrate_kbps);
+
+/* A configured payloader for pt, with the TWCC extension when twcc_ext_id
+ * is non-zero (transfer floating). */
+GstElement *make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id);
+
+/* The payload type the media section offers for this codec in a form we can
+ * send (for H264: packetization-mode=1 and a profile browsers decode from
+ * constrained baseline), or std::nullopt. */
+std::optional<unsigned> find_offered_pt (const GstSDPMedia *media, const Codec &codec);
+
+/* The codec (among candidates) of a negotiated payload type in an SDP media
+ * section, or nullptr. */
+const Codec *codec_for_pt (const GstSDPMedia *media, unsigned pt,
+    const std::vector<const Codec *> &candidates);
+
+extern const char *const TWCC_EXTENSION_URI;
+
+} // namespace gstsig

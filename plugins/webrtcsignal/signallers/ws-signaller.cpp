@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "ws-signaller.h"
+
+#include "context-thread.h"
+#include "protocol.h"
+#include "sdp-utils.h"
+#include "signaller.h"
+
+#include <libsoup/soup.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <utility>
+
+GST_DEBUG_CATEGORY_STATIC (ws_signaller_debug);
+#define GST_CAT_DEFAULT ws_signaller_debug
+
+namespace proto = gstsig::protocol;
+
+#define DEFAULT_CONNECT_TIMEOUT_S 10
+#define RECONNECT_MIN_MS 500
+#define RECONNECT_MAX_MS 10000
+
+struct GstSigWsSignallerPrivate {
+  std::mutex lock;                /* guards the settings below */
+  std::string uri;
+  std::string meta_json = "null";
+  guint connect_timeout_s = DEFAULT_CONNECT_TIMEOUT_S;
+
+  /* Owned by the state-change thread between start and stop. */
+  std::unique_ptr<gstsig::ContextThread> thread;
+
+  /* Everything below lives on `thread` only. */
+  SoupSession *soup = nullptr;
+  SoupWebsocketConnection *conn = nullptr;
+  GCancellable *connecting = nullptr;
+  std::string peer_id;
+  std::set<std::string> sessions;
+  bool stopping = false;
+  bool registered = false;  /* setPeerStatus sent on the current connection */
+  guint reconnect_source = 0;
+  guint backoff_ms = RECONNECT_MIN_MS;
+
+  std::mutex start_lock;          /* guards the three fields below */
+  std::condition_variable start_cond;
+  bool start_done = false;
+  GError *start_error = nullptr;
+};
+
+struct _GstSigWsSignaller {
+  GstObject parent;
+  GstSigWsSignallerPrivate *priv;
+};
+
+enum { PROP_0, PROP_URI, PROP_META, PROP_CONNECT_TIMEOUT };
+
+static void gst_sig_ws_signaller_iface_init (GstSigSignallerInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (GstSigWsSignaller, gst_sig_ws_signaller, GST_TYPE_OBJECT,
+    G_IMPLEMENT_INTERFACE (GST_SIG_TYPE_SIGNALLER, gst_sig_ws_signaller_iface_init));
+
+static void connect_to_server (GstSigWsSignaller *self);
+
+/* ---- on the signaller thread ---- */
+
+static void
+finish_start (GstSigWsSignaller *self, GError *error)
+{
+  auto priv = self->priv;
+  std::lock_guard<std::mutex> guard (priv->start_lock);
+  if (priv->start_done) {
+    g_clear_error (&error);
+    return;
+  }
+  priv->start_done = true;
+  priv->start_error = error;
+  priv->start_cond.notify_all ();
+}
+
+static bool
+start_finished (GstSigWsSignaller *self)
+{
+  std::lock_guard<std::mutex> guard (self->priv->start_lock);
+  return self->priv->start_done;
+}
+
+static void
+send_text (GstSigWsSignaller *self, const std::string &text)
+{
+  auto priv = self->priv;
+  if (!priv->conn ||
+      soup_websocket_connection_get_state (priv->conn) != SOUP_WEBSOCKET_STATE_OPEN) {
+    GST_WARNING_OBJECT (self, "Not connected; dropping message %.80s", text.c_str ());
+    return;
+  }
+  GST_LOG_OBJECT (self, "-> %s", text.c_str ());
+  soup_websocket_connection_send_text (priv->conn, text.c_str ());
+}
+
+static void
+send_message (GstSigWsSignaller *self, const proto::ClientMessage &msg)
+{
+  send_text (self, proto::to_json (msg));
+}
+
+static void
+handle_welcome (GstSigWsSignaller *self, const proto::Welcome &welcome)
+{
+  auto priv = self->priv;
+  priv->peer_id = welcome.peer_id;
+  priv->backoff_ms = RECONNECT_MIN_MS;
+  proto::SetPeerStatus status;
+  status.roles.producer = true;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    status.meta = priv->meta_json;
+  }
+  send_message (self, status);
+  priv->registered = true;
+  GST_INFO_OBJECT (self, "Registered as producer %s", priv->peer_id.c_str ());
+  finish_start (self, nullptr);
+}
+
+static void
+handle_start_session (GstSigWsSignaller *self, const proto::StartSessionNotice &notice)
+{
+  auto priv = self->priv;
+  GstWebRTCSessionDescription *offer = nullptr;
+  if (notice.offer) {
+    std::string error;
+    offer = gstsig::session_description_from_text (GST_WEBRTC_SDP_TYPE_OFFER, *notice.offer,
+        &error);
+    if (!offer) {
+      GST_WARNING_OBJECT (self, "Consumer %s sent a bad offer: %s", notice.peer_id.c_str (),
+          error.c_str ());
+      send_message (self, proto::EndSession { notice.session_id });
+      return;
+    }
+  }
+  priv->sessions.insert (notice.session_id);
+  GST_INFO_OBJECT (self, "Consumer %s asks for session %s", notice.peer_id.c_str (),
+      notice.session_id.c_str ());
+  gst_sig_signaller_emit_session_requested (GST_SIG_SIGNALLER (self),
+      notice.session_id.c_str (), notice.peer_id.c_str (), offer);
+  if (offer)
+    gst_webrtc_session_description_free (offer);
+}
+
+static void
+handle_peer (GstSigWsSignaller *self, const proto::PeerMessage &msg)
+{
+  auto priv = self->priv;
+  if (!priv->sessions.count (msg.session_id)) {
+    GST_DEBUG_OBJECT (self, "Message for unknown session %s", msg.session_id.c_str ());
+    return;
+  }
+  if (msg.sdp) {
+    GstWebRTCSDPType type = msg.sdp->type == "answer" ? GST_WEBRTC_SDP_TYPE_ANSWER
+        : msg.sdp->type == "offer" ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_PRANSWER;
+    std::string error;
+    GstWebRTCSessionDescription *desc =
+        gstsig::session_description_from_text (type, msg.sdp->sdp, &error);
+    if (!desc) {
+      GST_WARNING_OBJECT (self, "Session %s: bad SDP from peer: %s", msg.session_id.c_str (),
+          error.c_str ());
+      return;
+    }
+    gst_sig_signaller_emit_session_description (GST_SIG_SIGNALLER (self),
+        msg.session_id.c_str (), desc);
+    gst_webrtc_session_description_free (desc);
+  } else if (msg.ice) {
+    gst_sig_signaller_emit_handle_ice (GST_SIG_SIGNALLER (self), msg.session_id.c_str (),
+        msg.ice->sdp_m_line_index, msg.ice->sdp_mid ? msg.ice->sdp_mid->c_str () : nullptr,
+        msg.ice->candidate.c_str ());
+  }
+}
+
+static void
+handle_message (GstSigWsSignaller *self, const std::string &text)
+{
+  auto priv = self->priv;
+  std::string error;
+  auto msg = proto::parse_server_message (text, &error);
+  if (!msg) {
+    GST_WARNING_OBJECT (self, "Ignoring a message the server should not send (%s): %.200s",
+        error.c_str (), text.c_str ());
+    return;
+  }
+  GST_LOG_OBJECT (self, "<- %s", text.c_str ());
+  if (auto welcome = std::get_if<proto::Welcome> (&*msg)) {
+    handle_welcome (self, *welcome);
+  } else if (auto notice = std::get_if<proto::StartSessionNotice> (&*msg)) {
+    handle_start_session (self, *notice);
+  } else if (auto peer = std::get_if<proto::PeerMessage> (&*msg)) {
+    handle_peer (self, *peer);
+  } else if (auto end = std::get_if<proto::EndSession> (&*msg)) {
+    if (priv->sessions.erase (end->session_id))
+      gst_sig_signaller_emit_session_ended (GST_SIG_SIGNALLER (self), end->session_id.c_str ());
+  } else if (auto err = std::get_if<proto::ErrorMessage> (&*msg)) {
+    GST_WARNING_OBJECT (self, "Signalling server reports an error: %s", err->details.c_str ());
+  }
+}
+
+static void
+on_ws_message (SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer user_data)
+{
+  auto self = GST_SIG_WS_SIGNALLER (user_data);
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+  gsize size = 0;
+  auto data = static_cast<const char *> (g_bytes_get_data (message, &size));
+  try {
+    handle_message (self, std::string (data, size));
+  } catch (const std::exception &e) {
+    GST_ERROR_OBJECT (self, "Failed to handle a message: %s", e.what ());
+  }
+}
+
+static void
+drop_connection (GstSigWsSignaller *self)
+{
+  auto priv = self->priv;
+  if (priv->conn) {
+    g_signal_handlers_disconnect_by_data (priv->conn, self);
+    if (soup_websocket_connection_get_state (priv->conn) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (priv->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    g_clear_object (&priv->conn);
+  }
+  priv->registered = false;
+}
+
+static void
+schedule_reconnect (GstSigWsSignaller *self)
+{
+  auto priv = self->priv;
+  guint delay = priv->backoff_ms;
+  priv->backoff_ms = MIN (priv->backoff_ms * 2, RECONNECT_MAX_MS);
+  GST_WARNING_OBJECT (self, "Lost the signalling server; reconnecting in %u ms "
+      "(sessions already flowing keep flowing)", delay);
+  priv->reconnect_source = priv->thread->timeout (delay, [self] () {
+    self->priv->reconnect_source = 0;
+    connect_to_server (self);
+    return false;
+  });
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection *conn, gpointer user_data)
+{
+  auto self = GST_SIG_WS_SIGNALLER (user_data);
+  auto priv = self->priv;
+  GST_INFO_OBJECT (self, "Connection closed (code %u)",
+      soup_websocket_connection_get_close_code (conn));
+  drop_connection (self);
+  if (priv->stopping)
+    return;
+  if (!start_finished (self)) {
+    finish_start (self, g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+        "The signalling server closed the connection before welcoming us"));
+    return;
+  }
+  schedule_reconnect (self);
+}
+
+static void
+on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  auto self = GST_SIG_WS_SIGNALLER (user_data);
+  auto priv = self->priv;
+  GError *error = nullptr;
+  SoupWebsocketConnection *conn =
+      soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  g_clear_object (&priv->connecting);
+  if (!conn) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || priv->stopping) {
+      g_clear_error (&error);
+    } else if (!start_finished (self)) {
+      std::string uri;
+      {
+        std::lock_guard<std::mutex> guard (priv->lock);
+        uri = priv->uri;
+      }
+      GError *start_error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+          "Could not connect to the signalling server at %s: %s. Is the server (e.g. "
+          "gst-webrtc-serve) running there?", uri.c_str (), error->message);
+      g_clear_error (&error);
+      finish_start (self, start_error);
+    } else {
+      GST_DEBUG_OBJECT (self, "Reconnect failed: %s", error->message);
+      g_clear_error (&error);
+      schedule_reconnect (self);
+    }
+    g_object_unref (self);
+    return;
+  }
+  priv->conn = conn;
+  g_object_set (conn, "keepalive-interval", 20u, "max-incoming-payload-size",
+      (guint64) 4 * 1024 * 1024, nullptr);
+  g_signal_connect (conn, "message", G_CALLBACK (on_ws_message), self);
+  g_signal_connect (conn, "closed", G_CALLBACK (on_ws_closed), self);
+  GST_INFO_OBJECT (self, "Connected to the signalling server");
+  g_object_unref (self);
+}
+
+static void
+connect_to_server (GstSigWsSignaller *self)
+{
+  auto priv = self->priv;
+  std::string uri;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    uri = priv->uri;
+  }
+  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri.c_str ());
+  if (!msg) {
+    finish_start (self, g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "'%s' is not a valid WebSocket URI (expected ws://HOST:PORT/ or wss://...)",
+        uri.c_str ()));
+    return;
+  }
+  priv->connecting = g_cancellable_new ();
+  soup_session_websocket_connect_async (priv->soup, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
+      priv->connecting, on_connected, g_object_ref (self));
+  g_object_unref (msg);
+}
+
+/* ---- the interface, called from element threads ---- */
+
+static gboolean
+ws_start (GstSigSignaller *signaller, GError **error)
+{
+  auto self = GST_SIG_WS_SIGNALLER (signaller);
+  auto priv = self->priv;
+  std::string uri;
+  guint timeout_s;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    uri = priv->uri;
+    timeout_s = priv->connect_timeout_s;
+  }
+  /* soup_message_new() accepts http(s) only for WebSocket too; map ws(s). */
+  g_autoptr (GUri) parsed = g_uri_parse (uri.c_str (), G_URI_FLAGS_NONE, nullptr);
+  if (!parsed || !g_uri_get_host (parsed) || !*g_uri_get_host (parsed)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "'%s' is not a valid WebSocket URI; expected ws://HOST:PORT/ or wss://HOST:PORT/",
+        uri.c_str ());
+    return FALSE;
+  }
+  {
+    std::lock_guard<std::mutex> guard (priv->start_lock);
+    priv->start_done = false;
+    g_clear_error (&priv->start_error);
+  }
+  priv->thread = std::make_unique<gstsig::ContextThread> ("webrtcsignal-ws");
+  priv->thread->invoke_sync ([self] () {
+    auto priv = self->priv;
+    priv->stopping = false;
+    priv->backoff_ms = RECONNECT_MIN_MS;
+    priv->soup = soup_session_new_with_options ("timeout", 0u, nullptr);
+    connect_to_server (self);
+  });
+
+  GError *start_error = nullptr;
+  bool done;
+  {
+    std::unique_lock<std::mutex> guard (priv->start_lock);
+    done = priv->start_cond.wait_for (guard, std::chrono::seconds (timeout_s),
+        [priv] { return priv->start_done; });
+    start_error = std::exchange (priv->start_error, nullptr);
+    priv->start_done = true; /* late results are dropped */
+  }
+  if (done && !start_error)
+    return TRUE;
+  if (!start_error)
+    start_error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+        "The signalling server at %s did not answer within %u s", uri.c_str (), timeout_s);
+  g_propagate_error (error, start_error);
+  gst_sig_signaller_stop (signaller);
+  return FALSE;
+}
+
+static void
+ws_stop (GstSigSignaller *signaller)
+{
+  auto self = GST_SIG_WS_SIGNALLER (signaller);
+  auto priv = self->priv;
+  if (!priv->thread)
+    return;
+  priv->thread->invoke_sync ([self] () {
+    auto priv = self->priv;
+    priv->stopping = true;
+    priv->thread->cancel (priv->reconnect_source);
+    priv->reconnect_source = 0;
+    if (priv->connecting)
+      g_cancellable_cancel (priv->connecting);
+    for (const auto &session_id : priv->sessions)
+      send_message (self, proto::EndSession { session_id });
+    priv->sessions.clear ();
+    drop_connection (self);
+    g_clear_object (&priv->soup);
+  });
+  priv->thread.reset ();
+}
+
+static void
+ws_send_sdp (GstSigSignaller *signaller, const gchar *session_id,
+    const GstWebRTCSessionDescription *desc)
+{
+  auto self = GST_SIG_WS_SIGNALLER (signaller);
+  if (!self->priv->thread)
+    return;
+  proto::PeerMessage msg;
+  msg.session_id = session_id;
+  msg.sdp = proto::SessionDescription {
+    desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer",
+    gstsig::session_description_to_text (desc) };
+  std::string text = proto::to_json (proto::ClientMessage (msg));
+  self->priv->thread->invoke ([self, text] () { send_text (self, text); });
+}
+
+static void
+ws_add_ice (GstSigSignaller *signaller, const gchar *session_id, const gchar *candidate,
+    guint sdp_m_line_index, const gchar *sdp_mid)
+{
+  auto self = GST_SIG_WS_SIGNALLER (signaller);
+  if (!self->priv->thread)
+    return;
+  proto::PeerMessage msg;
+  msg.session_id = session_id;
+  msg.ice = proto::IceCandidate { candidate ? candidate : "", sdp_m_line_index, std::nullopt };
+  std::string text = proto::to_json (proto::ClientMessage (msg));
+  self->priv->thread->invoke ([self, text] () { send_text (self, text); });
+}
+
+static void
+ws_end_session (GstSigSignaller *signaller, const gchar *session_id)
+{
+  auto self = GST_SIG_WS_SIGNALLER (signaller);
+  if (!self->priv->thread)
+    return;
+  std::string id = session_id;
+  self->priv->thread->invoke ([self, id] () {
+    if (self->priv->sessions.erase (id))
+      send_message (self, proto::EndSession { id });
+  });
+}
+
+static void
+gst_sig_ws_signaller_iface_init (GstSigSignallerInterface *iface)
+{
+  iface->start = ws_start;
+  iface->stop = ws_stop;
+  iface->send_sdp = ws_send_sdp;
+  iface->add_ice = ws_add_ice;
+  iface->end_session = ws_end_session;
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_sig_ws_signaller_set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  auto self = GST_SIG_WS_SIGNALLER (object);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  switch (prop_id) {
+    case PROP_URI:
+      self->priv->uri = g_value_get_string (value) ? g_value_get_string (value) : "";
+      break;
+    case PROP_META:
+      self->priv->meta_json = g_value_get_string (value) ? g_value_get_string (value) : "null";
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      self->priv->connect_timeout_s = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+gst_sig_ws_signaller_get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  auto self = GST_SIG_WS_SIGNALLER (object);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  switch (prop_id) {
+    case PROP_URI:
+      g_value_set_string (value, self->priv->uri.c_str ());
+      break;
+    case PROP_META:
+      g_value_set_string (value, self->priv->meta_json.c_str ());
+      break;
+    case PROP_CONNECT_TIMEOUT:
+      g_value_set_uint (value, self->priv->connect_timeout_s);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+gst_sig_ws_signaller_finalize (GObject *object)
+{
+  auto self = GST_SIG_WS_SIGNALLER (object);
+  ws_stop (GST_SIG_SIGNALLER (self));
+  g_clear_error (&self->priv->start_error);
+  delete self->priv;
+  G_OBJECT_CLASS (gst_sig_ws_signaller_parent_class)->finalize (object);
+}
+
+static void
+gst_sig_ws_signaller_class_init (GstSigWsSignallerClass *klass)
+{
+  auto gobject_class = G_OBJECT_CLASS (klass);
+  gobject_class->set_property = gst_sig_ws_signaller_set_property;
+  gobject_class->get_property = gst_sig_ws_signaller_get_property;
+  gobject_class->finalize = gst_sig_ws_signaller_finalize;
+
+  g_object_class_override_property (gobject_class, PROP_URI, "uri");
+  g_object_class_install_property (gobject_class, PROP_META,
+      g_param_spec_string ("meta", "Meta",
+          "JSON object sent as this peer's meta in setPeerStatus (default: null)", "null",
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT,
+      g_param_spec_uint ("connect-timeout", "Connect timeout",
+          "Seconds to wait for the signalling server's welcome when starting (default: 10)", 1,
+          300, DEFAULT_CONNECT_TIMEOUT_S,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+
+  GST_DEBUG_CATEGORY_INIT (ws_signaller_debug, "webrtcsignal-ws", 0,
+      "WebSocket signaller of gst-webrtcsignal");
+}
+
+static void
+gst_sig_ws_signaller_init (GstSigWsSignaller *self)
+{
+  self->priv = new GstSigWsSignallerPrivate ();
+}

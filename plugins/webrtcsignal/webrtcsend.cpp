@@ -1,0 +1,951 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-webrtcsend
+ * @title: webrtcsend
+ * @short_description: send audio/video to WebRTC consumers (browsers, webrtcsrc, ...)
+ *
+ * webrtcsend takes raw video and audio on request pads `video_%u` and
+ * `audio_%u` and sends them to every consumer that asks through its
+ * signaller. Each input is encoded once per codec in use and fanned out: a
+ * consumer costs a payloader and a webrtcbin, not an encoder. The signaller
+ * is chosen by the scheme of `uri` (ws:// and wss:// speak gst-plugins-rs'
+ * signalling protocol) and is a child object, so `signaller::PROPERTY=...`
+ * works on a launch line after `uri`.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! webrtcsend serve=127.0.0.1:8443
+ * ]| Streams a test pattern; open http://127.0.0.1:8443/ and click the stream.
+ * |[
+ * gst-launch-1.0 v4l2src ! videoconvert ! webrtcsend name=s uri=ws://127.0.0.1:8443 \
+ *     meta="meta,name=camera"  pulsesrc ! s.
+ * ]| Registers as producer "camera" on a gst-webrtc-serve (or gst-plugins-rs)
+ * signalling server.
+ *
+ * Since: 0.1
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "webrtcsend.h"
+
+#include "codecs.h"
+#include "context-thread.h"
+#include "input-stream.h"
+#include "meta.h"
+#include "raii.h"
+#include "send-session.h"
+#include "server.h"
+#include "signaller.h"
+#include "signallers/ws-signaller.h"
+
+#include <gst/pbutils/missing-plugins.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY (gst_sig_send_debug);
+#define GST_CAT_DEFAULT gst_sig_send_debug
+
+using gstsig::Codec;
+using gstsig::MediaKind;
+
+#define DEFAULT_VIDEO_CODECS "vp8,h264"
+#define DEFAULT_AUDIO_CODECS "opus"
+#define DEFAULT_VIDEO_BITRATE 2000
+#define DEFAULT_MAX_CONSUMERS 0
+#define DEFAULT_PEER_TIMEOUT 10
+#define KEYFRAME_MERGE_WINDOW (300 * GST_MSECOND)
+
+enum {
+  PROP_0,
+  PROP_URI,
+  PROP_SERVE,
+  PROP_SERVE_URL,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVERS,
+  PROP_VIDEO_CODECS,
+  PROP_AUDIO_CODECS,
+  PROP_VIDEO_BITRATE,
+  PROP_MAX_CONSUMERS,
+  PROP_META,
+  PROP_PEER_TIMEOUT,
+  PROP_CONSUMERS,
+  PROP_SIGNALLER,
+};
+
+struct GstSigSendPrivate {
+  std::mutex lock; /* guards the settings, signaller, uri_error, serve_url and inputs */
+  std::string uri;
+  std::string uri_error; /* why uri has no signaller, reported at NULL->READY */
+  std::string serve;
+  std::string serve_url;
+  std::string stun_server;
+  std::vector<std::string> turn_servers;
+  std::string video_codecs = DEFAULT_VIDEO_CODECS;
+  std::string audio_codecs = DEFAULT_AUDIO_CODECS;
+  unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
+  unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
+  unsigned peer_timeout = DEFAULT_PEER_TIMEOUT;
+  gstsig::UniqueStructure meta;
+  GstSigSignaller *signaller = nullptr; /* owned */
+  std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
+
+  /* Lives as long as the element: sessions and negotiation run here. */
+  std::unique_ptr<gstsig::ContextThread> control;
+
+  /* State-change thread only. */
+  std::unique_ptr<gstsig::ContextThread> server_thread;
+  std::unique_ptr<gstsig::Server> server;
+  std::vector<gstsig::SignalConnection> signaller_handlers;
+  GstSigSignaller *running_signaller = nullptr; /* owned, between start and stop */
+
+  /* Control thread only. */
+  gstsig::SessionSettings settings;
+  std::map<std::string, std::unique_ptr<gstsig::SendSession>> sessions;
+  guint watchdog = 0;
+
+  std::atomic<unsigned> consumers { 0 };
+};
+
+struct _GstSigSend {
+  GstBin parent;
+  GstSigSendPrivate *priv;
+};
+
+static void gst_sig_send_child_proxy_init (GstChildProxyInterface *iface);
+static void gst_sig_send_uri_handler_init (GstURIHandlerInterface *iface);
+
+#define gst_sig_send_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstSigSend, gst_sig_send, GST_TYPE_BIN,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, gst_sig_send_child_proxy_init);
+    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER, gst_sig_send_uri_handler_init));
+GST_ELEMENT_REGISTER_DEFINE (webrtcsend, "webrtcsend", GST_RANK_NONE, GST_SIG_TYPE_SEND);
+
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video_%u",
+    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("video/x-raw"));
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
+    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("audio/x-raw"));
+
+/* ---- sessions (control thread) ---- */
+
+static void
+update_consumers (GstSigSend *self)
+{
+  self->priv->consumers = self->priv->sessions.size ();
+  g_object_notify (G_OBJECT (self), "consumers");
+}
+
+static void
+end_session (GstSigSend *self, const std::string &session_id, const std::string &reason,
+    bool tell_signaller)
+{
+  auto priv = self->priv;
+  auto it = priv->sessions.find (session_id);
+  if (it == priv->sessions.end ())
+    return;
+  GST_INFO_OBJECT (self, "Ending session %s with %s: %s", session_id.c_str (),
+      it->second->peer_id ().c_str (), reason.c_str ());
+  it->second->stop ();
+  priv->sessions.erase (it);
+  if (tell_signaller && priv->running_signaller)
+    gst_sig_signaller_end_session (priv->running_signaller, session_id.c_str ());
+  update_consumers (self);
+}
+
+static void
+with_session (GstSigSend *self, const std::string &session_id,
+    const std::function<void (gstsig::SendSession &)> &fn)
+{
+  auto it = self->priv->sessions.find (session_id);
+  if (it != self->priv->sessions.end ())
+    fn (*it->second);
+}
+
+static std::vector<gstsig::InputStream *>
+current_inputs (GstSigSend *self)
+{
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  std::vector<gstsig::InputStream *> inputs;
+  for (auto &input : self->priv->inputs)
+    inputs.push_back (input.get ());
+  return inputs;
+}
+
+static void
+start_session (GstSigSend *self, const std::string &session_id, const std::string &peer_id,
+    GstWebRTCSessionDescription *offer)
+{
+  auto priv = self->priv;
+  GstSigSignaller *signaller = priv->running_signaller;
+  if (!signaller || priv->sessions.count (session_id))
+    return;
+  unsigned max_consumers;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    max_consumers = priv->max_consumers;
+  }
+  if (max_consumers && priv->sessions.size () >= max_consumers) {
+    GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
+        ("Refused a consumer: max-consumers=%u reached.", max_consumers),
+        ("session %s from %s", session_id.c_str (), peer_id.c_str ()));
+    gst_sig_signaller_end_session (signaller, session_id.c_str ());
+    return;
+  }
+
+  auto link = std::make_shared<gstsig::SessionLink> ();
+  link->session_id = session_id;
+  link->signaller = GST_SIG_SIGNALLER (gst_object_ref (signaller));
+  link->post = [self, session_id] (std::function<void (gstsig::SendSession &)> fn) {
+    self->priv->control->invoke ([self, session_id, fn] () { with_session (self, session_id, fn); });
+  };
+  link->end = [self, session_id] (const std::string &reason) {
+    self->priv->control->invoke ([self, session_id, reason] () {
+      end_session (self, session_id, reason, true);
+    });
+  };
+  auto session = std::make_unique<gstsig::SendSession> (GST_BIN (self), session_id, peer_id,
+      priv->settings, link);
+  std::string error;
+  if (!session->start (current_inputs (self), offer, &error)) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Could not start a session with a consumer: %s.",
+        error.c_str ()), ("session %s, peer %s", session_id.c_str (), peer_id.c_str ()));
+    session->stop ();
+    gst_sig_signaller_end_session (signaller, session_id.c_str ());
+    return;
+  }
+  GST_INFO_OBJECT (self, "Session %s with %s started (%s)", session_id.c_str (),
+      peer_id.c_str (), offer ? "answering" : "offering");
+  priv->sessions[session_id] = std::move (session);
+  update_consumers (self);
+}
+
+static void
+end_all_sessions (GstSigSend *self)
+{
+  auto priv = self->priv;
+  priv->control->invoke_sync ([self] () {
+    auto priv = self->priv;
+    priv->control->cancel (std::exchange (priv->watchdog, 0u));
+    for (auto &entry : priv->sessions)
+      entry.second->stop ();
+    priv->sessions.clear ();
+    update_consumers (self);
+  });
+}
+
+static void
+start_watchdog (GstSigSend *self)
+{
+  self->priv->control->invoke_sync ([self] () {
+    self->priv->watchdog = self->priv->control->timeout (1000, [self] () {
+      gint64 now = g_get_monotonic_time ();
+      std::vector<std::pair<std::string, std::string>> gone;
+      for (auto &entry : self->priv->sessions)
+        if (auto reason = entry.second->check_health (now))
+          gone.emplace_back (entry.first, *reason);
+      for (auto &g : gone)
+        end_session (self, g.first, g.second, true);
+      return true;
+    });
+  });
+}
+
+/* ---- signaller signals (signaller thread) ---- */
+
+static void
+on_session_requested (GstSigSignaller *, const gchar *session_id, const gchar *peer_id,
+    GstWebRTCSessionDescription *offer, GstSigSend *self)
+{
+  std::string sid = session_id, pid = peer_id ? peer_id : "";
+  GstWebRTCSessionDescription *copy = offer ? gst_webrtc_session_description_copy (offer) : nullptr;
+  self->priv->control->invoke ([self, sid, pid, copy] () {
+    start_session (self, sid, pid, copy);
+    if (copy)
+      gst_webrtc_session_description_free (copy);
+  });
+}
+
+static void
+on_session_description (GstSigSignaller *, const gchar *session_id,
+    GstWebRTCSessionDescription *desc, GstSigSend *self)
+{
+  std::string sid = session_id;
+  GstWebRTCSessionDescription *copy = gst_webrtc_session_description_copy (desc);
+  self->priv->control->invoke ([self, sid, copy] () {
+    with_session (self, sid, [copy] (gstsig::SendSession &s) { s.on_remote_description (copy); });
+    gst_webrtc_session_description_free (copy);
+  });
+}
+
+static void
+on_handle_ice (GstSigSignaller *, const gchar *session_id, guint mline, const gchar *,
+    const gchar *candidate, GstSigSend *self)
+{
+  std::string sid = session_id, cand = candidate ? candidate : "";
+  self->priv->control->invoke ([self, sid, mline, cand] () {
+    with_session (self, sid, [mline, cand] (gstsig::SendSession &s) {
+      s.on_remote_candidate (mline, cand);
+    });
+  });
+}
+
+static void
+on_session_ended (GstSigSignaller *, const gchar *session_id, GstSigSend *self)
+{
+  std::string sid = session_id;
+  self->priv->control->invoke ([self, sid] () {
+    end_session (self, sid, "the consumer or the server ended it", false);
+  });
+}
+
+static void
+on_signaller_error (GstSigSignaller *, GError *error, GstSigSend *self)
+{
+  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message),
+      ("signaller error %s:%d", g_quark_to_string (error->domain), error->code));
+}
+
+/* ---- start/stop (state-change thread) ---- */
+
+static gboolean
+parse_serve_address (const std::string &serve, std::string *host, unsigned *port)
+{
+  auto colon = serve.rfind (':');
+  if (colon == std::string::npos || colon == 0)
+    return FALSE;
+  *host = serve.substr (0, colon);
+  if (host->size () > 2 && host->front () == '[' && host->back () == ']')
+    *host = host->substr (1, host->size () - 2);
+  char *end = nullptr;
+  std::string port_str = serve.substr (colon + 1);
+  unsigned long value = strtoul (port_str.c_str (), &end, 10);
+  if (port_str.empty () || *end || value > 65535)
+    return FALSE;
+  *port = (unsigned) value;
+  return TRUE;
+}
+
+static bool
+start_server (GstSigSend *self, const std::string &serve)
+{
+  auto priv = self->priv;
+  std::string host;
+  unsigned port = 0;
+  if (!parse_serve_address (serve, &host, &port)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("serve='%s' is not an address; use ADDR:PORT, e.g. serve=127.0.0.1:8443.",
+            serve.c_str ()), (nullptr));
+    return false;
+  }
+  gstsig::ServerConfig config;
+  config.host = host;
+  config.port = port;
+  priv->server_thread = std::make_unique<gstsig::ContextThread> ("webrtcsend-serve");
+  GError *error = nullptr;
+  bool ok = false;
+  priv->server_thread->invoke_sync ([&] () {
+    priv->server = std::make_unique<gstsig::Server> (config);
+    ok = priv->server->start (&error);
+    if (ok)
+      port = priv->server->port ();
+    else
+      priv->server.reset ();
+  });
+  if (!ok) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
+        ("Could not serve on %s: %s. Pick another address or port with serve=ADDR:PORT.",
+            serve.c_str (), error ? error->message : "unknown error"),
+        ("server start failed"),
+        ("error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
+            "error-code", G_TYPE_INT, error ? error->code : 0, nullptr));
+    g_clear_error (&error);
+    priv->server_thread.reset ();
+    return false;
+  }
+  bool any = host == "0.0.0.0" || host == "::" || host.empty ();
+  std::string url_host = any ? "127.0.0.1" : host.find (':') != std::string::npos ? "[" + host + "]" : host;
+  std::string url = "http://" + url_host + ":" + std::to_string (port) + "/";
+  std::string ws_uri = "ws://" + url_host + ":" + std::to_string (port) + "/";
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->serve_url = url;
+    if (priv->uri.empty ())
+      g_object_set (priv->signaller, "uri", ws_uri.c_str (), nullptr);
+  }
+  GST_ELEMENT_INFO (self, RESOURCE, OPEN_READ_WRITE,
+      ("Serving the web app and signalling on %s", url.c_str ()),
+      ("webrtcsend: serving %s", url.c_str ()));
+  g_object_notify (G_OBJECT (self), "serve-url");
+  return true;
+}
+
+static void
+stop_server (GstSigSend *self)
+{
+  auto priv = self->priv;
+  if (!priv->server_thread)
+    return;
+  priv->server_thread->invoke_sync ([priv] () {
+    if (priv->server)
+      priv->server->stop ();
+    priv->server.reset ();
+  });
+  priv->server_thread.reset ();
+}
+
+/* Validates the settings and snapshots them for the sessions. */
+static bool
+prepare (GstSigSend *self)
+{
+  auto priv = self->priv;
+  std::string video_codecs, audio_codecs, uri_error, serve, uri;
+  gstsig::SessionSettings settings;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    video_codecs = priv->video_codecs;
+    audio_codecs = priv->audio_codecs;
+    uri_error = priv->uri_error;
+    serve = priv->serve;
+    uri = priv->uri;
+    settings.stun_server = priv->stun_server;
+    settings.turn_servers = priv->turn_servers;
+    settings.video_bitrate_kbps = priv->video_bitrate;
+    settings.peer_timeout_s = priv->peer_timeout;
+  }
+  if (!uri_error.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error.c_str ()), (nullptr));
+    return false;
+  }
+  if (uri.empty () && serve.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("webrtcsend needs somewhere to signal: set uri=ws://HOST:PORT/ or serve=ADDR:PORT."),
+        (nullptr));
+    return false;
+  }
+  std::string error;
+  auto video = gstsig::parse_codec_list (video_codecs, MediaKind::Video, &error);
+  auto audio = video ? gstsig::parse_codec_list (audio_codecs, MediaKind::Audio, &error)
+                     : std::nullopt;
+  if (!video || !audio) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Bad codec list: %s.", error.c_str ()),
+        (nullptr));
+    return false;
+  }
+  for (auto list : { &*video, &*audio }) {
+    for (const Codec *codec : *list) {
+      if (const char *missing = gstsig::missing_factory (*codec)) {
+        gst_element_post_message (GST_ELEMENT (self),
+            gst_missing_element_message_new (GST_ELEMENT (self), missing));
+        GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+            ("No encoder for %s: the element '%s' is not installed. Install it (vp8enc: "
+             "gstreamer1.0-plugins-good, x264enc: gstreamer1.0-plugins-ugly, opusenc: "
+             "gstreamer1.0-plugins-base) or remove %s from %s-codecs.",
+                codec->name, missing, codec->name, gstsig::media_kind_name (codec->kind)),
+            (nullptr));
+        return false;
+      }
+    }
+  }
+  for (const char *factory : { "webrtcbin", "tee", "queue", "fakesink", "videoconvert",
+           "audioconvert", "audioresample" }) {
+    GstElementFactory *f = gst_element_factory_find (factory);
+    if (!f) {
+      gst_element_post_message (GST_ELEMENT (self),
+          gst_missing_element_message_new (GST_ELEMENT (self), factory));
+      GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+          ("The element '%s' is not installed (webrtcbin: gstreamer1.0-plugins-bad and "
+           "gstreamer1.0-nice).", factory), (nullptr));
+      return false;
+    }
+    gst_object_unref (f);
+  }
+  settings.video_codecs = *video;
+  settings.audio_codecs = *audio;
+  priv->control->invoke_sync ([priv, &settings] () { priv->settings = settings; });
+  if (!serve.empty () && !start_server (self, serve))
+    return false;
+  return true;
+}
+
+static bool
+start_signaller (GstSigSend *self)
+{
+  auto priv = self->priv;
+  GstSigSignaller *signaller;
+  std::string meta_json;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    signaller = GST_SIG_SIGNALLER (gst_object_ref (priv->signaller));
+    meta_json = gstsig::structure_to_json (priv->meta.get ());
+  }
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "meta"))
+    g_object_set (signaller, "meta", meta_json.c_str (), nullptr);
+
+  priv->control->invoke_sync ([priv, signaller] () {
+    priv->running_signaller = GST_SIG_SIGNALLER (gst_object_ref (signaller));
+  });
+  auto &h = priv->signaller_handlers;
+  h.emplace_back (signaller, "session-requested", G_CALLBACK (on_session_requested), self);
+  h.emplace_back (signaller, "session-description", G_CALLBACK (on_session_description), self);
+  h.emplace_back (signaller, "handle-ice", G_CALLBACK (on_handle_ice), self);
+  h.emplace_back (signaller, "session-ended", G_CALLBACK (on_session_ended), self);
+  h.emplace_back (signaller, "error", G_CALLBACK (on_signaller_error), self);
+
+  GError *error = nullptr;
+  gboolean ok = gst_sig_signaller_start (signaller, &error);
+  if (!ok) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
+        ("%s", error ? error->message : "The signaller failed to start."),
+        ("signaller %s", G_OBJECT_TYPE_NAME (signaller)),
+        ("error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
+            "error-code", G_TYPE_INT, error ? error->code : 0, nullptr));
+    g_clear_error (&error);
+  }
+  gst_object_unref (signaller);
+  if (ok)
+    start_watchdog (self);
+  return ok;
+}
+
+static void
+stop_signaller (GstSigSend *self)
+{
+  auto priv = self->priv;
+  GstSigSignaller *signaller = nullptr;
+  priv->control->invoke_sync ([priv, &signaller] () {
+    signaller = std::exchange (priv->running_signaller, nullptr);
+  });
+  if (signaller) {
+    gst_sig_signaller_stop (signaller);
+    gst_object_unref (signaller);
+  }
+  priv->signaller_handlers.clear ();
+  end_all_sessions (self);
+}
+
+static GstStateChangeReturn
+gst_sig_send_change_state (GstElement *element, GstStateChange transition)
+{
+  auto self = GST_SIG_SEND (element);
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!prepare (self)) {
+        stop_server (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!start_signaller (self)) {
+        stop_signaller (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      stop_signaller (self);
+      break;
+    default:
+      break;
+  }
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+      stop_signaller (self);
+    return ret;
+  }
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    stop_server (self);
+  return ret;
+}
+
+/* ---- pads ---- */
+
+static GstPad *
+gst_sig_send_request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name,
+    const GstCaps *caps)
+{
+  auto self = GST_SIG_SEND (element);
+  auto priv = self->priv;
+  bool video = g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "video");
+  const char *prefix = video ? "video" : "audio";
+  std::string pad_name;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    for (unsigned i = 0; pad_name.empty (); i++) {
+      std::string candidate = std::string (prefix) + "_" + std::to_string (i);
+      bool used = false;
+      for (auto &input : priv->inputs)
+        used = used || input->name () == candidate;
+      if (!used && (!name || candidate == name))
+        pad_name = candidate;
+      if (i > 1000)
+        return nullptr;
+    }
+  }
+  gstsig::InputStream *input = nullptr;
+  priv->control->invoke_sync ([&] () {
+    input = new gstsig::InputStream (GST_BIN (self), video ? MediaKind::Video : MediaKind::Audio,
+        pad_name, priv->control.get (), KEYFRAME_MERGE_WINDOW);
+  });
+  GstPad *ghost = gst_ghost_pad_new_from_template (pad_name.c_str (), input->sink_pad (), templ);
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->inputs.emplace_back (input);
+  }
+  if (GST_STATE (element) > GST_STATE_NULL)
+    gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (element, ghost);
+  GST_DEBUG_OBJECT (self, "New input %s", pad_name.c_str ());
+  return ghost;
+}
+
+static void
+gst_sig_send_release_pad (GstElement *element, GstPad *pad)
+{
+  auto self = GST_SIG_SEND (element);
+  auto priv = self->priv;
+  std::unique_ptr<gstsig::InputStream> input;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    for (auto it = priv->inputs.begin (); it != priv->inputs.end (); ++it) {
+      if ((*it)->name () == GST_PAD_NAME (pad)) {
+        input = std::move (*it);
+        priv->inputs.erase (it);
+        break;
+      }
+    }
+  }
+  gst_element_remove_pad (element, pad);
+  if (input)
+    priv->control->invoke_sync ([&input] () {
+      input->remove_from_bin ();
+      input.reset ();
+    });
+}
+
+/* ---- properties ---- */
+
+static void
+set_uri (GstSigSend *self, const char *uri)
+{
+  auto priv = self->priv;
+  GError *error = nullptr;
+  GstSigSignaller *signaller = nullptr;
+  if (uri && *uri) {
+    signaller = gst_sig_signaller_new_for_uri (uri, &error);
+    if (signaller)
+      gst_object_set_name (GST_OBJECT (signaller), "signaller");
+  }
+  std::lock_guard<std::mutex> guard (priv->lock);
+  priv->uri = uri ? uri : "";
+  priv->uri_error = error ? error->message : "";
+  g_clear_error (&error);
+  if (signaller) {
+    gst_object_unparent (GST_OBJECT (priv->signaller));
+    gst_object_unref (priv->signaller);
+    priv->signaller = signaller;
+    gst_object_set_parent (GST_OBJECT (signaller), GST_OBJECT (self));
+  }
+}
+
+static GStrv
+strv_from_vector (const std::vector<std::string> &items)
+{
+  GStrvBuilder *builder = g_strv_builder_new ();
+  for (const auto &item : items)
+    g_strv_builder_add (builder, item.c_str ());
+  GStrv result = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return result;
+}
+
+static void
+gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  auto self = GST_SIG_SEND (object);
+  auto priv = self->priv;
+  if (prop_id == PROP_URI) {
+    set_uri (self, g_value_get_string (value));
+    return;
+  }
+  std::vector<gstsig::InputStream *> bitrate_inputs;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    auto str = [value] () { return std::string (g_value_get_string (value) ? g_value_get_string (value) : ""); };
+    switch (prop_id) {
+      case PROP_SERVE: priv->serve = str (); break;
+      case PROP_STUN_SERVER: priv->stun_server = str (); break;
+      case PROP_TURN_SERVERS: {
+        priv->turn_servers.clear ();
+        auto strv = static_cast<gchar **> (g_value_get_boxed (value));
+        for (gchar **s = strv; s && *s; s++)
+          priv->turn_servers.emplace_back (*s);
+        break;
+      }
+      case PROP_VIDEO_CODECS: priv->video_codecs = str (); break;
+      case PROP_AUDIO_CODECS: priv->audio_codecs = str (); break;
+      case PROP_VIDEO_BITRATE:
+        priv->video_bitrate = g_value_get_uint (value);
+        for (auto &input : priv->inputs)
+          bitrate_inputs.push_back (input.get ());
+        break;
+      case PROP_MAX_CONSUMERS: priv->max_consumers = g_value_get_uint (value); break;
+      case PROP_PEER_TIMEOUT: priv->peer_timeout = g_value_get_uint (value); break;
+      case PROP_META: {
+        auto s = static_cast<const GstStructure *> (g_value_get_boxed (value));
+        priv->meta.reset (s ? gst_structure_copy (s) : nullptr);
+        break;
+      }
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+  }
+  if (!bitrate_inputs.empty ()) {
+    unsigned kbps = g_value_get_uint (value);
+    priv->control->invoke ([self, kbps] () {
+      self->priv->settings.video_bitrate_kbps = kbps;
+      for (auto input : current_inputs (self))
+        input->set_video_bitrate (kbps);
+    });
+  }
+}
+
+static void
+gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  auto self = GST_SIG_SEND (object);
+  auto priv = self->priv;
+  if (prop_id == PROP_CONSUMERS) {
+    g_value_set_uint (value, priv->consumers);
+    return;
+  }
+  std::lock_guard<std::mutex> guard (priv->lock);
+  switch (prop_id) {
+    case PROP_URI: g_value_set_string (value, priv->uri.empty () ? nullptr : priv->uri.c_str ()); break;
+    case PROP_SERVE: g_value_set_string (value, priv->serve.empty () ? nullptr : priv->serve.c_str ()); break;
+    case PROP_SERVE_URL:
+      g_value_set_string (value, priv->serve_url.empty () ? nullptr : priv->serve_url.c_str ());
+      break;
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, priv->stun_server.empty () ? nullptr : priv->stun_server.c_str ());
+      break;
+    case PROP_TURN_SERVERS: g_value_take_boxed (value, strv_from_vector (priv->turn_servers)); break;
+    case PROP_VIDEO_CODECS: g_value_set_string (value, priv->video_codecs.c_str ()); break;
+    case PROP_AUDIO_CODECS: g_value_set_string (value, priv->audio_codecs.c_str ()); break;
+    case PROP_VIDEO_BITRATE: g_value_set_uint (value, priv->video_bitrate); break;
+    case PROP_MAX_CONSUMERS: g_value_set_uint (value, priv->max_consumers); break;
+    case PROP_PEER_TIMEOUT: g_value_set_uint (value, priv->peer_timeout); break;
+    case PROP_META: g_value_set_boxed (value, priv->meta.get ()); break;
+    case PROP_SIGNALLER: g_value_set_object (value, priv->signaller); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+/* ---- GstChildProxy: the signaller is child "signaller" ---- */
+
+static GObject *
+gst_sig_send_get_child_by_index (GstChildProxy *proxy, guint index)
+{
+  auto self = GST_SIG_SEND (proxy);
+  if (index != 0)
+    return nullptr;
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  return G_OBJECT (gst_object_ref (self->priv->signaller));
+}
+
+static GObject *
+gst_sig_send_get_child_by_name (GstChildProxy *proxy, const gchar *name)
+{
+  if (g_strcmp0 (name, "signaller") == 0)
+    return gst_sig_send_get_child_by_index (proxy, 0);
+  /* Children of the bin (webrtcbin-<session>, encoders) too. */
+  GstElement *child = gst_bin_get_by_name (GST_BIN (proxy), name);
+  return child ? G_OBJECT (child) : nullptr;
+}
+
+static guint
+gst_sig_send_get_children_count (GstChildProxy *)
+{
+  return 1;
+}
+
+static void
+gst_sig_send_child_proxy_init (GstChildProxyInterface *iface)
+{
+  iface->get_child_by_index = gst_sig_send_get_child_by_index;
+  iface->get_child_by_name = gst_sig_send_get_child_by_name;
+  iface->get_children_count = gst_sig_send_get_children_count;
+}
+
+/* ---- GstURIHandler ---- */
+
+static GstURIType
+gst_sig_send_uri_get_type (GType)
+{
+  return GST_URI_SINK;
+}
+
+static const gchar *const *
+gst_sig_send_uri_get_protocols (GType)
+{
+  static const gchar *protocols[] = { "ws", "wss", nullptr };
+  return protocols;
+}
+
+static gchar *
+gst_sig_send_uri_get_uri (GstURIHandler *handler)
+{
+  gchar *uri = nullptr;
+  g_object_get (handler, "uri", &uri, nullptr);
+  return uri;
+}
+
+static gboolean
+gst_sig_send_uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
+{
+  auto self = GST_SIG_SEND (handler);
+  set_uri (self, uri);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  if (!self->priv->uri_error.empty ()) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s", self->priv->uri_error.c_str ());
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+gst_sig_send_uri_handler_init (GstURIHandlerInterface *iface)
+{
+  iface->get_type = gst_sig_send_uri_get_type;
+  iface->get_protocols = gst_sig_send_uri_get_protocols;
+  iface->get_uri = gst_sig_send_uri_get_uri;
+  iface->set_uri = gst_sig_send_uri_set_uri;
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_sig_send_finalize (GObject *object)
+{
+  auto self = GST_SIG_SEND (object);
+  auto priv = self->priv;
+  priv->control.reset ();
+  gst_object_unparent (GST_OBJECT (priv->signaller));
+  gst_clear_object (&priv->signaller);
+  delete priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_sig_send_dispose (GObject *object)
+{
+  auto self = GST_SIG_SEND (object);
+  auto priv = self->priv;
+  if (priv->control) {
+    priv->control->invoke_sync ([priv] () {
+      for (auto &input : priv->inputs)
+        input->remove_from_bin ();
+      priv->inputs.clear ();
+    });
+  }
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void
+gst_sig_send_class_init (GstSigSendClass *klass)
+{
+  auto gobject_class = G_OBJECT_CLASS (klass);
+  auto element_class = GST_ELEMENT_CLASS (klass);
+  auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  auto rw_ready = (GParamFlags) (rw | GST_PARAM_MUTABLE_READY);
+  auto rw_playing = (GParamFlags) (rw | GST_PARAM_MUTABLE_PLAYING);
+  auto ro = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  gobject_class->set_property = gst_sig_send_set_property;
+  gobject_class->get_property = gst_sig_send_get_property;
+  gobject_class->dispose = gst_sig_send_dispose;
+  gobject_class->finalize = gst_sig_send_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_URI,
+      g_param_spec_string ("uri", "URI",
+          "Where to signal: ws://HOST:PORT/ or wss://HOST:PORT/ (gst-plugins-rs signalling "
+          "protocol). The scheme picks the signaller. Default: none (with serve=, the embedded "
+          "server)", nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SERVE,
+      g_param_spec_string ("serve", "Serve",
+          "Run the signalling server and the web app inside the element on ADDR:PORT, e.g. "
+          "127.0.0.1:8443 (port 0 picks a free one; see serve-url). Default: none", nullptr,
+          rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SERVE_URL,
+      g_param_spec_string ("serve-url", "Serve URL",
+          "The web app's URL while serve= is running (read-only)", nullptr, ro));
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN server",
+          "STUN server as stun://HOST:PORT, needed behind NAT. Default: none", nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVERS,
+      g_param_spec_boxed ("turn-servers", "TURN servers",
+          "TURN servers as turn(s)://USER:PASSWORD@HOST:PORT, e.g. "
+          "turn-servers=\"<turn://u:p@host:3478>\". Default: none", G_TYPE_STRV, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_CODECS,
+      g_param_spec_string ("video-codecs", "Video codecs",
+          "Video codecs offered to consumers, in order of preference, from: vp8, h264. "
+          "Default: \"" DEFAULT_VIDEO_CODECS "\"", DEFAULT_VIDEO_CODECS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_AUDIO_CODECS,
+      g_param_spec_string ("audio-codecs", "Audio codecs",
+          "Audio codecs offered to consumers, in order of preference, from: opus. Default: \""
+          DEFAULT_AUDIO_CODECS "\"", DEFAULT_AUDIO_CODECS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_BITRATE,
+      g_param_spec_uint ("video-bitrate", "Video bitrate",
+          "Target video bitrate of each encoder, in kbit/s. Default: 2000", 50, 100000,
+          DEFAULT_VIDEO_BITRATE, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_MAX_CONSUMERS,
+      g_param_spec_uint ("max-consumers", "Max consumers",
+          "Most consumers served at once; more are refused (0 = no limit). Default: 0", 0,
+          G_MAXUINT, DEFAULT_MAX_CONSUMERS, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_PEER_TIMEOUT,
+      g_param_spec_uint ("peer-timeout", "Peer timeout",
+          "Seconds without RTCP from a connected consumer before its session is ended "
+          "(webrtcbin 1.22 does not notice a vanished browser). Default: 10", 2, 3600,
+          DEFAULT_PEER_TIMEOUT, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_META,
+      g_param_spec_boxed ("meta", "Meta",
+          "Meta data announced with this producer, e.g. meta=\"meta,name=camera\" (sent as the "
+          "JSON object {\"name\":\"camera\"}). Default: none", GST_TYPE_STRUCTURE, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_CONSUMERS,
+      g_param_spec_uint ("consumers", "Consumers", "Number of consumers being served (read-only)",
+          0, G_MAXUINT, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_SIGNALLER,
+      g_param_spec_object ("signaller", "Signaller",
+          "The signaller picked by uri (read-only; its properties are reachable as "
+          "signaller::NAME)", GST_SIG_TYPE_SIGNALLER, ro));
+
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  element_class->request_new_pad = gst_sig_send_request_new_pad;
+  element_class->release_pad = gst_sig_send_release_pad;
+  element_class->change_state = gst_sig_send_change_state;
+  gst_element_class_set_static_metadata (element_class, "WebRTC sender", "Sink/Network/WebRTC",
+      "Sends audio and video to WebRTC consumers through a pluggable signaller, one encoder "
+      "per codec shared by all consumers", "gst-webrtcsignal developers");
+  GST_DEBUG_CATEGORY_INIT (gst_sig_send_debug, "webrtcsend", 0, "webrtcsend element");
+}
+
+static void
+gst_sig_send_init (GstSigSend *self)
+{
+  auto priv = self->priv = new GstSigSendPrivate ();
+  priv->control = std::make_unique<gstsig::ContextThread> ("webrtcsend");
+  /* A WebSocket signaller from the start, so signaller::... works before uri. */
+  priv->signaller = GST_SIG_SIGNALLER (g_object_new (GST_SIG_TYPE_WS_SIGNALLER, "name",
+      "signaller", nullptr));
+  gst_object_ref_sink (priv->signaller);
+  gst_object_set_parent (GST_OBJECT (priv->signaller), GST_OBJECT (self));
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Runs a command inside a fresh network namespace whose only interface is
+# loopback (127.0.0.1 and ::1), so that a browser test cannot reach, or even
+# see, any other address: libnice and Chromium gather loopback candidates only.
+#
+#   run-in-netns.sh node viewer.mjs
+#
+# `unshare -r` maps the caller to root inside a new user namespace, so this
+# works unprivileged where user namespaces are allowed (and as root).
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -eu
+
+if [ "$#" -eq 0 ]; then
+  echo "usage: $0 COMMAND [ARG...]" >&2
+  exit 2
+fi
+
+if ! command -v unshare >/dev/null 2>&1 || ! command -v ip >/dev/null 2>&1; then
+  echo "run-in-netns.sh: needs unshare (util-linux) and ip (iproute2)" >&2
+  exit 1
+fi
+
+# The marker tells the test helpers that they run in the namespace.
+exec unshare -rn sh -c 'ip link set lo up && GST_WEBRTCSIGNAL_NETNS=1 exec "$@"' run-in-netns "$@"
