@@ -18,7 +18,7 @@
 #include <libsoup/soup.h>
 
 #include <atomic>
-#include <functional>
+#include <exception>
 #include <map>
 #include <vector>
 
@@ -93,6 +93,20 @@ set_listen_error (GError **error, GError *cause, const std::string &where)
     reason = last + 2;
   g_set_error (error, cause->domain, cause->code, "Could not listen on %s: %s", where.c_str (),
       reason);
+}
+
+/* Runs @fn inside a GLib callback: no exception may leave it. */
+template <typename F>
+void
+guarded (const char *what, F &&fn)
+{
+  try {
+    fn ();
+  } catch (const std::exception &e) {
+    g_warning ("%s: internal error: %s", what, e.what ());
+  } catch (...) {
+    g_warning ("%s: internal error", what);
+  }
 }
 
 } // namespace
@@ -171,7 +185,7 @@ void
 Server::Impl::on_http_request (SoupServer *, SoupServerMessage *msg, const char *path,
     GHashTable *, gpointer user_data)
 {
-  static_cast<Impl *> (user_data)->handle_http (msg, path);
+  guarded ("HTTP request", [&] () { static_cast<Impl *> (user_data)->handle_http (msg, path); });
 }
 
 void
@@ -179,7 +193,7 @@ Server::Impl::on_websocket (SoupServer *, SoupServerMessage *, const char *path,
     SoupWebsocketConnection *conn, gpointer user_data)
 {
   g_debug ("WebSocket connection on %s", path);
-  static_cast<Impl *> (user_data)->add_peer (conn);
+  guarded ("new connection", [&] () { static_cast<Impl *> (user_data)->add_peer (conn); });
 }
 
 void
@@ -192,11 +206,9 @@ Server::Impl::on_message (SoupWebsocketConnection *, gint type, GBytes *message,
   }
   gsize size = 0;
   auto data = static_cast<const char *> (g_bytes_get_data (message, &size));
-  try {
+  guarded ("message", [&] () {
     peer->impl->handle_text (peer, std::string (data ? data : "", size));
-  } catch (const std::exception &e) {
-    g_warning ("peer %s: internal error: %s", peer->id.c_str (), e.what ());
-  }
+  });
 }
 
 void
@@ -205,9 +217,9 @@ Server::Impl::on_error (SoupWebsocketConnection *, GError *error, gpointer user_
   auto peer = static_cast<Peer *> (user_data);
   g_debug ("peer %s: WebSocket error: %s", peer->id.c_str (), error->message);
   /* A frame over libsoup's hard limit: libsoup drops the connection right
-   * after this signal; answer first while we still can. */
+   * after this signal, without a close frame; answer first while we can. */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
-    peer->impl->refuse_oversize (peer);
+    guarded ("oversize frame", [&] () { peer->impl->refuse_oversize (peer); });
 }
 
 void
@@ -217,7 +229,7 @@ Server::Impl::on_closed (SoupWebsocketConnection *conn, gpointer user_data)
   g_message ("peer %s disconnected (close code %u)", peer->id.c_str (),
       soup_websocket_connection_get_close_code (conn));
   /* Frees peer; libsoup holds its own reference on conn during emission. */
-  peer->impl->remove_peer (std::string (peer->id));
+  guarded ("disconnect", [&] () { peer->impl->remove_peer (std::string (peer->id)); });
 }
 
 /* ------------------------------------------------------------------ */
@@ -582,10 +594,16 @@ Server::Impl::listen (GError **error)
     return false;
   }
 
-  GSList *uris = soup_server_get_uris (server);
-  if (uris)
-    bound_port = (unsigned) g_uri_get_port (static_cast<GUri *> (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  /* Read the port from the socket: soup_server_get_uris () leaks an
+   * address in libsoup 3.2. */
+  GSList *sockets = soup_server_get_listeners (server);
+  if (sockets) {
+    GSocketAddress *local = g_socket_get_local_address (G_SOCKET (sockets->data), nullptr);
+    if (local && G_IS_INET_SOCKET_ADDRESS (local))
+      bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+    g_clear_object (&local);
+  }
+  g_slist_free (sockets);
   return true;
 }
 

@@ -176,7 +176,8 @@ gst_sig_signaller_new_for_uri (const gchar *uri, GError **error)
         known[0] ? "://" : "");
     return nullptr;
   }
-  return GST_SIG_SIGNALLER (g_object_new (type, "uri", uri, nullptr));
+  /* A plain (not floating) reference, whatever the implementation derives from. */
+  return GST_SIG_SIGNALLER (g_object_ref_sink (g_object_new (type, "uri", uri, nullptr)));
 }
 
 gchar **

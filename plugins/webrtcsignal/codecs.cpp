@@ -220,8 +220,6 @@ make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
   if (!pay)
     return nullptr;
   g_object_set (pay, "pt", pt, nullptr);
-  if (g_strcmp0 (codec.name, "h264") == 0)
-    gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (pay), "config-interval"))
     g_object_set (pay, "config-interval", -1, nullptr);
   if (g_strcmp0 (codec.name, "vp8") == 0)
@@ -234,7 +232,39 @@ make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
       gst_object_unref (ext);
     }
   }
-  return pay;
+  if (g_strcmp0 (codec.name, "h264") != 0)
+    return pay;
+
+  gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
+  /* webrtcbin 1.22 compares profile-level-id as a string (B2): x264's
+   * constrained baseline is 42c0xx with a level that follows the picture
+   * size, the negotiated one 42e01f. Both are constrained baseline, and
+   * level-asymmetry-allowed=1 lets the level differ: announce the
+   * negotiated value. */
+  GstElement *fixup = gst_element_factory_make ("capssetter", nullptr);
+  GstCaps *caps = codec_rtp_caps (codec, pt, 0);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const char *keep[] = { "profile-level-id", nullptr };
+  gst_structure_filter_and_map_in_place (s,
+      [] (GQuark field, GValue *, gpointer keep) -> gboolean {
+        for (const char **k = static_cast<const char **> (keep); *k; k++)
+          if (g_quark_from_string (*k) == field)
+            return TRUE;
+        return FALSE;
+      },
+      keep);
+  g_object_set (fixup, "caps", caps, "join", TRUE, "replace", FALSE, nullptr);
+  gst_caps_unref (caps);
+  GstElement *bin = gst_bin_new (nullptr);
+  gst_bin_add_many (GST_BIN (bin), pay, fixup, nullptr);
+  gst_element_link (pay, fixup);
+  GstPad *sink = gst_element_get_static_pad (pay, "sink");
+  GstPad *src = gst_element_get_static_pad (fixup, "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", sink));
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  return bin;
 }
 
 std::optional<unsigned>

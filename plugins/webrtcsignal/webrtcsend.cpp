@@ -452,7 +452,7 @@ prepare (GstSigSend *self)
       }
     }
   }
-  for (const char *factory : { "webrtcbin", "tee", "queue", "fakesink", "videoconvert",
+  for (const char *factory : { "webrtcbin", "tee", "queue", "fakesink", "videoconvert", "capssetter",
            "audioconvert", "audioresample" }) {
     GstElementFactory *f = gst_element_factory_find (factory);
     if (!f) {

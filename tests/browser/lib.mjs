@@ -27,9 +27,10 @@ export const GST_LAUNCH = process.env.GST_LAUNCH || 'gst-launch-1.0';
 export const ANNOUNCE = {
   // gst-webrtc-serve: listening on http://127.0.0.1:PORT/
   serve: /gst-webrtc-serve: listening on (https?:\/\/[^\s/]+)/,
-  // webrtcsend serve=127.0.0.1:0: "webrtcsend: serving http://127.0.0.1:PORT/"
-  // (tolerant: also "... listening on ...", on stdout or stderr)
-  element: /webrtcsend\b[^\n]*?\b(?:serving|listening)\b[^\n]*?(https?:\/\/[^\s/]+)/,
+  // webrtcsend serve=127.0.0.1:0 posts an INFO message that gst-launch-1.0
+  // (without -q) prints: "Serving the web app and signalling on http://127.0.0.1:PORT/"
+  // with the debug text "webrtcsend: serving http://127.0.0.1:PORT/".
+  element: /(?:\bwebrtcsend\b[^\n]*?\b(?:serving|listening)\b|\bServing the web app\b)[^\n]*?(https?:\/\/[^\s/]+)/,
 };
 
 export const CHROMIUM_ARGS = [
@@ -301,9 +302,10 @@ class TestContext {
     return { child, httpUrl, wsUrl };
   }
 
-  // gst-launch-1.0 with a pipeline given as an argument list.
+  // gst-launch-1.0 with a pipeline given as an argument list. Not -q: its
+  // messages (state changes, INFO such as serve='s URL, errors) go to the log.
   launch(name, pipeline, extraEnv = {}) {
-    return this.spawn(name, GST_LAUNCH, ['-q', ...pipeline], extraEnv);
+    return this.spawn(name, GST_LAUNCH, pipeline, extraEnv);
   }
 
   // A live 640x480@30 test pattern and a tone into webrtcsend.
@@ -514,14 +516,26 @@ export async function viewerDecoding(page, tileId, { minFrames = 30, timeoutMs =
   }, { timeoutMs, what: `tile ${tileId} to be connected and decode ${minFrames} frames` });
 }
 
-// Two stats samples `seconds` apart; the decode rate between them.
-export async function measureTile(page, tileId, seconds = 3) {
-  const a = await viewerTile(page, tileId);
-  await sleep(seconds * 1000);
-  const b = await viewerTile(page, tileId);
-  const dt = (b.stats.timestamp - a.stats.timestamp) / 1000;
-  const fps = dt > 0 ? (b.stats.framesDecoded - a.stats.framesDecoded) / dt : 0;
-  return { before: a, after: b, seconds: dt, fps };
+// Two stats samples `seconds` apart; the decode rate between them. With fps
+// given, a window off by more than 20% is measured again, up to `attempts`
+// windows in all (a transient stall of a loaded 2-core machine is not what
+// the test is about; a sustained wrong rate still fails). m.windows lists
+// every window's rate.
+export async function measureTile(page, tileId, { seconds = 3, fps = null, attempts = 3 } = {}) {
+  const windows = [];
+  let m;
+  for (let i = 0; i < attempts; i++) {
+    const a = await viewerTile(page, tileId);
+    await sleep(seconds * 1000);
+    const b = await viewerTile(page, tileId);
+    const dt = (b.stats.timestamp - a.stats.timestamp) / 1000;
+    const rate = dt > 0 ? (b.stats.framesDecoded - a.stats.framesDecoded) / dt : 0;
+    windows.push(Number(rate.toFixed(1)));
+    m = { before: a, after: b, seconds: dt, fps: rate, windows };
+    if (fps === null || Math.abs(rate - fps) <= fps * 0.2) break;
+    info(`tile ${tileId}: ${rate.toFixed(1)} fps in this ${seconds} s window, measuring again`);
+  }
+  return m;
 }
 
 // The checks on what a user sees, shared by the tests.
@@ -533,7 +547,8 @@ export function assertMedia(m, { width = 640, height = 480, fps = 30, codec = nu
   assert(s.width === width && s.height === height,
          `${p}decoded resolution is ${s.width}x${s.height}, expected ${width}x${height}`);
   assert(Math.abs(m.fps - fps) <= fps * 0.2,
-         `${p}decoded ${m.fps.toFixed(1)} fps over ${m.seconds.toFixed(1)} s, expected ${fps} ± 20%`);
+         `${p}decoded ${m.fps.toFixed(1)} fps over ${m.seconds.toFixed(1)} s, expected ${fps} ± 20%` +
+         (m.windows && m.windows.length > 1 ? ` (windows: ${m.windows.join(', ')} fps)` : ''));
   if (codec) {
     assert(s.videoCodec.toLowerCase() === codec.toLowerCase(),
            `${p}video codec is "${s.videoCodec}", expected "${codec}"`);

@@ -31,7 +31,7 @@ runTest('viewer', async (t) => {
 
     const first = await viewerDecoding(page, tileId);
     info(`${codec}: decoding after ${(first.stats.framesDecoded)} frames; measuring`);
-    const m = await measureTile(page, tileId, 3);
+    const m = await measureTile(page, tileId, { fps: 30 });
     t.checkAlive(server.child, producer);
     info(`${codec}: ${m.after.stats.width}x${m.after.stats.height} ${m.fps.toFixed(1)} fps ` +
          `${m.after.stats.videoCodec} audio ${m.after.stats.audioPacketsReceived} packets ` +

@@ -392,6 +392,8 @@
 
   /* --------------------------------------------------------------- tiles */
 
+  let audioContext = null;
+
   /* tile id -> Tile */
   const tiles = new Map();
   let nextTileId = 1;
@@ -504,6 +506,7 @@
       pc.ontrack = (ev) => {
         if (this.pc !== pc) return;
         if (!this.stream.getTracks().includes(ev.track)) this.stream.addTrack(ev.track);
+        if (ev.track.kind === 'audio' && !this.analyser) this.attachAudioMeter(ev.track);
         /* Re-assign so the element picks up late tracks (audio after video). */
         this.video.srcObject = this.stream;
         this.video.play().catch(() => {});
@@ -535,6 +538,31 @@
         }
       };
       this.statsTimer = setInterval(() => { this.refreshStats().catch(() => {}); }, STATS_INTERVAL_MS);
+    }
+
+    /* Chromium reports no audioLevel for a track that is not played out
+     * (muted element, no audio device): measure it with an analyser, which
+     * is not connected to the speakers. */
+    attachAudioMeter(track) {
+      try {
+        if (!audioContext) audioContext = new AudioContext();
+        if (audioContext.state === 'suspended') audioContext.resume().catch(() => {});
+        this.audioSource = audioContext.createMediaStreamSource(new MediaStream([track]));
+        this.analyser = audioContext.createAnalyser();
+        this.analyser.fftSize = 2048;
+        this.audioSource.connect(this.analyser);
+      } catch (e) {
+        this.analyser = null;
+      }
+    }
+
+    meterLevel() {
+      if (!this.analyser) return 0;
+      const buf = new Float32Array(this.analyser.fftSize);
+      this.analyser.getFloatTimeDomainData(buf);
+      let sum = 0;
+      for (const v of buf) sum += v * v;
+      return Math.sqrt(sum / buf.length);
     }
 
     sendIce(ice) {
@@ -656,7 +684,7 @@
       if (audio) {
         s.audioPacketsReceived = audio.packetsReceived || 0;
         s.audioBytesReceived = audio.bytesReceived || 0;
-        s.audioLevel = audio.audioLevel || 0;
+        s.audioLevel = audio.audioLevel || this.meterLevel();
         s.audioCodec = codecOf(audio);
         s.packetsLost += audio.packetsLost || 0;
         s.totalSamplesReceived = audio.totalSamplesReceived || 0;
@@ -729,6 +757,11 @@
         try { this.pc.close(); } catch (e) { /* already closed */ }
       }
       for (const t of this.stream.getTracks()) t.stop();
+      if (this.audioSource) {
+        try { this.audioSource.disconnect(); } catch (e) { /* gone */ }
+        this.audioSource = null;
+        this.analyser = null;
+      }
     }
 
     stop() {

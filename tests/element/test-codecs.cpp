@@ -1,0 +1,119 @@
+/* Unit tests of webrtcsend's pure parts: the codec table, codec matching in
+ * SDP offers (payload types from the remote offer, H264 profiles) and the
+ * keyframe request merging.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "codecs.h"
+#include "keyframe-merger.h"
+#include "sdp-utils.h"
+
+#include <gst/sdp/sdp.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+using namespace gstsig;
+
+namespace {
+
+std::string
+read_data (const char *name)
+{
+  const char *root = g_getenv ("GST_WEBRTCSIGNAL_SOURCE_ROOT");
+  std::ifstream in (std::string (root ? root : ".") + "/tests/data/" + name);
+  std::stringstream text;
+  text << in.rdbuf ();
+  return text.str ();
+}
+
+struct Sdp {
+  GstSDPMessage *msg = nullptr;
+  explicit Sdp (const std::string &text)
+  {
+    gst_sdp_message_new (&msg);
+    gst_sdp_message_parse_buffer ((const guint8 *) text.data (), text.size (), msg);
+  }
+  ~Sdp () { gst_sdp_message_free (msg); }
+  const GstSDPMedia *media (const char *kind) const { return find_media (msg, kind, nullptr); }
+};
+
+} // namespace
+
+TEST (Codecs, ParseListKeepsOrderAndRejectsUnknown)
+{
+  std::string error;
+  auto list = parse_codec_list ("h264, vp8,h264", MediaKind::Video, &error);
+  ASSERT_TRUE (list.has_value ());
+  ASSERT_EQ (list->size (), 2u);
+  EXPECT_STREQ ((*list)[0]->name, "h264");
+  EXPECT_STREQ ((*list)[1]->name, "vp8");
+
+  EXPECT_FALSE (parse_codec_list ("vp8,av2", MediaKind::Video, &error).has_value ());
+  EXPECT_NE (error.find ("av2"), std::string::npos);
+  EXPECT_NE (error.find ("vp8"), std::string::npos) << "the error lists the valid codecs";
+  EXPECT_FALSE (parse_codec_list ("opus", MediaKind::Video, &error).has_value ());
+  EXPECT_FALSE (parse_codec_list ("", MediaKind::Audio, &error).has_value ());
+}
+
+TEST (Codecs, TakesPayloadTypesFromChromiumOffer)
+{
+  Sdp offer (read_data ("chromium-recvonly-offer.sdp"));
+  ASSERT_NE (offer.media ("video"), nullptr);
+  /* B1: Chromium's numbering, not ours. */
+  EXPECT_EQ (find_offered_pt (offer.media ("video"), *find_codec ("vp8")), 96u);
+  /* B2: H264 with packetization-mode=1 and a constrained-baseline
+   * compatible profile; 104 (pm=0) and 116 (main) are not usable. */
+  auto h264 = find_offered_pt (offer.media ("video"), *find_codec ("h264"));
+  ASSERT_TRUE (h264.has_value ());
+  EXPECT_EQ (*h264, 102u);
+  EXPECT_EQ (find_offered_pt (offer.media ("audio"), *find_codec ("opus")), 111u);
+  EXPECT_FALSE (find_offered_pt (offer.media ("audio"), *find_codec ("vp8")).has_value ());
+  /* B3: the transport-cc extension id comes from the offer. */
+  EXPECT_EQ (find_extmap_id (offer.media ("video"), TWCC_EXTENSION_URI), 4u);
+}
+
+TEST (Codecs, RejectsH264ProfilesBrowsersMayNotDecode)
+{
+  Sdp offer ("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+             "m=video 9 UDP/TLS/RTP/SAVPF 100 101\r\n"
+             "a=rtpmap:100 H264/90000\r\n"
+             "a=fmtp:100 packetization-mode=1;profile-level-id=640032\r\n"
+             "a=rtpmap:101 H264/90000\r\n"
+             "a=fmtp:101 packetization-mode=1;profile-level-id=4d401f\r\n");
+  /* 640032 is High; 4d401f is Main with constraint_set1 = constrained baseline. */
+  EXPECT_EQ (find_offered_pt (offer.media ("video"), *find_codec ("h264")), 101u);
+}
+
+TEST (Codecs, RtpCapsCarryWhatBrowsersNeed)
+{
+  GstCaps *h264 = codec_rtp_caps (*find_codec ("h264"), 102, 1);
+  GstStructure *s = gst_caps_get_structure (h264, 0);
+  EXPECT_STREQ (gst_structure_get_string (s, "packetization-mode"), "1");
+  EXPECT_STREQ (gst_structure_get_string (s, "profile-level-id"), "42e01f");
+  EXPECT_STREQ (gst_structure_get_string (s, "extmap-1"), TWCC_EXTENSION_URI);
+  gst_caps_unref (h264);
+  GstCaps *opus = codec_rtp_caps (*find_codec ("opus"), 111, 0);
+  /* Chromium refuses Opus without its channel count. */
+  EXPECT_STREQ (gst_structure_get_string (gst_caps_get_structure (opus, 0), "encoding-params"),
+      "2");
+  gst_caps_unref (opus);
+}
+
+TEST (KeyframeMerger, OneKeyframePerWindowAndNoRequestLost)
+{
+  KeyframeMerger merger (1000);
+  EXPECT_EQ (merger.on_request (0), KeyframeMerger::Action::ForwardNow);
+  /* Inside the window: the first schedules one at the window's end... */
+  EXPECT_EQ (merger.on_request (100), KeyframeMerger::Action::ScheduleAt);
+  EXPECT_EQ (merger.scheduled_at (), 1000);
+  /* ...and the others ride on it. */
+  EXPECT_EQ (merger.on_request (200), KeyframeMerger::Action::Merged);
+  EXPECT_EQ (merger.on_request (900), KeyframeMerger::Action::Merged);
+  merger.on_timer (1000);
+  EXPECT_FALSE (merger.has_pending ());
+  EXPECT_EQ (merger.on_request (1500), KeyframeMerger::Action::ScheduleAt);
+  merger.on_timer (2000);
+  EXPECT_EQ (merger.on_request (3100), KeyframeMerger::Action::ForwardNow);
+}

@@ -1,0 +1,362 @@
+/* Element tests of webrtcsend: loading, documentation, state changes,
+ * errors a user can act on, and the SDP it negotiates with a consumer that
+ * speaks the signalling protocol (a WebSocket client on the embedded server).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "context-thread.h"
+#include "server.h"
+#include "ws-test-client.h"
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+using namespace gstsig;
+using namespace gstsig::test;
+
+namespace {
+
+std::string
+read_data (const char *name)
+{
+  const char *root = g_getenv ("GST_WEBRTCSIGNAL_SOURCE_ROOT");
+  std::ifstream in (std::string (root ? root : ".") + "/tests/data/" + name);
+  std::stringstream text;
+  text << in.rdbuf ();
+  return text.str ();
+}
+
+std::string
+json_string (const std::string &s)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (node, s.c_str ());
+  g_autofree gchar *text = json_to_string (node, FALSE);
+  return text;
+}
+
+/* A pipeline from a launch line, torn down in the destructor. */
+struct Pipeline {
+  GstElement *pipeline = nullptr;
+  explicit Pipeline (const std::string &description)
+  {
+    GError *error = nullptr;
+    pipeline = gst_parse_launch (description.c_str (), &error);
+    EXPECT_EQ (error, nullptr) << (error ? error->message : "");
+    g_clear_error (&error);
+  }
+  ~Pipeline ()
+  {
+    if (pipeline) {
+      gst_element_set_state (pipeline, GST_STATE_NULL);
+      gst_object_unref (pipeline);
+    }
+  }
+  GstElement *get (const char *name) const
+  {
+    return gst_bin_get_by_name (GST_BIN (pipeline), name);
+  }
+  /* The first error on the bus (transfer full), or nullptr. */
+  GstMessage *pop_error () const
+  {
+    GstBus *bus = gst_element_get_bus (pipeline);
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    gst_object_unref (bus);
+    return msg;
+  }
+  std::string serve_ws_url () const
+  {
+    GstElement *send = get ("s");
+    gchar *url = nullptr;
+    g_object_get (send, "serve-url", &url, nullptr);
+    gst_object_unref (send);
+    std::string result = url ? url : "";
+    g_free (url);
+    return result;
+  }
+};
+
+const char *AV_SOURCES = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
+                         "framerate=30/1 ! webrtcsend name=s ";
+const char *AUDIO_BRANCH = " audiotestsrc is-live=true ! s.";
+
+/* The state change fails and the error has this domain and code. */
+void
+expect_start_error (const std::string &launch, GQuark domain, gint code,
+    GstStructure **details_out = nullptr)
+{
+  Pipeline p (launch);
+  ASSERT_NE (p.pipeline, nullptr);
+  EXPECT_EQ (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE)
+      << launch;
+  GstMessage *msg = p.pop_error ();
+  ASSERT_NE (msg, nullptr) << "no error message for: " << launch;
+  GError *error = nullptr;
+  gst_message_parse_error (msg, &error, nullptr);
+  EXPECT_EQ (error->domain, domain) << error->message;
+  EXPECT_EQ (error->code, code) << error->message;
+  EXPECT_GT (strlen (error->message), 20u) << "a message a user can act on";
+  if (details_out) {
+    const GstStructure *details = nullptr;
+    gst_message_parse_error_details (msg, &details);
+    *details_out = details ? gst_structure_copy (details) : nullptr;
+  }
+  g_error_free (error);
+  gst_message_unref (msg);
+}
+
+/* Starts a consumer session against a running webrtcsend and returns the
+ * session id ("" on failure). */
+std::string
+start_consumer_session (WsTestClient &consumer, const std::string &offer_sdp = "")
+{
+  consumer.send ("{\"type\":\"setPeerStatus\",\"roles\":[],\"meta\":null}");
+  consumer.send ("{\"type\":\"list\"}");
+  std::string producer_id;
+  consumer.wait_for ("list", [&] (JsonObject *obj) {
+    JsonArray *producers = json_object_get_array_member (obj, "producers");
+    if (!producers || json_array_get_length (producers) == 0)
+      return false;
+    producer_id = string_member (json_array_get_object_element (producers, 0), "id");
+    return true;
+  });
+  if (producer_id.empty ())
+    return "";
+  std::string offer = offer_sdp.empty () ? "null" : json_string (offer_sdp);
+  consumer.send ("{\"type\":\"startSession\",\"peerId\":\"" + producer_id + "\",\"offer\":" +
+      offer + "}");
+  std::string started = consumer.wait_for ("sessionStarted");
+  g_autoptr (JsonObject) obj = parse_object (started);
+  return string_member (obj, "sessionId");
+}
+
+/* Waits for the producer's SDP of the given type in session_id. */
+std::string
+wait_sdp (WsTestClient &consumer, const std::string &session_id, const char *type)
+{
+  std::string sdp;
+  consumer.wait_for ("peer", [&] (JsonObject *obj) {
+    if (string_member (obj, "sessionId") != session_id || !json_object_has_member (obj, "sdp"))
+      return false;
+    JsonObject *desc = json_object_get_object_member (obj, "sdp");
+    if (string_member (desc, "type") != type)
+      return false;
+    sdp = string_member (desc, "sdp");
+    return true;
+  });
+  return sdp;
+}
+
+bool
+has_line (const std::string &sdp, const std::string &line)
+{
+  return sdp.find (line + "\r\n") != std::string::npos;
+}
+
+} // namespace
+
+TEST (WebrtcSend, LoadsAndDocumentsEveryProperty)
+{
+  GstElementFactory *factory = gst_element_factory_find ("webrtcsend");
+  ASSERT_NE (factory, nullptr) << "plugin not found in GST_PLUGIN_PATH";
+  GstElement *send = gst_element_factory_create (factory, nullptr);
+  guint n = 0;
+  GParamSpec **specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (send), &n);
+  for (guint i = 0; i < n; i++) {
+    if (specs[i]->owner_type != G_OBJECT_TYPE (send))
+      continue;
+    const char *blurb = g_param_spec_get_blurb (specs[i]);
+    bool readonly = !(specs[i]->flags & G_PARAM_WRITABLE);
+    EXPECT_TRUE (strstr (blurb, "Default") || readonly)
+        << specs[i]->name << ": the blurb gives no default";
+  }
+  g_free (specs);
+  /* The signaller is a child: signaller::PROPERTY works on launch lines. */
+  GObject *signaller = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY (send), "signaller");
+  ASSERT_NE (signaller, nullptr);
+  EXPECT_NE (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "uri"), nullptr);
+  g_object_unref (signaller);
+  gst_object_unref (send);
+  gst_object_unref (factory);
+}
+
+TEST (WebrtcSend, StartsAndStopsRepeatedly)
+{
+  Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0" + AUDIO_BRANCH);
+  for (int i = 0; i < 3; i++) {
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    ASSERT_EQ (gst_element_get_state (p.pipeline, nullptr, nullptr, 5 * GST_SECOND),
+        GST_STATE_CHANGE_SUCCESS);
+    EXPECT_TRUE (g_str_has_prefix (p.serve_ws_url ().c_str (), "http://127.0.0.1:"));
+    g_usleep (200 * 1000);
+    ASSERT_EQ (gst_element_set_state (p.pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  }
+  EXPECT_EQ (p.pop_error (), nullptr);
+}
+
+TEST (WebrtcSend, ErrorsNameWhatToFix)
+{
+  expect_start_error (std::string (AV_SOURCES) + "uri=foo://127.0.0.1:1/", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS);
+  expect_start_error (std::string (AV_SOURCES), GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  expect_start_error (std::string (AV_SOURCES) + "serve=127.0.0.1:0 video-codecs=vp8,av2",
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+  expect_start_error (std::string (AV_SOURCES) + "serve=nonsense", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS);
+  /* Nobody listens on port 1. */
+  expect_start_error (std::string (AV_SOURCES) + "uri=ws://127.0.0.1:1/", GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_OPEN_READ_WRITE);
+
+  /* Port in use: the details carry the GIO error. */
+  GSocketService *blocker = g_socket_service_new ();
+  guint16 port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (blocker), nullptr,
+      nullptr);
+  ASSERT_NE (port, 0);
+  GstStructure *details = nullptr;
+  expect_start_error (std::string (AV_SOURCES) + "serve=0.0.0.0:" + std::to_string (port),
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE, &details);
+  ASSERT_NE (details, nullptr);
+  gint code = -1;
+  EXPECT_TRUE (gst_structure_get_int (details, "error-code", &code));
+  EXPECT_EQ (code, G_IO_ERROR_ADDRESS_IN_USE);
+  gst_structure_free (details);
+  g_socket_service_stop (blocker);
+  g_socket_listener_close (G_SOCKET_LISTENER (blocker));
+  g_object_unref (blocker);
+}
+
+/* What a browser needs from the offer (DESIGN.md, "What GStreamer 1.22's
+ * webrtcbin needs from us"): checked on the SDP a consumer receives. */
+TEST (WebrtcSend, OfferCarriesWhatBrowsersNeed)
+{
+  TestContext ctx;
+  Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0 video-codecs=vp8,h264" +
+      AUDIO_BRANCH);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  WsTestClient consumer (ctx);
+  ASSERT_TRUE (consumer.connect (p.serve_ws_url ()));
+  std::string session = start_consumer_session (consumer);
+  ASSERT_FALSE (session.empty ());
+  std::string offer = wait_sdp (consumer, session, "offer");
+  ASSERT_FALSE (offer.empty ());
+
+  EXPECT_TRUE (has_line (offer, "a=group:BUNDLE video0 audio1")) << offer;       /* B7 */
+  EXPECT_NE (offer.find ("m=video 9 UDP/TLS/RTP/SAVPF 96 102"), std::string::npos)
+      << "VP8 then H264, as video-codecs says\n" << offer;
+  EXPECT_TRUE (has_line (offer, "a=sendonly")) << offer;                          /* B8 */
+  EXPECT_FALSE (has_line (offer, "a=sendrecv")) << offer;
+  EXPECT_TRUE (has_line (offer, "a=rtcp-fb:96 nack")) << offer;                   /* B4 */
+  EXPECT_TRUE (has_line (offer, "a=fmtp:102 packetization-mode=1;profile-level-id=42e01f;"
+                                "level-asymmetry-allowed=1") ||
+      offer.find ("profile-level-id=42e01f") != std::string::npos) << offer;      /* B2 */
+  EXPECT_NE (offer.find (" rtx/90000"), std::string::npos) << offer;              /* B4 */
+  EXPECT_NE (offer.find ("transport-wide-cc-extensions-01"), std::string::npos) << offer; /* B3 */
+  EXPECT_NE (offer.find ("OPUS/48000/2"), std::string::npos) << offer;
+
+  /* Trickled candidates, then end-of-candidates (B6). */
+  std::string eoc = consumer.wait_for ("peer", [&] (JsonObject *obj) {
+    if (!json_object_has_member (obj, "ice"))
+      return false;
+    return string_member (json_object_get_object_member (obj, "ice"), "candidate").empty ();
+  });
+  EXPECT_FALSE (eoc.empty ()) << "no end-of-candidates message";
+  EXPECT_NE (eoc.find ("\"sdpMLineIndex\":0"), std::string::npos) << eoc;
+  consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + session + "\"}");
+  ctx.drain (300);
+}
+
+/* A consumer that makes the offer (browsers' numbering): the answer uses the
+ * offer's payload types and extension ids (B1, B3), and says sendonly. */
+TEST (WebrtcSend, AnswersWithTheOffersPayloadTypes)
+{
+  for (const char *codec : { "vp8", "h264" }) {
+    TestContext ctx;
+    Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0 video-codecs=" + codec +
+        AUDIO_BRANCH);
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    WsTestClient consumer (ctx);
+    ASSERT_TRUE (consumer.connect (p.serve_ws_url ()));
+    std::string session =
+        start_consumer_session (consumer, read_data ("chromium-recvonly-offer.sdp"));
+    ASSERT_FALSE (session.empty ());
+    std::string answer = wait_sdp (consumer, session, "answer");
+    ASSERT_FALSE (answer.empty ()) << codec;
+    std::string pt = g_str_equal (codec, "vp8") ? "96" : "102";
+    EXPECT_NE (answer.find ("m=video 9 UDP/TLS/RTP/SAVPF " + pt + " "), std::string::npos)
+        << codec << "\n" << answer;
+    EXPECT_TRUE (has_line (answer, "a=sendonly")) << answer;
+    EXPECT_NE (answer.find ("a=group:BUNDLE"), std::string::npos) << answer;
+    EXPECT_NE (answer.find ("OPUS/48000/2"), std::string::npos) << answer;
+    consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + session + "\"}");
+    ctx.drain (300);
+  }
+}
+
+TEST (WebrtcSend, RefusesConsumersOverTheLimit)
+{
+  TestContext ctx;
+  Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0 max-consumers=1" + AUDIO_BRANCH);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  WsTestClient first (ctx), second (ctx);
+  ASSERT_TRUE (first.connect (p.serve_ws_url ()));
+  ASSERT_TRUE (second.connect (p.serve_ws_url ()));
+  std::string s1 = start_consumer_session (first);
+  ASSERT_FALSE (wait_sdp (first, s1, "offer").empty ());
+  std::string s2 = start_consumer_session (second);
+  ASSERT_FALSE (s2.empty ());
+  std::string ended = second.wait_for ("endSession");
+  EXPECT_NE (ended.find (s2), std::string::npos) << "the second consumer is refused";
+  GstElement *send = p.get ("s");
+  guint consumers = 0;
+  g_object_get (send, "consumers", &consumers, nullptr);
+  EXPECT_EQ (consumers, 1u);
+  gst_object_unref (send);
+}
+
+/* The signalling server goes away and comes back on the same port while
+ * PLAYING: the producer registers again. */
+TEST (WebrtcSend, ReconnectsWhenTheServerComesBack)
+{
+  TestContext ctx;
+  ServerConfig config;
+  config.port = 0;
+  auto server_thread = std::make_unique<ContextThread> ("test-server");
+  std::unique_ptr<Server> server;
+  unsigned port = 0;
+  server_thread->invoke_sync ([&] {
+    server = std::make_unique<Server> (config);
+    ASSERT_TRUE (server->start (nullptr));
+    port = server->port ();
+  });
+  std::string url = "ws://127.0.0.1:" + std::to_string (port) + "/";
+  Pipeline p (std::string (AV_SOURCES) + "uri=" + url + " meta=meta,name=comeback" +
+      AUDIO_BRANCH);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
+  g_usleep (300 * 1000);
+  config.port = port;
+  server_thread->invoke_sync ([&] {
+    server = std::make_unique<Server> (config);
+    ASSERT_TRUE (server->start (nullptr));
+  });
+  WsTestClient listener (ctx);
+  ASSERT_TRUE (listener.connect ("http://127.0.0.1:" + std::to_string (port) + "/"));
+  listener.send ("{\"type\":\"setPeerStatus\",\"roles\":[\"listener\"],\"meta\":null}");
+  bool seen = false;
+  for (int i = 0; i < 30 && !seen; i++) {
+    listener.send ("{\"type\":\"list\"}");
+    std::string list = listener.wait_for ("list", nullptr, 1000);
+    seen = list.find ("comeback") != std::string::npos;
+  }
+  EXPECT_TRUE (seen) << "the producer did not register again";
+  EXPECT_EQ (p.pop_error (), nullptr);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+  listener.close ();
+  server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
+}
