@@ -226,7 +226,7 @@ void
 Server::Impl::on_closed (SoupWebsocketConnection *conn, gpointer user_data)
 {
   auto peer = static_cast<Peer *> (user_data);
-  g_message ("peer %s disconnected (close code %u)", peer->id.c_str (),
+  g_info ("peer %s disconnected (close code %u)", peer->id.c_str (),
       soup_websocket_connection_get_close_code (conn));
   /* Frees peer; libsoup holds its own reference on conn during emission. */
   guarded ("disconnect", [&] () { peer->impl->remove_peer (std::string (peer->id)); });
@@ -292,7 +292,7 @@ Server::Impl::add_peer (SoupWebsocketConnection *conn)
     g_signal_connect (conn, "closed", G_CALLBACK (Impl::on_closed), peer),
   };
 
-  g_message ("peer %s connected (%zu peers)", peer->id.c_str (), peers.size ());
+  g_info ("peer %s connected (%zu peers)", peer->id.c_str (), peers.size ());
   send (peer, p::Welcome { peer->id });
 }
 
@@ -436,7 +436,7 @@ Server::Impl::set_peer_status (Peer *peer, const p::SetPeerStatus &msg)
   peer->meta = msg.meta;
   end_sessions_where (peer->id, dropped_producer, dropped_consumer);
 
-  g_message ("peer %s: roles%s%s%s, meta %s", peer->id.c_str (),
+  g_info ("peer %s: roles%s%s%s, meta %s", peer->id.c_str (),
       msg.roles.producer ? " producer" : "", msg.roles.listener ? " listener" : "",
       msg.roles.consumer ? " consumer" : "", msg.meta.c_str ());
   notify_listeners (p::PeerStatusChanged { peer->roles, peer->meta, peer->id });
@@ -465,7 +465,7 @@ Server::Impl::start_session (Peer *peer, const p::StartSessionRequest &msg)
 
   std::string session_id = new_uuid ();
   sessions[session_id] = Session { producer->id, consumer->id };
-  g_message ("session %s started: producer %s, consumer %s", session_id.c_str (),
+  g_info ("session %s started: producer %s, consumer %s", session_id.c_str (),
       producer->id.c_str (), consumer->id.c_str ());
 
   send (consumer, p::SessionStarted { producer->id, session_id });
@@ -511,7 +511,7 @@ Server::Impl::end_sessions_where (const std::string &peer_id, bool as_producer, 
   }
 
   for (const auto &e : ended) {
-    g_message ("session %s ended (peer %s left it)", e.first.c_str (), peer_id.c_str ());
+    g_info ("session %s ended (peer %s left it)", e.first.c_str (), peer_id.c_str ());
     if (Peer *other = find_peer (e.second))
       send (other, p::EndSession { e.first });
   }
@@ -528,7 +528,7 @@ Server::Impl::end_session (Peer *peer, const p::EndSession &msg)
     return "endSession: not a member of session '" + msg.session_id + "'";
 
   sessions.erase (it);
-  g_message ("session %s ended by %s", msg.session_id.c_str (), peer->id.c_str ());
+  g_info ("session %s ended by %s", msg.session_id.c_str (), peer->id.c_str ());
   Peer *other = find_peer (session.producer == peer->id ? session.consumer : session.producer);
   if (other)
     send (other, p::EndSession { msg.session_id });

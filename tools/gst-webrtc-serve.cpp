@@ -30,6 +30,7 @@ struct Options {
   gint port = 8443;
   gchar *web_root = nullptr;
   gint max_peers = -1;
+  gboolean quiet = FALSE;
   gboolean version = FALSE;
 
   ~Options ()
@@ -52,6 +53,8 @@ parse_options (int *argc, char ***argv, Options *opts)
         "Serve the web app from this folder (default: the built-in app)", "DIR" },
     { "max-peers", 0, 0, G_OPTION_ARG_INT, &opts->max_peers,
         "Maximum number of connected peers (default: 1000)", "N" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
+        "Do not log peers and sessions as they come and go", nullptr },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version, "Print the version and exit",
         nullptr },
     { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr },
@@ -132,6 +135,10 @@ main (int argc, char **argv)
     g_print ("gst-webrtc-serve %s\n", VERSION);
     return 0;
   }
+
+  /* Peers and sessions are logged at info level: shown unless --quiet. */
+  if (!opts.quiet && !g_getenv ("G_MESSAGES_DEBUG"))
+    g_setenv ("G_MESSAGES_DEBUG", "gstwebrtcsignal", TRUE);
 
   /* A peer vanishing mid-write must not kill the server. */
   signal (SIGPIPE, SIG_IGN);
