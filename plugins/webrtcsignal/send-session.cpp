@@ -266,6 +266,7 @@ SendSession::start (const std::vector<InputStream *> &inputs,
             s.on_offer_created (desc);
         });
     g_signal_emit_by_name (webrtcbin_, "create-offer", nullptr, promise);
+    gst_promise_unref (promise);
   } else {
     GstPromise *promise = promise_to_control (link_, nullptr,
         [] (SendSession &s, GstWebRTCSessionDescription *, const std::string &err) {
@@ -281,8 +282,10 @@ SendSession::start (const std::vector<InputStream *> &inputs,
                   s2.on_answer_created (desc);
               });
           g_signal_emit_by_name (s.webrtcbin_, "create-answer", nullptr, answer_promise);
+          gst_promise_unref (answer_promise);
         });
     g_signal_emit_by_name (webrtcbin_, "set-remote-description", offer, promise);
+    gst_promise_unref (promise);
   }
   return true;
 }
@@ -324,6 +327,7 @@ SendSession::on_remote_description (const GstWebRTCSessionDescription *desc)
         gst_webrtc_session_description_free (copy);
       });
   g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
+  gst_promise_unref (promise);
 }
 
 void

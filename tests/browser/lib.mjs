@@ -362,8 +362,13 @@ class TestContext {
     if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: apt-get install chromium`);
     const userDataDir = fs.mkdtempSync(path.join(this.tmpDir, 'chromium-profile-'));
     info(`start chromium (profile ${userDataDir})`);
+    // Not the GLib/malloc debugging meant for our GStreamer processes.
+    const env = { ...process.env };
+    delete env.G_DEBUG;
+    delete env.MALLOC_PERTURB_;
     const context = await withTimeout(chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
+      env,
       headless: true,
       args: CHROMIUM_ARGS,
       viewport: { width: 1280, height: 860 },
@@ -477,6 +482,7 @@ export function runTest(name, body, { timeoutMs = 100000 } = {}) {
 
   (async () => {
     checkLoopbackOnly();
+    await loadPlaywright(); /* fail early, before starting anything */
     await body(ctx);
     ctx.checkPageErrors();
   })().then(() => finish(null), (e) => finish(e));

@@ -1,0 +1,494 @@
+// Benchmark: webrtcsend against a plain webrtcbin sender (bench/plain-sender),
+// to 1, 2, 4 and 8 headless Chromium viewers on loopback, in the same run.
+//
+// For each size, viewer count N and sender kind (alternated, so that drift of
+// the machine hits both kinds alike):
+//   - start gst-webrtc-serve and open the viewer page (registered as listener)
+//   - start the sender process; from that moment, time until the first tile
+//     decodes its first frame (the page watches the producer as soon as it is
+//     listed and polls getStats every 10 ms)
+//   - once all N tiles decode, sample the sender's CPU (utime+stime of the
+//     process and its descendants, /proc) over a window and its VmRSS
+//   - check that every tile decoded frames during the window, and at what rate
+//
+// Prints a markdown table and writes bench/RESULTS.md (the command, the date,
+// the machine, the tables, a reading). Runs in a loopback-only namespace:
+//
+//   tests/browser/run-in-netns.sh node bench/viewers.mjs
+//
+// Knobs (environment): BENCH_VIEWERS=1,2,4,8  BENCH_KINDS=ours,plain
+// BENCH_SIZES=1280x720  BENCH_WINDOW_S=10  BENCH_ROUNDS=1
+// BENCH_FIRST_FRAME_REPS=5 (extra N=1 start-up runs per kind)
+// BENCH_OTHER_MAX=0.3 BENCH_QUIET_WAIT_S=90 BENCH_ATTEMPTS=3 (shared machine: a run
+// during which other processes used more than BENCH_OTHER_MAX cores is redone)
+// BENCH_RESULTS=bench/RESULTS.md (BENCH_RESULTS= to not write)
+// BENCH_PLAIN_SENDER=BUILD/bench/plain-sender, GST_WEBRTCSIGNAL_BUILD_ROOT=build
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  runTest, info, waitFor, sleep, withTimeout, viewerReady, BUILD_ROOT, SOURCE_ROOT, GST_LAUNCH,
+} from '../tests/browser/lib.mjs';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const env = process.env;
+const list = (v, d) => (v === undefined || v === '' ? d : v).split(',').map((s) => s.trim()).filter(Boolean);
+const VIEWERS = list(env.BENCH_VIEWERS, '1,2,4,8').map(Number);
+const KINDS = list(env.BENCH_KINDS, 'ours,plain');
+const SIZES = list(env.BENCH_SIZES, '1280x720').map((s) => s.split('x').map(Number));
+const WINDOW_S = Number(env.BENCH_WINDOW_S || 10);
+const ROUNDS = Number(env.BENCH_ROUNDS || 1);
+const FF_REPS = Number(env.BENCH_FIRST_FRAME_REPS ?? 5);
+const RESULTS = env.BENCH_RESULTS === undefined ? path.join(BENCH_DIR, 'RESULTS.md') : env.BENCH_RESULTS;
+const PLAIN = env.BENCH_PLAIN_SENDER || path.join(BUILD_ROOT, 'bench', 'plain-sender');
+const FPS = 30;
+const KBPS = 2000;
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+const KIND_LABEL = { ours: 'webrtcsend', plain: 'plain webrtcbin' };
+
+// ------------------------------------------------------------------ /proc
+
+// pid and its live descendants (this kernel has no /proc/PID/task/TID/children).
+function descendants(pid) {
+  const kids = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!kids.has(ppid)) kids.set(ppid, []);
+      kids.get(ppid).push(Number(d));
+    } catch (e) { /* gone */ }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(kids.get(out[i]) || []));
+  return out;
+}
+
+// utime+stime in seconds of pid and its live descendants (all threads).
+function cpuSeconds(pid) {
+  let ticks = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15 of stat(5)
+    } catch (e) { /* gone */ }
+  }
+  return ticks / CLK_TCK;
+}
+
+function rssMB(pid) {
+  let kb = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch (e) { /* gone */ }
+  }
+  return kb / 1024;
+}
+
+// Whole machine: busy and total jiffies (to tell how loaded it was).
+function machineTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] || 0), total };
+}
+
+// CPU (in cores) used between two snapshots: by the machine, by this script
+// and everything it started (Chromium, servers, senders), and by the sender.
+function snapshot(senderPid) {
+  return { t: performance.now(), machine: machineTicks(), own: cpuSeconds(process.pid),
+           sender: senderPid ? cpuSeconds(senderPid) : 0 };
+}
+
+function loadBetween(a, b) {
+  const dt = (b.t - a.t) / 1000;
+  const machine = ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * os.cpus().length;
+  const own = (b.own - a.own) / dt;
+  const sender = (b.sender - a.sender) / dt;
+  return { machine, own, sender, viewers: own - sender, other: Math.max(0, machine - own) };
+}
+
+const OTHER_MAX = Number(env.BENCH_OTHER_MAX || 0.3);
+const QUIET_WAIT_S = Number(env.BENCH_QUIET_WAIT_S ?? 90);
+const ATTEMPTS = Number(env.BENCH_ATTEMPTS || 3);
+
+// This machine may be shared: wait (bounded) until other processes use less
+// than OTHER_MAX of a core over a second. Returns the last load seen.
+async function waitQuiet() {
+  const deadline = Date.now() + QUIET_WAIT_S * 1000;
+  for (;;) {
+    const a = snapshot(0);
+    await sleep(1000);
+    const l = loadBetween(a, snapshot(0));
+    if (l.other < OTHER_MAX || Date.now() >= deadline) {
+      if (l.other >= OTHER_MAX) info(`machine still busy (${l.other.toFixed(2)} cores used by others); going on`);
+      return l.other;
+    }
+  }
+}
+
+// ------------------------------------------------------------- the page
+
+// Installed in the viewer page before the sender starts: watches the producer
+// n times as soon as it is listed and notes when each tile decodes its first
+// frame (Date.now(), the same wall clock as node's).
+function pageArm({ name, n }) {
+  const B = window.__bench = { listedAt: null, tiles: [], firstFrameAt: [], offerAt: [], connectedAt: [], error: null };
+  const iv = setInterval(() => {
+    try {
+      const p = window.gstsig.producers().find((x) => x.meta && x.meta.name === name);
+      if (!p) return;
+      clearInterval(iv);
+      B.listedAt = Date.now();
+      for (let i = 0; i < n; i++) B.tiles.push(window.gstsig.watch(p.id));
+      B.firstFrameAt = B.tiles.map(() => null);
+      B.offerAt = B.tiles.map(() => null);
+      B.connectedAt = B.tiles.map(() => null);
+      const poll = async () => {
+        let pending = false;
+        await Promise.all(B.tiles.map(async (id, i) => {
+          if (B.firstFrameAt[i]) return;
+          const pc = window.gstsig.peerConnection(id);
+          if (!pc) { pending = true; return; }
+          if (!B.offerAt[i] && pc.remoteDescription) B.offerAt[i] = Date.now();
+          if (!B.connectedAt[i] && pc.connectionState === 'connected') B.connectedAt[i] = Date.now();
+          const report = await pc.getStats();
+          let frames = 0;
+          report.forEach((r) => {
+            if (r.type === 'inbound-rtp' && r.kind === 'video') frames = Math.max(frames, r.framesDecoded || 0);
+          });
+          if (frames > 0) B.firstFrameAt[i] = Date.now(); else pending = true;
+        }));
+        if (pending) setTimeout(poll, 10);
+      };
+      poll().catch((e) => { B.error = String(e); });
+    } catch (e) {
+      clearInterval(iv);
+      B.error = String(e);
+    }
+  }, 5);
+}
+
+// ------------------------------------------------------------------ runs
+
+function startSender(t, kind, { wsUrl, name, width, height }) {
+  if (kind === 'ours') {
+    return t.launch(`${kind}-sender`, [
+      'videotestsrc', 'is-live=true', '!', `video/x-raw,width=${width},height=${height},framerate=${FPS}/1`,
+      '!', 'webrtcsend', `uri=${wsUrl}`, 'video-codecs=vp8', `video-bitrate=${KBPS}`, `meta=meta,name=${name}`,
+    ]);
+  }
+  return t.spawn(`${kind}-sender`, PLAIN, [wsUrl, '--name', name, '--width', String(width),
+    '--height', String(height), '--fps', String(FPS), '--bitrate', String(KBPS)]);
+}
+
+let runCounter = 0;
+
+// A measured run, redone (up to ATTEMPTS in all) when it failed or other
+// processes loaded the machine during its window; keeps the quietest.
+async function measuredRun(t, browser, opts) {
+  let best = null;
+  for (let i = 0; i < ATTEMPTS; i++) {
+    const r = await oneRun(t, browser, opts);
+    r.attempts = i + 1;
+    if (!best || (best.error && !r.error) || (!r.error && r.other < best.other)) best = r;
+    if (!r.error && r.other < OTHER_MAX) break;
+    info(`${r.label}: ${r.error ? 'failed' : `others used ${r.other.toFixed(2)} cores during the window`}; measuring again`);
+  }
+  best.attempts = Math.min(best.attempts, ATTEMPTS);
+  return best;
+}
+
+// One measured run. measure=false: start-up time only.
+async function oneRun(t, browser, { kind, n, width, height, measure = true }) {
+  const label = `${kind}-${width}x${height}-n${n}-${++runCounter}`;
+  const name = `bench-${label}`;
+  const r = { kind, n, width, height, label };
+  const server = await t.startServer();
+  let page = null;
+  let sender = null;
+  try {
+    page = await t.openPage(browser, server.httpUrl, label);
+    await viewerReady(page);
+    await page.evaluate(pageArm, { name, n });
+    r.otherBefore = await waitQuiet();
+
+    const s0 = snapshot(0);
+    const tStart = Date.now();
+    sender = startSender(t, kind, { wsUrl: server.wsUrl, name, width, height });
+    const b = await waitFor(async () => {
+      if (sender.exited) throw new Error(`sender ${sender.describeExit()}:\n${sender.tail()}`);
+      const v = await page.evaluate(() => window.__bench);
+      if (v.error) throw new Error(`page: ${v.error}`);
+      return v.firstFrameAt.length === n && v.firstFrameAt.every(Boolean) ? v : null;
+    }, { timeoutMs: 30000, intervalMs: 50, what: `${label}: all ${n} tiles to decode a first frame` });
+    r.listedMs = b.listedAt - tStart;
+    r.firstFrameMs = Math.min(...b.firstFrameAt) - tStart;
+    r.allFramesMs = Math.max(...b.firstFrameAt) - tStart;
+    const first = b.firstFrameAt.indexOf(Math.min(...b.firstFrameAt));
+    r.offerMs = b.offerAt[first] - tStart;
+    r.connectedMs = b.connectedAt[first] ? b.connectedAt[first] - tStart : NaN;
+    r.startupOther = loadBetween(s0, snapshot(0)).other;
+    info(`${label}: listed after ${r.listedMs} ms, offer in the page ${r.offerMs} ms, connected ` +
+         `${r.connectedMs} ms, first frame ${r.firstFrameMs} ms, all ${n} after ${r.allFramesMs} ms ` +
+         `(others used ${r.startupOther.toFixed(2)} cores meanwhile)`);
+    if (!measure) return r;
+
+    // Steady state: every tile has decoded a second's worth; then settle.
+    await waitFor(async () => {
+      const tiles = await page.evaluate(() => window.gstsig.refresh());
+      return tiles.length === n && tiles.every((x) => x.stats.framesDecoded >= FPS);
+    }, { timeoutMs: 30000, what: `${label}: all ${n} tiles to decode ${FPS} frames` });
+    await sleep(2000);
+
+    const a = await page.evaluate(() => window.gstsig.refresh());
+    const w0 = snapshot(sender.pid);
+    await sleep(WINDOW_S * 1000);
+    const load = loadBetween(w0, snapshot(sender.pid));
+    r.rssMB = rssMB(sender.pid);
+    const z = await page.evaluate(() => window.gstsig.refresh());
+    if (sender.exited) throw new Error(`sender ${sender.describeExit()} during the window`);
+    r.cpu = load.sender;
+    r.viewersCpu = load.viewers;
+    r.other = load.other;
+    r.machineBusy = load.machine;
+    r.fps = z.map((after) => {
+      const before = a.find((x) => x.id === after.id);
+      const dt = (after.stats.timestamp - before.stats.timestamp) / 1000;
+      return dt > 0 ? (after.stats.framesDecoded - before.stats.framesDecoded) / dt : 0;
+    });
+    r.decoding = r.fps.filter((f) => f > 0).length;
+    r.sizesOk = z.every((x) => x.stats.width === width && x.stats.height === height);
+    info(`${label}: sender CPU ${r.cpu.toFixed(3)} core, RSS ${r.rssMB.toFixed(1)} MB, ` +
+         `viewers' side ${r.viewersCpu.toFixed(2)}, others ${r.other.toFixed(2)} cores, fps ${r.fps.map((f) => f.toFixed(1)).join(' ')}`);
+    return r;
+  } catch (e) {
+    r.error = e.message.split('\n')[0];
+    info(`${label}: FAILED: ${e.message}`);
+    return r;
+  } finally {
+    if (sender) await sender.stop();
+    if (page) { try { await withTimeout(page.close(), 5000, 'closing the page'); } catch (e) { /* ignore */ } }
+    await server.child.stop();
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const median = (xs) => {
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((p, q) => p - q);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+// Least-squares slope of y over n across all runs.
+function slope(points) {
+  const p = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  if (new Set(p.map(([x]) => x)).size < 2) return NaN;
+  const mx = p.reduce((a, [x]) => a + x, 0) / p.length;
+  const my = p.reduce((a, [, y]) => a + y, 0) / p.length;
+  const sxy = p.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = p.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxy / sxx;
+}
+const fx = (x, d) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+function tables(runs, ffRuns) {
+  const out = [];
+  const sizes = [...new Set(runs.map((r) => `${r.width}x${r.height}`))];
+  out.push('| size | viewers | sender | first frame (ms) | all decoding (ms) | sender CPU (core) | sender RSS (MB) | viewers decoding | decoded fps min / mean | Chromium etc. (core) | others (core) |');
+  out.push('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const size of sizes) {
+    for (const n of VIEWERS) {
+      for (const kind of KINDS) {
+        const rs = runs.filter((r) => `${r.width}x${r.height}` === size && r.n === n && r.kind === kind);
+        if (!rs.length) continue;
+        const ok = rs.filter((r) => !r.error);
+        if (!ok.length) {
+          out.push(`| ${size} | ${n} | ${KIND_LABEL[kind]} | failed: ${rs[0].error.replace(/\|/g, '/')} ||||||||`);
+          continue;
+        }
+        const fpsAll = ok.flatMap((r) => r.fps);
+        out.push(`| ${size} | ${n} | ${KIND_LABEL[kind]} | ${fx(median(ok.map((r) => r.firstFrameMs)), 0)} | ` +
+                 `${fx(median(ok.map((r) => r.allFramesMs)), 0)} | ${fx(median(ok.map((r) => r.cpu)), 3)} | ` +
+                 `${fx(median(ok.map((r) => r.rssMB)), 1)} | ${Math.min(...ok.map((r) => r.decoding))}/${n}` +
+                 `${ok.every((r) => r.sizesOk) ? '' : ' (wrong size)'} | ` +
+                 `${fx(Math.min(...fpsAll), 1)} / ${fx(fpsAll.reduce((p, q) => p + q, 0) / fpsAll.length, 1)} | ` +
+                 `${fx(median(ok.map((r) => r.viewersCpu)), 2)} | ${fx(median(ok.map((r) => r.other)), 2)} |`);
+      }
+    }
+  }
+  out.push('');
+
+  // Summary per kind and size: start-up, CPU and memory at N=1, slopes.
+  const summary = [];
+  out.push('| size | sender | first frame, N=1 (ms): median [min–max] (runs) | listed / offer / connected, N=1 (ms, medians) | CPU at N=1 (core) | CPU per extra viewer (core): (N8−N1)/7 [fit] | RSS at N=1 (MB) | RSS per extra viewer (MB): (N8−N1)/7 [fit] |');
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  const lo = Math.min(...VIEWERS);
+  const hi = Math.max(...VIEWERS);
+  for (const size of sizes) {
+    for (const kind of KINDS) {
+      const at = (n, key) => median(runs.filter((r) => !r.error && `${r.width}x${r.height}` === size &&
+                                                      r.n === n && r.kind === kind).map((r) => r[key]));
+      const n1 = [...runs, ...ffRuns].filter((r) => !r.error && r.n === 1 && r.kind === kind &&
+                                                   `${r.width}x${r.height}` === size);
+      const ff = n1.map((r) => r.firstFrameMs);
+      const s = {
+        size, kind, ffMedian: median(ff), ffMin: Math.min(...ff), ffMax: Math.max(...ff), ffCount: ff.length,
+        cpu1: at(lo, 'cpu'), rss1: at(lo, 'rssMB'),
+        cpuSlope: hi > lo ? (at(hi, 'cpu') - at(lo, 'cpu')) / (hi - lo) : NaN,
+        rssSlope: hi > lo ? (at(hi, 'rssMB') - at(lo, 'rssMB')) / (hi - lo) : NaN,
+      };
+      const mine = runs.filter((r) => !r.error && `${r.width}x${r.height}` === size && r.kind === kind);
+      s.cpuFit = slope(mine.map((r) => [r.n, r.cpu]));
+      s.rssFit = slope(mine.map((r) => [r.n, r.rssMB]));
+      summary.push(s);
+      out.push(`| ${size} | ${KIND_LABEL[kind]} | ${fx(s.ffMedian, 0)} [${fx(s.ffMin, 0)}–${fx(s.ffMax, 0)}] (${s.ffCount}) | ` +
+               `${['listedMs', 'offerMs', 'connectedMs'].map((k) => fx(median(n1.map((r) => r[k])), 0)).join(' / ')} | ` +
+               `${fx(s.cpu1, 3)} | ${fx(s.cpuSlope, 4)} [${fx(s.cpuFit, 4)}] | ${fx(s.rss1, 1)} | ` +
+               `${fx(s.rssSlope, 2)} [${fx(s.rssFit, 2)}] |`);
+    }
+  }
+  return { text: out.join('\n'), summary };
+}
+
+function reading(summary, runs) {
+  const lines = [];
+  const lo = Math.min(...VIEWERS);
+  const hi = Math.max(...VIEWERS);
+  for (const size of [...new Set(summary.map((s) => s.size))]) {
+    const ours = summary.find((s) => s.size === size && s.kind === 'ours');
+    const plain = summary.find((s) => s.size === size && s.kind === 'plain');
+    if (!ours || !plain) continue;
+    const cpuVerdict = ours.cpuSlope <= plain.cpuSlope + 0.005 ? 'no worse than' : 'worse than';
+    const rssVerdict = ours.rssSlope <= plain.rssSlope + 0.25 ? 'no worse than' : 'worse than';
+    lines.push(`- ${size}, per extra viewer (medians: N=${hi} minus N=${lo}, over ${hi - lo}; least-squares fit ` +
+               `over all runs in brackets): CPU ${fx(ours.cpuSlope, 4)} [${fx(ours.cpuFit, 4)}] core for webrtcsend ` +
+               `against ${fx(plain.cpuSlope, 4)} [${fx(plain.cpuFit, 4)}] for the plain sender; memory ` +
+               `${fx(ours.rssSlope, 2)} [${fx(ours.rssFit, 2)}] MB against ${fx(plain.rssSlope, 2)} ` +
+               `[${fx(plain.rssFit, 2)}] MB.`);
+    lines.push(`- ${size}, by the two-point slopes webrtcsend's per-viewer CPU is ${cpuVerdict} plain's ` +
+               `(within 0.005 core) and its per-viewer memory ${rssVerdict} plain's (within 0.25 MB). At N=${lo}: CPU ` +
+               `${fx(ours.cpu1, 3)} against ${fx(plain.cpu1, 3)} core, RSS ${fx(ours.rss1, 1)} against ` +
+               `${fx(plain.rss1, 1)} MB.`);
+    lines.push(`- ${size}, first decoded frame from process start (N=1, median of ${ours.ffCount} and ` +
+               `${plain.ffCount} runs): webrtcsend ${fx(ours.ffMedian, 0)} ms ` +
+               `(${ours.ffMax <= 1000 ? 'every run' : ours.ffMedian <= 1000 ? 'median, not every run,' : 'not'} within 1 s), ` +
+               `plain ${fx(plain.ffMedian, 0)} ms.`);
+  }
+  const failed = runs.filter((r) => r.error);
+  const short = runs.filter((r) => !r.error && (r.decoding < r.n || Math.min(...r.fps) < FPS * 0.8));
+  if (failed.length) lines.push(`- Failed runs: ${failed.map((r) => `${r.label} (${r.error})`).join('; ')}.`);
+  if (short.length) {
+    lines.push(`- Runs where a viewer decoded below ${FPS * 0.8} fps (the 2-core machine also runs Chromium's ` +
+               `decoders): ${short.map((r) => `${r.label} (min ${fx(Math.min(...r.fps), 1)} fps; machine ` +
+               `${fx(r.machineBusy, 2)} cores busy, of which Chromium etc. ${fx(r.viewersCpu, 2)}, ` +
+               `others ${fx(r.other, 2)})`).join('; ')}.`);
+  } else if (runs.length) {
+    lines.push(`- Every viewer of every run decoded at ${FPS * 0.8} fps or more during the window.`);
+  }
+  const noisy = runs.filter((r) => !r.error && r.other >= OTHER_MAX);
+  if (noisy.length) {
+    lines.push(`- Runs still shared with other processes (≥ ${OTHER_MAX} core) after ${ATTEMPTS} attempts: ` +
+               `${noisy.map((r) => `${r.label} (${fx(r.other, 2)})`).join('; ')}.`);
+  }
+  return lines.join('\n');
+}
+
+function commandLine() {
+  const keep = Object.keys(env).filter((k) => k.startsWith('BENCH_') || k === 'GST_WEBRTCSIGNAL_BUILD_ROOT').sort();
+  const rel = (p) => path.relative(SOURCE_ROOT, p) || '.';
+  const vars = keep.map((k) => `${k}=${k === 'GST_WEBRTCSIGNAL_BUILD_ROOT' ? rel(env[k]) : env[k]}`);
+  return [...vars, 'tests/browser/run-in-netns.sh', 'node', rel(fileURLToPath(import.meta.url))].join(' ');
+}
+
+function machine() {
+  let model = 'unknown';
+  try { model = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))[1]; } catch (e) { /* ignore */ }
+  const ver = (cmd, args) => { try { return execFileSync(cmd, args, { timeout: 10000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0]; } catch (e) { return '?'; } };
+  return `nproc ${os.cpus().length}, ${model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
+         `Linux ${os.release()}; ${ver(GST_LAUNCH, ['--version']).replace(/^gst-launch-1.0 version /, 'gst-launch-1.0 ')}` +
+         `, ${ver('/usr/bin/chromium', ['--version'])}`;
+}
+
+const NOTES_MARK = '<!-- Notes below this line are kept when viewers.mjs rewrites this file. -->';
+
+function writeResults(file, body) {
+  let notes = '';
+  try {
+    const old = fs.readFileSync(file, 'utf8');
+    const i = old.indexOf(NOTES_MARK);
+    if (i >= 0) notes = old.slice(i + NOTES_MARK.length).replace(/^\n+/, '');
+  } catch (e) { /* new file */ }
+  fs.writeFileSync(file, `${body}\n${NOTES_MARK}\n\n${notes}`);
+  info(`wrote ${file}`);
+}
+
+// ------------------------------------------------------------------ main
+
+const totalRuns = SIZES.length * VIEWERS.length * KINDS.length * ROUNDS + KINDS.length * FF_REPS + 1;
+runTest('bench-viewers', async (t) => {
+  if (KINDS.includes('plain') && !fs.existsSync(PLAIN)) {
+    throw new Error(`${PLAIN} does not exist: build it (ninja -C ${BUILD_ROOT})`);
+  }
+  const started = new Date();
+  // Build the registry once, so that no measured start-up pays for it.
+  execFileSync('gst-inspect-1.0', ['webrtcsend'], { env: t.env, stdio: 'ignore', timeout: 60000 });
+  const browser = await t.launchBrowser();
+  info('warm-up run (not counted)');
+  await oneRun(t, browser, { kind: KINDS[0], n: 1, width: SIZES[0][0], height: SIZES[0][1], measure: false });
+
+  const runs = [];
+  let flip = false;
+  for (let round = 0; round < ROUNDS; round++) {
+    flip = round % 2 === 1;
+    for (const [width, height] of SIZES) {
+      for (const n of VIEWERS) {
+        // ABBA: the kind that goes first alternates.
+        const kinds = flip ? [...KINDS].reverse() : KINDS;
+        flip = !flip;
+        for (const kind of kinds) runs.push(await measuredRun(t, browser, { kind, n, width, height }));
+      }
+    }
+  }
+  const ffRuns = [];
+  for (let i = 0; i < FF_REPS; i++) {
+    const kinds = i % 2 ? [...KINDS].reverse() : KINDS;
+    for (const kind of kinds) {
+      ffRuns.push(await oneRun(t, browser, { kind, n: 1, width: SIZES[0][0], height: SIZES[0][1], measure: false }));
+    }
+  }
+
+  const { text, summary } = tables(runs, ffRuns);
+  const read = reading(summary, runs);
+  console.log(`\n${text}\n\n${read}\n`);
+  if (RESULTS) {
+    writeResults(RESULTS, [
+      '# Benchmark: webrtcsend against a plain webrtcbin sender',
+      '',
+      'Written by `bench/viewers.mjs` (see bench/README.md for what it measures).',
+      '',
+      '```sh',
+      commandLine(),
+      '```',
+      '',
+      `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,
+      `- machine: ${machine()}`,
+      `- source: videotestsrc ${SIZES.map((s) => s.join('x')).join(', ')} @ ${FPS} fps, VP8 ${KBPS} kbit/s, ` +
+      `video only; CPU window ${WINDOW_S} s; ${ROUNDS} round(s), medians across rounds; ` +
+      `${FF_REPS} extra start-up runs per kind`,
+      '',
+      text,
+      '',
+      '## Reading (generated)',
+      '',
+      read,
+      '',
+    ].join('\n'));
+  }
+}, { timeoutMs: totalRuns * 90000 + 120000 });
