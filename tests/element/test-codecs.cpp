@@ -7,26 +7,17 @@
 #include "codecs.h"
 #include "keyframe-merger.h"
 #include "sdp-utils.h"
+#include "test-data.h"
 
 #include <gst/sdp/sdp.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 
 using namespace gstsig;
+using gstsig::test::read_data;
 
 namespace {
 
-std::string
-read_data (const char *name)
-{
-  const char *root = g_getenv ("GST_WEBRTCSIGNAL_SOURCE_ROOT");
-  std::ifstream in (std::string (root ? root : ".") + "/tests/data/" + name);
-  std::stringstream text;
-  text << in.rdbuf ();
-  return text.str ();
-}
 
 struct Sdp {
   GstSDPMessage *msg = nullptr;

@@ -6,6 +6,7 @@
  */
 #include "context-thread.h"
 #include "server.h"
+#include "test-data.h"
 #include "ws-test-client.h"
 
 #include <gio/gio.h>
@@ -22,15 +23,6 @@ using namespace gstsig::test;
 
 namespace {
 
-std::string
-read_data (const char *name)
-{
-  const char *root = g_getenv ("GST_WEBRTCSIGNAL_SOURCE_ROOT");
-  std::ifstream in (std::string (root ? root : ".") + "/tests/data/" + name);
-  std::stringstream text;
-  text << in.rdbuf ();
-  return text.str ();
-}
 
 std::string
 json_string (const std::string &s)
