@@ -1,143 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "send-session.h"
 
-#include "ice-utils.h"
 #include "sdp-utils.h"
 
 #include <gst/sdp/sdp.h>
+
+#include <cstdlib>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_sig_send_debug);
 #define GST_CAT_DEFAULT gst_sig_send_debug
 
 namespace gstsig {
 
-namespace {
-
-using DescriptionHandler =
-    std::function<void (SendSession &, GstWebRTCSessionDescription *, const std::string &)>;
-
-struct PromiseData {
-  std::shared_ptr<SessionLink> link;
-  const char *field; /* "offer", "answer" or nullptr */
-  DescriptionHandler handler;
-};
-
-/* A promise whose outcome (the description in `field`, or an error) is
- * handed to handler on the control thread. */
-GstPromise *
-promise_to_control (const std::shared_ptr<SessionLink> &link, const char *field,
-    DescriptionHandler handler)
-{
-  auto data = new PromiseData { link, field, std::move (handler) };
-  return gst_promise_new_with_change_func (
-      [] (GstPromise *promise, gpointer user_data) {
-        auto data = static_cast<PromiseData *> (user_data);
-        std::string error;
-        GstWebRTCSessionDescription *desc = nullptr;
-        const GstStructure *reply = nullptr;
-        if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED) {
-          error = "webrtcbin did not answer";
-        } else if ((reply = gst_promise_get_reply (promise))) {
-          GError *gerror = nullptr;
-          if (gst_structure_has_field (reply, "error")) {
-            gst_structure_get (reply, "error", G_TYPE_ERROR, &gerror, nullptr);
-            error = gerror ? gerror->message : "unknown webrtcbin error";
-            g_clear_error (&gerror);
-          } else if (data->field) {
-            gst_structure_get (reply, data->field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc,
-                nullptr);
-            if (!desc)
-              error = std::string ("webrtcbin gave no ") + data->field;
-          }
-        } else if (data->field) {
-          error = std::string ("webrtcbin gave no ") + data->field;
-        }
-        std::lock_guard<std::mutex> guard (data->link->lock);
-        if (!data->link->alive) {
-          if (desc)
-            gst_webrtc_session_description_free (desc);
-          return;
-        }
-        auto handler = data->handler;
-        data->link->post ([handler, desc, error] (SendSession &session) {
-          handler (session, desc, error);
-          if (desc)
-            gst_webrtc_session_description_free (desc);
-        });
-      },
-      data, [] (gpointer user_data) { delete static_cast<PromiseData *> (user_data); });
-}
-
-/* Signal user data: a strong ref to the link, dropped on disconnect. */
-gpointer
-link_data (const std::shared_ptr<SessionLink> &link)
-{
-  return new std::shared_ptr<SessionLink> (link);
-}
-
-void
-free_link_data (gpointer data, GClosure *)
-{
-  delete static_cast<std::shared_ptr<SessionLink> *> (data);
-}
-
-SessionLink &
-link_of (gpointer data)
-{
-  return **static_cast<std::shared_ptr<SessionLink> *> (data);
-}
-
-void
-on_ice_candidate (GstElement *, guint mline, gchar *candidate, gpointer data)
-{
-  SessionLink &link = link_of (data);
-  std::lock_guard<std::mutex> guard (link.lock);
-  if (link.alive)
-    gst_sig_signaller_add_ice (link.signaller, link.session_id.c_str (), candidate, mline,
-        nullptr);
-}
-
-void
-on_gathering_state (GstElement *webrtcbin, GParamSpec *, gpointer data)
-{
-  GstWebRTCICEGatheringState state;
-  g_object_get (webrtcbin, "ice-gathering-state", &state, nullptr);
-  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-    return;
-  /* webrtcbin 1.22 never signals end-of-candidates: do it ourselves. */
-  SessionLink &link = link_of (data);
-  std::lock_guard<std::mutex> guard (link.lock);
-  if (link.alive)
-    gst_sig_signaller_add_ice (link.signaller, link.session_id.c_str (), "", 0, nullptr);
-}
-
-void
-on_connection_state (GstElement *webrtcbin, GParamSpec *, gpointer data)
-{
-  GstWebRTCICEConnectionState state;
-  g_object_get (webrtcbin, "ice-connection-state", &state, nullptr);
-  SessionLink &link = link_of (data);
-  std::lock_guard<std::mutex> guard (link.lock);
-  if (link.alive)
-    link.post ([state] (SendSession &session) { session.on_ice_connection_state (state); });
-}
-
-/* RTCP from the peer (receiver reports, BYE) proves it is still there:
- * webrtcbin 1.22 has no ICE consent freshness. */
-void
-on_ssrc_active (GstElement *, guint, guint, gpointer data)
-{
-  link_of (data).last_rtcp_us = g_get_monotonic_time ();
-}
-
-} // namespace
-
 SendSession::SendSession (GstBin *bin, std::string id, std::string peer_id,
-    SessionSettings settings, std::shared_ptr<SessionLink> link)
-    : bin_ (bin), id_ (std::move (id)), peer_id_ (std::move (peer_id)),
-      settings_ (std::move (settings)), link_ (std::move (link))
+    SendSettings settings, std::shared_ptr<SessionLink> link)
+    : WebrtcSession (bin, std::move (id), std::move (peer_id), settings.ice, std::move (link)),
+      settings_ (std::move (settings))
 {
-  created_us_ = g_get_monotonic_time ();
 }
 
 SendSession::~SendSession ()
@@ -203,132 +82,10 @@ SendSession::add_track (InputStream *input, const GstSDPMessage *offer, std::str
   return true;
 }
 
-void
-SendSession::connect_webrtcbin_signals ()
-{
-  g_signal_connect_data (webrtcbin_, "on-ice-candidate", G_CALLBACK (on_ice_candidate),
-      link_data (link_), free_link_data, (GConnectFlags) 0);
-  g_signal_connect_data (webrtcbin_, "notify::ice-gathering-state",
-      G_CALLBACK (on_gathering_state), link_data (link_), free_link_data, (GConnectFlags) 0);
-  g_signal_connect_data (webrtcbin_, "notify::ice-connection-state",
-      G_CALLBACK (on_connection_state), link_data (link_), free_link_data, (GConnectFlags) 0);
-  GstElement *rtpbin = gst_bin_get_by_name (GST_BIN (webrtcbin_), "rtpbin");
-  if (rtpbin) {
-    g_signal_connect_data (rtpbin, "on-ssrc-active", G_CALLBACK (on_ssrc_active),
-        link_data (link_), free_link_data, (GConnectFlags) 0);
-    gst_object_unref (rtpbin);
-  }
-}
 
-bool
-SendSession::start (const std::vector<InputStream *> &inputs,
-    const GstWebRTCSessionDescription *offer, std::string *error)
-{
-  webrtcbin_ = gst_element_factory_make ("webrtcbin", ("webrtcbin-" + id_).c_str ());
-  if (!webrtcbin_) {
-    *error = "webrtcbin is missing (install gstreamer1.0-plugins-bad and gstreamer1.0-nice)";
-    return false;
-  }
-  gst_object_ref_sink (webrtcbin_);
-  /* Browsers reject an answer that drops their BUNDLE group (B7). */
-  gst_util_set_object_arg (G_OBJECT (webrtcbin_), "bundle-policy", "max-bundle");
-  if (!settings_.stun_server.empty ())
-    g_object_set (webrtcbin_, "stun-server", settings_.stun_server.c_str (), nullptr);
-  for (const auto &turn : settings_.turn_servers) {
-    gboolean added = FALSE;
-    g_signal_emit_by_name (webrtcbin_, "add-turn-server", turn.c_str (), &added);
-    if (!added)
-      GST_WARNING_OBJECT (bin_, "webrtcbin refused TURN server %s", turn.c_str ());
-  }
-  gst_bin_add (bin_, webrtcbin_);
-  connect_webrtcbin_signals ();
-  if (!restrict_ice_addresses (webrtcbin_, fallback_ice_addresses (), error))
-    return false;
 
-  for (InputStream *input : inputs)
-    if (!add_track (input, offer ? offer->sdp : nullptr, error))
-      return false;
-  if (tracks_.empty ()) {
-    *error = offer ? "the consumer's offer has no codec we can send (we send " +
-            std::string ("the codecs of video-codecs/audio-codecs)")
-                   : "webrtcsend has no input to send (link a video_%u or audio_%u pad)";
-    return false;
-  }
-  gst_element_sync_state_with_parent (webrtcbin_);
 
-  we_offered_ = offer == nullptr;
-  if (we_offered_) {
-    GstPromise *promise = promise_to_control (link_, "offer",
-        [] (SendSession &s, GstWebRTCSessionDescription *desc, const std::string &err) {
-          if (!desc)
-            s.fail ("could not create an offer: " + err);
-          else
-            s.on_offer_created (desc);
-        });
-    g_signal_emit_by_name (webrtcbin_, "create-offer", nullptr, promise);
-    gst_promise_unref (promise);
-  } else {
-    GstPromise *promise = promise_to_control (link_, nullptr,
-        [] (SendSession &s, GstWebRTCSessionDescription *, const std::string &err) {
-          if (!err.empty ()) {
-            s.fail ("the consumer's offer was refused: " + err);
-            return;
-          }
-          GstPromise *answer_promise = promise_to_control (s.link_, "answer",
-              [] (SendSession &s2, GstWebRTCSessionDescription *desc, const std::string &err2) {
-                if (!desc)
-                  s2.fail ("could not create an answer: " + err2);
-                else
-                  s2.on_answer_created (desc);
-              });
-          g_signal_emit_by_name (s.webrtcbin_, "create-answer", nullptr, answer_promise);
-          gst_promise_unref (answer_promise);
-        });
-    g_signal_emit_by_name (webrtcbin_, "set-remote-description", offer, promise);
-    gst_promise_unref (promise);
-  }
-  return true;
-}
 
-void
-SendSession::on_offer_created (GstWebRTCSessionDescription *offer)
-{
-  g_signal_emit_by_name (webrtcbin_, "set-local-description", offer, nullptr);
-  GST_DEBUG_OBJECT (bin_, "Session %s: offer\n%s", id_.c_str (),
-      session_description_to_text (offer).c_str ());
-  gst_sig_signaller_send_sdp (link_->signaller, id_.c_str (), offer);
-}
-
-void
-SendSession::on_answer_created (GstWebRTCSessionDescription *answer)
-{
-  g_signal_emit_by_name (webrtcbin_, "set-local-description", answer, nullptr);
-  GST_DEBUG_OBJECT (bin_, "Session %s: answer\n%s", id_.c_str (),
-      session_description_to_text (answer).c_str ());
-  gst_sig_signaller_send_sdp (link_->signaller, id_.c_str (), answer);
-  on_negotiated (answer);
-}
-
-void
-SendSession::on_remote_description (const GstWebRTCSessionDescription *desc)
-{
-  if (!we_offered_ || desc->type != GST_WEBRTC_SDP_TYPE_ANSWER || negotiated_) {
-    GST_WARNING_OBJECT (bin_, "Session %s: ignoring an unexpected %s (renegotiation is not "
-        "supported)", id_.c_str (), gst_webrtc_sdp_type_to_string (desc->type));
-    return;
-  }
-  auto copy = gst_webrtc_session_description_copy (desc);
-  GstPromise *promise = promise_to_control (link_, nullptr,
-      [copy] (SendSession &s, GstWebRTCSessionDescription *, const std::string &err) {
-        if (!err.empty ())
-          s.fail ("the consumer's answer was refused: " + err);
-        else
-          s.on_negotiated (copy);
-        gst_webrtc_session_description_free (copy);
-      });
-  g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
-  gst_promise_unref (promise);
-}
 
 void
 SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
@@ -374,55 +131,87 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
   }
 }
 
-void
-SendSession::on_remote_candidate (guint mline, const std::string &candidate)
-{
-  if (!webrtcbin_)
-    return;
-  /* "" marks the consumer's end-of-candidates; webrtcbin 1.22 takes it so. */
-  g_signal_emit_by_name (webrtcbin_, "add-ice-candidate", mline, candidate.c_str ());
-}
 
-void
-SendSession::on_ice_connection_state (GstWebRTCICEConnectionState state)
+
+
+
+
+bool
+SendSession::start (const std::vector<InputStream *> &inputs,
+    const GstWebRTCSessionDescription *offer, std::string *error)
 {
-  if (state == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED ||
-      state == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED) {
-    if (!connected_) {
-      GST_INFO_OBJECT (bin_, "Session %s: connected to %s", id_.c_str (), peer_id_.c_str ());
-      link_->last_rtcp_us = g_get_monotonic_time ();
-    }
-    connected_ = true;
-  } else if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) {
-    fail ("ICE failed: no network path to the consumer (check STUN/TURN settings)");
+  if (!create_webrtcbin (error))
+    return false;
+  for (InputStream *input : inputs)
+    if (!add_track (input, offer ? offer->sdp : nullptr, error))
+      return false;
+  if (tracks_.empty ()) {
+    *error = offer ? "the consumer's offer has no codec we can send (see video-codecs and "
+                     "audio-codecs)"
+                   : "webrtcsend has no input to send (link a video_%u or audio_%u pad)";
+    return false;
   }
-}
+  gst_element_sync_state_with_parent (webrtcbin_);
 
-std::optional<std::string>
-SendSession::check_health (gint64 now_us) const
-{
-  if (failed_)
-    return std::string ("failed");
-  if (!connected_) {
-    if (now_us - created_us_ > (gint64) settings_.setup_timeout_s * G_USEC_PER_SEC)
-      return "not connected after " + std::to_string (settings_.setup_timeout_s) + " s";
-    return std::nullopt;
+  we_offered_ = offer == nullptr;
+  if (we_offered_) {
+    GstPromise *promise = make_promise ("offer",
+        [] (WebrtcSession &s, GstWebRTCSessionDescription *desc, const std::string &err) {
+          auto &self = static_cast<SendSession &> (s);
+          if (!desc)
+            self.fail ("could not create an offer: " + err);
+          else
+            self.set_local_and_send (desc);
+        });
+    g_signal_emit_by_name (webrtcbin_, "create-offer", nullptr, promise);
+    gst_promise_unref (promise);
+    return true;
   }
-  gint64 silent_us = now_us - link_->last_rtcp_us;
-  if (silent_us > (gint64) settings_.peer_timeout_s * G_USEC_PER_SEC)
-    return "no RTCP from the consumer for " + std::to_string (silent_us / G_USEC_PER_SEC) + " s";
-  return std::nullopt;
+  GstPromise *promise = make_promise (nullptr,
+      [] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
+        auto &self = static_cast<SendSession &> (s);
+        if (!err.empty ()) {
+          self.fail ("the consumer's offer was refused: " + err);
+          return;
+        }
+        GstPromise *answer_promise = self.make_promise ("answer",
+            [] (WebrtcSession &s2, GstWebRTCSessionDescription *desc, const std::string &err2) {
+              auto &self2 = static_cast<SendSession &> (s2);
+              if (!desc) {
+                self2.fail ("could not create an answer: " + err2);
+                return;
+              }
+              self2.set_local_and_send (desc);
+              self2.on_negotiated (desc);
+            });
+        g_signal_emit_by_name (self.webrtcbin_, "create-answer", nullptr, answer_promise);
+        gst_promise_unref (answer_promise);
+      });
+  g_signal_emit_by_name (webrtcbin_, "set-remote-description", offer, promise);
+  gst_promise_unref (promise);
+  return true;
 }
 
 void
-SendSession::fail (const std::string &why)
+SendSession::on_remote_description (const GstWebRTCSessionDescription *desc)
 {
-  if (failed_)
+  if (!we_offered_ || desc->type != GST_WEBRTC_SDP_TYPE_ANSWER || negotiated_) {
+    GST_WARNING_OBJECT (bin_, "Session %s: ignoring an unexpected %s (renegotiation is not "
+        "supported)", id_.c_str (), gst_webrtc_sdp_type_to_string (desc->type));
     return;
-  failed_ = true;
-  GST_WARNING_OBJECT (bin_, "Session %s with %s: %s", id_.c_str (), peer_id_.c_str (),
-      why.c_str ());
-  link_->end (why);
+  }
+  auto copy = gst_webrtc_session_description_copy (desc);
+  GstPromise *promise = make_promise (nullptr,
+      [copy] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
+        auto &self = static_cast<SendSession &> (s);
+        if (!err.empty ())
+          self.fail ("the consumer's answer was refused: " + err);
+        else
+          self.on_negotiated (copy);
+        gst_webrtc_session_description_free (copy);
+      });
+  g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
+  gst_promise_unref (promise);
 }
 
 void
@@ -439,14 +228,13 @@ SendSession::stop ()
     for (Track &track : tracks_)
       if (track.webrtc_pad)
         gst_element_release_request_pad (webrtcbin_, track.webrtc_pad);
-    gst_bin_remove (bin_, webrtcbin_);
-    gst_clear_object (&webrtcbin_);
   }
   for (Track &track : tracks_) {
     gst_clear_object (&track.webrtc_pad);
     gst_clear_object (&track.transceiver);
   }
   tracks_.clear ();
+  WebrtcSession::stop ();
 }
 
 } // namespace gstsig

@@ -36,14 +36,13 @@
 #include "meta.h"
 #include "raii.h"
 #include "send-session.h"
+#include "session-host.h"
 #include "server.h"
 #include "signaller.h"
 #include "signallers/ws-signaller.h"
 
 #include <gst/pbutils/missing-plugins.h>
 
-#include <atomic>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -96,21 +95,16 @@ struct GstSigSendPrivate {
   GstSigSignaller *signaller = nullptr; /* owned */
   std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
 
-  /* Lives as long as the element: sessions and negotiation run here. */
-  std::unique_ptr<gstsig::ContextThread> control;
+  /* Lives as long as the element: sessions and negotiation run on its
+   * control thread. */
+  std::unique_ptr<gstsig::SessionHost> host;
 
   /* State-change thread only. */
   std::unique_ptr<gstsig::ContextThread> server_thread;
   std::unique_ptr<gstsig::Server> server;
-  std::vector<gstsig::SignalConnection> signaller_handlers;
-  GstSigSignaller *running_signaller = nullptr; /* owned, between start and stop */
 
   /* Control thread only. */
-  gstsig::SessionSettings settings;
-  std::map<std::string, std::unique_ptr<gstsig::SendSession>> sessions;
-  guint watchdog = 0;
-
-  std::atomic<unsigned> consumers { 0 };
+  gstsig::SendSettings settings;
 };
 
 struct _GstSigSend {
@@ -134,39 +128,6 @@ static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u"
 
 /* ---- sessions (control thread) ---- */
 
-static void
-update_consumers (GstSigSend *self)
-{
-  self->priv->consumers = self->priv->sessions.size ();
-  g_object_notify (G_OBJECT (self), "consumers");
-}
-
-static void
-end_session (GstSigSend *self, const std::string &session_id, const std::string &reason,
-    bool tell_signaller)
-{
-  auto priv = self->priv;
-  auto it = priv->sessions.find (session_id);
-  if (it == priv->sessions.end ())
-    return;
-  GST_INFO_OBJECT (self, "Ending session %s with %s: %s", session_id.c_str (),
-      it->second->peer_id ().c_str (), reason.c_str ());
-  it->second->stop ();
-  priv->sessions.erase (it);
-  if (tell_signaller && priv->running_signaller)
-    gst_sig_signaller_end_session (priv->running_signaller, session_id.c_str ());
-  update_consumers (self);
-}
-
-static void
-with_session (GstSigSend *self, const std::string &session_id,
-    const std::function<void (gstsig::SendSession &)> &fn)
-{
-  auto it = self->priv->sessions.find (session_id);
-  if (it != self->priv->sessions.end ())
-    fn (*it->second);
-}
-
 static std::vector<gstsig::InputStream *>
 current_inputs (GstSigSend *self)
 {
@@ -177,138 +138,35 @@ current_inputs (GstSigSend *self)
   return inputs;
 }
 
-static void
-start_session (GstSigSend *self, const std::string &session_id, const std::string &peer_id,
-    GstWebRTCSessionDescription *offer)
+static std::unique_ptr<gstsig::WebrtcSession>
+create_session (GstSigSend *self, const std::string &session_id, const std::string &peer_id,
+    const GstWebRTCSessionDescription *offer, std::shared_ptr<gstsig::SessionLink> link,
+    std::string *error)
 {
   auto priv = self->priv;
-  GstSigSignaller *signaller = priv->running_signaller;
-  if (!signaller || priv->sessions.count (session_id))
-    return;
   unsigned max_consumers;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     max_consumers = priv->max_consumers;
   }
-  if (max_consumers && priv->sessions.size () >= max_consumers) {
+  if (max_consumers && priv->host->count () >= max_consumers) {
     GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
         ("Refused a consumer: max-consumers=%u reached.", max_consumers),
         ("session %s from %s", session_id.c_str (), peer_id.c_str ()));
-    gst_sig_signaller_end_session (signaller, session_id.c_str ());
-    return;
+    *error = "max-consumers reached";
+    return nullptr;
   }
-
-  auto link = std::make_shared<gstsig::SessionLink> ();
-  link->session_id = session_id;
-  link->signaller = GST_SIG_SIGNALLER (gst_object_ref (signaller));
-  link->post = [self, session_id] (std::function<void (gstsig::SendSession &)> fn) {
-    self->priv->control->invoke ([self, session_id, fn] () { with_session (self, session_id, fn); });
-  };
-  link->end = [self, session_id] (const std::string &reason) {
-    self->priv->control->invoke ([self, session_id, reason] () {
-      end_session (self, session_id, reason, true);
-    });
-  };
   auto session = std::make_unique<gstsig::SendSession> (GST_BIN (self), session_id, peer_id,
-      priv->settings, link);
-  std::string error;
-  if (!session->start (current_inputs (self), offer, &error)) {
+      priv->settings, std::move (link));
+  if (!session->start (current_inputs (self), offer, error)) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Could not start a session with a consumer: %s.",
-        error.c_str ()), ("session %s, peer %s", session_id.c_str (), peer_id.c_str ()));
+        error->c_str ()), ("session %s, peer %s", session_id.c_str (), peer_id.c_str ()));
     session->stop ();
-    gst_sig_signaller_end_session (signaller, session_id.c_str ());
-    return;
+    return nullptr;
   }
   GST_INFO_OBJECT (self, "Session %s with %s started (%s)", session_id.c_str (),
       peer_id.c_str (), offer ? "answering" : "offering");
-  priv->sessions[session_id] = std::move (session);
-  update_consumers (self);
-}
-
-static void
-end_all_sessions (GstSigSend *self)
-{
-  auto priv = self->priv;
-  priv->control->invoke_sync ([self] () {
-    auto priv = self->priv;
-    priv->control->cancel (std::exchange (priv->watchdog, 0u));
-    for (auto &entry : priv->sessions)
-      entry.second->stop ();
-    priv->sessions.clear ();
-    update_consumers (self);
-  });
-}
-
-static void
-start_watchdog (GstSigSend *self)
-{
-  self->priv->control->invoke_sync ([self] () {
-    self->priv->watchdog = self->priv->control->timeout (1000, [self] () {
-      gint64 now = g_get_monotonic_time ();
-      std::vector<std::pair<std::string, std::string>> gone;
-      for (auto &entry : self->priv->sessions)
-        if (auto reason = entry.second->check_health (now))
-          gone.emplace_back (entry.first, *reason);
-      for (auto &g : gone)
-        end_session (self, g.first, g.second, true);
-      return true;
-    });
-  });
-}
-
-/* ---- signaller signals (signaller thread) ---- */
-
-static void
-on_session_requested (GstSigSignaller *, const gchar *session_id, const gchar *peer_id,
-    GstWebRTCSessionDescription *offer, GstSigSend *self)
-{
-  std::string sid = session_id, pid = peer_id ? peer_id : "";
-  GstWebRTCSessionDescription *copy = offer ? gst_webrtc_session_description_copy (offer) : nullptr;
-  self->priv->control->invoke ([self, sid, pid, copy] () {
-    start_session (self, sid, pid, copy);
-    if (copy)
-      gst_webrtc_session_description_free (copy);
-  });
-}
-
-static void
-on_session_description (GstSigSignaller *, const gchar *session_id,
-    GstWebRTCSessionDescription *desc, GstSigSend *self)
-{
-  std::string sid = session_id;
-  GstWebRTCSessionDescription *copy = gst_webrtc_session_description_copy (desc);
-  self->priv->control->invoke ([self, sid, copy] () {
-    with_session (self, sid, [copy] (gstsig::SendSession &s) { s.on_remote_description (copy); });
-    gst_webrtc_session_description_free (copy);
-  });
-}
-
-static void
-on_handle_ice (GstSigSignaller *, const gchar *session_id, guint mline, const gchar *,
-    const gchar *candidate, GstSigSend *self)
-{
-  std::string sid = session_id, cand = candidate ? candidate : "";
-  self->priv->control->invoke ([self, sid, mline, cand] () {
-    with_session (self, sid, [mline, cand] (gstsig::SendSession &s) {
-      s.on_remote_candidate (mline, cand);
-    });
-  });
-}
-
-static void
-on_session_ended (GstSigSignaller *, const gchar *session_id, GstSigSend *self)
-{
-  std::string sid = session_id;
-  self->priv->control->invoke ([self, sid] () {
-    end_session (self, sid, "the consumer or the server ended it", false);
-  });
-}
-
-static void
-on_signaller_error (GstSigSignaller *, GError *error, GstSigSend *self)
-{
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message),
-      ("signaller error %s:%d", g_quark_to_string (error->domain), error->code));
+  return session;
 }
 
 /* ---- start/stop (state-change thread) ---- */
@@ -405,7 +263,7 @@ prepare (GstSigSend *self)
 {
   auto priv = self->priv;
   std::string video_codecs, audio_codecs, uri_error, serve, uri;
-  gstsig::SessionSettings settings;
+  gstsig::SendSettings settings;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     video_codecs = priv->video_codecs;
@@ -413,10 +271,10 @@ prepare (GstSigSend *self)
     uri_error = priv->uri_error;
     serve = priv->serve;
     uri = priv->uri;
-    settings.stun_server = priv->stun_server;
-    settings.turn_servers = priv->turn_servers;
+    settings.ice.stun_server = priv->stun_server;
+    settings.ice.turn_servers = priv->turn_servers;
+    settings.ice.peer_timeout_s = priv->peer_timeout;
     settings.video_bitrate_kbps = priv->video_bitrate;
-    settings.peer_timeout_s = priv->peer_timeout;
   }
   if (!uri_error.empty ()) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error.c_str ()), (nullptr));
@@ -467,7 +325,7 @@ prepare (GstSigSend *self)
   }
   settings.video_codecs = *video;
   settings.audio_codecs = *audio;
-  priv->control->invoke_sync ([priv, &settings] () { priv->settings = settings; });
+  priv->host->control ().invoke_sync ([priv, &settings] () { priv->settings = settings; });
   if (!serve.empty () && !start_server (self, serve))
     return false;
   return true;
@@ -487,18 +345,19 @@ start_signaller (GstSigSend *self)
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "meta"))
     g_object_set (signaller, "meta", meta_json.c_str (), nullptr);
 
-  priv->control->invoke_sync ([priv, signaller] () {
-    priv->running_signaller = GST_SIG_SIGNALLER (gst_object_ref (signaller));
-  });
-  auto &h = priv->signaller_handlers;
-  h.emplace_back (signaller, "session-requested", G_CALLBACK (on_session_requested), self);
-  h.emplace_back (signaller, "session-description", G_CALLBACK (on_session_description), self);
-  h.emplace_back (signaller, "handle-ice", G_CALLBACK (on_handle_ice), self);
-  h.emplace_back (signaller, "session-ended", G_CALLBACK (on_session_ended), self);
-  h.emplace_back (signaller, "error", G_CALLBACK (on_signaller_error), self);
-
+  gstsig::SessionHost::Callbacks callbacks;
+  callbacks.create = [self] (const std::string &sid, const std::string &peer,
+                         const GstWebRTCSessionDescription *offer,
+                         std::shared_ptr<gstsig::SessionLink> link, std::string *error) {
+    return create_session (self, sid, peer, offer, std::move (link), error);
+  };
+  callbacks.count_changed = [self] () { g_object_notify (G_OBJECT (self), "consumers"); };
+  callbacks.signaller_error = [self] (const GError *error) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message),
+        ("signaller error %s:%d", g_quark_to_string (error->domain), error->code));
+  };
   GError *error = nullptr;
-  gboolean ok = gst_sig_signaller_start (signaller, &error);
+  bool ok = priv->host->start (signaller, std::move (callbacks), &error);
   if (!ok) {
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
         ("%s", error ? error->message : "The signaller failed to start."),
@@ -508,25 +367,7 @@ start_signaller (GstSigSend *self)
     g_clear_error (&error);
   }
   gst_object_unref (signaller);
-  if (ok)
-    start_watchdog (self);
   return ok;
-}
-
-static void
-stop_signaller (GstSigSend *self)
-{
-  auto priv = self->priv;
-  GstSigSignaller *signaller = nullptr;
-  priv->control->invoke_sync ([priv, &signaller] () {
-    signaller = std::exchange (priv->running_signaller, nullptr);
-  });
-  if (signaller) {
-    gst_sig_signaller_stop (signaller);
-    gst_object_unref (signaller);
-  }
-  priv->signaller_handlers.clear ();
-  end_all_sessions (self);
 }
 
 static GstStateChangeReturn
@@ -541,13 +382,11 @@ gst_sig_send_change_state (GstElement *element, GstStateChange transition)
       }
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      if (!start_signaller (self)) {
-        stop_signaller (self);
+      if (!start_signaller (self))
         return GST_STATE_CHANGE_FAILURE;
-      }
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      stop_signaller (self);
+      self->priv->host->stop ();
       break;
     default:
       break;
@@ -555,7 +394,7 @@ gst_sig_send_change_state (GstElement *element, GstStateChange transition)
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE) {
     if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-      stop_signaller (self);
+      self->priv->host->stop ();
     return ret;
   }
   if (transition == GST_STATE_CHANGE_READY_TO_NULL)
@@ -588,9 +427,9 @@ gst_sig_send_request_new_pad (GstElement *element, GstPadTemplate *templ, const 
     }
   }
   gstsig::InputStream *input = nullptr;
-  priv->control->invoke_sync ([&] () {
+  priv->host->control ().invoke_sync ([&] () {
     input = new gstsig::InputStream (GST_BIN (self), video ? MediaKind::Video : MediaKind::Audio,
-        pad_name, priv->control.get (), KEYFRAME_MERGE_WINDOW);
+        pad_name, &priv->host->control (), KEYFRAME_MERGE_WINDOW);
   });
   GstPad *ghost = gst_ghost_pad_new_from_template (pad_name.c_str (), input->sink_pad (), templ);
   {
@@ -622,7 +461,7 @@ gst_sig_send_release_pad (GstElement *element, GstPad *pad)
   }
   gst_element_remove_pad (element, pad);
   if (input)
-    priv->control->invoke_sync ([&input] () {
+    priv->host->control ().invoke_sync ([&input] () {
       input->remove_from_bin ();
       input.reset ();
     });
@@ -708,7 +547,7 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
   }
   if (!bitrate_inputs.empty ()) {
     unsigned kbps = g_value_get_uint (value);
-    priv->control->invoke ([self, kbps] () {
+    priv->host->control ().invoke ([self, kbps] () {
       self->priv->settings.video_bitrate_kbps = kbps;
       for (auto input : current_inputs (self))
         input->set_video_bitrate (kbps);
@@ -722,7 +561,7 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
   auto self = GST_SIG_SEND (object);
   auto priv = self->priv;
   if (prop_id == PROP_CONSUMERS) {
-    g_value_set_uint (value, priv->consumers);
+    g_value_set_uint (value, priv->host->count ());
     return;
   }
   std::lock_guard<std::mutex> guard (priv->lock);
@@ -836,7 +675,7 @@ gst_sig_send_finalize (GObject *object)
 {
   auto self = GST_SIG_SEND (object);
   auto priv = self->priv;
-  priv->control.reset ();
+  priv->host.reset ();
   gst_object_unparent (GST_OBJECT (priv->signaller));
   gst_clear_object (&priv->signaller);
   delete priv;
@@ -848,8 +687,8 @@ gst_sig_send_dispose (GObject *object)
 {
   auto self = GST_SIG_SEND (object);
   auto priv = self->priv;
-  if (priv->control) {
-    priv->control->invoke_sync ([priv] () {
+  if (priv->host) {
+    priv->host->control ().invoke_sync ([priv] () {
       for (auto &input : priv->inputs)
         input->remove_from_bin ();
       priv->inputs.clear ();
@@ -941,7 +780,7 @@ static void
 gst_sig_send_init (GstSigSend *self)
 {
   auto priv = self->priv = new GstSigSendPrivate ();
-  priv->control = std::make_unique<gstsig::ContextThread> ("webrtcsend");
+  priv->host = std::make_unique<gstsig::SessionHost> (GST_ELEMENT (self), "webrtcsend");
   /* A WebSocket signaller from the start, so signaller::... works before uri. */
   priv->signaller = GST_SIG_SIGNALLER (g_object_new (GST_SIG_TYPE_WS_SIGNALLER, "name",
       "signaller", nullptr));
