@@ -14,10 +14,25 @@ const char *const TWCC_EXTENSION_URI =
 namespace {
 
 const Codec codec_table[] = {
-  { "vp8", MediaKind::Video, "VP8", 90000, 96, "vp8enc", "rtpvp8pay" },
-  { "h264", MediaKind::Video, "H264", 90000, 102, "x264enc", "rtph264pay" },
-  { "opus", MediaKind::Audio, "OPUS", 48000, 111, "opusenc", "rtpopuspay" },
+  { "vp8", MediaKind::Video, "VP8", 90000, 96, "vp8enc", "rtpvp8pay", "rtpvp8depay", nullptr,
+      "vp8dec", "video/x-vp8" },
+  { "h264", MediaKind::Video, "H264", 90000, 102, "x264enc", "rtph264pay", "rtph264depay",
+      "h264parse", "avdec_h264", "video/x-h264" },
+  { "vp9", MediaKind::Video, "VP9", 90000, 98, "vp9enc", "rtpvp9pay", "rtpvp9depay", nullptr,
+      "vp9dec", "video/x-vp9" },
+  { "opus", MediaKind::Audio, "OPUS", 48000, 111, "opusenc", "rtpopuspay", "rtpopusdepay",
+      "opusparse", "opusdec", "audio/x-opus" },
 };
+
+bool
+factory_exists (const char *name)
+{
+  GstElementFactory *f = gst_element_factory_find (name);
+  if (!f)
+    return false;
+  gst_object_unref (f);
+  return true;
+}
 
 /* H264 profile-level-id "PPCCLL": browsers decode constrained baseline, which
  * is profile_idc 0x42 (with any constraint flags) or 0x4d/0x58 with
@@ -96,6 +111,11 @@ pt_usable (const GstSDPMedia *media, unsigned pt, const Codec &codec)
     /* No profile-level-id means baseline level 1 by default: fine. */
     return plid.empty () || is_constrained_baseline_compatible (plid.c_str ());
   }
+  if (g_strcmp0 (codec.name, "vp9") == 0) {
+    /* Profile 0 (8-bit 4:2:0) is what vp9enc makes and every browser decodes. */
+    std::string profile = fmtp_param (media, pt, "profile-id");
+    return profile.empty () || profile == "0";
+  }
   return true;
 }
 
@@ -159,13 +179,41 @@ parse_codec_list (const std::string &list, MediaKind kind, std::string *error)
 const char *
 missing_factory (const Codec &codec)
 {
-  for (const char *factory : { codec.encoder, codec.payloader }) {
-    GstElementFactory *f = gst_element_factory_find (factory);
-    if (!f)
+  for (const char *factory : { codec.encoder, codec.payloader })
+    if (!factory_exists (factory))
       return factory;
-    gst_object_unref (f);
-  }
   return nullptr;
+}
+
+const char *
+missing_receive_factory (const Codec &codec)
+{
+  for (const char *factory : { codec.depayloader, codec.parser, codec.decoder })
+    if (factory && !factory_exists (factory))
+      return factory;
+  return nullptr;
+}
+
+const Codec *
+codec_for_rtp_caps (const GstCaps *caps)
+{
+  if (!caps || gst_caps_get_size (caps) == 0)
+    return nullptr;
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const char *name = gst_structure_get_string (s, "encoding-name");
+  for (const auto &codec : codec_table)
+    if (name && g_ascii_strcasecmp (name, codec.encoding_name) == 0)
+      return &codec;
+  return nullptr;
+}
+
+std::string
+receivable_codec_names ()
+{
+  std::string names;
+  for (const auto &codec : codec_table)
+    names += (names.empty () ? "" : ", ") + std::string (codec.encoding_name);
+  return names;
 }
 
 GstCaps *
@@ -200,6 +248,11 @@ encoder_description (const Codec &codec, unsigned video_bitrate_kbps)
            " error-resilient=partitions keyframe-max-dist=60 threads=2 buffer-size=1000"
            " buffer-initial-size=500 buffer-optimal-size=600 undershoot=95 min-quantizer=4"
            " max-quantizer=56 target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
+  if (g_strcmp0 (codec.name, "vp9") == 0)
+    return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
+           " ! videoconvert ! vp9enc name=encoder deadline=1 cpu-used=8 end-usage=cbr"
+           " lag-in-frames=0 error-resilient=default keyframe-max-dist=60 threads=2 row-mt=true"
+           " target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
   if (g_strcmp0 (codec.name, "h264") == 0)
     /* Browsers' way: constrained baseline, no B-frames, in-band parameter sets. */
     return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
@@ -222,7 +275,7 @@ make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
   g_object_set (pay, "pt", pt, nullptr);
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (pay), "config-interval"))
     g_object_set (pay, "config-interval", -1, nullptr);
-  if (g_strcmp0 (codec.name, "vp8") == 0)
+  if (g_strcmp0 (codec.name, "vp8") == 0 || g_strcmp0 (codec.name, "vp9") == 0)
     gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
   if (twcc_ext_id) {
     GstRTPHeaderExtension *ext = gst_rtp_header_extension_create_from_uri (TWCC_EXTENSION_URI);

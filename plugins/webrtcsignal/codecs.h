@@ -22,8 +22,12 @@ struct Codec {
   const char *encoding_name; /* RTP encoding name */
   unsigned clock_rate;
   unsigned offer_pt;         /* payload type we use when we offer */
-  const char *encoder;       /* element factories the codec needs */
+  const char *encoder;       /* element factories sending needs */
   const char *payloader;
+  const char *depayloader;   /* element factories receiving needs */
+  const char *parser;        /* nullptr: none */
+  const char *decoder;
+  const char *encoded_caps;  /* what the depayloader (and parser) output */
 };
 
 const char *media_kind_name (MediaKind kind);
@@ -38,9 +42,15 @@ std::vector<const Codec *> codecs_of_kind (MediaKind kind);
 std::optional<std::vector<const Codec *>> parse_codec_list (const std::string &list,
     MediaKind kind, std::string *error);
 
-/* The first element factory a codec needs that is not installed, or
- * nullptr when all are there. */
+/* The first element factory sending (or receiving) a codec needs that is
+ * not installed, or nullptr when all are there. */
 const char *missing_factory (const Codec &codec);
+const char *missing_receive_factory (const Codec &codec);
+
+/* The codec of RTP caps (encoding-name, media), or nullptr. */
+const Codec *codec_for_rtp_caps (const GstCaps *caps);
+/* "VP8, VP9, H264, OPUS": what we can receive. */
+std::string receivable_codec_names ();
 
 /* Caps describing the codec as we send it with payload type pt, for
  * transceiver codec-preferences (transfer full). twcc_ext_id 0 = no

@@ -5,14 +5,19 @@
 
 #include "signaller.h"
 #include "signallers/ws-signaller.h"
+#include "webrtcrecv.h"
 #include "webrtcsend.h"
+
+#include <initializer_list>
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
-  gst_sig_signaller_register_scheme ("ws", GST_SIG_TYPE_WS_SIGNALLER);
-  gst_sig_signaller_register_scheme ("wss", GST_SIG_TYPE_WS_SIGNALLER);
-  return GST_ELEMENT_REGISTER (webrtcsend, plugin);
+  for (const char *scheme : { "ws", "wss", "webrtc+ws", "webrtc+wss" })
+    gst_sig_signaller_register_scheme (scheme, GST_SIG_TYPE_WS_SIGNALLER);
+  gboolean ok = GST_ELEMENT_REGISTER (webrtcsend, plugin);
+  ok &= GST_ELEMENT_REGISTER (webrtcrecv, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, webrtcsignal,

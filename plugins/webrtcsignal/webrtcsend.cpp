@@ -37,9 +37,9 @@
 #include "raii.h"
 #include "send-session.h"
 #include "session-host.h"
+#include "signaller-slot.h"
 #include "server.h"
 #include "signaller.h"
-#include "signallers/ws-signaller.h"
 
 #include <gst/pbutils/missing-plugins.h>
 
@@ -79,9 +79,7 @@ enum {
 };
 
 struct GstSigSendPrivate {
-  std::mutex lock; /* guards the settings, signaller, uri_error, serve_url and inputs */
-  std::string uri;
-  std::string uri_error; /* why uri has no signaller, reported at NULL->READY */
+  std::mutex lock; /* guards the settings, serve_url and inputs */
   std::string serve;
   std::string serve_url;
   std::string stun_server;
@@ -92,8 +90,8 @@ struct GstSigSendPrivate {
   unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
   unsigned peer_timeout = DEFAULT_PEER_TIMEOUT;
   gstsig::UniqueStructure meta;
-  GstSigSignaller *signaller = nullptr; /* owned */
   std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
+  std::unique_ptr<gstsig::SignallerSlot> slot;
 
   /* Lives as long as the element: sessions and negotiation run on its
    * control thread. */
@@ -112,14 +110,13 @@ struct _GstSigSend {
   GstSigSendPrivate *priv;
 };
 
-static void gst_sig_send_child_proxy_init (GstChildProxyInterface *iface);
 static void gst_sig_send_uri_handler_init (GstURIHandlerInterface *iface);
 
 #define gst_sig_send_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstSigSend, gst_sig_send, GST_TYPE_BIN,
-    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, gst_sig_send_child_proxy_init);
+    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, gstsig::signaller_slot_child_proxy_init);
     G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER, gst_sig_send_uri_handler_init));
-GST_ELEMENT_REGISTER_DEFINE (webrtcsend, "webrtcsend", GST_RANK_NONE, GST_SIG_TYPE_SEND);
+GST_ELEMENT_REGISTER_DEFINE (webrtcsend, "webrtcsend", GST_RANK_MARGINAL, GST_SIG_TYPE_SEND);
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video_%u",
     GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("video/x-raw"));
@@ -233,8 +230,11 @@ start_server (GstSigSend *self, const std::string &serve)
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->serve_url = url;
-    if (priv->uri.empty ())
-      g_object_set (priv->signaller, "uri", ws_uri.c_str (), nullptr);
+  }
+  if (priv->slot->uri ().empty ()) {
+    GstSigSignaller *signaller = priv->slot->dup ();
+    g_object_set (signaller, "uri", ws_uri.c_str (), nullptr);
+    gst_object_unref (signaller);
   }
   GST_ELEMENT_INFO (self, RESOURCE, OPEN_READ_WRITE,
       ("Serving the web app and signalling on %s", url.c_str ()),
@@ -268,14 +268,14 @@ prepare (GstSigSend *self)
     std::lock_guard<std::mutex> guard (priv->lock);
     video_codecs = priv->video_codecs;
     audio_codecs = priv->audio_codecs;
-    uri_error = priv->uri_error;
     serve = priv->serve;
-    uri = priv->uri;
     settings.ice.stun_server = priv->stun_server;
     settings.ice.turn_servers = priv->turn_servers;
     settings.ice.peer_timeout_s = priv->peer_timeout;
     settings.video_bitrate_kbps = priv->video_bitrate;
   }
+  uri_error = priv->slot->uri_error ();
+  uri = priv->slot->uri ();
   if (!uri_error.empty ()) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error.c_str ()), (nullptr));
     return false;
@@ -301,8 +301,8 @@ prepare (GstSigSend *self)
         gst_element_post_message (GST_ELEMENT (self),
             gst_missing_element_message_new (GST_ELEMENT (self), missing));
         GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-            ("No encoder for %s: the element '%s' is not installed. Install it (vp8enc: "
-             "gstreamer1.0-plugins-good, x264enc: gstreamer1.0-plugins-ugly, opusenc: "
+            ("No encoder for %s: the element '%s' is not installed. Install it (vp8enc, "
+             "vp9enc: gstreamer1.0-plugins-good, x264enc: gstreamer1.0-plugins-ugly, opusenc: "
              "gstreamer1.0-plugins-base) or remove %s from %s-codecs.",
                 codec->name, missing, codec->name, gstsig::media_kind_name (codec->kind)),
             (nullptr));
@@ -339,7 +339,7 @@ start_signaller (GstSigSend *self)
   std::string meta_json;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    signaller = GST_SIG_SIGNALLER (gst_object_ref (priv->signaller));
+    signaller = priv->slot->dup ();
     meta_json = gstsig::structure_to_json (priv->meta.get ());
   }
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "meta"))
@@ -469,28 +469,6 @@ gst_sig_send_release_pad (GstElement *element, GstPad *pad)
 
 /* ---- properties ---- */
 
-static void
-set_uri (GstSigSend *self, const char *uri)
-{
-  auto priv = self->priv;
-  GError *error = nullptr;
-  GstSigSignaller *signaller = nullptr;
-  if (uri && *uri) {
-    signaller = gst_sig_signaller_new_for_uri (uri, &error);
-    if (signaller)
-      gst_object_set_name (GST_OBJECT (signaller), "signaller");
-  }
-  std::lock_guard<std::mutex> guard (priv->lock);
-  priv->uri = uri ? uri : "";
-  priv->uri_error = error ? error->message : "";
-  g_clear_error (&error);
-  if (signaller) {
-    gst_object_unparent (GST_OBJECT (priv->signaller));
-    gst_object_unref (priv->signaller);
-    priv->signaller = signaller;
-    gst_object_set_parent (GST_OBJECT (signaller), GST_OBJECT (self));
-  }
-}
 
 static GStrv
 strv_from_vector (const std::vector<std::string> &items)
@@ -510,7 +488,7 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
   auto self = GST_SIG_SEND (object);
   auto priv = self->priv;
   if (prop_id == PROP_URI) {
-    set_uri (self, g_value_get_string (value));
+    priv->slot->set_uri (g_value_get_string (value));
     return;
   }
   std::vector<gstsig::InputStream *> bitrate_inputs;
@@ -564,9 +542,17 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
     g_value_set_uint (value, priv->host->count ());
     return;
   }
+  if (prop_id == PROP_URI) {
+    std::string uri = priv->slot->uri ();
+    g_value_set_string (value, uri.empty () ? nullptr : uri.c_str ());
+    return;
+  }
+  if (prop_id == PROP_SIGNALLER) {
+    g_value_take_object (value, priv->slot->dup ());
+    return;
+  }
   std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
-    case PROP_URI: g_value_set_string (value, priv->uri.empty () ? nullptr : priv->uri.c_str ()); break;
     case PROP_SERVE: g_value_set_string (value, priv->serve.empty () ? nullptr : priv->serve.c_str ()); break;
     case PROP_SERVE_URL:
       g_value_set_string (value, priv->serve_url.empty () ? nullptr : priv->serve_url.c_str ());
@@ -581,46 +567,9 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_MAX_CONSUMERS: g_value_set_uint (value, priv->max_consumers); break;
     case PROP_PEER_TIMEOUT: g_value_set_uint (value, priv->peer_timeout); break;
     case PROP_META: g_value_set_boxed (value, priv->meta.get ()); break;
-    case PROP_SIGNALLER: g_value_set_object (value, priv->signaller); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
-}
-
-/* ---- GstChildProxy: the signaller is child "signaller" ---- */
-
-static GObject *
-gst_sig_send_get_child_by_index (GstChildProxy *proxy, guint index)
-{
-  auto self = GST_SIG_SEND (proxy);
-  if (index != 0)
-    return nullptr;
-  std::lock_guard<std::mutex> guard (self->priv->lock);
-  return G_OBJECT (gst_object_ref (self->priv->signaller));
-}
-
-static GObject *
-gst_sig_send_get_child_by_name (GstChildProxy *proxy, const gchar *name)
-{
-  if (g_strcmp0 (name, "signaller") == 0)
-    return gst_sig_send_get_child_by_index (proxy, 0);
-  /* Children of the bin (webrtcbin-<session>, encoders) too. */
-  GstElement *child = gst_bin_get_by_name (GST_BIN (proxy), name);
-  return child ? G_OBJECT (child) : nullptr;
-}
-
-static guint
-gst_sig_send_get_children_count (GstChildProxy *)
-{
-  return 1;
-}
-
-static void
-gst_sig_send_child_proxy_init (GstChildProxyInterface *iface)
-{
-  iface->get_child_by_index = gst_sig_send_get_child_by_index;
-  iface->get_child_by_name = gst_sig_send_get_child_by_name;
-  iface->get_children_count = gst_sig_send_get_children_count;
 }
 
 /* ---- GstURIHandler ---- */
@@ -650,10 +599,10 @@ static gboolean
 gst_sig_send_uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
 {
   auto self = GST_SIG_SEND (handler);
-  set_uri (self, uri);
-  std::lock_guard<std::mutex> guard (self->priv->lock);
-  if (!self->priv->uri_error.empty ()) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s", self->priv->uri_error.c_str ());
+  self->priv->slot->set_uri (uri);
+  std::string uri_error = self->priv->slot->uri_error ();
+  if (!uri_error.empty ()) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s", uri_error.c_str ());
     return FALSE;
   }
   return TRUE;
@@ -676,8 +625,7 @@ gst_sig_send_finalize (GObject *object)
   auto self = GST_SIG_SEND (object);
   auto priv = self->priv;
   priv->host.reset ();
-  gst_object_unparent (GST_OBJECT (priv->signaller));
-  gst_clear_object (&priv->signaller);
+  priv->slot.reset ();
   delete priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -734,7 +682,7 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "turn-servers=\"<turn://u:p@host:3478>\". Default: none", G_TYPE_STRV, rw_ready));
   g_object_class_install_property (gobject_class, PROP_VIDEO_CODECS,
       g_param_spec_string ("video-codecs", "Video codecs",
-          "Video codecs offered to consumers, in order of preference, from: vp8, h264. "
+          "Video codecs offered to consumers, in order of preference, from: vp8, h264, vp9. "
           "Default: \"" DEFAULT_VIDEO_CODECS "\"", DEFAULT_VIDEO_CODECS, rw_ready));
   g_object_class_install_property (gobject_class, PROP_AUDIO_CODECS,
       g_param_spec_string ("audio-codecs", "Audio codecs",
@@ -781,10 +729,7 @@ gst_sig_send_init (GstSigSend *self)
 {
   auto priv = self->priv = new GstSigSendPrivate ();
   priv->host = std::make_unique<gstsig::SessionHost> (GST_ELEMENT (self), "webrtcsend");
-  /* A WebSocket signaller from the start, so signaller::... works before uri. */
-  priv->signaller = GST_SIG_SIGNALLER (g_object_new (GST_SIG_TYPE_WS_SIGNALLER, "name",
-      "signaller", nullptr));
-  gst_object_ref_sink (priv->signaller);
-  gst_object_set_parent (GST_OBJECT (priv->signaller), GST_OBJECT (self));
+  priv->slot = std::make_unique<gstsig::SignallerSlot> (GST_OBJECT (self));
+  gstsig::signaller_slot_attach (G_OBJECT (self), priv->slot.get ());
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
 }

@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,7 @@ struct GstSigWsSignallerPrivate {
   std::string uri;
   std::string meta_json = "null";
   guint connect_timeout_s = DEFAULT_CONNECT_TIMEOUT_S;
+  bool consumer = false;          /* role: consume one producer instead of producing */
 
   /* Owned by the state-change thread between start and stop. */
   std::unique_ptr<gstsig::ContextThread> thread;
@@ -44,6 +46,10 @@ struct GstSigWsSignallerPrivate {
   bool registered = false;  /* setPeerStatus sent on the current connection */
   guint reconnect_source = 0;
   guint backoff_ms = RECONNECT_MIN_MS;
+  /* Consumer role: the producer asked for (from ?producer=ID, may be empty
+   * for "the first one") and whether we asked for a session already. */
+  std::string wanted_producer;
+  bool session_requested = false;
 
   std::mutex start_lock;          /* guards the three fields below */
   std::condition_variable start_cond;
@@ -56,7 +62,7 @@ struct _GstSigWsSignaller {
   GstSigWsSignallerPrivate *priv;
 };
 
-enum { PROP_0, PROP_URI, PROP_META, PROP_CONNECT_TIMEOUT };
+enum { PROP_0, PROP_URI, PROP_META, PROP_CONNECT_TIMEOUT, PROP_ROLE };
 
 static void gst_sig_ws_signaller_iface_init (GstSigSignallerInterface *iface);
 
@@ -108,21 +114,88 @@ send_message (GstSigWsSignaller *self, const proto::ClientMessage &msg)
 }
 
 static void
+request_session (GstSigWsSignaller *self, const std::string &producer_id)
+{
+  auto priv = self->priv;
+  if (priv->session_requested)
+    return;
+  priv->session_requested = true;
+  GST_INFO_OBJECT (self, "Asking producer %s for a session", producer_id.c_str ());
+  send_message (self, proto::StartSessionRequest { producer_id, std::nullopt });
+}
+
+static void
 handle_welcome (GstSigWsSignaller *self, const proto::Welcome &welcome)
 {
   auto priv = self->priv;
   priv->peer_id = welcome.peer_id;
   priv->backoff_ms = RECONNECT_MIN_MS;
+  bool consumer;
   proto::SetPeerStatus status;
-  status.roles.producer = true;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     status.meta = priv->meta_json;
+    consumer = priv->consumer;
   }
+  /* A consumer listens, to see the producer it waits for appear. */
+  status.roles.producer = !consumer;
+  status.roles.listener = consumer;
   send_message (self, status);
   priv->registered = true;
-  GST_INFO_OBJECT (self, "Registered as producer %s", priv->peer_id.c_str ());
+  GST_INFO_OBJECT (self, "Registered as %s %s", consumer ? "consumer" : "producer",
+      priv->peer_id.c_str ());
+  if (consumer && priv->sessions.empty ()) {
+    if (!priv->wanted_producer.empty ())
+      request_session (self, priv->wanted_producer);
+    else
+      send_message (self, proto::ListRequest {});
+  }
   finish_start (self, nullptr);
+}
+
+/* Consumer role: a producer is listed or appears. */
+static void
+consider_producer (GstSigWsSignaller *self, const std::string &producer_id)
+{
+  auto priv = self->priv;
+  if (priv->session_requested || !priv->sessions.empty ())
+    return;
+  if (priv->wanted_producer.empty () || priv->wanted_producer == producer_id)
+    request_session (self, producer_id);
+}
+
+static void
+handle_session_started (GstSigWsSignaller *self, const proto::SessionStarted &started)
+{
+  auto priv = self->priv;
+  priv->sessions.insert (started.session_id);
+  GST_INFO_OBJECT (self, "Session %s with producer %s started", started.session_id.c_str (),
+      started.peer_id.c_str ());
+  gst_sig_signaller_emit_session_started (GST_SIG_SIGNALLER (self),
+      started.session_id.c_str (), started.peer_id.c_str ());
+}
+
+static void
+handle_server_error (GstSigWsSignaller *self, const proto::ErrorMessage &err)
+{
+  auto priv = self->priv;
+  GST_WARNING_OBJECT (self, "Signalling server reports an error: %s", err.details.c_str ());
+  /* A consumer whose session request was refused (unknown producer, ...)
+   * has nothing to wait for. */
+  if (priv->session_requested && priv->sessions.empty () &&
+      err.details.rfind ("startSession", 0) == 0) {
+    std::string uri;
+    {
+      std::lock_guard<std::mutex> guard (priv->lock);
+      uri = priv->uri;
+    }
+    GError *error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+        "The signalling server at %s refused the session: %s. Check the producer id "
+        "(?producer=ID) or leave it out to take the first producer.", uri.c_str (),
+        err.details.c_str ());
+    gst_sig_signaller_emit_error (GST_SIG_SIGNALLER (self), error);
+    g_error_free (error);
+  }
 }
 
 static void
@@ -201,7 +274,18 @@ handle_message (GstSigWsSignaller *self, const std::string &text)
     if (priv->sessions.erase (end->session_id))
       gst_sig_signaller_emit_session_ended (GST_SIG_SIGNALLER (self), end->session_id.c_str ());
   } else if (auto err = std::get_if<proto::ErrorMessage> (&*msg)) {
-    GST_WARNING_OBJECT (self, "Signalling server reports an error: %s", err->details.c_str ());
+    handle_server_error (self, *err);
+  } else if (auto started = std::get_if<proto::SessionStarted> (&*msg)) {
+    handle_session_started (self, *started);
+  } else if (auto list = std::get_if<proto::ListReply> (&*msg)) {
+    for (const auto &producer : list->producers)
+      consider_producer (self, producer.id);
+    if (!priv->session_requested)
+      GST_INFO_OBJECT (self, "Waiting for %s to appear",
+          priv->wanted_producer.empty () ? "a producer" : priv->wanted_producer.c_str ());
+  } else if (auto status = std::get_if<proto::PeerStatusChanged> (&*msg)) {
+    if (status->roles.producer && status->peer_id != priv->peer_id)
+      consider_producer (self, status->peer_id);
   }
 }
 
@@ -315,6 +399,8 @@ connect_to_server (GstSigWsSignaller *self)
     std::lock_guard<std::mutex> guard (priv->lock);
     uri = priv->uri;
   }
+  if (g_str_has_prefix (uri.c_str (), "webrtc+"))
+    uri = uri.substr (strlen ("webrtc+"));
   SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri.c_str ());
   if (!msg) {
     finish_start (self, g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
@@ -355,9 +441,19 @@ ws_start (GstSigSignaller *signaller, GError **error)
     priv->start_done = false;
     g_clear_error (&priv->start_error);
   }
+  std::string wanted_producer;
+  {
+    const char *query = g_uri_get_query (parsed);
+    g_autoptr (GHashTable) params = query ? g_uri_parse_params (query, -1, "&", G_URI_PARAMS_NONE,
+        nullptr) : nullptr;
+    const char *producer = params ? (const char *) g_hash_table_lookup (params, "producer") : nullptr;
+    wanted_producer = producer ? producer : "";
+  }
   priv->thread = std::make_unique<gstsig::ContextThread> ("webrtcsignal-ws");
-  priv->thread->invoke_sync ([self] () {
+  priv->thread->invoke_sync ([self, wanted_producer] () {
     auto priv = self->priv;
+    priv->wanted_producer = wanted_producer;
+    priv->session_requested = false;
     priv->stopping = false;
     priv->backoff_ms = RECONNECT_MIN_MS;
     priv->soup = soup_session_new_with_options ("timeout", 0u, nullptr);
@@ -477,6 +573,9 @@ gst_sig_ws_signaller_set_property (GObject *object, guint prop_id, const GValue 
     case PROP_CONNECT_TIMEOUT:
       self->priv->connect_timeout_s = g_value_get_uint (value);
       break;
+    case PROP_ROLE:
+      self->priv->consumer = g_strcmp0 (g_value_get_string (value), "consumer") == 0;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -497,6 +596,9 @@ gst_sig_ws_signaller_get_property (GObject *object, guint prop_id, GValue *value
       break;
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, self->priv->connect_timeout_s);
+      break;
+    case PROP_ROLE:
+      g_value_set_string (value, self->priv->consumer ? "consumer" : "producer");
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -530,6 +632,13 @@ gst_sig_ws_signaller_class_init (GstSigWsSignallerClass *klass)
       g_param_spec_uint ("connect-timeout", "Connect timeout",
           "Seconds to wait for the signalling server's welcome when starting (default: 10)", 1,
           300, DEFAULT_CONNECT_TIMEOUT_S,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+
+  g_object_class_install_property (gobject_class, PROP_ROLE,
+      g_param_spec_string ("role", "Role",
+          "\"producer\" (offers media to consumers) or \"consumer\" (takes the producer of "
+          "?producer=ID in the URI, or the first one that is or comes online). Set by the "
+          "element. Default: \"producer\"", "producer",
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
 
   GST_DEBUG_CATEGORY_INIT (ws_signaller_debug, "webrtcsignal-ws", 0,

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "recv-session.h"
+
+#include "sdp-utils.h"
+
+#include <cstdlib>
+
+GST_DEBUG_CATEGORY_EXTERN (gst_sig_recv_debug);
+#define GST_CAT_DEFAULT gst_sig_recv_debug
+
+namespace gstsig {
+
+namespace {
+
+struct StreamData {
+  std::shared_ptr<SessionLink> link;
+  RecvSession::StreamHandler handler;
+};
+
+/* Any RTP from the peer proves it is still there. */
+GstPadProbeReturn
+note_activity (GstPad *, GstPadProbeInfo *, gpointer data)
+{
+  static_cast<SessionLink *> (data)->last_activity_us = g_get_monotonic_time ();
+  return GST_PAD_PROBE_OK;
+}
+
+void
+on_pad_added (GstElement *, GstPad *pad, gpointer user_data)
+{
+  auto data = static_cast<StreamData *> (user_data);
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  {
+    std::lock_guard<std::mutex> guard (data->link->lock);
+    if (!data->link->alive)
+      return;
+  }
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, note_activity, data->link.get (), nullptr);
+  data->handler (pad);
+}
+
+} // namespace
+
+RecvSession::RecvSession (GstBin *bin, std::string id, std::string peer_id,
+    RecvSettings settings, std::shared_ptr<SessionLink> link, StreamHandler on_stream)
+    : WebrtcSession (bin, std::move (id), std::move (peer_id), settings.ice, std::move (link)),
+      settings_ (std::move (settings)), on_stream_ (std::move (on_stream))
+{
+}
+
+RecvSession::~RecvSession ()
+{
+  stop ();
+}
+
+bool
+RecvSession::start (std::string *error)
+{
+  if (!create_webrtcbin (error))
+    return false;
+  g_signal_connect_data (webrtcbin_, "pad-added", G_CALLBACK (on_pad_added),
+      new StreamData { link_, on_stream_ },
+      [] (gpointer data, GClosure *) { delete static_cast<StreamData *> (data); },
+      (GConnectFlags) 0);
+  gst_element_sync_state_with_parent (webrtcbin_);
+  return true;
+}
+
+const Codec *
+RecvSession::preferred_codec (const GstSDPMedia *media, unsigned *pt) const
+{
+  const char *kind = gst_sdp_media_get_media (media);
+  const auto &codecs = g_strcmp0 (kind, "video") == 0 ? settings_.video_codecs
+      : g_strcmp0 (kind, "audio") == 0                ? settings_.audio_codecs
+                                                      : std::vector<const Codec *> ();
+  for (const Codec *codec : codecs) {
+    if (auto found = find_offered_pt (media, *codec)) {
+      *pt = *found;
+      return codec;
+    }
+  }
+  return nullptr;
+}
+
+unsigned
+RecvSession::add_transceivers (const GstSDPMessage *offer, std::string *offered)
+{
+  unsigned usable = 0;
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
+    for (guint f = 0; f < gst_sdp_media_formats_len (media); f++) {
+      unsigned pt = strtoul (gst_sdp_media_get_format (media, f), nullptr, 10);
+      GstCaps *caps = gst_sdp_media_get_caps_from_media (media, pt);
+      if (!caps)
+        continue;
+      const char *name = gst_structure_get_string (gst_caps_get_structure (caps, 0),
+          "encoding-name");
+      if (name && g_ascii_strcasecmp (name, "rtx") != 0 && g_ascii_strcasecmp (name, "red") != 0
+          && g_ascii_strcasecmp (name, "ulpfec") != 0 && offered->find (name) == std::string::npos)
+        *offered += (offered->empty () ? "" : ", ") + std::string (name);
+      gst_caps_unref (caps);
+    }
+    unsigned pt = 0;
+    const Codec *codec = preferred_codec (media, &pt);
+    if (!codec)
+      continue;
+    /* The offer's own parameters for that payload type (B1, B2). */
+    GstCaps *caps = gst_sdp_media_get_caps_from_media (media, pt);
+    if (!caps)
+      continue;
+    GstStructure *s = gst_caps_get_structure (caps, 0);
+    gst_structure_set_name (s, "application/x-rtp");
+    gst_structure_set (s, "media", G_TYPE_STRING, gst_sdp_media_get_media (media), nullptr);
+    GstWebRTCRTPTransceiver *trans = nullptr;
+    g_signal_emit_by_name (webrtcbin_, "add-transceiver",
+        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+    if (trans) {
+      if (codec->kind == MediaKind::Video)
+        g_object_set (trans, "do-nack", TRUE, nullptr); /* ask for retransmissions (B4) */
+      gst_object_unref (trans);
+      usable++;
+      GST_INFO_OBJECT (bin_, "Session %s: m-line %u will be received as %s (pt %u)",
+          id_.c_str (), i, codec->name, pt);
+    }
+    gst_caps_unref (caps);
+  }
+  return usable;
+}
+
+void
+RecvSession::on_remote_description (const GstWebRTCSessionDescription *desc)
+{
+  if (desc->type != GST_WEBRTC_SDP_TYPE_OFFER || negotiated_) {
+    GST_WARNING_OBJECT (bin_, "Session %s: ignoring an unexpected %s (renegotiation is not "
+        "supported)", id_.c_str (), gst_webrtc_sdp_type_to_string (desc->type));
+    return;
+  }
+  negotiated_ = true;
+  std::string offered;
+  expected_streams_ = add_transceivers (desc->sdp, &offered);
+  if (expected_streams_ == 0) {
+    fail ("the producer offers no codec we can receive (offered: " +
+        (offered.empty () ? std::string ("nothing") : offered) + "; we take " +
+        receivable_codec_names () + ")");
+    return;
+  }
+  GstPromise *promise = make_promise (nullptr,
+      [] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
+        auto &self = static_cast<RecvSession &> (s);
+        if (!err.empty ()) {
+          self.fail ("the producer's offer was refused: " + err);
+          return;
+        }
+        GstPromise *answer = self.make_promise ("answer",
+            [] (WebrtcSession &s2, GstWebRTCSessionDescription *desc2, const std::string &err2) {
+              auto &self2 = static_cast<RecvSession &> (s2);
+              if (!desc2)
+                self2.fail ("could not create an answer: " + err2);
+              else
+                self2.set_local_and_send (desc2);
+            });
+        g_signal_emit_by_name (self.webrtcbin_, "create-answer", nullptr, answer);
+        gst_promise_unref (answer);
+      });
+  g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
+  gst_promise_unref (promise);
+}
+
+
+} // namespace gstsig

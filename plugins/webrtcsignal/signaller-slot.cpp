@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "signaller-slot.h"
+
+#include "signallers/ws-signaller.h"
+
+namespace gstsig {
+
+namespace {
+
+const char *const SLOT_KEY = "gstsig-signaller-slot";
+
+SignallerSlot *
+slot_of (GstChildProxy *proxy)
+{
+  return static_cast<SignallerSlot *> (g_object_get_data (G_OBJECT (proxy), SLOT_KEY));
+}
+
+GObject *
+get_child_by_index (GstChildProxy *proxy, guint index)
+{
+  SignallerSlot *slot = slot_of (proxy);
+  return index == 0 && slot ? G_OBJECT (slot->dup ()) : nullptr;
+}
+
+GObject *
+get_child_by_name (GstChildProxy *proxy, const gchar *name)
+{
+  if (g_strcmp0 (name, "signaller") == 0)
+    return get_child_by_index (proxy, 0);
+  GstElement *child = gst_bin_get_by_name (GST_BIN (proxy), name);
+  return child ? G_OBJECT (child) : nullptr;
+}
+
+guint
+get_children_count (GstChildProxy *)
+{
+  return 1;
+}
+
+} // namespace
+
+SignallerSlot::SignallerSlot (GstObject *parent) : parent_ (parent)
+{
+  signaller_ = GST_SIG_SIGNALLER (g_object_new (GST_SIG_TYPE_WS_SIGNALLER, "name",
+      "signaller", nullptr));
+  gst_object_ref_sink (signaller_);
+  gst_object_set_parent (GST_OBJECT (signaller_), parent_);
+}
+
+SignallerSlot::~SignallerSlot ()
+{
+  gst_object_unparent (GST_OBJECT (signaller_));
+  gst_clear_object (&signaller_);
+}
+
+void
+SignallerSlot::set_uri (const char *uri)
+{
+  GError *error = nullptr;
+  GstSigSignaller *signaller = nullptr;
+  if (uri && *uri) {
+    signaller = gst_sig_signaller_new_for_uri (uri, &error);
+    if (signaller)
+      gst_object_set_name (GST_OBJECT (signaller), "signaller");
+  }
+  std::lock_guard<std::mutex> guard (lock_);
+  uri_ = uri ? uri : "";
+  uri_error_ = error ? error->message : "";
+  g_clear_error (&error);
+  if (signaller) {
+    gst_object_unparent (GST_OBJECT (signaller_));
+    gst_object_unref (signaller_);
+    signaller_ = signaller;
+    gst_object_set_parent (GST_OBJECT (signaller_), parent_);
+  }
+}
+
+std::string
+SignallerSlot::uri () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return uri_;
+}
+
+std::string
+SignallerSlot::uri_error () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return uri_error_;
+}
+
+GstSigSignaller *
+SignallerSlot::dup () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return GST_SIG_SIGNALLER (gst_object_ref (signaller_));
+}
+
+void
+signaller_slot_child_proxy_init (GstChildProxyInterface *iface)
+{
+  iface->get_child_by_index = get_child_by_index;
+  iface->get_child_by_name = get_child_by_name;
+  iface->get_children_count = get_children_count;
+}
+
+void
+signaller_slot_attach (GObject *element, SignallerSlot *slot)
+{
+  g_object_set_data (element, SLOT_KEY, slot);
+}
+
+} // namespace gstsig

@@ -1,0 +1,727 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/**
+ * SECTION:element-webrtcrecv
+ * @title: webrtcrecv
+ * @short_description: receive the audio/video of one WebRTC producer
+ *
+ * webrtcrecv asks a producer for its media through its signaller and
+ * exposes one sometimes pad per stream, `video_%u` and `audio_%u`. What a pad
+ * carries follows what is linked to it: encoded media (depayloaded and
+ * parsed: record without re-encoding), decoded raw media, or RTP. When the
+ * producer goes away (it ends the session, ICE fails, or nothing arrives for
+ * `peer-timeout` seconds) every pad gets EOS, so muxers finalize their files.
+ *
+ * With `uri=ws://HOST:PORT/?producer=ID` it consumes that producer on a
+ * gst-plugins-rs compatible signalling server; without `producer=` it takes
+ * the first producer there, or waits for one. As a URI handler it takes
+ * `webrtc+ws://` and `webrtc+wss://` (plain ws:// is left to other
+ * elements), so `gst-play-1.0 webrtc+ws://HOST:PORT/?producer=ID` plays.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 -e webrtcrecv uri=ws://127.0.0.1:8443/?producer=ID name=r \
+ *     r.video_0 ! queue ! matroskamux name=m ! filesink location=out.mkv  r.audio_0 ! queue ! m.
+ * ]| Records a producer's video and audio without re-encoding.
+ * |[
+ * gst-launch-1.0 webrtcrecv uri=ws://127.0.0.1:8443/ ! videoconvert ! autovideosink
+ * ]| Shows the first producer's video.
+ *
+ * Since: 0.1
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "webrtcrecv.h"
+
+#include "codecs.h"
+#include "output-chain.h"
+#include "recv-session.h"
+#include "session-host.h"
+#include "signaller-slot.h"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY (gst_sig_recv_debug);
+#define GST_CAT_DEFAULT gst_sig_recv_debug
+
+using gstsig::Codec;
+using gstsig::MediaKind;
+
+#define DEFAULT_VIDEO_CODECS "vp8,h264,vp9"
+#define DEFAULT_AUDIO_CODECS "opus"
+#define DEFAULT_LATENCY 200
+#define DEFAULT_PEER_TIMEOUT 5
+#define KEYFRAME_REQUEST_INTERVAL_MS 1000
+
+enum {
+  PROP_0,
+  PROP_URI,
+  PROP_STUN_SERVER,
+  PROP_TURN_SERVERS,
+  PROP_VIDEO_CODECS,
+  PROP_AUDIO_CODECS,
+  PROP_LATENCY,
+  PROP_PEER_TIMEOUT,
+  PROP_SIGNALLER,
+};
+
+/* One received stream: webrtcbin src pad -> output chain -> ghost pad. */
+struct Output {
+  GstPad *ghost = nullptr;       /* our pad (owned ref) */
+  GstElement *chain = nullptr;   /* in the bin (owned ref) */
+  GstPad *webrtc_src = nullptr;  /* owned ref */
+  bool video = false;
+  std::atomic<bool> ended { false };
+  std::atomic<bool> keyframe_seen { false };
+};
+
+struct GstSigRecvPrivate {
+  std::mutex lock; /* guards the settings and outputs */
+  std::string stun_server;
+  std::vector<std::string> turn_servers;
+  std::string video_codecs = DEFAULT_VIDEO_CODECS;
+  std::string audio_codecs = DEFAULT_AUDIO_CODECS;
+  unsigned latency = DEFAULT_LATENCY;
+  unsigned peer_timeout = DEFAULT_PEER_TIMEOUT;
+  std::vector<std::unique_ptr<Output>> outputs;
+  unsigned next_video = 0, next_audio = 0;
+
+  std::unique_ptr<gstsig::SignallerSlot> slot;
+  std::unique_ptr<gstsig::SessionHost> host;
+
+  /* Control thread only. */
+  gstsig::RecvSettings settings;
+  bool had_session = false;
+  guint keyframe_timer = 0;
+};
+
+struct _GstSigRecv {
+  GstBin parent;
+  GstSigRecvPrivate *priv;
+};
+
+static void gst_sig_recv_uri_handler_init (GstURIHandlerInterface *iface);
+
+#define gst_sig_recv_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstSigRecv, gst_sig_recv, GST_TYPE_BIN,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, gstsig::signaller_slot_child_proxy_init);
+    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER, gst_sig_recv_uri_handler_init));
+GST_ELEMENT_REGISTER_DEFINE (webrtcrecv, "webrtcrecv", GST_RANK_MARGINAL, GST_SIG_TYPE_RECV);
+
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video_%u",
+    GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
+    GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
+
+/* ---- outputs (webrtcbin streaming threads, control thread) ---- */
+
+static GstPadProbeReturn
+drop_after_end (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto output = static_cast<Output *> (data);
+  if (output->ended && (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER))
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+watch_for_keyframe (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto output = static_cast<Output *> (data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    return GST_PAD_PROBE_OK;
+  output->keyframe_seen = true;
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* A stream nobody linked is dropped, not a not-linked error that would stop
+ * the others; linking it later works. */
+static GstPadProbeReturn
+drop_if_unlinked (GstPad *, GstPadProbeInfo *, gpointer data)
+{
+  return gst_pad_is_linked (GST_PAD (data)) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+/* Until the pad has its chain, it tells what it can carry for its codec
+ * (encoded, raw or RTP), so that linking picks a fitting peer (a muxer's
+ * video or audio pad). */
+static gboolean
+query_before_chain (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+  if (target) {
+    gst_object_unref (target);
+    return gst_pad_query_default (pad, parent, query);
+  }
+  auto codec = static_cast<const Codec *> (g_object_get_data (G_OBJECT (pad), "gstsig-codec"));
+  if (!codec || (GST_QUERY_TYPE (query) != GST_QUERY_CAPS &&
+                    GST_QUERY_TYPE (query) != GST_QUERY_ACCEPT_CAPS))
+    return gst_pad_query_default (pad, parent, query);
+  std::string text = std::string (codec->encoded_caps) + "; " +
+      (codec->kind == MediaKind::Video ? "video/x-raw" : "audio/x-raw") +
+      "; application/x-rtp, media=(string)" + gstsig::media_kind_name (codec->kind);
+  GstCaps *caps = gst_caps_from_string (text.c_str ());
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
+    GstCaps *offered = nullptr;
+    gst_query_parse_accept_caps (query, &offered);
+    gst_query_set_accept_caps_result (query, gst_caps_can_intersect (offered, caps));
+  } else {
+    GstCaps *filter = nullptr;
+    gst_query_parse_caps (query, &filter);
+    if (filter) {
+      GstCaps *both = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+      gst_caps_unref (caps);
+      caps = both;
+    }
+    gst_query_set_caps_result (query, caps);
+  }
+  gst_caps_unref (caps);
+  return TRUE;
+}
+
+static void
+post_no_more_pads_if_complete (GstSigRecv *self, unsigned expected)
+{
+  bool complete;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    complete = expected && self->priv->outputs.size () == expected;
+  }
+  if (complete)
+    gst_element_no_more_pads (GST_ELEMENT (self));
+}
+
+/* A new RTP stream from webrtcbin: expose a pad, let the application link
+ * it, then build what the linked element takes. */
+static void
+on_stream (GstSigRecv *self, GstPad *webrtc_src, unsigned expected)
+{
+  auto priv = self->priv;
+  GstCaps *caps = gst_pad_get_current_caps (webrtc_src);
+  if (!caps)
+    caps = gst_pad_query_caps (webrtc_src, nullptr);
+  const Codec *codec = gstsig::codec_for_rtp_caps (caps);
+  g_autofree gchar *caps_str = gst_caps_to_string (caps);
+  gst_caps_unref (caps);
+  if (!codec) {
+    GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
+        ("Ignoring a stream in a codec webrtcrecv cannot receive (it takes %s).",
+            gstsig::receivable_codec_names ().c_str ()), ("caps %s", caps_str));
+    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+    gst_bin_add (GST_BIN (self), sink);
+    gst_element_sync_state_with_parent (sink);
+    GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
+    gst_pad_link (webrtc_src, sinkpad);
+    gst_object_unref (sinkpad);
+    return;
+  }
+
+  auto output = std::make_unique<Output> ();
+  output->video = codec->kind == MediaKind::Video;
+  std::string name;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    name = output->video ? "video_" + std::to_string (priv->next_video++)
+                         : "audio_" + std::to_string (priv->next_audio++);
+  }
+  GstPadTemplate *templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
+      output->video ? "video_%u" : "audio_%u");
+  output->ghost = gst_ghost_pad_new_no_target_from_template (name.c_str (), templ);
+  gst_object_ref (output->ghost);
+  g_object_set_data (G_OBJECT (output->ghost), "gstsig-codec", (gpointer) codec);
+  gst_pad_set_query_function (output->ghost, query_before_chain);
+  gst_pad_set_active (output->ghost, TRUE);
+  gst_element_add_pad (GST_ELEMENT (self), output->ghost); /* the application links it here */
+
+  GstCaps *downstream = gst_pad_peer_query_caps (output->ghost, nullptr);
+  gstsig::OutputForm form = gstsig::choose_output_form (*codec, downstream);
+  std::string error;
+  output->chain = gstsig::make_output_chain (*codec, form, downstream, &error);
+  gst_caps_unref (downstream);
+  if (!output->chain) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("Cannot output %s: %s.", name.c_str (),
+        error.c_str ()), ("caps %s", caps_str));
+    gst_element_remove_pad (GST_ELEMENT (self), output->ghost);
+    gst_object_unref (output->ghost);
+    return;
+  }
+  gst_object_ref_sink (output->chain);
+  gst_bin_add (GST_BIN (self), output->chain);
+  gst_element_sync_state_with_parent (output->chain);
+  GstPad *chain_src = gst_element_get_static_pad (output->chain, "src");
+  gst_ghost_pad_set_target (GST_GHOST_PAD (output->ghost), chain_src);
+  gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER, drop_if_unlinked, output->ghost,
+      nullptr);
+  if (output->video && form != gstsig::OutputForm::Rtp)
+    gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER, watch_for_keyframe, output.get (),
+        nullptr);
+  else
+    output->keyframe_seen = true;
+  gst_object_unref (chain_src);
+
+  output->webrtc_src = GST_PAD (gst_object_ref (webrtc_src));
+  gst_pad_add_probe (webrtc_src, GST_PAD_PROBE_TYPE_BUFFER, drop_after_end, output.get (),
+      nullptr);
+  GstPad *chain_sink = gst_element_get_static_pad (output->chain, "sink");
+  GstPadLinkReturn link = gst_pad_link (webrtc_src, chain_sink);
+  gst_object_unref (chain_sink);
+  if (link != GST_PAD_LINK_OK)
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Cannot link the %s stream.", name.c_str ()),
+        ("%s, caps %s", gst_pad_link_get_name (link), caps_str));
+  GST_INFO_OBJECT (self, "%s: %s as %s", name.c_str (), codec->name,
+      gstsig::output_form_name (form));
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->outputs.push_back (std::move (output));
+  }
+  post_no_more_pads_if_complete (self, expected);
+}
+
+/* Until a keyframe came out, ask the producer for one every second: a
+ * recording then starts within a second, not at the sender's next GOP. */
+static bool
+request_missing_keyframes (GstSigRecv *self)
+{
+  std::vector<GstPad *> pads;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    for (auto &output : self->priv->outputs)
+      if (output->video && !output->keyframe_seen && !output->ended)
+        pads.push_back (GST_PAD (gst_object_ref (output->ghost)));
+  }
+  for (GstPad *pad : pads) {
+    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
+    if (target) {
+      GST_DEBUG_OBJECT (self, "Asking for a keyframe for %s", GST_PAD_NAME (pad));
+      gst_pad_send_event (target, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+          gst_structure_new ("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, TRUE, nullptr)));
+      gst_object_unref (target);
+    }
+    gst_object_unref (pad);
+  }
+  return true;
+}
+
+/* The producer is gone: every pad gets EOS so muxers finalize. */
+static void
+end_outputs (GstSigRecv *self, const std::string &reason)
+{
+  std::vector<GstPad *> sinks;
+  bool any_output;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    any_output = !self->priv->outputs.empty ();
+    for (auto &output : self->priv->outputs) {
+      if (output->ended.exchange (true))
+        continue;
+      sinks.push_back (gst_element_get_static_pad (output->chain, "sink"));
+    }
+  }
+  if (!any_output) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("The producer's session ended before any media arrived: %s.", reason.c_str ()),
+        (nullptr));
+    return;
+  }
+  GST_INFO_OBJECT (self, "Session over (%s): sending EOS on %zu pads", reason.c_str (),
+      sinks.size ());
+  for (GstPad *sink : sinks) {
+    gst_pad_send_event (sink, gst_event_new_eos ());
+    gst_object_unref (sink);
+  }
+}
+
+static void
+remove_outputs (GstSigRecv *self)
+{
+  std::vector<std::unique_ptr<Output>> outputs;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    outputs = std::move (self->priv->outputs);
+    self->priv->outputs.clear ();
+    self->priv->next_video = self->priv->next_audio = 0;
+  }
+  for (auto &output : outputs) {
+    gst_element_set_state (output->chain, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), output->chain);
+    gst_object_unref (output->chain);
+    gst_element_remove_pad (GST_ELEMENT (self), output->ghost);
+    gst_object_unref (output->ghost);
+    gst_clear_object (&output->webrtc_src);
+  }
+}
+
+/* ---- sessions (control thread) ---- */
+
+static std::unique_ptr<gstsig::WebrtcSession>
+create_session (GstSigRecv *self, const std::string &session_id, const std::string &peer_id,
+    std::shared_ptr<gstsig::SessionLink> link, std::string *error)
+{
+  auto priv = self->priv;
+  if (priv->had_session) {
+    *error = "webrtcrecv takes one session";
+    return nullptr;
+  }
+  priv->had_session = true;
+  auto session_ptr = std::make_shared<gstsig::RecvSession *> (nullptr);
+  auto session = std::make_unique<gstsig::RecvSession> (GST_BIN (self), session_id, peer_id,
+      priv->settings, std::move (link), [self, session_ptr] (GstPad *pad) {
+        on_stream (self, pad, *session_ptr ? (*session_ptr)->expected_streams () : 0);
+      });
+  *session_ptr = session.get ();
+  if (!session->start (error)) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not start receiving: %s.", error->c_str ()),
+        ("session %s, peer %s", session_id.c_str (), peer_id.c_str ()));
+    return nullptr;
+  }
+  priv->keyframe_timer = priv->host->control ().timeout (KEYFRAME_REQUEST_INTERVAL_MS,
+      [self] () { return request_missing_keyframes (self); });
+  GST_INFO_OBJECT (self, "Receiving from producer %s (session %s)", peer_id.c_str (),
+      session_id.c_str ());
+  return session;
+}
+
+static void
+on_session_ending (GstSigRecv *self, gstsig::WebrtcSession &, const std::string &reason)
+{
+  self->priv->host->control ().cancel (std::exchange (self->priv->keyframe_timer, 0u));
+  if (reason != "stopping")
+    end_outputs (self, reason);
+}
+
+/* ---- start/stop (state-change thread) ---- */
+
+static bool
+prepare (GstSigRecv *self)
+{
+  auto priv = self->priv;
+  std::string uri_error = priv->slot->uri_error ();
+  if (!uri_error.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error.c_str ()), (nullptr));
+    return false;
+  }
+  if (priv->slot->uri ().empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("webrtcrecv needs a producer to ask: set uri=ws://HOST:PORT/?producer=ID."), (nullptr));
+    return false;
+  }
+  gstsig::RecvSettings settings;
+  std::string video_codecs, audio_codecs;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    settings.ice.stun_server = priv->stun_server;
+    settings.ice.turn_servers = priv->turn_servers;
+    settings.ice.peer_timeout_s = priv->peer_timeout;
+    settings.ice.latency_ms = priv->latency;
+    video_codecs = priv->video_codecs;
+    audio_codecs = priv->audio_codecs;
+  }
+  std::string error;
+  auto video = gstsig::parse_codec_list (video_codecs, MediaKind::Video, &error);
+  auto audio = video ? gstsig::parse_codec_list (audio_codecs, MediaKind::Audio, &error)
+                     : std::nullopt;
+  if (!video || !audio) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Bad codec list: %s.", error.c_str ()),
+        (nullptr));
+    return false;
+  }
+  settings.video_codecs = *video;
+  settings.audio_codecs = *audio;
+  priv->host->control ().invoke_sync ([priv, &settings] () {
+    priv->settings = settings;
+    priv->had_session = false;
+  });
+  return true;
+}
+
+static bool
+start_signaller (GstSigRecv *self)
+{
+  auto priv = self->priv;
+  GstSigSignaller *signaller = priv->slot->dup ();
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "role"))
+    g_object_set (signaller, "role", "consumer", nullptr);
+  gstsig::SessionHost::Callbacks callbacks;
+  callbacks.create = [self] (const std::string &sid, const std::string &peer,
+                         const GstWebRTCSessionDescription *, std::shared_ptr<gstsig::SessionLink> link,
+                         std::string *error) {
+    return create_session (self, sid, peer, std::move (link), error);
+  };
+  callbacks.ending = [self] (gstsig::WebrtcSession &session, const std::string &reason) {
+    on_session_ending (self, session, reason);
+  };
+  callbacks.signaller_error = [self] (const GError *error) {
+    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
+        g_strdup (error->message), g_strdup ("signaller error"), __FILE__, GST_FUNCTION,
+        __LINE__);
+  };
+  GError *error = nullptr;
+  bool ok = priv->host->start (signaller, std::move (callbacks), &error);
+  if (!ok) {
+    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
+        ("%s", error ? error->message : "The signaller failed to start."),
+        ("signaller %s", G_OBJECT_TYPE_NAME (signaller)),
+        ("error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
+            "error-code", G_TYPE_INT, error ? error->code : 0, nullptr));
+    g_clear_error (&error);
+  }
+  gst_object_unref (signaller);
+  return ok;
+}
+
+static GstStateChangeReturn
+gst_sig_recv_change_state (GstElement *element, GstStateChange transition)
+{
+  auto self = GST_SIG_RECV (element);
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!prepare (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!start_signaller (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      self->priv->host->stop ();
+      remove_outputs (self);
+      break;
+    default:
+      break;
+  }
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+      self->priv->host->stop ();
+    return ret;
+  }
+  /* A live source: nothing to preroll. */
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED ||
+      transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
+    return GST_STATE_CHANGE_NO_PREROLL;
+  return ret;
+}
+
+/* EOS sent to the element (gst-launch -e, an application stopping a
+ * recording) goes out of every pad, so files are finalized. */
+static gboolean
+gst_sig_recv_send_event (GstElement *element, GstEvent *event)
+{
+  auto self = GST_SIG_RECV (element);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
+    gst_event_unref (event);
+    bool any;
+    {
+      std::lock_guard<std::mutex> guard (self->priv->lock);
+      any = !self->priv->outputs.empty ();
+    }
+    if (any)
+      end_outputs (self, "end of stream requested");
+    else
+      gst_element_post_message (element, gst_message_new_eos (GST_OBJECT (element)));
+    return TRUE;
+  }
+  return GST_ELEMENT_CLASS (parent_class)->send_event (element, event);
+}
+
+/* ---- properties ---- */
+
+static void
+gst_sig_recv_set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  auto self = GST_SIG_RECV (object);
+  auto priv = self->priv;
+  if (prop_id == PROP_URI) {
+    priv->slot->set_uri (g_value_get_string (value));
+    return;
+  }
+  std::lock_guard<std::mutex> guard (priv->lock);
+  auto str = [value] () {
+    return std::string (g_value_get_string (value) ? g_value_get_string (value) : "");
+  };
+  switch (prop_id) {
+    case PROP_STUN_SERVER: priv->stun_server = str (); break;
+    case PROP_TURN_SERVERS: {
+      priv->turn_servers.clear ();
+      auto strv = static_cast<gchar **> (g_value_get_boxed (value));
+      for (gchar **s = strv; s && *s; s++)
+        priv->turn_servers.emplace_back (*s);
+      break;
+    }
+    case PROP_VIDEO_CODECS: priv->video_codecs = str (); break;
+    case PROP_AUDIO_CODECS: priv->audio_codecs = str (); break;
+    case PROP_LATENCY: priv->latency = g_value_get_uint (value); break;
+    case PROP_PEER_TIMEOUT: priv->peer_timeout = g_value_get_uint (value); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+gst_sig_recv_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  auto self = GST_SIG_RECV (object);
+  auto priv = self->priv;
+  if (prop_id == PROP_URI) {
+    std::string uri = priv->slot->uri ();
+    g_value_set_string (value, uri.empty () ? nullptr : uri.c_str ());
+    return;
+  }
+  if (prop_id == PROP_SIGNALLER) {
+    g_value_take_object (value, priv->slot->dup ());
+    return;
+  }
+  std::lock_guard<std::mutex> guard (priv->lock);
+  switch (prop_id) {
+    case PROP_STUN_SERVER:
+      g_value_set_string (value, priv->stun_server.empty () ? nullptr : priv->stun_server.c_str ());
+      break;
+    case PROP_TURN_SERVERS: {
+      GStrvBuilder *builder = g_strv_builder_new ();
+      for (const auto &turn : priv->turn_servers)
+        g_strv_builder_add (builder, turn.c_str ());
+      g_value_take_boxed (value, g_strv_builder_end (builder));
+      g_strv_builder_unref (builder);
+      break;
+    }
+    case PROP_VIDEO_CODECS: g_value_set_string (value, priv->video_codecs.c_str ()); break;
+    case PROP_AUDIO_CODECS: g_value_set_string (value, priv->audio_codecs.c_str ()); break;
+    case PROP_LATENCY: g_value_set_uint (value, priv->latency); break;
+    case PROP_PEER_TIMEOUT: g_value_set_uint (value, priv->peer_timeout); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+/* ---- GstURIHandler ---- */
+
+static GstURIType
+gst_sig_recv_uri_get_type (GType)
+{
+  return GST_URI_SRC;
+}
+
+static const gchar *const *
+gst_sig_recv_uri_get_protocols (GType)
+{
+  static const gchar *protocols[] = { "webrtc+ws", "webrtc+wss", nullptr };
+  return protocols;
+}
+
+static gchar *
+gst_sig_recv_uri_get_uri (GstURIHandler *handler)
+{
+  gchar *uri = nullptr;
+  g_object_get (handler, "uri", &uri, nullptr);
+  return uri;
+}
+
+static gboolean
+gst_sig_recv_uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
+{
+  auto self = GST_SIG_RECV (handler);
+  self->priv->slot->set_uri (uri);
+  std::string uri_error = self->priv->slot->uri_error ();
+  if (!uri_error.empty ()) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s", uri_error.c_str ());
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+gst_sig_recv_uri_handler_init (GstURIHandlerInterface *iface)
+{
+  iface->get_type = gst_sig_recv_uri_get_type;
+  iface->get_protocols = gst_sig_recv_uri_get_protocols;
+  iface->get_uri = gst_sig_recv_uri_get_uri;
+  iface->set_uri = gst_sig_recv_uri_set_uri;
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_sig_recv_finalize (GObject *object)
+{
+  auto self = GST_SIG_RECV (object);
+  auto priv = self->priv;
+  priv->host.reset ();
+  priv->slot.reset ();
+  delete priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_sig_recv_class_init (GstSigRecvClass *klass)
+{
+  auto gobject_class = G_OBJECT_CLASS (klass);
+  auto element_class = GST_ELEMENT_CLASS (klass);
+  auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  auto rw_ready = (GParamFlags) (rw | GST_PARAM_MUTABLE_READY);
+  auto ro = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  gobject_class->set_property = gst_sig_recv_set_property;
+  gobject_class->get_property = gst_sig_recv_get_property;
+  gobject_class->finalize = gst_sig_recv_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_URI,
+      g_param_spec_string ("uri", "URI",
+          "The producer to receive: ws://HOST:PORT/?producer=ID (gst-plugins-rs signalling "
+          "protocol; without producer= the first one there, or the next to appear), also as "
+          "webrtc+ws:// and webrtc+wss://. Default: none", nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
+      g_param_spec_string ("stun-server", "STUN server",
+          "STUN server as stun://HOST:PORT, needed behind NAT. Default: none", nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_TURN_SERVERS,
+      g_param_spec_boxed ("turn-servers", "TURN servers",
+          "TURN servers as turn(s)://USER:PASSWORD@HOST:PORT. Default: none", G_TYPE_STRV,
+          rw_ready));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_CODECS,
+      g_param_spec_string ("video-codecs", "Video codecs",
+          "Video codecs accepted, in order of preference, from: vp8, h264, vp9. Default: \""
+          DEFAULT_VIDEO_CODECS "\"", DEFAULT_VIDEO_CODECS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_AUDIO_CODECS,
+      g_param_spec_string ("audio-codecs", "Audio codecs",
+          "Audio codecs accepted, in order of preference, from: opus. Default: \""
+          DEFAULT_AUDIO_CODECS "\"", DEFAULT_AUDIO_CODECS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_LATENCY,
+      g_param_spec_uint ("latency", "Latency",
+          "Jitterbuffer latency in ms: room for reordering and retransmissions. Browsers adapt "
+          "theirs from near 0; for recording 300-1000 is safer, for live viewing 50-200. "
+          "Default: 200", 0, 10000, DEFAULT_LATENCY, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_PEER_TIMEOUT,
+      g_param_spec_uint ("peer-timeout", "Peer timeout",
+          "Seconds without media or RTCP from the producer before the stream is considered "
+          "over and every pad gets EOS. Default: 5", 1, 3600, DEFAULT_PEER_TIMEOUT, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SIGNALLER,
+      g_param_spec_object ("signaller", "Signaller",
+          "The signaller picked by uri (read-only; its properties are reachable as "
+          "signaller::NAME)", GST_SIG_TYPE_SIGNALLER, ro));
+
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  element_class->change_state = gst_sig_recv_change_state;
+  element_class->send_event = gst_sig_recv_send_event;
+  gst_element_class_set_static_metadata (element_class, "WebRTC receiver",
+      "Source/Network/WebRTC",
+      "Receives the audio and video of one WebRTC producer through a pluggable signaller, "
+      "as encoded, raw or RTP streams", "gst-webrtcsignal developers");
+  GST_DEBUG_CATEGORY_INIT (gst_sig_recv_debug, "webrtcrecv", 0, "webrtcrecv element");
+}
+
+static void
+gst_sig_recv_init (GstSigRecv *self)
+{
+  auto priv = self->priv = new GstSigRecvPrivate ();
+  priv->slot = std::make_unique<gstsig::SignallerSlot> (GST_OBJECT (self));
+  gstsig::signaller_slot_attach (G_OBJECT (self), priv->slot.get ());
+  priv->host = std::make_unique<gstsig::SessionHost> (GST_ELEMENT (self), "webrtcrecv");
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
+}
