@@ -380,6 +380,9 @@ create_session (GstSigRecv *self, const std::string &session_id, const std::stri
         ("session %s, peer %s", session_id.c_str (), peer_id.c_str ()));
     return nullptr;
   }
+  /* webrtcbin holds sinks (its network senders) that never see EOS: the
+   * element is a source, or a pipeline would wait for EOS from it forever. */
+  GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK);
   priv->keyframe_timer = priv->host->control ().timeout (KEYFRAME_REQUEST_INTERVAL_MS,
       [self] () { return request_missing_keyframes (self); });
   GST_INFO_OBJECT (self, "Receiving from producer %s (session %s)", peer_id.c_str (),

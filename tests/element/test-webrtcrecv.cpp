@@ -1,0 +1,287 @@
+/* Element tests of webrtcrecv: receiving from webrtcsend through the
+ * embedded signalling server, in one process, for every codec; the output
+ * form following downstream caps; EOS when the producer leaves; recording to
+ * a file; the URI handler; errors. Runs inside a loopback-only network
+ * namespace (run-in-netns.sh).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <gst/pbutils/pbutils.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace {
+
+/* A pipeline from a launch line, torn down in the destructor. */
+struct Pipeline {
+  GstElement *pipeline = nullptr;
+  explicit Pipeline (const std::string &description)
+  {
+    GError *error = nullptr;
+    pipeline = gst_parse_launch (description.c_str (), &error);
+    EXPECT_EQ (error, nullptr) << (error ? error->message : "");
+    g_clear_error (&error);
+  }
+  ~Pipeline ()
+  {
+    if (pipeline) {
+      gst_element_set_state (pipeline, GST_STATE_NULL);
+      gst_object_unref (pipeline);
+    }
+  }
+  GstElement *get (const char *name) const
+  {
+    return gst_bin_get_by_name (GST_BIN (pipeline), name);
+  }
+  /* The next message of these types within timeout (transfer full). */
+  GstMessage *wait (GstMessageType types, GstClockTime timeout = 15 * GST_SECOND) const
+  {
+    GstBus *bus = gst_element_get_bus (pipeline);
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, timeout, types);
+    gst_object_unref (bus);
+    return msg;
+  }
+  std::string serve_url () const
+  {
+    GstElement *send = get ("s");
+    gchar *url = nullptr;
+    g_object_get (send, "serve-url", &url, nullptr);
+    gst_object_unref (send);
+    std::string result = url ? url : "";
+    g_free (url);
+    return result;
+  }
+};
+
+std::string
+ws_url (const std::string &http_url)
+{
+  return "ws" + http_url.substr (4);
+}
+
+/* A producer of test video and audio on its own embedded server. */
+std::unique_ptr<Pipeline>
+start_producer (const std::string &video_codec)
+{
+  auto producer = std::make_unique<Pipeline> (
+      "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+      "webrtcsend name=s serve=127.0.0.1:0 video-codecs=" + video_codec +
+      " meta=meta,name=producer audiotestsrc is-live=true ! s.");
+  EXPECT_NE (gst_element_set_state (producer->pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  return producer;
+}
+
+/* Counts the buffers reaching a fakesink and keeps its caps. */
+struct SinkWatch {
+  std::atomic<int> buffers { 0 };
+  std::string caps;
+  std::mutex lock;
+
+  void attach (GstElement *sink)
+  {
+    g_object_set (sink, "signal-handoffs", TRUE, nullptr);
+    g_signal_connect (sink, "handoff", G_CALLBACK (+[] (GstElement *, GstBuffer *, GstPad *pad,
+                                                       SinkWatch *self) {
+      if (self->buffers++ == 0) {
+        GstCaps *caps = gst_pad_get_current_caps (pad);
+        std::lock_guard<std::mutex> guard (self->lock);
+        gchar *text = caps ? gst_caps_to_string (caps) : g_strdup ("");
+        self->caps = text;
+        g_free (text);
+        if (caps)
+          gst_caps_unref (caps);
+      }
+    }), this);
+  }
+  bool wait_buffers (int n, int timeout_s = 15)
+  {
+    for (int i = 0; i < timeout_s * 20 && buffers < n; i++)
+      g_usleep (50 * 1000);
+    return buffers >= n;
+  }
+  std::string media_type ()
+  {
+    std::lock_guard<std::mutex> guard (lock);
+    return caps.substr (0, caps.find (','));
+  }
+};
+
+void
+expect_error (GstMessage *msg, GQuark domain, gint code)
+{
+  ASSERT_NE (msg, nullptr) << "no error";
+  ASSERT_EQ (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR);
+  GError *error = nullptr;
+  gst_message_parse_error (msg, &error, nullptr);
+  EXPECT_EQ (error->domain, domain) << error->message;
+  EXPECT_EQ (error->code, code) << error->message;
+  EXPECT_GT (strlen (error->message), 20u) << "a message a user can act on";
+  g_error_free (error);
+}
+
+} // namespace
+
+TEST (WebrtcRecv, LoadsAndDocumentsEveryProperty)
+{
+  GstElement *recv = gst_element_factory_make ("webrtcrecv", nullptr);
+  ASSERT_NE (recv, nullptr) << "plugin not found in GST_PLUGIN_PATH";
+  guint n = 0;
+  GParamSpec **specs = g_object_class_list_properties (G_OBJECT_GET_CLASS (recv), &n);
+  for (guint i = 0; i < n; i++) {
+    if (specs[i]->owner_type != G_OBJECT_TYPE (recv))
+      continue;
+    bool readonly = !(specs[i]->flags & G_PARAM_WRITABLE);
+    EXPECT_TRUE (strstr (g_param_spec_get_blurb (specs[i]), "Default") || readonly)
+        << specs[i]->name;
+  }
+  g_free (specs);
+  gst_object_unref (recv);
+}
+
+/* webrtc+ws:// picks webrtcrecv as a source; plain ws:// is left alone. */
+TEST (WebrtcRecv, HandlesItsOwnUriSchemes)
+{
+  GError *error = nullptr;
+  GstElement *src = gst_element_make_from_uri (GST_URI_SRC,
+      "webrtc+ws://127.0.0.1:1/?producer=abc", nullptr, &error);
+  ASSERT_NE (src, nullptr) << (error ? error->message : "");
+  GstElementFactory *factory = gst_element_get_factory (src);
+  EXPECT_STREQ (GST_OBJECT_NAME (factory), "webrtcrecv");
+  gst_object_unref (src);
+  g_clear_error (&error);
+  GstElement *plain = gst_element_make_from_uri (GST_URI_SRC, "ws://127.0.0.1:1/", nullptr,
+      &error);
+  if (plain) {
+    EXPECT_STRNE (GST_OBJECT_NAME (gst_element_get_factory (plain)), "webrtcrecv");
+    gst_object_unref (plain);
+  }
+  g_clear_error (&error);
+}
+
+TEST (WebrtcRecv, ErrorsNameWhatToFix)
+{
+  {
+    Pipeline p ("webrtcrecv name=r ! fakesink");
+    EXPECT_EQ (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstMessage *msg = p.wait (GST_MESSAGE_ERROR, GST_SECOND);
+    expect_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS);
+    gst_message_unref (msg);
+  }
+  {
+    Pipeline p ("webrtcrecv uri=ws://127.0.0.1:1/ ! fakesink");
+    EXPECT_EQ (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstMessage *msg = p.wait (GST_MESSAGE_ERROR, GST_SECOND);
+    expect_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE);
+    gst_message_unref (msg);
+  }
+}
+
+TEST (WebrtcRecv, UnknownProducerIsAnError)
+{
+  auto producer = start_producer ("vp8");
+  Pipeline p ("webrtcrecv uri=" + ws_url (producer->serve_url ()) +
+      "?producer=no-such-producer ! fakesink");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = p.wait (GST_MESSAGE_ERROR, 10 * GST_SECOND);
+  expect_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND);
+  if (msg)
+    gst_message_unref (msg);
+}
+
+/* Every codec arrives; a fakesink takes anything, so the pads carry encoded
+ * media; a videoconvert takes raw video only, so that pad decodes. */
+TEST (WebrtcRecv, ReceivesEveryCodecInTheFormDownstreamTakes)
+{
+  for (const char *codec : { "vp8", "h264", "vp9" }) {
+    SCOPED_TRACE (codec);
+    auto producer = start_producer (codec);
+    Pipeline p ("webrtcrecv uri=" + ws_url (producer->serve_url ()) +
+        " name=r r.video_0 ! fakesink name=video async=false r.audio_0 ! fakesink name=audio "
+        "async=false");
+    SinkWatch video, audio;
+    GstElement *vsink = p.get ("video"), *asink = p.get ("audio");
+    video.attach (vsink);
+    audio.attach (asink);
+    gst_object_unref (vsink);
+    gst_object_unref (asink);
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    EXPECT_TRUE (video.wait_buffers (30)) << "video frames: " << video.buffers;
+    EXPECT_TRUE (audio.wait_buffers (20)) << "audio frames: " << audio.buffers;
+    EXPECT_EQ (video.media_type (), std::string ("video/x-") + codec);
+    EXPECT_EQ (audio.media_type (), "audio/x-opus");
+    GstMessage *error = p.wait (GST_MESSAGE_ERROR, 0);
+    EXPECT_EQ (error, nullptr);
+    if (error)
+      gst_message_unref (error);
+  }
+
+  auto producer = start_producer ("vp8");
+  Pipeline raw ("webrtcrecv uri=" + ws_url (producer->serve_url ()) +
+      " name=r r.video_0 ! videoconvert ! video/x-raw,format=I420 ! fakesink name=video "
+      "async=false");
+  SinkWatch video;
+  GstElement *vsink = raw.get ("video");
+  video.attach (vsink);
+  gst_object_unref (vsink);
+  ASSERT_NE (gst_element_set_state (raw.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  EXPECT_TRUE (video.wait_buffers (30));
+  EXPECT_EQ (video.media_type (), "video/x-raw");
+}
+
+/* The producer leaves: every pad gets EOS, the muxer finalizes the file,
+ * and the file holds both tracks for about as long as it was recorded. */
+TEST (WebrtcRecv, RecordingEndsWithTheProducerAndIsFinalized)
+{
+  gchar *dir = g_dir_make_tmp ("webrtcrecv-XXXXXX", nullptr);
+  std::string file = std::string (dir) + "/rec.mkv";
+  auto producer = start_producer ("h264");
+  Pipeline rec ("webrtcrecv uri=" + ws_url (producer->serve_url ()) +
+      " name=r r.video_0 ! queue ! matroskamux name=m ! filesink location=" + file +
+      " r.audio_0 ! queue ! m.audio_0");
+  ASSERT_NE (gst_element_set_state (rec.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  /* Wait for media to flow into the file, then record about 3 s. */
+  GStatBuf st;
+  for (int i = 0; i < 100 && (g_stat (file.c_str (), &st) != 0 || st.st_size < 20000); i++)
+    g_usleep (100 * 1000);
+  g_usleep (3 * G_USEC_PER_SEC);
+  gint64 left = g_get_monotonic_time ();
+  gst_element_set_state (producer->pipeline, GST_STATE_NULL); /* the producer leaves */
+  GstMessage *msg = rec.wait ((GstMessageType) (GST_MESSAGE_EOS | GST_MESSAGE_ERROR),
+      10 * GST_SECOND);
+  ASSERT_NE (msg, nullptr) << "the recording did not end";
+  EXPECT_EQ (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  double seconds = (g_get_monotonic_time () - left) / 1e6;
+  EXPECT_LT (seconds, 6.0) << "EOS came late";
+  gst_element_set_state (rec.pipeline, GST_STATE_NULL);
+
+  GstDiscoverer *discoverer = gst_discoverer_new (10 * GST_SECOND, nullptr);
+  gchar *uri = gst_filename_to_uri (file.c_str (), nullptr);
+  GError *error = nullptr;
+  GstDiscovererInfo *info = gst_discoverer_discover_uri (discoverer, uri, &error);
+  ASSERT_NE (info, nullptr) << (error ? error->message : "");
+  EXPECT_EQ (gst_discoverer_info_get_result (info), GST_DISCOVERER_OK);
+  GList *videos = gst_discoverer_info_get_video_streams (info);
+  GList *audios = gst_discoverer_info_get_audio_streams (info);
+  EXPECT_EQ (g_list_length (videos), 1u);
+  EXPECT_EQ (g_list_length (audios), 1u);
+  GstClockTime duration = gst_discoverer_info_get_duration (info);
+  EXPECT_GT (duration, 2500 * GST_MSECOND) << "duration " << duration / GST_MSECOND << " ms";
+  gst_discoverer_stream_info_list_free (videos);
+  gst_discoverer_stream_info_list_free (audios);
+  gst_discoverer_info_unref (info);
+  g_object_unref (discoverer);
+  g_clear_error (&error);
+  g_free (uri);
+  g_unlink (file.c_str ());
+  g_rmdir (dir);
+  g_free (dir);
+}
