@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "input-stream.h"
 
+#include "bin-utils.h"
+
 #include <gst/video/video.h>
 
 #include <utility>
@@ -65,18 +67,14 @@ InputStream::remove_from_bin ()
       std::lock_guard<std::mutex> merge_guard (enc.merge_lock);
       control_->cancel (std::exchange (enc.timer, 0u));
     }
-    for (GstElement *e : { enc.branch, enc.tee }) {
-      gst_element_set_state (e, GST_STATE_NULL);
-      gst_bin_remove (bin_, e);
-    }
+    for (GstElement *e : { enc.branch, enc.tee })
+      discard_from_bin (bin_, e);
     gst_element_release_request_pad (raw_tee_, enc.raw_tee_pad);
     gst_object_unref (enc.raw_tee_pad);
   }
   encoders_.clear ();
-  for (GstElement *e : { raw_tee_, pace_queue_, pace_sink_ }) {
-    gst_element_set_state (e, GST_STATE_NULL);
-    gst_bin_remove (bin_, e);
-  }
+  for (GstElement *e : { raw_tee_, pace_queue_, pace_sink_ })
+    discard_from_bin (bin_, e);
 }
 
 InputStream::Encoder *
@@ -137,6 +135,8 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
       (guint64) 2 * GST_SECOND, nullptr);
   gst_util_set_object_arg (G_OBJECT (branch.queue), "leaky", "downstream");
   branch.payloader = make_payloader (codec, pt, twcc_ext_id);
+  gst_object_set_name (GST_OBJECT (branch.payloader),
+      (name_ + "-" + codec.name + "-payloader-" + std::to_string (next_branch_++)).c_str ());
   gst_bin_add_many (bin_, branch.queue, branch.payloader, nullptr);
   gst_element_link (branch.queue, branch.payloader);
   GstPad *pay_src = gst_element_get_static_pad (branch.payloader, "src");
@@ -145,10 +145,8 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
   if (link != GST_PAD_LINK_OK) {
     *error = std::string ("cannot link the ") + codec.name + " payloader to webrtcbin (" +
         gst_pad_link_get_name (link) + ")";
-    for (GstElement *e : { branch.queue, branch.payloader }) {
-      gst_element_set_state (e, GST_STATE_NULL);
-      gst_bin_remove (bin_, e);
-    }
+    for (GstElement *e : { branch.queue, branch.payloader })
+      discard_from_bin (bin_, e);
     branch = ConsumerBranch ();
     return false;
   }
@@ -182,10 +180,8 @@ InputStream::detach (ConsumerBranch &branch)
     gst_object_unref (tee);
   }
   gst_clear_object (&branch.tee_pad);
-  for (GstElement *e : { branch.queue, branch.payloader }) {
-    gst_element_set_state (e, GST_STATE_NULL);
-    gst_bin_remove (bin_, e);
-  }
+  for (GstElement *e : { branch.queue, branch.payloader })
+    discard_from_bin (bin_, e);
   branch = ConsumerBranch ();
 }
 

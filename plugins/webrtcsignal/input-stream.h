@@ -90,6 +90,7 @@ private:
   GstElement *pace_queue_ = nullptr;
   GstElement *pace_sink_ = nullptr;
   GstPad *sink_pad_ = nullptr;
+  unsigned next_branch_ = 0; /* names consumer branches; control thread */
   std::mutex encoders_lock; /* guards encoders_ (the map, not the Encoders) */
   std::map<std::string, std::unique_ptr<Encoder>> encoders_;
 };

@@ -221,15 +221,18 @@ SendSession::stop ()
     std::lock_guard<std::mutex> guard (link_->lock);
     link_->alive = false;
   }
-  for (Track &track : tracks_)
-    track.input->detach (track.branch);
+  /* webrtcbin goes first: in PAUSED its network sinks hold the branches'
+   * streaming threads (waiting to preroll); stopping it releases them, so
+   * the branches can then stop. */
   if (webrtcbin_) {
+    gst_element_set_locked_state (webrtcbin_, TRUE);
     gst_element_set_state (webrtcbin_, GST_STATE_NULL);
     for (Track &track : tracks_)
       if (track.webrtc_pad)
         gst_element_release_request_pad (webrtcbin_, track.webrtc_pad);
   }
   for (Track &track : tracks_) {
+    track.input->detach (track.branch);
     gst_clear_object (&track.webrtc_pad);
     gst_clear_object (&track.transceiver);
   }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "webrtc-session.h"
 
+#include "bin-utils.h"
 #include "ice-utils.h"
 #include "sdp-utils.h"
 
@@ -249,8 +250,7 @@ WebrtcSession::stop ()
     link_->alive = false;
   }
   if (webrtcbin_) {
-    gst_element_set_state (webrtcbin_, GST_STATE_NULL);
-    gst_bin_remove (bin_, webrtcbin_);
+    discard_from_bin (bin_, webrtcbin_);
     gst_clear_object (&webrtcbin_);
   }
 }

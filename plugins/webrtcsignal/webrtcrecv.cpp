@@ -34,6 +34,7 @@
 
 #include "webrtcrecv.h"
 
+#include "bin-utils.h"
 #include "codecs.h"
 #include "output-chain.h"
 #include "recv-session.h"
@@ -251,6 +252,7 @@ on_stream (GstSigRecv *self, GstPad *webrtc_src, unsigned expected)
     gst_object_unref (output->ghost);
     return;
   }
+  gst_object_set_name (GST_OBJECT (output->chain), (name + "-output").c_str ());
   gst_object_ref_sink (output->chain);
   gst_bin_add (GST_BIN (self), output->chain);
   gst_element_sync_state_with_parent (output->chain);
@@ -348,8 +350,7 @@ remove_outputs (GstSigRecv *self)
     self->priv->next_video = self->priv->next_audio = 0;
   }
   for (auto &output : outputs) {
-    gst_element_set_state (output->chain, GST_STATE_NULL);
-    gst_bin_remove (GST_BIN (self), output->chain);
+    gstsig::discard_from_bin (GST_BIN (self), output->chain);
     gst_object_unref (output->chain);
     gst_element_remove_pad (GST_ELEMENT (self), output->ghost);
     gst_object_unref (output->ghost);

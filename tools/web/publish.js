@@ -13,6 +13,8 @@
  *   ?stun=stun:HOST:PORT         an ICE server (default: none, host candidates only)
  *   ?name=NAME                   stream name sent as meta.name (default "browser")
  *   ?video=vp8|h264|vp9          preferred video codec (listed first in the offer)
+ *   ?only=1                      offer that video codec alone (for receivers that
+ *                                pick by their own order, not by the offer's)
  *   ?audio=0                     no microphone
  *   ?autostart=1                 publish the camera at once (autostart=screen: the screen)
  *   ?width=W&height=H&fps=N      camera constraints (default 640x480@30)
@@ -111,6 +113,7 @@
     name: params.get('name') || 'browser',
     video: (params.get('video') || '').toLowerCase(),
     audio: params.get('audio') !== '0',
+    only: params.get('only') === '1',
   };
   if (options.video && !VIDEO_CODECS[options.video]) {
     log('warn', 'unknown video codec "' + options.video + '" ignored (vp8, h264 or vp9)');
@@ -393,14 +396,24 @@
       log('warn', 'this browser cannot send ' + mime + '; using its default codecs');
       return;
     }
-    const ordered = preferCodec(all, mime);
+    let ordered = preferCodec(all, mime);
+    if (options.only) {
+      /* The codec alone, with the helpers that go with it. */
+      ordered = ordered.filter((c) => c.mimeType.toLowerCase() === mime.toLowerCase() ||
+                                      /\/(rtx|red|ulpfec|flexfec-03)$/i.test(c.mimeType));
+    }
     try {
       transceiver.setCodecPreferences(ordered);
     } catch (e) {
       /* Older browsers accept receiver capabilities only. */
       try {
         const recv = (RTCRtpReceiver.getCapabilities('video') || {}).codecs || [];
-        transceiver.setCodecPreferences(preferCodec(recv, mime));
+        let list = preferCodec(recv, mime);
+        if (options.only) {
+          list = list.filter((c) => c.mimeType.toLowerCase() === mime.toLowerCase() ||
+                                    /\/(rtx|red|ulpfec|flexfec-03)$/i.test(c.mimeType));
+        }
+        transceiver.setCodecPreferences(list);
       } catch (e2) {
         log('warn', 'cannot set codec preferences: ' + e2.message);
       }

@@ -1,0 +1,185 @@
+/* gst-webrtc-record: the listener connection.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "record-listener.h"
+
+#include "protocol.h"
+
+#include <type_traits>
+#include <variant>
+
+namespace gstsig::record {
+
+namespace proto = gstsig::protocol;
+
+Listener::Listener (std::string server_uri, Callbacks callbacks)
+    : uri_ (std::move (server_uri)), callbacks_ (std::move (callbacks))
+{
+}
+
+Listener::~Listener ()
+{
+  close ();
+}
+
+void
+Listener::connect (unsigned timeout_s)
+{
+  session_ = soup_session_new_with_options ("timeout", 0u, nullptr);
+  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri_.c_str ());
+  if (!msg) {
+    fail ("'" + uri_ + "' is not a valid WebSocket URI");
+    return;
+  }
+  cancellable_ = g_cancellable_new ();
+  soup_session_websocket_connect_async (session_, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
+      cancellable_, on_connected, this);
+  g_object_unref (msg);
+  timeout_source_ = g_timeout_add_seconds (timeout_s, [] (gpointer data) -> gboolean {
+    auto self = static_cast<Listener *> (data);
+    self->timeout_source_ = 0;
+    self->fail ("no answer from the signalling server at " + self->uri_ + " (timed out)");
+    return G_SOURCE_REMOVE;
+  }, this);
+}
+
+void
+Listener::close ()
+{
+  if (timeout_source_)
+    g_source_remove (std::exchange (timeout_source_, 0u));
+  if (cancellable_) {
+    g_cancellable_cancel (cancellable_);
+    g_clear_object (&cancellable_);
+  }
+  if (conn_) {
+    g_signal_handlers_disconnect_by_data (conn_, this);
+    if (soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (conn_, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    g_clear_object (&conn_);
+  }
+  g_clear_object (&session_);
+}
+
+void
+Listener::on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GError *error = nullptr;
+  SoupWebsocketConnection *conn =
+      soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  if (!conn) {
+    /* Cancelled means close () ran: user_data may be gone. */
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      static_cast<Listener *> (user_data)->fail (std::string ("cannot connect to the "
+          "signalling server at ") + static_cast<Listener *> (user_data)->uri_ + ": " +
+          error->message + " (is the server running there?)");
+    g_error_free (error);
+    return;
+  }
+  auto self = static_cast<Listener *> (user_data);
+  self->conn_ = conn;
+  g_object_set (conn, "keepalive-interval", 20u, "max-incoming-payload-size",
+      (guint64) 4 * 1024 * 1024, nullptr);
+  g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
+  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), self);
+}
+
+void
+Listener::on_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer user_data)
+{
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+  gsize size = 0;
+  auto data = static_cast<const char *> (g_bytes_get_data (message, &size));
+  static_cast<Listener *> (user_data)->handle_text (std::string (data, size));
+}
+
+void
+Listener::on_closed (SoupWebsocketConnection *conn, gpointer user_data)
+{
+  auto self = static_cast<Listener *> (user_data);
+  g_autofree gchar *reason = g_strdup (soup_websocket_connection_get_close_data (conn));
+  std::string why = "the signalling server closed the connection";
+  if (reason && *reason)
+    why += std::string (" (") + reason + ")";
+  self->fail (why);
+}
+
+void
+Listener::send (const std::string &text)
+{
+  if (conn_ && soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (conn_, text.c_str ());
+}
+
+void
+Listener::fail (const std::string &message)
+{
+  if (failed_)
+    return;
+  failed_ = true;
+  bool was_ready = ready_;
+  close ();
+  if (callbacks_.failed)
+    callbacks_.failed (message, was_ready);
+}
+
+void
+Listener::set_producer (const std::string &id, const std::string &meta, bool online)
+{
+  auto it = producers_.find (id);
+  if (online && it == producers_.end ()) {
+    producers_[id] = meta;
+    if (ready_ && callbacks_.producer_added)
+      callbacks_.producer_added (id, meta);
+  } else if (!online && it != producers_.end ()) {
+    producers_.erase (it);
+    if (ready_ && callbacks_.producer_removed)
+      callbacks_.producer_removed (id);
+  }
+}
+
+void
+Listener::handle_text (const std::string &text)
+{
+  std::string error;
+  auto msg = proto::parse_server_message (text, &error);
+  if (!msg)
+    return; /* a type we do not need */
+  std::visit (
+      [this] (auto &&m) {
+        using T = std::decay_t<decltype (m)>;
+        if constexpr (std::is_same_v<T, proto::Welcome>) {
+          peer_id_ = m.peer_id;
+          proto::SetPeerStatus status;
+          status.roles.listener = true;
+          send (proto::to_json (proto::ClientMessage (status)));
+        } else if constexpr (std::is_same_v<T, proto::PeerStatusChanged>) {
+          if (m.peer_id == peer_id_) {
+            if (!registered_) {
+              registered_ = true;
+              send (proto::to_json (proto::ClientMessage (proto::ListRequest ())));
+            }
+            return;
+          }
+          set_producer (m.peer_id, m.meta, m.roles.producer);
+        } else if constexpr (std::is_same_v<T, proto::ListReply>) {
+          if (ready_)
+            return;
+          for (const auto &entry : m.producers)
+            producers_[entry.id] = entry.meta;
+          ready_ = true;
+          if (timeout_source_)
+            g_source_remove (std::exchange (timeout_source_, 0u));
+          if (callbacks_.ready)
+            callbacks_.ready ();
+        } else if constexpr (std::is_same_v<T, proto::ErrorMessage>) {
+          if (!ready_)
+            fail ("the signalling server refused us: " + m.details);
+        }
+      },
+      *msg);
+}
+
+} // namespace gstsig::record

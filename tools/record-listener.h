@@ -1,0 +1,64 @@
+/* gst-webrtc-record: a listener connection to the signalling server
+ * (roles ["listener"], then "list", then peerStatusChanged), telling which
+ * producers are online. Runs on the thread-default main context.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <functional>
+#include <map>
+#include <string>
+
+namespace gstsig::record {
+
+class Listener {
+public:
+  struct Callbacks {
+    /* Registered, and the first list of producers was reported. */
+    std::function<void ()> ready;
+    /* meta is compact JSON text ("null" or an object). */
+    std::function<void (const std::string &id, const std::string &meta)> producer_added;
+    std::function<void (const std::string &id)> producer_removed;
+    /* Could not connect (was_ready false) or lost the connection. */
+    std::function<void (const std::string &message, bool was_ready)> failed;
+  };
+
+  Listener (std::string server_uri, Callbacks callbacks);
+  ~Listener ();
+  Listener (const Listener &) = delete;
+  Listener &operator= (const Listener &) = delete;
+
+  /* Connects; reports through the callbacks. Fails after timeout_s. */
+  void connect (unsigned timeout_s);
+  void close ();
+
+  /* Producers online: id -> meta JSON. */
+  const std::map<std::string, std::string> &producers () const { return producers_; }
+
+private:
+  static void on_connected (GObject *source, GAsyncResult *result, gpointer user_data);
+  static void on_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
+      gpointer user_data);
+  static void on_closed (SoupWebsocketConnection *conn, gpointer user_data);
+  void handle_text (const std::string &text);
+  void send (const std::string &text);
+  void fail (const std::string &message);
+  void set_producer (const std::string &id, const std::string &meta, bool online);
+
+  std::string uri_;
+  Callbacks callbacks_;
+  SoupSession *session_ = nullptr;
+  GCancellable *cancellable_ = nullptr;
+  SoupWebsocketConnection *conn_ = nullptr;
+  guint timeout_source_ = 0;
+  std::string peer_id_;
+  bool registered_ = false;
+  bool ready_ = false;
+  bool failed_ = false;
+  std::map<std::string, std::string> producers_;
+};
+
+} // namespace gstsig::record

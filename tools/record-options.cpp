@@ -1,0 +1,182 @@
+/* gst-webrtc-record: command-line options.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "record-options.h"
+
+#include <glib.h>
+
+#include <cstring>
+
+namespace gstsig::record {
+
+const char *const EXIT_CODES_HELP =
+    "Exit codes:\n"
+    "  0  recorded and finalized (or stopped before anything arrived)\n"
+    "  1  bad options\n"
+    "  2  the output folder is not writable\n"
+    "  3  the signalling server is unreachable\n"
+    "  4  producer not found, or it left before sending media\n"
+    "  5  disk full or another write error\n"
+    "  6  the producer sends no codec the format can hold (try --format mkv or --transcode)\n"
+    "  7  another error (e.g. a missing GStreamer plugin)\n"
+    "With --all, a failed recording is reported (--json: an error event) and the\n"
+    "tool keeps running; the codes above are then only for start-up failures.";
+
+namespace {
+
+const FormatInfo formats[] = {
+  { Format::Mkv, "mkv", "mkv", "matroskamux", "h264,vp8,vp9" },
+  { Format::Webm, "webm", "webm", "webmmux", "vp8,vp9,h264" },
+  { Format::Mp4, "mp4", "mp4", "mp4mux", "h264,vp9,vp8" },
+};
+
+bool
+parse_format (const char *text, Format *format)
+{
+  for (const auto &info : formats) {
+    if (g_ascii_strcasecmp (text, info.name) == 0 ||
+        (info.format == Format::Mkv && g_ascii_strcasecmp (text, "matroska") == 0)) {
+      *format = info.format;
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+const FormatInfo &
+format_info (Format format)
+{
+  for (const auto &info : formats)
+    if (info.format == format)
+      return info;
+  return formats[0];
+}
+
+bool
+parse_options (int *argc, char ***argv, Options *opts, std::string *error)
+{
+  g_autofree gchar *server = nullptr, *producer = nullptr, *output = nullptr, *format = nullptr;
+  gint segment = 0, latency = (gint) opts->latency_ms, peer_timeout = (gint) opts->peer_timeout_s;
+  gboolean all = FALSE, transcode = FALSE, json = FALSE, quiet = FALSE, status = FALSE,
+           version = FALSE;
+  GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &server,
+        "Signalling server, e.g. ws://127.0.0.1:8443/ (required)", "URI" },
+    { "producer", 'p', 0, G_OPTION_ARG_STRING, &producer,
+        "Record this producer (peer id). Default: the first producer, or the next to appear",
+        "ID" },
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
+        "Record every producer that is or comes online, one file each, until stopped", nullptr },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+        "Folder for the recordings (default: the current folder)", "DIR" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+        "mkv (default), webm (VP8/VP9/Opus) or mp4 (fragmented)", "FORMAT" },
+    { "segment", 0, 0, G_OPTION_ARG_INT, &segment,
+        "Start a new file every SECONDS (at a keyframe): NAME-00000.EXT, NAME-00001.EXT, ...",
+        "SECONDS" },
+    { "transcode", 0, 0, G_OPTION_ARG_NONE, &transcode,
+        "Re-encode video (VP8 for webm, H264 otherwise); Opus audio is kept as is", nullptr },
+    { "latency", 0, 0, G_OPTION_ARG_INT, &latency,
+        "Jitterbuffer latency in ms: room for late and retransmitted packets (default: 300)",
+        "MS" },
+    { "peer-timeout", 0, 0, G_OPTION_ARG_INT, &peer_timeout,
+        "Seconds without media before a producer counts as gone and its file is finalized "
+        "(default: 5)", "SECONDS" },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
+        "Print events (started, stats, finished, error) as one JSON object per line on stdout",
+        nullptr },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No status line and no messages but errors",
+        nullptr },
+    { "status", 0, 0, G_OPTION_ARG_NONE, &status,
+        "Show the status line even when stderr is not a terminal", nullptr },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr },
+    { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr },
+  };
+
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- record WebRTC producers to files");
+  g_option_context_set_summary (ctx,
+      "Records the audio and video of producers on a WebRTC signalling server\n"
+      "(gst-webrtc-serve, gst-plugins-rs' gst-webrtc-signalling-server) without\n"
+      "re-encoding. Files are named <UTC YYYYMMDD-HHMMSS>-<producer name or id>.<ext>\n"
+      "and are finalized on Ctrl-C/SIGTERM, when the producer leaves, or when its\n"
+      "media stops arriving.");
+  g_option_context_set_description (ctx, EXIT_CODES_HELP);
+  g_option_context_add_main_entries (ctx, entries, nullptr);
+  g_autoptr (GError) gerror = nullptr;
+  if (!g_option_context_parse (ctx, argc, argv, &gerror)) {
+    *error = gerror->message;
+    return false;
+  }
+  opts->version = version;
+  if (version)
+    return true;
+  if (*argc > 1) {
+    *error = std::string ("unexpected argument '") + (*argv)[1] + "'";
+    return false;
+  }
+  if (!server) {
+    *error = "--server is required (e.g. --server ws://127.0.0.1:8443/)";
+    return false;
+  }
+  if (!g_str_has_prefix (server, "ws://") && !g_str_has_prefix (server, "wss://")) {
+    *error = std::string ("--server must be a ws:// or wss:// URI, not '") + server + "'";
+    return false;
+  }
+  g_autoptr (GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, nullptr);
+  if (!uri || !g_uri_get_host (uri) || !*g_uri_get_host (uri)) {
+    *error = std::string ("--server '") + server + "' is not a valid URI";
+    return false;
+  }
+  if (g_uri_get_query (uri) && strstr (g_uri_get_query (uri), "producer=")) {
+    *error = "give the producer with --producer, not in the --server URI";
+    return false;
+  }
+  opts->server = server;
+  if (producer && all) {
+    *error = "--producer and --all exclude each other";
+    return false;
+  }
+  if (producer && !*producer) {
+    *error = "--producer needs an id";
+    return false;
+  }
+  if (producer)
+    opts->producer = producer;
+  opts->all = all;
+  if (output) {
+    if (!*output) {
+      *error = "--output needs a folder";
+      return false;
+    }
+    opts->output_dir = output;
+  }
+  if (format && !parse_format (format, &opts->format)) {
+    *error = std::string ("unknown --format '") + format + "' (use mkv, webm or mp4)";
+    return false;
+  }
+  if (segment < 0 || segment > 24 * 3600) {
+    *error = "--segment must be between 1 and 86400 seconds";
+    return false;
+  }
+  opts->segment_s = (unsigned) segment;
+  if (latency < 0 || latency > 10000) {
+    *error = "--latency must be between 0 and 10000 ms";
+    return false;
+  }
+  opts->latency_ms = (unsigned) latency;
+  if (peer_timeout < 1 || peer_timeout > 3600) {
+    *error = "--peer-timeout must be between 1 and 3600 seconds";
+    return false;
+  }
+  opts->peer_timeout_s = (unsigned) peer_timeout;
+  opts->transcode = transcode;
+  opts->json = json;
+  opts->quiet = quiet;
+  opts->status = status;
+  return true;
+}
+
+} // namespace gstsig::record

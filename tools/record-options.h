@@ -1,0 +1,57 @@
+/* gst-webrtc-record: command-line options, output formats and exit codes.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <string>
+
+namespace gstsig::record {
+
+/* Exit codes, also listed in --help and docs/gst-webrtc-record.md. */
+enum ExitCode {
+  EXIT_OK = 0,
+  EXIT_BAD_OPTIONS = 1,
+  EXIT_OUTPUT_NOT_WRITABLE = 2,
+  EXIT_SERVER_UNREACHABLE = 3,
+  EXIT_PRODUCER_NOT_FOUND = 4, /* unknown id, or it left before sending media */
+  EXIT_WRITE_ERROR = 5,        /* disk full or another write error */
+  EXIT_NO_RECORDABLE_CODEC = 6,
+  EXIT_OTHER_ERROR = 7,        /* e.g. a missing GStreamer plugin */
+};
+
+/* The text of the exit code table, for --help. */
+extern const char *const EXIT_CODES_HELP;
+
+enum class Format { Mkv, Webm, Mp4 };
+
+struct FormatInfo {
+  Format format;
+  const char *name;      /* as given to --format */
+  const char *extension; /* without the dot */
+  const char *muxer;     /* element factory */
+  const char *video_codecs; /* webrtcrecv video-codecs: what the muxer takes first */
+};
+
+const FormatInfo &format_info (Format format);
+
+struct Options {
+  std::string server;   /* ws://HOST:PORT/ */
+  std::string producer; /* empty: the first producer, or all with --all */
+  bool all = false;
+  std::string output_dir = ".";
+  Format format = Format::Mkv;
+  unsigned segment_s = 0; /* 0: one file per recording */
+  bool transcode = false;
+  unsigned latency_ms = 300;
+  unsigned peer_timeout_s = 5;
+  bool json = false;
+  bool quiet = false;
+  bool status = false; /* status line even when stderr is not a terminal */
+  bool version = false;
+};
+
+/* Parses argv into *opts; on bad input returns false with *error set. */
+bool parse_options (int *argc, char ***argv, Options *opts, std::string *error);
+
+} // namespace gstsig::record
