@@ -7,6 +7,7 @@
 #include "protocol.h"
 
 #include <type_traits>
+#include <utility>
 #include <variant>
 
 namespace gstsig::record {
@@ -167,13 +168,23 @@ Listener::handle_text (const std::string &text)
         } else if constexpr (std::is_same_v<T, proto::ListReply>) {
           if (ready_)
             return;
-          for (const auto &entry : m.producers)
+          /* The list's order first, then any producer announced before it. */
+          std::vector<std::pair<std::string, std::string>> online;
+          auto seen = producers_;
+          for (const auto &entry : m.producers) {
+            if (entry.id == peer_id_)
+              continue;
             producers_[entry.id] = entry.meta;
+            online.emplace_back (entry.id, entry.meta);
+            seen.erase (entry.id);
+          }
+          for (const auto &entry : seen)
+            online.emplace_back (entry.first, entry.second);
           ready_ = true;
           if (timeout_source_)
             g_source_remove (std::exchange (timeout_source_, 0u));
           if (callbacks_.ready)
-            callbacks_.ready ();
+            callbacks_.ready (online);
         } else if constexpr (std::is_same_v<T, proto::ErrorMessage>) {
           if (!ready_)
             fail ("the signalling server refused us: " + m.details);

@@ -11,14 +11,16 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace gstsig::record {
 
 class Listener {
 public:
   struct Callbacks {
-    /* Registered, and the first list of producers was reported. */
-    std::function<void ()> ready;
+    /* Registered; the producers online, in the server's order: (id, meta). */
+    std::function<void (const std::vector<std::pair<std::string, std::string>> &)> ready;
     /* meta is compact JSON text ("null" or an object). */
     std::function<void (const std::string &id, const std::string &meta)> producer_added;
     std::function<void (const std::string &id)> producer_removed;

@@ -87,6 +87,8 @@ private:
   static void on_no_more_pads (GstElement *recv, gpointer user_data);
   static gboolean on_bus_message (GstBus *bus, GstMessage *message, gpointer user_data);
   static GstPadProbeReturn on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data);
+  static GstPadProbeReturn on_first_arrival (GstPad *pad, GstPadProbeInfo *info,
+      gpointer user_data);
 
   void link_stream (GstPad *pad);
   GstElement *build_head (bool video, const GstStructure *encoded, std::string *error);
@@ -109,9 +111,10 @@ private:
   guint release_timer_ = 0;
   guint stop_timer_ = 0;
 
-  std::mutex lock_; /* guards branches_, released_, first/last pts */
+  mutable std::mutex lock_; /* guards branches_, released_, first/last pts */
   std::vector<std::unique_ptr<Branch>> branches_;
   bool released_ = false;
+  GstClockTime base_ = GST_CLOCK_TIME_NONE; /* running time that becomes 0 in the file */
   GstClockTime first_pts_ = GST_CLOCK_TIME_NONE;
   GstClockTime last_pts_ = GST_CLOCK_TIME_NONE;
   std::atomic<guint64> buffers_ { 0 };

@@ -170,9 +170,9 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
 }
 
 void
-InputStream::detach (ConsumerBranch &branch)
+InputStream::cut (ConsumerBranch &branch)
 {
-  if (!branch.codec)
+  if (!branch.tee_pad)
     return;
   GstElement *tee = GST_ELEMENT (gst_pad_get_parent (branch.tee_pad));
   if (tee) {
@@ -180,6 +180,14 @@ InputStream::detach (ConsumerBranch &branch)
     gst_object_unref (tee);
   }
   gst_clear_object (&branch.tee_pad);
+}
+
+void
+InputStream::detach (ConsumerBranch &branch)
+{
+  if (!branch.codec)
+    return;
+  cut (branch);
   for (GstElement *e : { branch.queue, branch.payloader })
     discard_from_bin (bin_, e);
   branch = ConsumerBranch ();

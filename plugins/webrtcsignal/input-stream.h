@@ -53,6 +53,9 @@ public:
    * branch for codec first when it is not running yet. */
   bool attach (ConsumerBranch &branch, const Codec &codec, unsigned pt, unsigned twcc_ext_id,
       unsigned video_bitrate_kbps, GstPad *webrtc_pad, std::string *error);
+  /* Stops feeding the branch (releases its tee pad); detach () then
+   * removes its elements. */
+  void cut (ConsumerBranch &branch);
   void detach (ConsumerBranch &branch);
 
   void set_video_bitrate (unsigned kbps);

@@ -221,18 +221,21 @@ SendSession::stop ()
     std::lock_guard<std::mutex> guard (link_->lock);
     link_->alive = false;
   }
-  /* webrtcbin goes first: in PAUSED its network sinks hold the branches'
-   * streaming threads (waiting to preroll); stopping it releases them, so
-   * the branches can then stop. */
+  /* Order matters: no new data into the branches; then webrtcbin stops
+   * (in PAUSED its network sinks hold the branches' streaming threads,
+   * waiting to preroll; stopped, they answer FLUSHING); then the branches
+   * stop; only then are webrtcbin's pads released (earlier, a branch
+   * would push into an unlinked pad: a not-linked error). */
+  for (Track &track : tracks_)
+    track.input->cut (track.branch);
   if (webrtcbin_) {
     gst_element_set_locked_state (webrtcbin_, TRUE);
     gst_element_set_state (webrtcbin_, GST_STATE_NULL);
-    for (Track &track : tracks_)
-      if (track.webrtc_pad)
-        gst_element_release_request_pad (webrtcbin_, track.webrtc_pad);
   }
   for (Track &track : tracks_) {
     track.input->detach (track.branch);
+    if (webrtcbin_ && track.webrtc_pad)
+      gst_element_release_request_pad (webrtcbin_, track.webrtc_pad);
     gst_clear_object (&track.webrtc_pad);
     gst_clear_object (&track.transceiver);
   }

@@ -1,0 +1,642 @@
+/* gst-webrtc-record: one recording pipeline.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "record-pipeline.h"
+
+#include <glib/gstdio.h>
+
+#include <cstring>
+#include <utility>
+
+namespace gstsig::record {
+
+namespace {
+
+constexpr guint RELEASE_AFTER_MS = 3000; /* wait for the other streams' pads at most this */
+constexpr const char *APP_MESSAGE = "gstsig-record";
+constexpr guint64 HOLD_QUEUE_NS = 10 * GST_SECOND;
+constexpr gint64 MAX_CLUSTER_NS = GST_SECOND;  /* Matroska: what a SIGKILL may lose */
+constexpr guint MP4_FRAGMENT_MS = 1000;        /* MP4: what a SIGKILL may lose */
+
+/* "H264", "VP8", "OPUS"... from encoded caps. */
+std::string
+codec_label (const GstStructure *s)
+{
+  const char *name = gst_structure_get_name (s);
+  const char *slash = strchr (name, '/');
+  std::string label = slash ? slash + 1 : name;
+  if (label.rfind ("x-", 0) == 0)
+    label = label.substr (2);
+  g_autofree gchar *upper = g_ascii_strup (label.c_str (), -1);
+  return upper;
+}
+
+/* Whether the muxer factory has a video/audio pad template taking caps. */
+bool
+muxer_accepts (const char *muxer, bool video, const GstStructure *encoded)
+{
+  GstElementFactory *factory = gst_element_factory_find (muxer);
+  if (!factory)
+    return false;
+  bool ok = false;
+  GstCaps *caps = gst_caps_new_full (gst_structure_copy (encoded), nullptr);
+  for (const GList *l = gst_element_factory_get_static_pad_templates (factory); l; l = l->next) {
+    auto templ = static_cast<GstStaticPadTemplate *> (l->data);
+    if (templ->direction != GST_PAD_SINK ||
+        !g_str_has_prefix (templ->name_template, video ? "video" : "audio"))
+      continue;
+    GstCaps *templ_caps = gst_static_caps_get (&templ->static_caps);
+    ok = ok || gst_caps_can_intersect (templ_caps, caps);
+    gst_caps_unref (templ_caps);
+  }
+  gst_caps_unref (caps);
+  gst_object_unref (factory);
+  return ok;
+}
+
+void
+set_muxer_properties (GstElement *mux, Format format)
+{
+  if (format == Format::Mp4) {
+    /* Fragmented: a moof+mdat per second, readable after a crash. */
+    g_object_set (mux, "fragment-duration", MP4_FRAGMENT_MS, nullptr);
+  } else {
+    g_object_set (mux, "max-cluster-duration", MAX_CLUSTER_NS, "offset-to-zero", TRUE, nullptr);
+  }
+}
+
+GstStructure *
+muxer_properties (Format format)
+{
+  if (format == Format::Mp4)
+    return gst_structure_new ("properties", "fragment-duration", G_TYPE_UINT, MP4_FRAGMENT_MS,
+        nullptr);
+  return gst_structure_new ("properties", "max-cluster-duration", G_TYPE_INT64, MAX_CLUSTER_NS,
+      "offset-to-zero", G_TYPE_BOOLEAN, TRUE, nullptr);
+}
+
+/* Maps an ERROR message to an exit code. */
+int
+classify_error (const GError *error, bool from_recv, bool from_sink)
+{
+  if (error->domain == GST_RESOURCE_ERROR) {
+    switch (error->code) {
+      case GST_RESOURCE_ERROR_NO_SPACE_LEFT:
+        return EXIT_WRITE_ERROR;
+      case GST_RESOURCE_ERROR_OPEN_WRITE:
+        return from_sink ? EXIT_OUTPUT_NOT_WRITABLE : EXIT_OTHER_ERROR;
+      case GST_RESOURCE_ERROR_WRITE:
+      case GST_RESOURCE_ERROR_CLOSE:
+      case GST_RESOURCE_ERROR_SEEK:
+        return from_sink ? EXIT_WRITE_ERROR : EXIT_OTHER_ERROR;
+      case GST_RESOURCE_ERROR_OPEN_READ_WRITE:
+        return from_recv ? EXIT_SERVER_UNREACHABLE : EXIT_OTHER_ERROR;
+      case GST_RESOURCE_ERROR_NOT_FOUND:
+        /* webrtcrecv says NOT_FOUND both for an unknown producer and for an
+         * offer without a codec it receives; only the text tells them apart. */
+        if (from_recv && error->message && strstr (error->message, "no codec"))
+          return EXIT_NO_RECORDABLE_CODEC;
+        return from_recv ? EXIT_PRODUCER_NOT_FOUND : EXIT_OTHER_ERROR;
+      case GST_RESOURCE_ERROR_SETTINGS:
+        return EXIT_BAD_OPTIONS;
+      default:
+        return EXIT_OTHER_ERROR;
+    }
+  }
+  if (error->domain == GST_STREAM_ERROR && (error->code == GST_STREAM_ERROR_CODEC_NOT_FOUND ||
+                                              error->code == GST_STREAM_ERROR_FORMAT))
+    return EXIT_NO_RECORDABLE_CODEC;
+  return EXIT_OTHER_ERROR;
+}
+
+bool
+is_ancestor_or_self (GstObject *object, GstElement *element)
+{
+  return object == GST_OBJECT (element) || gst_object_has_as_ancestor (object, GST_OBJECT (element));
+}
+
+} // namespace
+
+struct Recording::Branch {
+  GstElement *bin = nullptr; /* in the pipeline */
+  GstPad *hold = nullptr;    /* the hold queue's src pad (owned ref) */
+  gulong block_probe = 0;
+  GstClockTime first_running_time = GST_CLOCK_TIME_NONE; /* of its first buffer */
+  bool video = false;
+};
+
+Recording::Recording (RecordingConfig config, Callbacks callbacks)
+    : config_ (std::move (config)), callbacks_ (std::move (callbacks))
+{
+}
+
+Recording::~Recording ()
+{
+  if (release_timer_)
+    g_source_remove (release_timer_);
+  if (stop_timer_)
+    g_source_remove (stop_timer_);
+  if (bus_watch_)
+    g_source_remove (bus_watch_);
+  if (pipeline_) {
+    if (sink_)
+      gst_element_set_locked_state (sink_, FALSE);
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+  }
+  for (auto &branch : branches_)
+    gst_clear_object (&branch->hold);
+  gst_clear_object (&pipeline_);
+}
+
+int
+Recording::start (std::string *error)
+{
+  const FormatInfo &format = *config_.format;
+  pipeline_ = gst_pipeline_new (("record-" + config_.label).c_str ());
+  /* Sinks' EOS reach the bus wrapped: webrtcbin's own sinks never get EOS,
+   * so the pipeline never posts one. */
+  g_object_set (pipeline_, "message-forward", TRUE, nullptr);
+
+  recv_ = gst_element_factory_make ("webrtcrecv", "recv");
+  if (!recv_) {
+    *error = "the webrtcrecv element is missing (install gst-webrtcsignal, or set "
+             "GST_PLUGIN_PATH_1_0 to its plugin folder)";
+    return EXIT_OTHER_ERROR;
+  }
+  g_object_set (recv_, "uri", config_.recv_uri.c_str (), "latency", config_.latency_ms,
+      "peer-timeout", config_.peer_timeout_s, "video-codecs",
+      config_.transcode ? "vp8,h264,vp9" : format.video_codecs, nullptr);
+  gst_bin_add (GST_BIN (pipeline_), recv_);
+
+  if (config_.segment_s) {
+    sink_ = gst_element_factory_make ("splitmuxsink", "sink");
+    if (!sink_) {
+      *error = "the splitmuxsink element is missing (gstreamer1.0-plugins-good)";
+      return EXIT_OTHER_ERROR;
+    }
+    GstStructure *props = muxer_properties (format.format);
+    g_object_set (sink_, "location", config_.location.c_str (), "max-size-time",
+        (guint64) config_.segment_s * GST_SECOND, "muxer-factory", format.muxer,
+        "muxer-properties", props, "send-keyframe-requests", TRUE, "async-finalize", FALSE,
+        nullptr);
+    gst_structure_free (props);
+    gst_bin_add (GST_BIN (pipeline_), sink_);
+  } else {
+    mux_ = gst_element_factory_make (format.muxer, "mux");
+    sink_ = gst_element_factory_make ("filesink", "sink");
+    if (!mux_ || !sink_) {
+      gst_clear_object (&mux_);
+      gst_clear_object (&sink_);
+      *error = std::string ("the ") + format.muxer + " or filesink element is missing "
+               "(gstreamer1.0-plugins-good/-base)";
+      return EXIT_OTHER_ERROR;
+    }
+    set_muxer_properties (mux_, format.format);
+    g_object_set (sink_, "location", config_.location.c_str (), "async", FALSE, nullptr);
+    gst_bin_add_many (GST_BIN (pipeline_), mux_, sink_, nullptr);
+    gst_element_link (mux_, sink_);
+  }
+  /* Neither the file nor a segment is created before media is let through. */
+  gst_element_set_locked_state (sink_, TRUE);
+
+  g_signal_connect (recv_, "pad-added", G_CALLBACK (on_pad_added), this);
+  g_signal_connect (recv_, "no-more-pads", G_CALLBACK (on_no_more_pads), this);
+  GstBus *bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline_));
+  bus_watch_ = gst_bus_add_watch (bus, on_bus_message, this);
+
+  /* webrtcrecv connects to the server during READY->PAUSED. */
+  if (gst_element_set_state (pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    int code = EXIT_OTHER_ERROR;
+    *error = "could not start the pipeline";
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    if (msg) {
+      GError *err = nullptr;
+      gst_message_parse_error (msg, &err, nullptr);
+      code = classify_error (err, is_ancestor_or_self (GST_MESSAGE_SRC (msg), recv_), false);
+      *error = err->message;
+      g_error_free (err);
+      gst_message_unref (msg);
+    }
+    gst_object_unref (bus);
+    g_source_remove (std::exchange (bus_watch_, 0u));
+    gst_element_set_state (pipeline_, GST_STATE_NULL);
+    return code;
+  }
+  gst_object_unref (bus);
+  return EXIT_OK;
+}
+
+/* ---- streams (webrtcbin streaming threads) ---- */
+
+void
+Recording::on_pad_added (GstElement *, GstPad *pad, gpointer user_data)
+{
+  if (GST_PAD_DIRECTION (pad) == GST_PAD_SRC)
+    static_cast<Recording *> (user_data)->link_stream (pad);
+}
+
+void
+Recording::on_no_more_pads (GstElement *, gpointer user_data)
+{
+  static_cast<Recording *> (user_data)->post_application ("all-streams");
+}
+
+void
+Recording::post_application (const char *name, const std::string &text, int code)
+{
+  GstStructure *s = gst_structure_new (APP_MESSAGE, "what", G_TYPE_STRING, name, "text",
+      G_TYPE_STRING, text.c_str (), "code", G_TYPE_INT, code, nullptr);
+  gst_element_post_message (pipeline_, gst_message_new_application (GST_OBJECT (pipeline_), s));
+}
+
+/* The elements between a webrtcrecv pad and the muxer, ending in the hold
+ * queue: description for gst_parse_bin_from_description. */
+GstElement *
+Recording::build_head (bool video, const GstStructure *encoded, std::string *error)
+{
+  const Format format = config_.format->format;
+  std::string desc;
+  bool h264 = encoded && gst_structure_has_name (encoded, "video/x-h264");
+  if (video && config_.transcode) {
+    if (format == Format::Webm)
+      desc = "videoconvert ! vp8enc deadline=1 cpu-used=4 threads=2 end-usage=cbr "
+             "target-bitrate=2000000 keyframe-max-dist=60 ! ";
+    else
+      desc = "videoconvert ! x264enc tune=zerolatency speed-preset=veryfast key-int-max=60 "
+             "bitrate=2000 ! h264parse ! ";
+    h264 = format != Format::Webm;
+  }
+  /* In-band parameter sets: resolution changes (browsers ramping up) and
+   * any cut of the file still decode. */
+  if (h264)
+    desc += "capsfilter caps=\"video/x-h264,stream-format=avc3,alignment=au\" ! ";
+  desc += "queue name=hold max-size-buffers=0 max-size-bytes=0 max-size-time=" +
+      std::to_string (HOLD_QUEUE_NS);
+  GError *parse_error = nullptr;
+  GstElement *bin = gst_parse_bin_from_description_full (desc.c_str (), TRUE, nullptr,
+      GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  if (!bin) {
+    *error = std::string ("cannot build the ") + (video ? "video" : "audio") + " branch (" +
+        (parse_error ? parse_error->message : "unknown error") + ")";
+    g_clear_error (&parse_error);
+  }
+  return bin;
+}
+
+GstPad *
+Recording::request_muxer_pad (bool video)
+{
+  if (mux_)
+    return gst_element_request_pad_simple (mux_, video ? "video_%u" : "audio_%u");
+  return gst_element_request_pad_simple (sink_, video ? "video" : "audio_%u");
+}
+
+void
+Recording::link_stream (GstPad *pad)
+{
+  if (failing_)
+    return;
+  bool video = g_str_has_prefix (GST_PAD_NAME (pad), "video");
+  /* Before it is linked, a webrtcrecv pad answers with its encoded caps first. */
+  GstCaps *caps = gst_pad_query_caps (pad, nullptr);
+  GstStructure *encoded = caps && !gst_caps_is_empty (caps) && !gst_caps_is_any (caps)
+      ? gst_structure_copy (gst_caps_get_structure (caps, 0)) : nullptr;
+  if (caps)
+    gst_caps_unref (caps);
+  std::unique_ptr<GstStructure, void (*) (GstStructure *)> guard (encoded,
+      [] (GstStructure *s) { if (s) gst_structure_free (s); });
+
+  if (!encoded) {
+    failing_ = true;
+    post_application ("fail", std::string ("cannot tell the codec of ") + GST_PAD_NAME (pad),
+        EXIT_OTHER_ERROR);
+    return;
+  }
+  std::string codec = codec_label (encoded);
+  if (!(video && config_.transcode) && !muxer_accepts (config_.format->muxer, video, encoded)) {
+    failing_ = true;
+    post_application ("fail", "the producer sends " + codec + ", which " +
+        config_.format->name + " cannot hold (use --format mkv, or --transcode)",
+        EXIT_NO_RECORDABLE_CODEC);
+    return;
+  }
+
+  std::string error;
+  GstElement *bin = build_head (video, encoded, &error);
+  if (!bin) {
+    failing_ = true;
+    post_application ("fail", error, EXIT_OTHER_ERROR);
+    return;
+  }
+  GstPad *mux_pad = request_muxer_pad (video);
+  if (!mux_pad) {
+    gst_object_unref (gst_object_ref_sink (bin));
+    post_application ("warning", std::string ("ignoring the extra stream ") + GST_PAD_NAME (pad) +
+        " (the muxer takes no more)");
+    return;
+  }
+  gst_bin_add (GST_BIN (pipeline_), bin);
+  GstPad *bin_src = gst_element_get_static_pad (bin, "src");
+  GstPadLinkReturn link = gst_pad_link (bin_src, mux_pad);
+  gst_object_unref (bin_src);
+  gst_object_unref (mux_pad);
+
+  auto branch = std::make_unique<Branch> ();
+  branch->bin = bin;
+  branch->video = video;
+  GstElement *hold = gst_bin_get_by_name (GST_BIN (bin), "hold");
+  branch->hold = gst_element_get_static_pad (hold, "src");
+  GstPad *hold_sink = gst_element_get_static_pad (hold, "sink");
+  gst_pad_add_probe (hold_sink, GST_PAD_PROBE_TYPE_BUFFER, on_first_arrival, branch.get (),
+      nullptr);
+  gst_object_unref (hold_sink);
+  gst_object_unref (hold);
+  {
+    std::lock_guard<std::mutex> lock (lock_);
+    if (released_ && GST_CLOCK_TIME_IS_VALID (base_))
+      gst_pad_set_offset (branch->hold, -(gint64) base_);
+    if (!released_)
+      branch->block_probe = gst_pad_add_probe (branch->hold,
+          (GstPadProbeType) (GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_DATA_DOWNSTREAM),
+          [] (GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr,
+          nullptr);
+  }
+  gst_pad_add_probe (branch->hold, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, this, nullptr);
+  gst_element_sync_state_with_parent (bin);
+
+  GstPad *bin_sink = gst_element_get_static_pad (bin, "sink");
+  GstPadLinkReturn link2 = link == GST_PAD_LINK_OK ? gst_pad_link (pad, bin_sink) : link;
+  gst_object_unref (bin_sink);
+  {
+    std::lock_guard<std::mutex> lock (lock_);
+    branches_.push_back (std::move (branch));
+  }
+  if (link2 != GST_PAD_LINK_OK) {
+    failing_ = true;
+    post_application ("fail", std::string ("cannot link ") + GST_PAD_NAME (pad) + " (" + codec +
+        ") to the muxer: " + gst_pad_link_get_name (link2), EXIT_NO_RECORDABLE_CODEC);
+    return;
+  }
+  post_application ("stream", std::string (GST_PAD_NAME (pad)) + ": " + codec);
+}
+
+/* Notes when a stream's first buffer arrived (in running time): the
+ * earliest of them becomes the start of the file. */
+GstPadProbeReturn
+Recording::on_first_arrival (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  auto branch = static_cast<Branch *> (user_data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstEvent *event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  if (event) {
+    const GstSegment *segment = nullptr;
+    gst_event_parse_segment (event, &segment);
+    if (segment->format == GST_FORMAT_TIME && GST_BUFFER_PTS_IS_VALID (buffer))
+      branch->first_running_time =
+          gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+    gst_event_unref (event);
+  }
+  return GST_PAD_PROBE_REMOVE;
+}
+
+GstPadProbeReturn
+Recording::on_buffer (GstPad *, GstPadProbeInfo *info, gpointer user_data)
+{
+  auto self = static_cast<Recording *> (user_data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    GstClockTime end = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ? GST_BUFFER_DURATION (buffer) : 0);
+    std::lock_guard<std::mutex> lock (self->lock_);
+    if (!GST_CLOCK_TIME_IS_VALID (self->first_pts_) || pts < self->first_pts_)
+      self->first_pts_ = pts;
+    if (!GST_CLOCK_TIME_IS_VALID (self->last_pts_) || end > self->last_pts_)
+      self->last_pts_ = end;
+  }
+  if (self->buffers_++ == 0)
+    self->post_application ("media");
+  return GST_PAD_PROBE_OK;
+}
+
+/* ---- main context ---- */
+
+void
+Recording::release_streams ()
+{
+  if (release_timer_)
+    g_source_remove (std::exchange (release_timer_, 0u));
+  std::vector<std::pair<GstPad *, gulong>> probes;
+  {
+    std::lock_guard<std::mutex> lock (lock_);
+    if (released_)
+      return;
+    released_ = true;
+    /* The file starts at the earliest buffer held: muxers keep running
+     * time, which began when the pipeline started. */
+    for (auto &branch : branches_)
+      if (GST_CLOCK_TIME_IS_VALID (branch->first_running_time) &&
+          (!GST_CLOCK_TIME_IS_VALID (base_) || branch->first_running_time < base_))
+        base_ = branch->first_running_time;
+    for (auto &branch : branches_)
+      if (GST_CLOCK_TIME_IS_VALID (base_))
+        gst_pad_set_offset (branch->hold, -(gint64) base_);
+    for (auto &branch : branches_)
+      if (branch->block_probe)
+        probes.emplace_back (branch->hold, std::exchange (branch->block_probe, 0ul));
+  }
+  /* The file is created now, just before the first buffer reaches it. */
+  gst_element_set_locked_state (sink_, FALSE);
+  gst_element_sync_state_with_parent (sink_);
+  if (mux_)
+    files_.push_back (config_.location);
+  for (auto &probe : probes)
+    gst_pad_remove_probe (probe.first, probe.second);
+}
+
+gboolean
+Recording::on_bus_message (GstBus *, GstMessage *message, gpointer user_data)
+{
+  static_cast<Recording *> (user_data)->handle_message (message);
+  return G_SOURCE_CONTINUE;
+}
+
+void
+Recording::handle_message (GstMessage *message)
+{
+  if (finished_)
+    return;
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_APPLICATION: {
+      const GstStructure *s = gst_message_get_structure (message);
+      if (!gst_structure_has_name (s, APP_MESSAGE))
+        break;
+      std::string what = gst_structure_get_string (s, "what");
+      std::string text = gst_structure_get_string (s, "text");
+      int code = 0;
+      gst_structure_get_int (s, "code", &code);
+      if (what == "stream") {
+        GST_INFO ("%s: %s", config_.label.c_str (), text.c_str ());
+        if (!released_ && !release_timer_)
+          release_timer_ = g_timeout_add (RELEASE_AFTER_MS, [] (gpointer data) -> gboolean {
+            auto self = static_cast<Recording *> (data);
+            self->release_timer_ = 0;
+            self->release_streams ();
+            return G_SOURCE_REMOVE;
+          }, this);
+      } else if (what == "all-streams") {
+        if (!failing_)
+          release_streams ();
+      } else if (what == "media") {
+        if (!started_) {
+          started_ = true;
+          if (callbacks_.started)
+            callbacks_.started (*this);
+        }
+      } else if (what == "fail") {
+        finish (code, text);
+      } else if (what == "warning") {
+        g_printerr ("gst-webrtc-record: %s: %s\n", config_.label.c_str (), text.c_str ());
+      }
+      break;
+    }
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure *s = gst_message_get_structure (message);
+      if (gst_structure_has_name (s, "GstBinForwarded")) {
+        GstMessage *inner = nullptr;
+        gst_structure_get (s, "message", GST_TYPE_MESSAGE, &inner, nullptr);
+        if (inner && GST_MESSAGE_TYPE (inner) == GST_MESSAGE_EOS &&
+            GST_MESSAGE_SRC (inner) == GST_OBJECT (sink_))
+          finish (pending_code_, pending_message_);
+        if (inner)
+          gst_message_unref (inner);
+      } else if (gst_structure_has_name (s, "splitmuxsink-fragment-opened")) {
+        const char *location = gst_structure_get_string (s, "location");
+        if (location)
+          files_.emplace_back (location);
+      }
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      finish (pending_code_, pending_message_);
+      break;
+    case GST_MESSAGE_ERROR:
+      handle_error (message);
+      break;
+    default:
+      break;
+  }
+}
+
+void
+Recording::handle_error (GstMessage *message)
+{
+  GError *error = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error (message, &error, &debug);
+  GstObject *src = GST_MESSAGE_SRC (message);
+  bool from_recv = is_ancestor_or_self (src, recv_);
+  bool from_sink = is_ancestor_or_self (src, sink_);
+  int code = classify_error (error, from_recv, from_sink);
+  std::string text = error->message;
+  GST_INFO ("%s: error from %s: %s (%s)", config_.label.c_str (), GST_OBJECT_NAME (src),
+      error->message, debug ? debug : "");
+  g_error_free (error);
+  g_free (debug);
+  if (from_recv && started_ && !stopping_) {
+    /* The receiving side failed, the file is fine: finalize it. */
+    pending_code_ = code;
+    pending_message_ = text;
+    stop (5000);
+    return;
+  }
+  if (from_recv && stopping_)
+    return; /* finalizing anyway */
+  finish (code, text);
+}
+
+void
+Recording::stop (unsigned timeout_ms)
+{
+  if (finished_ || stopping_)
+    return;
+  stopping_ = true;
+  bool any_stream;
+  {
+    std::lock_guard<std::mutex> lock (lock_);
+    any_stream = !branches_.empty ();
+  }
+  if (!any_stream) {
+    finish (pending_code_, pending_message_);
+    return;
+  }
+  release_streams ();
+  gst_element_send_event (recv_, gst_event_new_eos ());
+  stop_timer_ = g_timeout_add (timeout_ms, [] (gpointer data) -> gboolean {
+    auto self = static_cast<Recording *> (data);
+    self->stop_timer_ = 0;
+    self->finish (self->pending_code_, self->pending_message_.empty ()
+        ? "the file was not finalized in time: it plays, but may lack its index"
+        : self->pending_message_);
+    return G_SOURCE_REMOVE;
+  }, this);
+}
+
+void
+Recording::finish (int code, const std::string &message)
+{
+  if (finished_)
+    return;
+  finished_ = true;
+  if (release_timer_)
+    g_source_remove (std::exchange (release_timer_, 0u));
+  if (stop_timer_)
+    g_source_remove (std::exchange (stop_timer_, 0u));
+  gst_element_set_locked_state (sink_, FALSE);
+  gst_element_set_state (pipeline_, GST_STATE_NULL);
+
+  RecordingResult result;
+  result.code = code;
+  result.message = message;
+  if (buffers_ == 0) {
+    /* No media: no file left behind. */
+    for (const auto &file : files_)
+      g_unlink (file.c_str ());
+    files_.clear ();
+    if (code == EXIT_OK && !stopping_) {
+      result.code = EXIT_PRODUCER_NOT_FOUND;
+      result.message = "the producer left before sending media";
+    } else if (code == EXIT_OK) {
+      result.message = "stopped before any media arrived";
+    }
+  } else {
+    result.files = files_;
+    result.bytes = bytes ();
+    result.duration = duration ();
+  }
+  if (callbacks_.finished)
+    callbacks_.finished (*this, result);
+}
+
+guint64
+Recording::bytes () const
+{
+  guint64 total = 0;
+  for (const auto &file : files_) {
+    GStatBuf st;
+    if (g_stat (file.c_str (), &st) == 0)
+      total += (guint64) st.st_size;
+  }
+  return total;
+}
+
+GstClockTime
+Recording::duration () const
+{
+  std::lock_guard<std::mutex> lock (lock_);
+  if (!GST_CLOCK_TIME_IS_VALID (first_pts_) || !GST_CLOCK_TIME_IS_VALID (last_pts_))
+    return 0;
+  return last_pts_ - first_pts_;
+}
+
+} // namespace gstsig::record
