@@ -140,6 +140,7 @@ RecvSession::on_remote_description (const GstWebRTCSessionDescription *desc)
   std::string offered;
   expected_streams_ = add_transceivers (desc->sdp, &offered);
   if (expected_streams_ == 0) {
+    no_usable_codec_ = true;
     fail ("the producer offers no codec we can receive (offered: " +
         (offered.empty () ? std::string ("nothing") : offered) + "; we take " +
         receivable_codec_names () + ")");

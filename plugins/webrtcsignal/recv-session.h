@@ -33,6 +33,8 @@ public:
   void on_remote_description (const GstWebRTCSessionDescription *desc) override;
   /* How many streams the answer accepted (known once negotiated). */
   unsigned expected_streams () const { return expected_streams_; }
+  /* The offer had nothing we can receive. */
+  bool no_usable_codec () const { return no_usable_codec_; }
 
 private:
   /* Receive-only transceivers whose codec preferences pick, from the
@@ -45,6 +47,7 @@ private:
   StreamHandler on_stream_;
   unsigned expected_streams_ = 0;
   bool negotiated_ = false;
+  bool no_usable_codec_ = false;
 };
 
 } // namespace gstsig

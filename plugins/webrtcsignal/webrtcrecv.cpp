@@ -392,11 +392,18 @@ create_session (GstSigRecv *self, const std::string &session_id, const std::stri
 }
 
 static void
-on_session_ending (GstSigRecv *self, gstsig::WebrtcSession &, const std::string &reason)
+on_session_ending (GstSigRecv *self, gstsig::WebrtcSession &session, const std::string &reason)
 {
   self->priv->host->control ().cancel (std::exchange (self->priv->keyframe_timer, 0u));
-  if (reason != "stopping")
-    end_outputs (self, reason);
+  if (reason == "stopping")
+    return;
+  if (static_cast<gstsig::RecvSession &> (session).no_usable_codec ()) {
+    GST_ELEMENT_ERROR (self, STREAM, CODEC_NOT_FOUND,
+        ("Cannot receive this producer: %s. Send VP8, VP9, H264 or Opus, or change "
+         "video-codecs/audio-codecs.", reason.c_str ()), (nullptr));
+    return;
+  }
+  end_outputs (self, reason);
 }
 
 /* ---- start/stop (state-change thread) ---- */

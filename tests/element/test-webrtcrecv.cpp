@@ -6,6 +6,10 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "context-thread.h"
+#include "server.h"
+#include "ws-test-client.h"
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
@@ -284,4 +288,52 @@ TEST (WebrtcRecv, RecordingEndsWithTheProducerAndIsFinalized)
   g_unlink (file.c_str ());
   g_rmdir (dir);
   g_free (dir);
+}
+
+/* A producer (a protocol client of our own) that offers only AV1: a clear
+ * codec error, no crash. */
+TEST (WebrtcRecv, ProducerWithOnlyCodecsWeCannotReceive)
+{
+  gstsig::test::TestContext ctx;
+  auto server_thread = std::make_unique<gstsig::ContextThread> ("test-server");
+  std::unique_ptr<gstsig::Server> server;
+  unsigned port = 0;
+  server_thread->invoke_sync ([&] {
+    gstsig::ServerConfig config;
+    config.port = 0;
+    server = std::make_unique<gstsig::Server> (config);
+    ASSERT_TRUE (server->start (nullptr));
+    port = server->port ();
+  });
+  std::string http = "http://127.0.0.1:" + std::to_string (port) + "/";
+  gstsig::test::WsTestClient producer (ctx);
+  ASSERT_TRUE (producer.connect (http));
+  producer.send ("{\"type\":\"setPeerStatus\",\"roles\":[\"producer\"],\"meta\":null}");
+  ctx.drain (100);
+
+  Pipeline p ("webrtcrecv uri=ws://127.0.0.1:" + std::to_string (port) + "/ ! fakesink");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  std::string start = producer.wait_for ("startSession");
+  ASSERT_FALSE (start.empty ());
+  JsonObject *obj = gstsig::test::parse_object (start);
+  std::string session = gstsig::test::string_member (obj, "sessionId");
+  json_object_unref (obj);
+  const char *av1_offer =
+      "v=0\\r\\no=- 1 1 IN IP4 127.0.0.1\\r\\ns=-\\r\\nt=0 0\\r\\n"
+      "a=group:BUNDLE 0\\r\\nm=video 9 UDP/TLS/RTP/SAVPF 45\\r\\nc=IN IP4 0.0.0.0\\r\\n"
+      "a=mid:0\\r\\na=sendonly\\r\\na=rtcp-mux\\r\\na=ice-ufrag:abcd\\r\\n"
+      "a=ice-pwd:0123456789abcdef012345\\r\\na=setup:actpass\\r\\n"
+      "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:"
+      "66:77:88:99:AA:BB:CC:DD:EE:FF\\r\\na=rtpmap:45 AV1/90000\\r\\n";
+  producer.send (std::string ("{\"type\":\"peer\",\"sessionId\":\"") + session +
+      "\",\"sdp\":{\"type\":\"offer\",\"sdp\":\"" + av1_offer + "\"}}");
+  GstMessage *msg = p.wait (GST_MESSAGE_ERROR, 10 * GST_SECOND);
+  expect_error (msg, GST_STREAM_ERROR, GST_STREAM_ERROR_CODEC_NOT_FOUND);
+  if (msg)
+    gst_message_unref (msg);
+  /* The producer is told the session is over. */
+  EXPECT_FALSE (producer.wait_for ("endSession").empty ());
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+  producer.close ();
+  server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
 }
