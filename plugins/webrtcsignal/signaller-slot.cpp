@@ -37,6 +37,27 @@ get_children_count (GstChildProxy *)
   return 1;
 }
 
+gchar *
+uri_get_uri (GstURIHandler *handler)
+{
+  SignallerSlot *slot = slot_of (GST_CHILD_PROXY (handler));
+  std::string uri = slot ? slot->uri () : "";
+  return uri.empty () ? nullptr : g_strdup (uri.c_str ());
+}
+
+gboolean
+uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
+{
+  SignallerSlot *slot = slot_of (GST_CHILD_PROXY (handler));
+  slot->set_uri (uri);
+  std::string uri_error = slot->uri_error ();
+  if (!uri_error.empty ()) {
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s", uri_error.c_str ());
+    return FALSE;
+  }
+  return TRUE;
+}
+
 } // namespace
 
 SignallerSlot::SignallerSlot (GstObject *parent) : parent_ (parent)
@@ -102,6 +123,13 @@ signaller_slot_child_proxy_init (GstChildProxyInterface *iface)
   iface->get_child_by_index = get_child_by_index;
   iface->get_child_by_name = get_child_by_name;
   iface->get_children_count = get_children_count;
+}
+
+void
+signaller_slot_uri_handler_init (GstURIHandlerInterface *iface)
+{
+  iface->get_uri = uri_get_uri;
+  iface->set_uri = uri_set_uri;
 }
 
 void

@@ -41,5 +41,8 @@ private:
  * is its SignallerSlot: child "signaller", then the bin's children. */
 void signaller_slot_child_proxy_init (GstChildProxyInterface *iface);
 void signaller_slot_attach (GObject *element, SignallerSlot *slot);
+/* GstURIHandler get_uri/set_uri for such an element; it brings its own
+ * get_type and get_protocols. */
+void signaller_slot_uri_handler_init (GstURIHandlerInterface *iface);
 
 } // namespace gstsig

@@ -626,34 +626,12 @@ gst_sig_recv_uri_get_protocols (GType)
   return protocols;
 }
 
-static gchar *
-gst_sig_recv_uri_get_uri (GstURIHandler *handler)
-{
-  gchar *uri = nullptr;
-  g_object_get (handler, "uri", &uri, nullptr);
-  return uri;
-}
-
-static gboolean
-gst_sig_recv_uri_set_uri (GstURIHandler *handler, const gchar *uri, GError **error)
-{
-  auto self = GST_SIG_RECV (handler);
-  self->priv->slot->set_uri (uri);
-  std::string uri_error = self->priv->slot->uri_error ();
-  if (!uri_error.empty ()) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "%s", uri_error.c_str ());
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 gst_sig_recv_uri_handler_init (GstURIHandlerInterface *iface)
 {
   iface->get_type = gst_sig_recv_uri_get_type;
   iface->get_protocols = gst_sig_recv_uri_get_protocols;
-  iface->get_uri = gst_sig_recv_uri_get_uri;
-  iface->set_uri = gst_sig_recv_uri_set_uri;
+  gstsig::signaller_slot_uri_handler_init (iface);
 }
 
 /* ---- GObject ---- */

@@ -8,6 +8,7 @@
  */
 #include "context-thread.h"
 #include "server.h"
+#include "test-pipeline.h"
 #include "ws-test-client.h"
 
 #include <gio/gio.h>
@@ -21,48 +22,10 @@
 #include <mutex>
 #include <string>
 
+using gstsig::test::Pipeline;
+
 namespace {
 
-/* A pipeline from a launch line, torn down in the destructor. */
-struct Pipeline {
-  GstElement *pipeline = nullptr;
-  explicit Pipeline (const std::string &description)
-  {
-    GError *error = nullptr;
-    pipeline = gst_parse_launch (description.c_str (), &error);
-    EXPECT_EQ (error, nullptr) << (error ? error->message : "");
-    g_clear_error (&error);
-  }
-  ~Pipeline ()
-  {
-    if (pipeline) {
-      gst_element_set_state (pipeline, GST_STATE_NULL);
-      gst_object_unref (pipeline);
-    }
-  }
-  GstElement *get (const char *name) const
-  {
-    return gst_bin_get_by_name (GST_BIN (pipeline), name);
-  }
-  /* The next message of these types within timeout (transfer full). */
-  GstMessage *wait (GstMessageType types, GstClockTime timeout = 15 * GST_SECOND) const
-  {
-    GstBus *bus = gst_element_get_bus (pipeline);
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus, timeout, types);
-    gst_object_unref (bus);
-    return msg;
-  }
-  std::string serve_url () const
-  {
-    GstElement *send = get ("s");
-    gchar *url = nullptr;
-    g_object_get (send, "serve-url", &url, nullptr);
-    gst_object_unref (send);
-    std::string result = url ? url : "";
-    g_free (url);
-    return result;
-  }
-};
 
 std::string
 ws_url (const std::string &http_url)

@@ -7,6 +7,7 @@
 #include "context-thread.h"
 #include "server.h"
 #include "test-data.h"
+#include "test-pipeline.h"
 #include "ws-test-client.h"
 
 #include <gio/gio.h>
@@ -33,46 +34,6 @@ json_string (const std::string &s)
   return text;
 }
 
-/* A pipeline from a launch line, torn down in the destructor. */
-struct Pipeline {
-  GstElement *pipeline = nullptr;
-  explicit Pipeline (const std::string &description)
-  {
-    GError *error = nullptr;
-    pipeline = gst_parse_launch (description.c_str (), &error);
-    EXPECT_EQ (error, nullptr) << (error ? error->message : "");
-    g_clear_error (&error);
-  }
-  ~Pipeline ()
-  {
-    if (pipeline) {
-      gst_element_set_state (pipeline, GST_STATE_NULL);
-      gst_object_unref (pipeline);
-    }
-  }
-  GstElement *get (const char *name) const
-  {
-    return gst_bin_get_by_name (GST_BIN (pipeline), name);
-  }
-  /* The first error on the bus (transfer full), or nullptr. */
-  GstMessage *pop_error () const
-  {
-    GstBus *bus = gst_element_get_bus (pipeline);
-    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    gst_object_unref (bus);
-    return msg;
-  }
-  std::string serve_ws_url () const
-  {
-    GstElement *send = get ("s");
-    gchar *url = nullptr;
-    g_object_get (send, "serve-url", &url, nullptr);
-    gst_object_unref (send);
-    std::string result = url ? url : "";
-    g_free (url);
-    return result;
-  }
-};
 
 const char *AV_SOURCES = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
                          "framerate=30/1 ! webrtcsend name=s ";
@@ -185,7 +146,7 @@ TEST (WebrtcSend, StartsAndStopsRepeatedly)
     ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     ASSERT_EQ (gst_element_get_state (p.pipeline, nullptr, nullptr, 5 * GST_SECOND),
         GST_STATE_CHANGE_SUCCESS);
-    EXPECT_TRUE (g_str_has_prefix (p.serve_ws_url ().c_str (), "http://127.0.0.1:"));
+    EXPECT_TRUE (g_str_has_prefix (p.serve_url ().c_str (), "http://127.0.0.1:"));
     g_usleep (200 * 1000);
     ASSERT_EQ (gst_element_set_state (p.pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
   }
@@ -232,7 +193,7 @@ TEST (WebrtcSend, OfferCarriesWhatBrowsersNeed)
       AUDIO_BRANCH);
   ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   WsTestClient consumer (ctx);
-  ASSERT_TRUE (consumer.connect (p.serve_ws_url ()));
+  ASSERT_TRUE (consumer.connect (p.serve_url ()));
   std::string session = start_consumer_session (consumer);
   ASSERT_FALSE (session.empty ());
   std::string offer = wait_sdp (consumer, session, "offer");
@@ -273,7 +234,7 @@ TEST (WebrtcSend, AnswersWithTheOffersPayloadTypes)
         AUDIO_BRANCH);
     ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     WsTestClient consumer (ctx);
-    ASSERT_TRUE (consumer.connect (p.serve_ws_url ()));
+    ASSERT_TRUE (consumer.connect (p.serve_url ()));
     std::string session =
         start_consumer_session (consumer, read_data ("chromium-recvonly-offer.sdp"));
     ASSERT_FALSE (session.empty ());
@@ -296,8 +257,8 @@ TEST (WebrtcSend, RefusesConsumersOverTheLimit)
   Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0 max-consumers=1" + AUDIO_BRANCH);
   ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   WsTestClient first (ctx), second (ctx);
-  ASSERT_TRUE (first.connect (p.serve_ws_url ()));
-  ASSERT_TRUE (second.connect (p.serve_ws_url ()));
+  ASSERT_TRUE (first.connect (p.serve_url ()));
+  ASSERT_TRUE (second.connect (p.serve_url ()));
   std::string s1 = start_consumer_session (first);
   ASSERT_FALSE (wait_sdp (first, s1, "offer").empty ());
   std::string s2 = start_consumer_session (second);

@@ -1,5 +1,5 @@
 // A webrtcsend producer (H264+Opus, then VP8+Opus) recorded by
-// gst-webrtc-record for about 4 s, stopped with SIGINT: the file has both
+// gst-webrtc-record for about 5 s, stopped with SIGINT: the file has both
 // tracks, lasts as long as the recording (within 15%) and decodes to its end.
 // Formats: H264 to Matroska (the default), VP8 to WebM, H264 to fragmented MP4.
 //
@@ -29,7 +29,7 @@ runTest('record-basic', async (ctx) => {
     const t0 = Date.now();
     assert(started.meta && started.meta.name === name, `started event: ${JSON.stringify(started)}`);
     assert(started.file.endsWith(`-${name}.${c.ext}`), `file name ${started.file}`);
-    await sleep(4000);
+    await sleep(5000);
     signal(rec, 'SIGINT');
     const recorded = (Date.now() - t0) / 1000;
     const code = await waitExit(rec, 10000, 'finalize and exit after SIGINT');
