@@ -8,12 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 address="${1:-127.0.0.1:8443}"
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh plugins/webrtcsignal/libgstwebrtcsignal.so tools/gst-webrtc-serve
 export GST_PLUGIN_PATH_1_0="$PWD/build/plugins${GST_PLUGIN_PATH_1_0:+:$GST_PLUGIN_PATH_1_0}"
 echo
 echo "Open http://${address}/ in a browser and click the stream (Ctrl-C stops)."
 echo
-exec gst-launch-1.0 -e \
-  videotestsrc is-live=true pattern=smpte ! video/x-raw,width=1280,height=720,framerate=30/1 ! \
-  timeoverlay font-desc="Sans 36" ! webrtcsend name=send serve="$address" meta="meta,name=test-pattern" \
-  audiotestsrc is-live=true wave=sine volume=0.2 ! send.
+# The same one-liner as pipelines/test-pattern-to-browser.sh (run by the tests).
+ADDR="$address" exec sh pipelines/test-pattern-to-browser.sh

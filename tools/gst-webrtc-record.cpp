@@ -39,6 +39,7 @@ namespace {
 constexpr unsigned CONNECT_TIMEOUT_S = 10;
 constexpr unsigned FINALIZE_TIMEOUT_MS = 5000;
 constexpr unsigned RECONNECT_INTERVAL_S = 2;
+constexpr unsigned RESUME_AFTER_S = 2;
 
 /* Checks that dir exists and takes new files. */
 bool
@@ -323,8 +324,26 @@ private:
         return G_SOURCE_REMOVE;
       }, this, nullptr);
     }
-    if (!opts_.all || stopping_)
+    if (!opts_.all || stopping_) {
       maybe_quit ();
+      return;
+    }
+    /* --all: a producer still online whose media stopped (a network cut,
+     * ICE failure) is recorded again, into a new file. One that left is
+     * off the list by then. */
+    if (result.code == EXIT_OK)
+      g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, RESUME_AFTER_S, [] (gpointer data) -> gboolean {
+        auto resume = static_cast<std::pair<App *, std::string> *> (data);
+        App *self = resume->first;
+        if (self->listener_ && self->listener_ready_ && !self->stopping_) {
+          auto it = self->listener_->producers ().find (resume->second);
+          if (it != self->listener_->producers ().end ())
+            self->on_producer (it->first, it->second);
+        }
+        return G_SOURCE_REMOVE;
+      }, new std::pair<App *, std::string> (this, id), [] (gpointer data) {
+        delete static_cast<std::pair<App *, std::string> *> (data);
+      });
   }
 
   void maybe_quit ()

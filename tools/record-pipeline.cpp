@@ -260,17 +260,18 @@ Recording::build_head (bool video, const GstStructure *encoded, std::string *err
   bool h264 = encoded && gst_structure_has_name (encoded, "video/x-h264");
   if (video && config_.transcode) {
     if (format == Format::Webm)
-      desc = "videoconvert ! vp8enc deadline=1 cpu-used=4 threads=2 end-usage=cbr "
-             "target-bitrate=2000000 keyframe-max-dist=60 ! ";
+      desc = "videoconvert ! vp8enc deadline=1 cpu-used=8 threads=2 lag-in-frames=0 "
+             "end-usage=cbr target-bitrate=2000000 keyframe-max-dist=60 ! ";
     else
       desc = "videoconvert ! x264enc tune=zerolatency speed-preset=veryfast key-int-max=60 "
-             "bitrate=2000 ! h264parse ! ";
+             "bitrate=2000 ! ";
     h264 = format != Format::Webm;
   }
-  /* In-band parameter sets: resolution changes (browsers ramping up) and
-   * any cut of the file still decode. */
+  /* In-band parameter sets before every keyframe (avc3): resolution
+   * changes (browsers ramping up), segments and seeks still decode. */
   if (h264)
-    desc += "capsfilter caps=\"video/x-h264,stream-format=avc3,alignment=au\" ! ";
+    desc += "h264parse config-interval=-1 ! "
+            "capsfilter caps=\"video/x-h264,stream-format=avc3,alignment=au\" ! ";
   desc += "queue name=hold max-size-buffers=0 max-size-bytes=0 max-size-time=" +
       std::to_string (HOLD_QUEUE_NS);
   GError *parse_error = nullptr;
@@ -541,6 +542,10 @@ Recording::handle_error (GstMessage *message)
   std::string text = error->message;
   GST_INFO ("%s: error from %s: %s (%s)", config_.label.c_str (), GST_OBJECT_NAME (src),
       error->message, debug ? debug : "");
+  if (from_sink && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
+    text = "the disk is full: cannot write " + (files_.empty () ? config_.location : files_.back ());
+  else if (from_sink && (code == EXIT_WRITE_ERROR || code == EXIT_OUTPUT_NOT_WRITABLE))
+    text = "cannot write " + (files_.empty () ? config_.location : files_.back ()) + ": " + text;
   g_error_free (error);
   g_free (debug);
   if (from_recv && started_ && !stopping_) {

@@ -2,14 +2,14 @@
 // no file left behind.
 //   bad option -> 1; output folder missing or not writable -> 2;
 //   server not running -> 3; unknown producer id -> 4;
-//   only codecs the format cannot hold (VP8 into MP4) -> 6.
+//   only codecs the format cannot hold (VP8 into MP4) -> 6; disk full -> 5.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 import net from 'node:net';
 
 import { assert, info, runTest, sleep } from '../browser/lib.mjs';
-import { EXIT, events, listFiles, makeDir, startProducer, startRecorder,
+import { EXIT, RECORD_BIN, events, listFiles, makeDir, startProducer, startRecorder,
          waitExit } from './record-lib.mjs';
 
 // A loopback port nobody listens on.
@@ -56,5 +56,21 @@ runTest('record-errors', async (ctx) => {
     '00000000-0000-4000-8000-000000000000'], EXIT.PRODUCER_NOT_FOUND, dir);
   await expectExit(ctx, 'VP8 into MP4', ['--server', wsUrl, '--output', dir, '--format', 'mp4'],
     EXIT.NO_RECORDABLE_CODEC, dir);
+
+  // Disk full: a 300 kB tmpfs as the output folder, in a mount namespace of
+  // the recorder's own (skipped where mounting is not allowed).
+  const small = makeDir(ctx, 'small');
+  const full = ctx.spawn('recorder (disk full)', 'unshare', ['-m', 'sh', '-c',
+    `mount -t tmpfs -o size=300k tmpfs "$1" || exit 99; shift; exec "$@"`, 'sh', small,
+    RECORD_BIN, '--json', '--server', wsUrl, '--output', small]);
+  const fullCode = await waitExit(full, 30000, 'fail on the full disk');
+  if (fullCode === 99) {
+    info('disk full: skipped (cannot mount a tmpfs here)');
+  } else {
+    const errs = events(full).filter((e) => e.event === 'error');
+    info(`disk full: exit ${fullCode}; ${JSON.stringify(errs)}`);
+    assert(fullCode === EXIT.WRITE_ERROR && errs.length && errs[0].code === EXIT.WRITE_ERROR,
+      `disk full: expected exit ${EXIT.WRITE_ERROR}\n${full.tail()}`);
+  }
   await producer.stop();
 }, { timeoutMs: 75000 });

@@ -11,60 +11,20 @@
  *   ?stun=stun:HOST:PORT         an ICE server (default: none, host candidates only)
  *   ?watch=ID|first|all          start watching at once (when listed)
  *
- * A small API for tests and automation lives in window.gstsig.
+ * The page chrome, the log and the formatting come from ui.js; the
+ * signalling connection and what a session does in WebRTC from
+ * signalling.js. A small API for tests and automation lives in window.gstsig.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 (function () {
   'use strict';
 
-  const params = new URLSearchParams(window.location.search);
-  const STATS_INTERVAL_MS = 1000;
+  const { $, shortId, fmtKbps, renderBasicStats, createLog, cloneTile } = window.gstsigWeb.ui;
+  const { params, SignallingClient, readStatsReport, kbps, PeerSession } = window.gstsigWeb.signalling;
   const SESSION_START_TIMEOUT_MS = 15000;
-  const RECONNECT_MIN_MS = 1000;
-  const RECONNECT_MAX_MS = 10000;
-  const LOG_MAX = 200;
 
   /* ---------------------------------------------------------------- utils */
-
-  function $(id) { return document.getElementById(id); }
-
-  function shortId(id) {
-    return typeof id === 'string' && id.length > 8 ? id.slice(0, 8) : String(id);
-  }
-
-  function signallingUrl() {
-    let url = params.get('server');
-    if (!url) {
-      if (window.location.protocol === 'http:' || window.location.protocol === 'https:') {
-        const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-        url = scheme + '//' + window.location.host + '/';
-      } else {
-        url = 'ws://127.0.0.1:8443/';
-      }
-    }
-    const token = params.get('token');
-    if (token) {
-      const u = new URL(url);
-      u.searchParams.set('token', token);
-      url = u.toString();
-    }
-    return url;
-  }
-
-  function rtcConfig() {
-    const cfg = { bundlePolicy: 'max-bundle', iceServers: [] };
-    for (const stun of params.getAll('stun')) {
-      cfg.iceServers.push({ urls: stun });
-    }
-    return cfg;
-  }
-
-  function fmtKbps(kbps) {
-    if (kbps === null || kbps === undefined || !isFinite(kbps)) return '–';
-    if (kbps >= 1000) return (kbps / 1000).toFixed(2) + ' Mbit/s';
-    return Math.round(kbps) + ' kbit/s';
-  }
 
   function metaName(meta) {
     if (meta && typeof meta === 'object' && meta.name !== undefined && meta.name !== null) {
@@ -91,233 +51,103 @@
 
   /* ----------------------------------------------------------- status log */
 
-  const logEntries = [];
-  const errors = [];
-
-  function log(level, text) {
-    const entry = { time: new Date(), level, text: String(text) };
-    logEntries.push(entry);
-    if (logEntries.length > LOG_MAX) logEntries.shift();
-    if (level === 'error') errors.push(entry.text);
-
-    const status = $('status-text');
-    if (status) {
-      status.textContent = entry.text;
-      status.dataset.level = level;
-    }
-    const list = $('log');
-    if (list) {
-      const li = document.createElement('li');
-      li.dataset.level = level;
-      const t = document.createElement('time');
-      t.textContent = entry.time.toLocaleTimeString();
-      li.append(t, ' ', entry.text);
-      list.prepend(li);
-      while (list.childElementCount > LOG_MAX) list.lastElementChild.remove();
-    }
-    const fn = level === 'error' ? console.error : (level === 'warn' ? console.warn : console.log);
-    fn.call(console, '[gstsig] ' + entry.text);
-  }
+  const logger = createLog('[gstsig] ');
+  const log = logger.log;
 
   /* ---------------------------------------------------------- signalling */
 
-  const signalling = {
-    ws: null,
-    url: signallingUrl(),
-    state: 'connecting',   /* connecting | registering | ready | closed */
-    peerId: null,
-    reconnectDelay: RECONNECT_MIN_MS,
-    reconnectTimer: null,
-    listFallbackTimer: null,
-  };
-
-  const unknownTypes = new Set();
+  let listFallbackTimer = null;
 
   /* id -> { id, meta, roles } */
   const producers = new Map();
 
-  function setConnState(state, text) {
-    signalling.state = state;
-    const el = $('conn');
-    if (el) el.dataset.state = state;
-    const t = $('conn-text');
-    if (t) t.textContent = text;
-  }
-
-  function send(msg) {
-    const ws = signalling.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) {
-      log('warn', 'not connected, dropped ' + msg.type);
-      return false;
-    }
-    ws.send(JSON.stringify(msg));
-    return true;
-  }
-
-  function connect() {
-    clearTimeout(signalling.reconnectTimer);
-    signalling.reconnectTimer = null;
-    setConnState('connecting', 'connecting to ' + signalling.url);
-    let ws;
-    try {
-      ws = new WebSocket(signalling.url);
-    } catch (e) {
-      log('error', 'cannot open ' + signalling.url + ': ' + e.message);
-      scheduleReconnect();
-      return;
-    }
-    signalling.ws = ws;
-
-    ws.onopen = () => {
-      if (signalling.ws !== ws) return;
-      signalling.reconnectDelay = RECONNECT_MIN_MS;
-      setConnState('registering', 'connected, registering…');
-    };
-    ws.onerror = () => {
-      if (signalling.ws !== ws) return;
-      log('error', 'signalling connection error (' + signalling.url + ')');
-    };
-    ws.onclose = (ev) => {
-      if (signalling.ws !== ws) return;
-      signalling.ws = null;
-      signalling.peerId = null;
-      clearTimeout(signalling.listFallbackTimer);
-      const why = ev.reason ? ' (' + ev.code + ' ' + ev.reason + ')' : ' (' + ev.code + ')';
-      log('warn', 'signalling connection closed' + why);
-      setConnState('closed', 'disconnected' + why + ', retrying…');
-      producers.clear();
-      renderProducers();
-      for (const tile of tiles.values()) tile.end('signalling connection lost');
-      scheduleReconnect();
-    };
-    ws.onmessage = (ev) => {
-      if (signalling.ws !== ws) return;
-      if (typeof ev.data !== 'string') return; /* binary frames are not part of the protocol */
-      let msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch (e) {
-        log('warn', 'unparseable message from server ignored');
-        return;
-      }
-      try {
-        handleMessage(msg);
-      } catch (e) {
-        log('error', 'error handling "' + (msg && msg.type) + '" message: ' + e.message);
-      }
-    };
-  }
-
-  function scheduleReconnect() {
-    if (signalling.reconnectTimer) return;
-    const delay = signalling.reconnectDelay;
-    signalling.reconnectDelay = Math.min(delay * 2, RECONNECT_MAX_MS);
-    signalling.reconnectTimer = setTimeout(connect, delay);
-  }
-
-  function requestList() {
-    clearTimeout(signalling.listFallbackTimer);
-    send({ type: 'list' });
-  }
-
-  function handleMessage(msg) {
-    if (!msg || typeof msg !== 'object') {
-      log('warn', 'ignored a message that is not an object');
-      return;
-    }
-    switch (msg.type) {
-      case 'welcome': {
-        signalling.peerId = msg.peerId || msg.peer_id || null;
-        log('info', 'connected to ' + signalling.url + ' as ' + shortId(signalling.peerId));
+  const signalling = new SignallingClient({
+    log,
+    openState: ['registering', 'connected, registering…'],
+    sessions: {
+      find: tileBySession,
+      endReason: (msg) => (msg.error ? 'ended by peer: ' + msg.error : 'ended by the producer'),
+    },
+    handlers: {
+      welcome: () => {
         send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'gst-webrtcsignal viewer' } });
         /* Servers answer with our own peerStatusChanged; should one not, list anyway. */
-        signalling.listFallbackTimer = setTimeout(requestList, 3000);
-        break;
-      }
-      case 'peerStatusChanged': {
-        const id = msg.peerId || msg.peer_id;
-        const roles = Array.isArray(msg.roles) ? msg.roles : [];
-        if (!id) break;
-        if (id === signalling.peerId) {
-          if (roles.includes('listener') && signalling.state !== 'ready') {
-            setConnState('ready', 'connected');
-            requestList();
-          }
-          break;
-        }
-        if (roles.includes('producer')) {
-          const known = producers.has(id);
-          producers.set(id, { id, meta: msg.meta === undefined ? null : msg.meta, roles });
-          if (!known) log('info', 'producer ' + (metaName(msg.meta) || shortId(id)) + ' joined');
-        } else if (producers.has(id)) {
-          const p = producers.get(id);
-          producers.delete(id);
-          log('info', 'producer ' + (metaName(p.meta) || shortId(id)) + ' left');
-        }
-        renderProducers();
-        autoWatch();
-        break;
-      }
-      case 'list': {
-        producers.clear();
-        for (const p of Array.isArray(msg.producers) ? msg.producers : []) {
-          if (!p || typeof p !== 'object') continue;
-          const id = p.id || p.peerId;
-          if (typeof id !== 'string' || id === signalling.peerId) continue;
-          producers.set(id, { id, meta: p.meta === undefined ? null : p.meta, roles: ['producer'] });
-        }
-        renderProducers();
-        autoWatch();
-        break;
-      }
-      case 'sessionStarted': {
+        listFallbackTimer = setTimeout(requestList, 3000);
+      },
+      peerStatusChanged: onPeerStatusChanged,
+      list: onList,
+      sessionStarted: (msg) => {
         const tile = pendingTileFor(msg.peerId);
         if (!tile) {
           /* Not ours (or stopped meanwhile and already forgotten): end it. */
           if (msg.sessionId) send({ type: 'endSession', sessionId: msg.sessionId });
-          break;
+          return;
         }
         tile.onSessionStarted(msg.sessionId);
-        break;
-      }
-      case 'peer': {
-        const tile = tileBySession(msg.sessionId);
-        if (!tile) {
-          log('warn', 'message for unknown session ' + shortId(msg.sessionId) + ' ignored');
-          break;
-        }
-        tile.onPeerMessage(msg);
-        break;
-      }
-      case 'endSession':
-      case 'endSessionV1_1': {
-        const tile = tileBySession(msg.sessionId);
-        if (tile) tile.end(msg.error ? 'ended by peer: ' + msg.error : 'ended by the producer');
-        break;
-      }
-      case 'error': {
-        const details = msg.details !== undefined ? String(msg.details) : JSON.stringify(msg);
-        log('error', 'server: ' + details);
+      },
+      error: (msg, details) => {
         /* The protocol does not say which request failed. A pending watch of
          * a producer that is no longer listed is the likely one: fail it now
          * rather than at its timeout. */
         for (const t of tiles.values()) {
           if (t.awaitingSession && !producers.has(t.peerId)) t.fail('refused by the server: ' + details);
         }
-        break;
+      },
+      /* Not meant for a consumer/listener; harmless. */
+      listConsumers: null,
+      startSession: null,
+    },
+    onClose: () => {
+      clearTimeout(listFallbackTimer);
+      producers.clear();
+      renderProducers();
+      for (const tile of tiles.values()) tile.end('signalling connection lost');
+    },
+  });
+
+  function send(msg) {
+    return signalling.send(msg);
+  }
+
+  function requestList() {
+    clearTimeout(listFallbackTimer);
+    send({ type: 'list' });
+  }
+
+  function onPeerStatusChanged(msg) {
+    const id = msg.peerId || msg.peer_id;
+    const roles = Array.isArray(msg.roles) ? msg.roles : [];
+    if (!id) return;
+    if (id === signalling.peerId) {
+      if (roles.includes('listener') && signalling.state !== 'ready') {
+        signalling.setState('ready', 'connected');
+        requestList();
       }
-      case 'listConsumers':
-      case 'startSession':
-        /* Not meant for a consumer/listener; harmless. */
-        break;
-      default: {
-        const type = String(msg.type);
-        if (!unknownTypes.has(type)) {
-          unknownTypes.add(type);
-          log('warn', 'ignored unknown message type "' + type + '"');
-        }
-      }
+      return;
     }
+    if (roles.includes('producer')) {
+      const known = producers.has(id);
+      producers.set(id, { id, meta: msg.meta === undefined ? null : msg.meta, roles });
+      if (!known) log('info', 'producer ' + (metaName(msg.meta) || shortId(id)) + ' joined');
+    } else if (producers.has(id)) {
+      const p = producers.get(id);
+      producers.delete(id);
+      log('info', 'producer ' + (metaName(p.meta) || shortId(id)) + ' left');
+    }
+    renderProducers();
+    autoWatch();
+  }
+
+  function onList(msg) {
+    producers.clear();
+    for (const p of Array.isArray(msg.producers) ? msg.producers : []) {
+      if (!p || typeof p !== 'object') continue;
+      const id = p.id || p.peerId;
+      if (typeof id !== 'string' || id === signalling.peerId) continue;
+      producers.set(id, { id, meta: p.meta === undefined ? null : p.meta, roles: ['producer'] });
+    }
+    renderProducers();
+    autoWatch();
   }
 
   /* ----------------------------------------------------------- producers */
@@ -425,57 +255,44 @@
     };
   }
 
-  class Tile {
+  class Tile extends PeerSession {
     constructor(peerId) {
-      this.id = 'tile-' + nextTileId++;
+      const id = 'tile-' + nextTileId++;
+      super(signalling, logger, id);
+      this.id = id;
       this.peerId = peerId;
       this.meta = producers.has(peerId) ? producers.get(peerId).meta : null;
-      this.sessionId = null;
       this.awaitingSession = true;
-      this.state = 'connecting';
       this.detail = 'requesting session';
-      this.pc = null;
-      this.remoteDescriptionSet = false;
-      this.pendingRemoteCandidates = [];
       this.pendingLocalCandidates = [];
       this.stats = emptyStats();
-      this.prevSample = null;
-      this.statsTimer = null;
       this.startTimer = null;
       this.stream = new MediaStream();
-      this.createdAt = Date.now();
-      this.connectedAt = null;
       this.buildDom();
     }
 
-    get active() { return this.state === 'connecting' || this.state === 'connected'; }
-
     buildDom() {
-      const tpl = $('tile-template');
-      this.el = tpl.content.firstElementChild.cloneNode(true);
+      Object.assign(this, cloneTile('tile-template', {
+        name: metaName(this.meta) || 'unnamed stream',
+        idText: shortId(this.peerId),
+        idTitle: this.peerId,
+        onStop: () => {
+          if (this.active) this.stop();
+          else this.remove();
+        },
+      }));
       this.el.id = this.id;
       this.el.dataset.peerId = this.peerId;
-      this.el.querySelector('.tile-name').textContent = metaName(this.meta) || 'unnamed stream';
-      const idEl = this.el.querySelector('.tile-id');
-      idEl.textContent = shortId(this.peerId);
-      idEl.title = this.peerId;
       this.video = this.el.querySelector('video');
       this.video.muted = true;
       this.video.srcObject = this.stream;
       this.overlay = this.el.querySelector('.overlay');
-      this.stopBtn = this.el.querySelector('.stop');
-      this.stopBtn.addEventListener('click', () => {
-        if (this.active) this.stop();
-        else this.remove();
-      });
       this.muteBtn = this.el.querySelector('.mute');
       this.muteBtn.addEventListener('click', () => {
         this.video.muted = !this.video.muted;
         this.muteBtn.textContent = this.video.muted ? 'Unmute' : 'Mute';
         if (!this.video.muted) this.video.play().catch(() => {});
       });
-      this.statEls = {};
-      for (const dd of this.el.querySelectorAll('[data-stat]')) this.statEls[dd.dataset.stat] = dd;
       $('tiles').append(this.el);
       this.renderState();
     }
@@ -497,12 +314,7 @@
       this.el.dataset.sessionId = sessionId;
       this.detail = 'waiting for offer';
       this.renderState();
-      this.createPeerConnection();
-    }
-
-    createPeerConnection() {
-      const pc = new RTCPeerConnection(rtcConfig());
-      this.pc = pc;
+      const pc = this.createPeerConnection();
       pc.ontrack = (ev) => {
         if (this.pc !== pc) return;
         if (!this.stream.getTracks().includes(ev.track)) this.stream.addTrack(ev.track);
@@ -511,33 +323,7 @@
         this.video.srcObject = this.stream;
         this.video.play().catch(() => {});
       };
-      pc.onicecandidate = (ev) => {
-        if (this.pc !== pc) return;
-        let ice;
-        if (ev.candidate && ev.candidate.candidate) {
-          ice = { candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex || 0 };
-        } else if (!ev.candidate) {
-          ice = { candidate: '', sdpMLineIndex: 0 }; /* end of candidates */
-        } else {
-          return;
-        }
-        this.sendIce(ice);
-      };
-      pc.onconnectionstatechange = () => {
-        if (this.pc !== pc) return;
-        const s = pc.connectionState;
-        if (s === 'connected') {
-          if (!this.connectedAt) this.connectedAt = Date.now();
-          this.setState('connected', '');
-        } else if (s === 'failed') {
-          this.fail('ICE/DTLS connection failed');
-        } else if (s === 'disconnected') {
-          if (this.state === 'connected') this.setState('connecting', 'connection interrupted');
-        } else if (s === 'connecting') {
-          if (this.state === 'connecting') this.setState('connecting', 'ICE/DTLS connecting');
-        }
-      };
-      this.statsTimer = setInterval(() => { this.refreshStats().catch(() => {}); }, STATS_INTERVAL_MS);
+      this.startStats();
     }
 
     /* Chromium reports no audioLevel for a track that is not played out
@@ -573,17 +359,6 @@
       send({ type: 'peer', sessionId: this.sessionId, ice });
     }
 
-    onPeerMessage(msg) {
-      if (!this.active || !this.pc) return;
-      if (msg.sdp) {
-        this.onRemoteSdp(msg.sdp).catch((e) => this.fail('negotiation failed: ' + e.message));
-      } else if (msg.ice) {
-        this.onRemoteIce(msg.ice);
-      } else {
-        log('warn', this.id + ': "peer" message with neither sdp nor ice ignored');
-      }
-    }
-
     async onRemoteSdp(sdp) {
       const pc = this.pc;
       if (!sdp || typeof sdp !== 'object' || typeof sdp.sdp !== 'string') {
@@ -595,10 +370,7 @@
       this.detail = 'answering';
       this.renderState();
       await pc.setRemoteDescription({ type: 'offer', sdp: sdp.sdp });
-      this.remoteDescriptionSet = true;
-      const queued = this.pendingRemoteCandidates;
-      this.pendingRemoteCandidates = [];
-      for (const ice of queued) await this.addRemoteIce(ice);
+      await this.remoteDescriptionDone();
       const answer = await pc.createAnswer();
       await pc.setLocalDescription(answer);
       if (this.pc !== pc || !this.active) return;
@@ -608,73 +380,21 @@
       this.renderState();
     }
 
-    onRemoteIce(ice) {
-      if (!ice || typeof ice !== 'object') return;
-      if (!this.remoteDescriptionSet) {
-        this.pendingRemoteCandidates.push(ice);
-        return;
-      }
-      this.addRemoteIce(ice);
-    }
-
-    async addRemoteIce(ice) {
-      const pc = this.pc;
-      if (!pc) return;
-      try {
-        if (!ice.candidate) {
-          /* End of candidates. */
-          await pc.addIceCandidate({ candidate: '', sdpMLineIndex: 0 });
-        } else {
-          const init = { candidate: ice.candidate,
-                         sdpMLineIndex: typeof ice.sdpMLineIndex === 'number' ? ice.sdpMLineIndex : 0 };
-          if (typeof ice.sdpMid === 'string') init.sdpMid = ice.sdpMid;
-          await pc.addIceCandidate(init);
-        }
-      } catch (e) {
-        /* A candidate we cannot use (e.g. another address family) is not fatal. */
-        console.warn('[gstsig] ' + this.id + ': candidate not added: ' + e.message);
-      }
-    }
-
-    async refreshStats() {
-      const pc = this.pc;
-      if (!pc) return this.stats;
-      const report = await pc.getStats();
+    readStats(report, prev) {
       const s = emptyStats();
-      let video = null;
-      let audio = null;
-      let pair = null;
-      let transport = null;
-      report.forEach((r) => {
-        if (r.type === 'inbound-rtp' && r.kind === 'video') {
-          if (!video || (r.framesDecoded || 0) > (video.framesDecoded || 0)) video = r;
-        } else if (r.type === 'inbound-rtp' && r.kind === 'audio') {
-          if (!audio || (r.packetsReceived || 0) > (audio.packetsReceived || 0)) audio = r;
-        } else if (r.type === 'transport') {
-          transport = r;
-        }
+      const { video, audio, pair } = readStatsReport(report, s, {
+        rtpType: 'inbound-rtp',
+        pick: (kind, r, cur) => !cur || (kind === 'video'
+          ? (r.framesDecoded || 0) > (cur.framesDecoded || 0)
+          : (r.packetsReceived || 0) > (cur.packetsReceived || 0)),
+        anyPair: true,
       });
-      if (transport && transport.selectedCandidatePairId) pair = report.get(transport.selectedCandidatePairId);
-      if (!pair) {
-        report.forEach((r) => {
-          if (r.type === 'candidate-pair' && r.state === 'succeeded' && (r.nominated || !pair)) pair = r;
-        });
-      }
-      const codecOf = (r) => {
-        const c = r && r.codecId ? report.get(r.codecId) : null;
-        return c && c.mimeType ? c.mimeType : '';
-      };
-      s.timestamp = (video || audio || {}).timestamp || performance.timeOrigin + performance.now();
       if (video) {
-        s.width = video.frameWidth || 0;
-        s.height = video.frameHeight || 0;
         s.framesDecoded = video.framesDecoded || 0;
         s.framesReceived = video.framesReceived || 0;
         s.framesDropped = video.framesDropped || 0;
-        s.reportedFps = video.framesPerSecond || 0;
         s.videoBytesReceived = video.bytesReceived || 0;
         s.videoPacketsReceived = video.packetsReceived || 0;
-        s.videoCodec = codecOf(video);
         s.codec = s.videoCodec;
         s.packetsLost += video.packetsLost || 0;
         s.jitter = video.jitter || 0;
@@ -685,41 +405,28 @@
         s.audioPacketsReceived = audio.packetsReceived || 0;
         s.audioBytesReceived = audio.bytesReceived || 0;
         s.audioLevel = audio.audioLevel || this.meterLevel();
-        s.audioCodec = codecOf(audio);
         s.packetsLost += audio.packetsLost || 0;
         s.totalSamplesReceived = audio.totalSamplesReceived || 0;
       }
       if (pair) {
         s.rtt = typeof pair.currentRoundTripTime === 'number' ? pair.currentRoundTripTime : null;
-        const l = report.get(pair.localCandidateId);
-        const r = report.get(pair.remoteCandidateId);
-        if (l) s.localAddress = (l.address || l.ip || '') + ':' + l.port + '/' + l.protocol;
-        if (r) s.remoteAddress = (r.address || r.ip || '') + ':' + r.port + '/' + r.protocol;
       }
-      const prev = this.prevSample;
       if (prev && s.timestamp > prev.timestamp) {
         const dt = (s.timestamp - prev.timestamp) / 1000;
         s.fps = (s.framesDecoded - prev.framesDecoded) / dt;
-        s.videoKbps = ((s.videoBytesReceived - prev.videoBytesReceived) * 8) / 1000 / dt;
-        s.audioKbps = ((s.audioBytesReceived - prev.audioBytesReceived) * 8) / 1000 / dt;
+        s.videoKbps = kbps(s.videoBytesReceived, prev.videoBytesReceived, dt);
+        s.audioKbps = kbps(s.audioBytesReceived, prev.audioBytesReceived, dt);
         s.audioFlowing = s.audioPacketsReceived > prev.audioPacketsReceived;
       } else {
         s.audioFlowing = false;
       }
-      this.prevSample = s;
-      this.stats = s;
-      this.renderStats();
       return s;
     }
 
     renderStats() {
       const s = this.stats;
       const e = this.statEls;
-      e.resolution.textContent = s.width ? s.width + '×' + s.height : '–';
-      e.fps.textContent = s.framesDecoded ? s.fps.toFixed(1) + ' fps' : '–';
-      e.videoBitrate.textContent = s.videoBytesReceived ? fmtKbps(s.videoKbps) : '–';
-      const codecs = [s.videoCodec, s.audioCodec].filter(Boolean).map(c => c.replace(/^(video|audio)\//, ''));
-      e.codec.textContent = codecs.length ? codecs.join(' + ') : '–';
+      renderBasicStats(e, s, s.framesDecoded, s.videoBytesReceived);
       if (!s.audioPacketsReceived) {
         e.audio.textContent = 'none';
       } else {
@@ -729,13 +436,6 @@
       if (meter) meter.value = s.audioLevel;
       e.loss.textContent = (s.videoPacketsReceived || s.audioPacketsReceived)
         ? s.packetsLost + ', ' + (s.jitter * 1000).toFixed(1) + ' ms' : '–';
-      e.rtt.textContent = s.rtt !== null ? (s.rtt * 1000).toFixed(1) + ' ms' : '–';
-    }
-
-    setState(state, detail) {
-      this.state = state;
-      this.detail = detail || '';
-      this.renderState();
     }
 
     renderState() {
@@ -749,13 +449,10 @@
     }
 
     teardown() {
+      this.awaitingSession = false;
       clearTimeout(this.startTimer);
-      clearInterval(this.statsTimer);
-      this.statsTimer = null;
-      if (this.pc) {
-        /* Keep the last stats visible; stop the media. */
-        try { this.pc.close(); } catch (e) { /* already closed */ }
-      }
+      /* Keep the last stats visible; stop the media. */
+      super.teardown();
       for (const t of this.stream.getTracks()) t.stop();
       if (this.audioSource) {
         try { this.audioSource.disconnect(); } catch (e) { /* gone */ }
@@ -766,29 +463,10 @@
 
     stop() {
       if (!this.active) return;
-      if (this.sessionId) send({ type: 'endSession', sessionId: this.sessionId });
       /* Without a session yet, the late sessionStarted is ended on arrival. */
-      this.awaitingSession = false;
-      this.teardown();
-      this.setState('ended', 'stopped');
-      log('info', this.id + ': stopped watching ' + (metaName(this.meta) || shortId(this.peerId)));
-    }
-
-    end(reason) {
-      if (!this.active) return;
-      this.awaitingSession = false;
-      this.teardown();
-      this.setState('ended', reason);
-      log('info', this.id + ': ' + reason);
-    }
-
-    fail(reason) {
-      if (!this.active) return;
-      if (this.sessionId) send({ type: 'endSession', sessionId: this.sessionId });
-      this.awaitingSession = false;
-      this.teardown();
-      this.setState('failed', reason);
-      log('error', this.id + ': ' + reason);
+      this.sendEnd();
+      this.finish('ended', 'stopped', 'info',
+                  this.id + ': stopped watching ' + (metaName(this.meta) || shortId(this.peerId)));
     }
 
     remove() {
@@ -849,8 +527,8 @@
       await Promise.all([...tiles.values()].filter(t => t.active).map(t => t.refreshStats().catch(() => null)));
       return [...tiles.values()].map(t => t.snapshot());
     },
-    errors: () => errors.slice(),
-    log: () => logEntries.map(e => ({ time: e.time.getTime(), level: e.level, text: e.text })),
+    errors: () => logger.errors(),
+    log: () => logger.entries(),
     /* Raw access for tests: the RTCPeerConnection of a tile. */
     peerConnection: (tileId) => { const t = tiles.get(tileId); return t ? t.pc : null; },
   });
@@ -865,7 +543,7 @@
     renderProducers();
     updateTilesEmpty();
     log('info', 'connecting to ' + signalling.url);
-    connect();
+    signalling.connect();
   }
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main);

@@ -19,58 +19,21 @@
  *   ?autostart=1                 publish the camera at once (autostart=screen: the screen)
  *   ?width=W&height=H&fps=N      camera constraints (default 640x480@30)
  *
- * A small API for tests and automation lives in window.gstsigPublish.
+ * The page chrome, the log and the formatting come from ui.js; the
+ * signalling connection and what a session does in WebRTC from
+ * signalling.js. A small API for tests and automation lives in
+ * window.gstsigPublish.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 (function () {
   'use strict';
 
-  const params = new URLSearchParams(window.location.search);
-  const STATS_INTERVAL_MS = 1000;
-  const RECONNECT_MIN_MS = 1000;
-  const RECONNECT_MAX_MS = 10000;
-  const LOG_MAX = 200;
+  const { $, shortId, fmtKbps, renderBasicStats, createLog, cloneTile } = window.gstsigWeb.ui;
+  const { params, SignallingClient, readStatsReport, kbps, PeerSession } = window.gstsigWeb.signalling;
   const VIDEO_CODECS = { vp8: 'video/VP8', h264: 'video/H264', vp9: 'video/VP9' };
 
   /* ---------------------------------------------------------------- utils */
-
-  function $(id) { return document.getElementById(id); }
-
-  function shortId(id) {
-    return typeof id === 'string' && id.length > 8 ? id.slice(0, 8) : String(id);
-  }
-
-  function signallingUrl() {
-    let url = params.get('server');
-    if (!url) {
-      if (window.location.protocol === 'http:' || window.location.protocol === 'https:') {
-        const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-        url = scheme + '//' + window.location.host + '/';
-      } else {
-        url = 'ws://127.0.0.1:8443/';
-      }
-    }
-    const token = params.get('token');
-    if (token) {
-      const u = new URL(url);
-      u.searchParams.set('token', token);
-      url = u.toString();
-    }
-    return url;
-  }
-
-  function rtcConfig() {
-    const cfg = { bundlePolicy: 'max-bundle', iceServers: [] };
-    for (const stun of params.getAll('stun')) cfg.iceServers.push({ urls: stun });
-    return cfg;
-  }
-
-  function fmtKbps(kbps) {
-    if (kbps === null || kbps === undefined || !isFinite(kbps)) return '–';
-    if (kbps >= 1000) return (kbps / 1000).toFixed(2) + ' Mbit/s';
-    return Math.round(kbps) + ' kbit/s';
-  }
 
   function intParam(name, def) {
     const v = parseInt(params.get(name), 10);
@@ -79,33 +42,8 @@
 
   /* ----------------------------------------------------------- status log */
 
-  const logEntries = [];
-  const errors = [];
-
-  function log(level, text) {
-    const entry = { time: new Date(), level, text: String(text) };
-    logEntries.push(entry);
-    if (logEntries.length > LOG_MAX) logEntries.shift();
-    if (level === 'error') errors.push(entry.text);
-
-    const status = $('status-text');
-    if (status) {
-      status.textContent = entry.text;
-      status.dataset.level = level;
-    }
-    const list = $('log');
-    if (list) {
-      const li = document.createElement('li');
-      li.dataset.level = level;
-      const t = document.createElement('time');
-      t.textContent = entry.time.toLocaleTimeString();
-      li.append(t, ' ', entry.text);
-      list.prepend(li);
-      while (list.childElementCount > LOG_MAX) list.lastElementChild.remove();
-    }
-    const fn = level === 'error' ? console.error : (level === 'warn' ? console.warn : console.log);
-    fn.call(console, '[gstsig-publish] ' + entry.text);
-  }
+  const logger = createLog('[gstsig-publish] ');
+  const log = logger.log;
 
   /* ------------------------------------------------------------- options */
 
@@ -121,15 +59,6 @@
   }
 
   /* ---------------------------------------------------------- signalling */
-
-  const signalling = {
-    ws: null,
-    url: signallingUrl(),
-    state: 'connecting',   /* connecting | ready | closed */
-    peerId: null,
-    reconnectDelay: RECONNECT_MIN_MS,
-    reconnectTimer: null,
-  };
 
   /* What the publisher does:
    *   idle       nothing captured
@@ -147,88 +76,50 @@
     startedAt: null,
   };
 
-  const unknownTypes = new Set();
-
-  function setConnState(state, text) {
-    signalling.state = state;
-    const el = $('conn');
-    if (el) el.dataset.state = state;
-    const t = $('conn-text');
-    if (t) t.textContent = text;
-  }
-
-  function send(msg) {
-    const ws = signalling.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN || !signalling.peerId) {
-      log('warn', 'not connected, dropped ' + msg.type);
-      return false;
-    }
-    ws.send(JSON.stringify(msg));
-    return true;
-  }
-
-  function connect() {
-    clearTimeout(signalling.reconnectTimer);
-    signalling.reconnectTimer = null;
-    setConnState('connecting', 'connecting to ' + signalling.url);
-    let ws;
-    try {
-      ws = new WebSocket(signalling.url);
-    } catch (e) {
-      log('error', 'cannot open ' + signalling.url + ': ' + e.message);
-      scheduleReconnect();
-      return;
-    }
-    signalling.ws = ws;
-
-    ws.onopen = () => {
-      if (signalling.ws !== ws) return;
-      signalling.reconnectDelay = RECONNECT_MIN_MS;
-      setConnState('connecting', 'connected, waiting for welcome…');
-    };
-    ws.onerror = () => {
-      if (signalling.ws !== ws) return;
-      log('error', 'signalling connection error (' + signalling.url + ')');
-    };
-    ws.onclose = (ev) => {
-      if (signalling.ws !== ws) return;
-      signalling.ws = null;
-      signalling.peerId = null;
+  /* state: 'connecting' | 'ready' | 'closed' */
+  const signalling = new SignallingClient({
+    log,
+    openState: ['connecting', 'connected, waiting for welcome…'],
+    needsWelcome: true,
+    sessions: {
+      find: (sessionId) => consumers.get(sessionId),
+      endReason: (msg) => (msg.error ? 'ended by the consumer: ' + msg.error : 'ended by the consumer'),
+    },
+    handlers: {
+      welcome: () => {
+        signalling.setState('ready', 'connected');
+        renderPeerId();
+        register();
+      },
+      /* Only sent to listeners; a producer has no use for it. */
+      peerStatusChanged: null,
+      startSession: onStartSession,
+      error: (msg, details) => {
+        /* The protocol does not say which request failed; a refused
+         * registration shows in the state's detail. */
+        if (publisher.state === 'live' && publisher.registeredAt &&
+            Date.now() - publisher.registeredAt < 2000 && activeConsumers().length === 0) {
+          publisher.detail = 'the server answered the registration with an error: ' + details;
+          renderPublisher();
+        }
+      },
+      list: null,
+      listConsumers: null,
+      sessionStarted: null,
+    },
+    onClose: () => {
       publisher.registeredMeta = null;
-      const why = ev.reason ? ' (' + ev.code + ' ' + ev.reason + ')' : ' (' + ev.code + ')';
-      log('warn', 'signalling connection closed' + why);
-      setConnState('closed', 'disconnected' + why + ', retrying…');
       /* The server ended our sessions with the connection. */
       for (const c of consumers.values()) c.end('signalling connection lost');
       if (publisher.state === 'live') {
         setPublisherState('waiting', 'signalling connection lost, reconnecting');
       }
       renderPeerId();
-      scheduleReconnect();
-    };
-    ws.onmessage = (ev) => {
-      if (signalling.ws !== ws) return;
-      if (typeof ev.data !== 'string') return; /* binary frames are not part of the protocol */
-      let msg;
-      try {
-        msg = JSON.parse(ev.data);
-      } catch (e) {
-        log('warn', 'unparseable message from server ignored');
-        return;
-      }
-      try {
-        handleMessage(msg);
-      } catch (e) {
-        log('error', 'error handling "' + (msg && msg.type) + '" message: ' + e.message);
-      }
-    };
-  }
+    },
+  });
 
-  function scheduleReconnect() {
-    if (signalling.reconnectTimer) return;
-    const delay = signalling.reconnectDelay;
-    signalling.reconnectDelay = Math.min(delay * 2, RECONNECT_MAX_MS);
-    signalling.reconnectTimer = setTimeout(connect, delay);
+  function send(msg) {
+    return signalling.send(msg);
   }
 
   function currentMeta() {
@@ -260,68 +151,6 @@
     publisher.registeredMeta = null;
     /* Dropping the producer role ends our sessions on the server too. */
     if (signalling.peerId) send({ type: 'setPeerStatus', roles: [], meta: currentMeta() });
-  }
-
-  function handleMessage(msg) {
-    if (!msg || typeof msg !== 'object') {
-      log('warn', 'ignored a message that is not an object');
-      return;
-    }
-    switch (msg.type) {
-      case 'welcome': {
-        signalling.peerId = msg.peerId || msg.peer_id || null;
-        setConnState('ready', 'connected');
-        log('info', 'connected to ' + signalling.url + ' as ' + shortId(signalling.peerId));
-        renderPeerId();
-        register();
-        break;
-      }
-      case 'peerStatusChanged':
-        /* Only sent to listeners; a producer has no use for it. */
-        break;
-      case 'startSession': {
-        onStartSession(msg);
-        break;
-      }
-      case 'peer': {
-        const c = consumers.get(msg.sessionId);
-        if (!c) {
-          log('warn', 'message for unknown session ' + shortId(msg.sessionId) + ' ignored');
-          break;
-        }
-        c.onPeerMessage(msg);
-        break;
-      }
-      case 'endSession':
-      case 'endSessionV1_1': {
-        const c = consumers.get(msg.sessionId);
-        if (c) c.end(msg.error ? 'ended by the consumer: ' + msg.error : 'ended by the consumer');
-        break;
-      }
-      case 'error': {
-        const details = msg.details !== undefined ? String(msg.details) : JSON.stringify(msg);
-        log('error', 'server: ' + details);
-        /* The protocol does not say which request failed; a refused
-         * registration shows in the state's detail. */
-        if (publisher.state === 'live' && publisher.registeredAt &&
-            Date.now() - publisher.registeredAt < 2000 && activeConsumers().length === 0) {
-          publisher.detail = 'the server answered the registration with an error: ' + details;
-          renderPublisher();
-        }
-        break;
-      }
-      case 'list':
-      case 'listConsumers':
-      case 'sessionStarted':
-        break;
-      default: {
-        const type = String(msg.type);
-        if (!unknownTypes.has(type)) {
-          unknownTypes.add(type);
-          log('warn', 'ignored unknown message type "' + type + '"');
-        }
-      }
-    }
   }
 
   function onStartSession(msg) {
@@ -420,82 +249,40 @@
     }
   }
 
-  class Consumer {
+  class Consumer extends PeerSession {
     constructor(peerId, sessionId) {
-      this.number = nextConsumerNumber++;
-      this.label = 'consumer ' + this.number;
+      const number = nextConsumerNumber++;
+      super(signalling, logger, 'consumer ' + number);
+      this.number = number;
       this.peerId = peerId || '';
       this.sessionId = sessionId;
-      this.state = 'connecting';  /* connecting | connected | ended | failed */
       this.detail = 'creating offer';
-      this.pc = null;
-      this.remoteDescriptionSet = false;
-      this.pendingRemoteCandidates = [];
       this.stats = emptyStats();
-      this.prevSample = null;
-      this.statsTimer = null;
-      this.createdAt = Date.now();
-      this.connectedAt = null;
       this.endedAt = null;
       this.localCandidates = 0;
       this.remoteCandidates = 0;
       this.buildDom();
     }
 
-    get active() { return this.state === 'connecting' || this.state === 'connected'; }
-
     buildDom() {
-      const tpl = $('consumer-template');
-      this.el = tpl.content.firstElementChild.cloneNode(true);
+      Object.assign(this, cloneTile('consumer-template', {
+        name: this.label,
+        idText: shortId(this.peerId),
+        idTitle: 'consumer ' + this.peerId + ', session ' + this.sessionId,
+        onStop: () => {
+          if (this.active) this.stop();
+          else this.remove();
+        },
+      }));
       this.el.id = 'consumer-' + this.number;
       this.el.dataset.sessionId = this.sessionId;
       this.el.dataset.peerId = this.peerId;
-      this.el.querySelector('.tile-name').textContent = this.label;
-      this.el.querySelector('.tile-id').textContent = shortId(this.peerId);
-      this.el.querySelector('.tile-id').title = 'consumer ' + this.peerId + ', session ' + this.sessionId;
-      this.statEls = {};
-      for (const dd of this.el.querySelectorAll('[data-stat]')) this.statEls[dd.dataset.stat] = dd;
-      this.stopBtn = this.el.querySelector('.stop');
-      this.stopBtn.addEventListener('click', () => {
-        if (this.active) this.stop();
-        else this.remove();
-      });
       $('consumers').append(this.el);
       this.renderState();
     }
 
     async start(remoteOffer) {
-      const pc = new RTCPeerConnection(rtcConfig());
-      this.pc = pc;
-      pc.onicecandidate = (ev) => {
-        if (this.pc !== pc || !this.active) return;
-        if (ev.candidate && ev.candidate.candidate) {
-          this.localCandidates++;
-          /* max-bundle: everything goes over the first m-line. */
-          send({ type: 'peer', sessionId: this.sessionId,
-                 ice: { candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex || 0 } });
-        } else if (!ev.candidate) {
-          send({ type: 'peer', sessionId: this.sessionId, ice: { candidate: '', sdpMLineIndex: 0 } });
-        }
-      };
-      pc.onconnectionstatechange = () => {
-        if (this.pc !== pc) return;
-        const s = pc.connectionState;
-        if (s === 'connected') {
-          if (!this.connectedAt) {
-            this.connectedAt = Date.now();
-            log('info', this.label + ': connected after ' + (this.connectedAt - this.createdAt) + ' ms');
-          }
-          this.setState('connected', '');
-        } else if (s === 'failed') {
-          this.fail('ICE/DTLS connection failed');
-        } else if (s === 'disconnected') {
-          if (this.state === 'connected') this.setState('connecting', 'connection interrupted');
-        } else if (s === 'connecting') {
-          if (this.state === 'connecting') this.setState('connecting', 'ICE/DTLS connecting');
-        }
-      };
-
+      const pc = this.createPeerConnection();
       const stream = publisher.stream;
       if (remoteOffer) {
         /* The consumer made the offer: fill its transceivers with our tracks. */
@@ -510,7 +297,7 @@
             t.sender.setStreams && t.sender.setStreams(stream);
           }
         }
-        await this.addQueuedCandidates();
+        await this.remoteDescriptionDone();
         const answer = await pc.createAnswer();
         await pc.setLocalDescription(answer);
         if (this.pc !== pc || !this.active) return;
@@ -531,18 +318,21 @@
         this.detail = 'waiting for the answer';
         this.renderState();
       }
-      this.statsTimer = setInterval(() => { this.refreshStats().catch(() => {}); }, STATS_INTERVAL_MS);
+      this.startStats();
     }
 
-    onPeerMessage(msg) {
-      if (!this.active || !this.pc) return;
-      if (msg.sdp) {
-        this.onRemoteSdp(msg.sdp).catch((e) => this.fail('negotiation failed: ' + e.message));
-      } else if (msg.ice) {
-        this.onRemoteIce(msg.ice);
-      } else {
-        log('warn', this.label + ': "peer" message with neither sdp nor ice ignored');
-      }
+    onFirstConnected() {
+      log('info', this.label + ': connected after ' + (this.connectedAt - this.createdAt) + ' ms');
+    }
+
+    sendIce(ice) {
+      if (!this.active) return;
+      if (ice.candidate) this.localCandidates++;
+      send({ type: 'peer', sessionId: this.sessionId, ice });
+    }
+
+    onRemoteCandidate() {
+      this.remoteCandidates++;
     }
 
     async onRemoteSdp(sdp) {
@@ -553,134 +343,59 @@
         throw new Error('an answer arrived in signalling state ' + pc.signalingState);
       }
       await pc.setRemoteDescription({ type: 'answer', sdp: sdp.sdp });
-      this.remoteDescriptionSet = true;
-      await this.addQueuedCandidates();
+      await this.remoteDescriptionDone();
       this.detail = 'ICE/DTLS connecting';
       this.renderState();
     }
 
-    async addQueuedCandidates() {
-      const queued = this.pendingRemoteCandidates;
-      this.pendingRemoteCandidates = [];
-      for (const ice of queued) await this.addRemoteIce(ice);
-    }
-
-    onRemoteIce(ice) {
-      if (!ice || typeof ice !== 'object') return;
-      if (!this.remoteDescriptionSet) {
-        this.pendingRemoteCandidates.push(ice);
-        return;
-      }
-      this.addRemoteIce(ice);
-    }
-
-    async addRemoteIce(ice) {
-      const pc = this.pc;
-      if (!pc) return;
-      try {
-        if (!ice.candidate) {
-          /* An empty candidate: end of candidates. */
-          await pc.addIceCandidate({ candidate: '', sdpMLineIndex: 0 });
-        } else {
-          this.remoteCandidates++;
-          const init = { candidate: ice.candidate,
-                         sdpMLineIndex: typeof ice.sdpMLineIndex === 'number' ? ice.sdpMLineIndex : 0 };
-          if (typeof ice.sdpMid === 'string') init.sdpMid = ice.sdpMid;
-          await pc.addIceCandidate(init);
-        }
-      } catch (e) {
-        /* A candidate we cannot use (e.g. another address family) is not fatal. */
-        console.warn('[gstsig-publish] ' + this.label + ': candidate not added: ' + e.message);
-      }
-    }
-
-    async refreshStats() {
-      const pc = this.pc;
-      if (!pc) return this.stats;
-      const report = await pc.getStats();
+    readStats(report, prev) {
       const s = emptyStats();
-      let video = null;
-      let audio = null;
-      let pair = null;
-      let transport = null;
-      report.forEach((r) => {
-        if (r.type === 'outbound-rtp' && r.kind === 'video') {
-          /* Simulcast is not used: one layer. Take the busiest anyway. */
-          if (!video || (r.bytesSent || 0) > (video.bytesSent || 0)) video = r;
-        } else if (r.type === 'outbound-rtp' && r.kind === 'audio') {
-          audio = r;
-        } else if (r.type === 'remote-inbound-rtp') {
-          s.remotePacketsLost += r.packetsLost || 0;
-          if (typeof r.roundTripTime === 'number' && s.rtt === null) s.rtt = r.roundTripTime;
-        } else if (r.type === 'transport') {
-          transport = r;
-        }
+      const { video, audio, pair } = readStatsReport(report, s, {
+        rtpType: 'outbound-rtp',
+        /* Simulcast is not used: one layer. Take the busiest anyway. */
+        pick: (kind, r, cur) => kind === 'audio' || !cur || (r.bytesSent || 0) > (cur.bytesSent || 0),
+        other: (r) => {
+          if (r.type === 'remote-inbound-rtp') {
+            s.remotePacketsLost += r.packetsLost || 0;
+            if (typeof r.roundTripTime === 'number' && s.rtt === null) s.rtt = r.roundTripTime;
+          }
+        },
       });
-      if (transport && transport.selectedCandidatePairId) pair = report.get(transport.selectedCandidatePairId);
-      const codecOf = (r) => {
-        const c = r && r.codecId ? report.get(r.codecId) : null;
-        return c && c.mimeType ? c.mimeType : '';
-      };
-      s.timestamp = (video || audio || {}).timestamp || performance.timeOrigin + performance.now();
       if (video) {
-        s.width = video.frameWidth || 0;
-        s.height = video.frameHeight || 0;
         s.framesSent = video.framesSent || 0;
         s.framesEncoded = video.framesEncoded || 0;
-        s.reportedFps = video.framesPerSecond || 0;
         s.videoBytesSent = video.bytesSent || 0;
         s.videoPacketsSent = video.packetsSent || 0;
-        s.videoCodec = codecOf(video);
         s.encoder = video.encoderImplementation || '';
         s.qualityLimitation = video.qualityLimitationReason || '';
       }
       if (audio) {
         s.audioBytesSent = audio.bytesSent || 0;
         s.audioPacketsSent = audio.packetsSent || 0;
-        s.audioCodec = codecOf(audio);
       }
       if (pair) {
         if (s.rtt === null && typeof pair.currentRoundTripTime === 'number') s.rtt = pair.currentRoundTripTime;
-        const l = report.get(pair.localCandidateId);
-        const r = report.get(pair.remoteCandidateId);
-        if (l) s.localAddress = (l.address || l.ip || '') + ':' + l.port + '/' + l.protocol;
-        if (r) s.remoteAddress = (r.address || r.ip || '') + ':' + r.port + '/' + r.protocol;
       }
-      const prev = this.prevSample;
       if (prev && s.timestamp > prev.timestamp) {
         const dt = (s.timestamp - prev.timestamp) / 1000;
         s.fps = (s.framesSent - prev.framesSent) / dt;
-        s.videoKbps = ((s.videoBytesSent - prev.videoBytesSent) * 8) / 1000 / dt;
-        s.audioKbps = ((s.audioBytesSent - prev.audioBytesSent) * 8) / 1000 / dt;
+        s.videoKbps = kbps(s.videoBytesSent, prev.videoBytesSent, dt);
+        s.audioKbps = kbps(s.audioBytesSent, prev.audioBytesSent, dt);
       } else {
         s.fps = s.reportedFps || 0;
       }
-      this.prevSample = s;
-      this.stats = s;
-      this.renderStats();
       return s;
     }
 
     renderStats() {
       const s = this.stats;
       const e = this.statEls;
-      e.resolution.textContent = s.width ? s.width + '×' + s.height : '–';
-      e.fps.textContent = s.framesSent ? s.fps.toFixed(1) + ' fps' : '–';
-      e.videoBitrate.textContent = s.videoBytesSent ? fmtKbps(s.videoKbps) : '–';
+      renderBasicStats(e, s, s.framesSent, s.videoBytesSent);
       e.audioBitrate.textContent = s.audioBytesSent ? fmtKbps(s.audioKbps) : (publisher.stream &&
         publisher.stream.getAudioTracks().length ? '–' : 'none');
-      const codecs = [s.videoCodec, s.audioCodec].filter(Boolean).map((c) => c.replace(/^(video|audio)\//, ''));
-      e.codec.textContent = codecs.length ? codecs.join(' + ') : '–';
       e.codec.title = s.encoder ? 'encoder: ' + s.encoder : '';
       e.limit.textContent = s.qualityLimitation || '–';
       e.loss.textContent = s.videoPacketsSent || s.audioPacketsSent ? String(s.remotePacketsLost) : '–';
-      e.rtt.textContent = s.rtt !== null ? (s.rtt * 1000).toFixed(1) + ' ms' : '–';
-    }
-
-    setState(state, detail) {
-      this.state = state;
-      this.detail = detail || '';
-      this.renderState();
     }
 
     renderState() {
@@ -692,39 +407,17 @@
       renderConsumers();
     }
 
+    /* The tracks are shared: the base class does not stop them. */
     teardown() {
-      clearInterval(this.statsTimer);
-      this.statsTimer = null;
-      if (this.pc) {
-        /* Keep the last stats visible; the tracks are shared: do not stop them. */
-        try { this.pc.close(); } catch (e) { /* already closed */ }
-      }
+      super.teardown();
       this.endedAt = Date.now();
     }
 
     /* We end it (Disconnect, Stop). */
     stop(reason) {
       if (!this.active) return;
-      send({ type: 'endSession', sessionId: this.sessionId });
-      this.teardown();
-      this.setState('ended', reason || 'disconnected');
-      log('info', this.label + ': ' + (reason || 'disconnected'));
-    }
-
-    /* The other side or the server ended it. */
-    end(reason) {
-      if (!this.active) return;
-      this.teardown();
-      this.setState('ended', reason);
-      log('info', this.label + ': ' + reason);
-    }
-
-    fail(reason) {
-      if (!this.active) return;
-      send({ type: 'endSession', sessionId: this.sessionId });
-      this.teardown();
-      this.setState('failed', reason);
-      log('error', this.label + ': ' + reason);
+      this.sendEnd();
+      this.finish('ended', reason || 'disconnected', 'info');
     }
 
     remove() {
@@ -1009,8 +702,8 @@
     start: (source) => start(source || 'camera').then(() => publisher.state),
     stop: () => { stop(); return publisher.state; },
     disconnect: (sessionId) => { const c = consumers.get(sessionId); if (c) c.stop(); return !!c; },
-    errors: () => errors.slice(),
-    log: () => logEntries.map((e) => ({ time: e.time.getTime(), level: e.level, text: e.text })),
+    errors: () => logger.errors(),
+    log: () => logger.entries(),
     /* Raw access for tests: the RTCPeerConnection of a session. */
     peerConnection: (sessionId) => { const c = consumers.get(sessionId); return c ? c.pc : null; },
   });
@@ -1028,7 +721,7 @@
     renderPeerId();
     setInterval(pruneEnded, 10000);
     log('info', 'connecting to ' + signalling.url);
-    connect();
+    signalling.connect();
     const auto = params.get('autostart');
     if (auto === '1' || auto === 'true' || auto === 'camera' || auto === 'screen') {
       start(auto === 'screen' ? 'screen' : 'camera').catch(() => {});

@@ -1,0 +1,441 @@
+/* gst-webrtcsignal web app: the signalling client and the WebRTC helpers
+ * both pages share.
+ *
+ * Speaks the WebSocket signalling protocol of gst-plugins-rs'
+ * gst-webrtc-signalling-server (one JSON object per text frame,
+ * discriminated by "type"); reconnects with a doubling delay. Loaded with a
+ * plain <script defer> after ui.js and before the page's own script;
+ * everything is in window.gstsigWeb.signalling.
+ *
+ * Query parameters read here:
+ *   ?server=ws://HOST:PORT/PATH  signalling server (default: this page's host)
+ *   ?token=SECRET                appended to the signalling URL as ?token=
+ *   ?stun=stun:HOST:PORT         an ICE server (default: none, host candidates only)
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+(function () {
+  'use strict';
+
+  const ui = window.gstsigWeb.ui;
+  const params = new URLSearchParams(window.location.search);
+  const STATS_INTERVAL_MS = 1000;
+  const RECONNECT_MIN_MS = 1000;
+  const RECONNECT_MAX_MS = 10000;
+
+  /* ------------------------------------------------------------ settings */
+
+  function signallingUrl() {
+    let url = params.get('server');
+    if (!url) {
+      if (window.location.protocol === 'http:' || window.location.protocol === 'https:') {
+        const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+        url = scheme + '//' + window.location.host + '/';
+      } else {
+        url = 'ws://127.0.0.1:8443/';
+      }
+    }
+    const token = params.get('token');
+    if (token) {
+      const u = new URL(url);
+      u.searchParams.set('token', token);
+      url = u.toString();
+    }
+    return url;
+  }
+
+  function rtcConfig() {
+    const cfg = { bundlePolicy: 'max-bundle', iceServers: [] };
+    for (const stun of params.getAll('stun')) cfg.iceServers.push({ urls: stun });
+    return cfg;
+  }
+
+  /* ---------------------------------------------------------- signalling */
+
+  /* One connection to the signalling server, reopened after it closes.
+   *
+   * options:
+   *   log            a ui.createLog() log function
+   *   handlers       { type: fn(msg) } for the server's messages; a type
+   *                  without one is warned about once. The client itself
+   *                  takes the peer id from "welcome" and logs "error"
+   *                  (the handler then gets the details text as a second
+   *                  argument).
+   *   sessions       { find(sessionId), endReason(msg) }: "peer" messages go
+   *                  to find(sessionId).onPeerMessage(msg), "endSession"
+   *                  ones to its end(endReason(msg))
+   *   openState      [state, text] once the socket is open (before welcome)
+   *   needsWelcome   send() drops messages until "welcome" came
+   *   onClose        fn() after the connection closed (peerId is cleared)
+   *
+   * state: 'connecting' | 'registering' | 'ready' | 'closed'; the page sets
+   * 'ready' (setState) when it deems itself registered. */
+  class SignallingClient {
+    constructor(options) {
+      this.options = options;
+      this.log = options.log;
+      this.ws = null;
+      this.url = signallingUrl();
+      this.state = 'connecting';
+      this.peerId = null;
+      this.reconnectDelay = RECONNECT_MIN_MS;
+      this.reconnectTimer = null;
+      this.unknownTypes = new Set();
+    }
+
+    setState(state, text) {
+      this.state = state;
+      ui.renderConn(state, text);
+    }
+
+    send(msg) {
+      const ws = this.ws;
+      if (!ws || ws.readyState !== WebSocket.OPEN || (this.options.needsWelcome && !this.peerId)) {
+        this.log('warn', 'not connected, dropped ' + msg.type);
+        return false;
+      }
+      ws.send(JSON.stringify(msg));
+      return true;
+    }
+
+    connect() {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+      this.setState('connecting', 'connecting to ' + this.url);
+      let ws;
+      try {
+        ws = new WebSocket(this.url);
+      } catch (e) {
+        this.log('error', 'cannot open ' + this.url + ': ' + e.message);
+        this.scheduleReconnect();
+        return;
+      }
+      this.ws = ws;
+
+      ws.onopen = () => {
+        if (this.ws !== ws) return;
+        this.reconnectDelay = RECONNECT_MIN_MS;
+        this.setState(...this.options.openState);
+      };
+      ws.onerror = () => {
+        if (this.ws !== ws) return;
+        this.log('error', 'signalling connection error (' + this.url + ')');
+      };
+      ws.onclose = (ev) => {
+        if (this.ws !== ws) return;
+        this.ws = null;
+        this.peerId = null;
+        const why = ev.reason ? ' (' + ev.code + ' ' + ev.reason + ')' : ' (' + ev.code + ')';
+        this.log('warn', 'signalling connection closed' + why);
+        this.setState('closed', 'disconnected' + why + ', retrying…');
+        if (this.options.onClose) this.options.onClose();
+        this.scheduleReconnect();
+      };
+      ws.onmessage = (ev) => {
+        if (this.ws !== ws) return;
+        if (typeof ev.data !== 'string') return; /* binary frames are not part of the protocol */
+        let msg;
+        try {
+          msg = JSON.parse(ev.data);
+        } catch (e) {
+          this.log('warn', 'unparseable message from server ignored');
+          return;
+        }
+        try {
+          this.dispatch(msg);
+        } catch (e) {
+          this.log('error', 'error handling "' + (msg && msg.type) + '" message: ' + e.message);
+        }
+      };
+    }
+
+    scheduleReconnect() {
+      if (this.reconnectTimer) return;
+      const delay = this.reconnectDelay;
+      this.reconnectDelay = Math.min(delay * 2, RECONNECT_MAX_MS);
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    }
+
+    dispatch(msg) {
+      if (!msg || typeof msg !== 'object') {
+        this.log('warn', 'ignored a message that is not an object');
+        return;
+      }
+      const handlers = this.options.handlers;
+      const type = msg.type;
+      if (type === 'welcome') {
+        this.peerId = msg.peerId || msg.peer_id || null;
+        this.log('info', 'connected to ' + this.url + ' as ' + ui.shortId(this.peerId));
+      } else if (type === 'error') {
+        const details = msg.details !== undefined ? String(msg.details) : JSON.stringify(msg);
+        this.log('error', 'server: ' + details);
+        if (handlers.error) handlers.error(msg, details);
+        return;
+      } else if (type === 'peer') {
+        const session = this.options.sessions.find(msg.sessionId);
+        if (!session) {
+          this.log('warn', 'message for unknown session ' + ui.shortId(msg.sessionId) + ' ignored');
+          return;
+        }
+        session.onPeerMessage(msg);
+        return;
+      } else if (type === 'endSession' || type === 'endSessionV1_1') {
+        const session = this.options.sessions.find(msg.sessionId);
+        if (session) session.end(this.options.sessions.endReason(msg));
+        return;
+      }
+      if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(handlers, type)) {
+        if (handlers[type]) handlers[type](msg);
+      } else if (type !== 'welcome' && !this.unknownTypes.has(String(type))) {
+        this.unknownTypes.add(String(type));
+        this.log('warn', 'ignored unknown message type "' + String(type) + '"');
+      }
+    }
+  }
+
+  /* ------------------------------------------------------------------ ICE */
+
+  /* The "ice" of a "peer" message for an icecandidate event; an empty
+   * candidate for the end of candidates (max-bundle: everything goes over
+   * the first m-line); null for nothing to send. */
+  function iceFromEvent(ev) {
+    if (ev.candidate && ev.candidate.candidate) {
+      return { candidate: ev.candidate.candidate, sdpMLineIndex: ev.candidate.sdpMLineIndex || 0 };
+    }
+    if (!ev.candidate) return { candidate: '', sdpMLineIndex: 0 }; /* end of candidates */
+    return null;
+  }
+
+  /* ---------------------------------------------------------------- stats */
+
+  /* Fills in stats s what both pages take from a getStats() report:
+   * timestamp; width, height, reportedFps, videoCodec of the video stream;
+   * audioCodec of the audio one; localAddress and remoteAddress of the
+   * candidate pair.
+   *   rtpType      'inbound-rtp' or 'outbound-rtp'
+   *   pick(kind, r, current)  whether r replaces the current video/audio stream
+   *   other(r)     called with every report of another type
+   *   anyPair      without a selected pair, take a succeeded one
+   * Returns { video, audio, pair } for the rest. */
+  function readStatsReport(report, s, { rtpType, pick, other, anyPair }) {
+    let video = null;
+    let audio = null;
+    let pair = null;
+    let transport = null;
+    report.forEach((r) => {
+      if (r.type === rtpType && r.kind === 'video') {
+        if (pick('video', r, video)) video = r;
+      } else if (r.type === rtpType && r.kind === 'audio') {
+        if (pick('audio', r, audio)) audio = r;
+      } else if (r.type === 'transport') {
+        transport = r;
+      } else if (other) {
+        other(r);
+      }
+    });
+    if (transport && transport.selectedCandidatePairId) pair = report.get(transport.selectedCandidatePairId);
+    if (!pair && anyPair) {
+      report.forEach((r) => {
+        if (r.type === 'candidate-pair' && r.state === 'succeeded' && (r.nominated || !pair)) pair = r;
+      });
+    }
+    const codecOf = (r) => {
+      const c = r && r.codecId ? report.get(r.codecId) : null;
+      return c && c.mimeType ? c.mimeType : '';
+    };
+    s.timestamp = (video || audio || {}).timestamp || performance.timeOrigin + performance.now();
+    if (video) {
+      s.width = video.frameWidth || 0;
+      s.height = video.frameHeight || 0;
+      s.reportedFps = video.framesPerSecond || 0;
+      s.videoCodec = codecOf(video);
+    }
+    if (audio) s.audioCodec = codecOf(audio);
+    if (pair) {
+      const l = report.get(pair.localCandidateId);
+      const r = report.get(pair.remoteCandidateId);
+      if (l) s.localAddress = (l.address || l.ip || '') + ':' + l.port + '/' + l.protocol;
+      if (r) s.remoteAddress = (r.address || r.ip || '') + ':' + r.port + '/' + r.protocol;
+    }
+    return { video, audio, pair };
+  }
+
+  /* kbit/s from two byte counts dt seconds apart. */
+  function kbps(bytes, prevBytes, dt) {
+    return ((bytes - prevBytes) * 8) / 1000 / dt;
+  }
+
+  /* ------------------------------------------------------------- sessions */
+
+  /* What a viewer's tile and a publisher's consumer have in common: one
+   * session, one RTCPeerConnection, ICE trickled both ways (remote
+   * candidates wait for the remote description), stats every second.
+   *
+   * A subclass sets this.pc (createPeerConnection()), this.sessionId and
+   * this.stats, and provides sendIce(ice), onRemoteSdp(sdp),
+   * readStats(report, prev), renderStats() and renderState(); it may
+   * override teardown() (calling this one), onFirstConnected() and
+   * onRemoteCandidate(ice). */
+  class PeerSession {
+    constructor(client, logger, label) {
+      this.client = client;
+      this.logger = logger;
+      this.label = label;
+      this.sessionId = null;
+      this.state = 'connecting';  /* connecting | connected | ended | failed */
+      this.detail = '';
+      this.pc = null;
+      this.remoteDescriptionSet = false;
+      this.pendingRemoteCandidates = [];
+      this.prevSample = null;
+      this.statsTimer = null;
+      this.createdAt = Date.now();
+      this.connectedAt = null;
+    }
+
+    get active() { return this.state === 'connecting' || this.state === 'connected'; }
+
+    log(level, text) { this.logger.log(level, text); }
+
+    send(msg) { return this.client.send(msg); }
+
+    /* A new RTCPeerConnection for this session, as this.pc. */
+    createPeerConnection() {
+      const pc = new RTCPeerConnection(rtcConfig());
+      this.pc = pc;
+      pc.onicecandidate = (ev) => {
+        if (this.pc !== pc) return;
+        const ice = iceFromEvent(ev);
+        if (ice) this.sendIce(ice);
+      };
+      pc.onconnectionstatechange = () => {
+        if (this.pc !== pc) return;
+        const s = pc.connectionState;
+        if (s === 'connected') {
+          if (!this.connectedAt) {
+            this.connectedAt = Date.now();
+            this.onFirstConnected();
+          }
+          this.setState('connected', '');
+        } else if (s === 'failed') {
+          this.fail('ICE/DTLS connection failed');
+        } else if (s === 'disconnected') {
+          if (this.state === 'connected') this.setState('connecting', 'connection interrupted');
+        } else if (s === 'connecting') {
+          if (this.state === 'connecting') this.setState('connecting', 'ICE/DTLS connecting');
+        }
+      };
+      return pc;
+    }
+
+    onFirstConnected() {}
+
+    startStats() {
+      this.statsTimer = setInterval(() => { this.refreshStats().catch(() => {}); }, STATS_INTERVAL_MS);
+    }
+
+    /* Takes fresh stats (the subclass's readStats(report, previous sample)),
+     * shows them (renderStats()) and resolves to them. */
+    async refreshStats() {
+      const pc = this.pc;
+      if (!pc) return this.stats;
+      const s = this.readStats(await pc.getStats(), this.prevSample);
+      this.prevSample = s;
+      this.stats = s;
+      this.renderStats();
+      return s;
+    }
+
+    onPeerMessage(msg) {
+      if (!this.active || !this.pc) return;
+      if (msg.sdp) {
+        this.onRemoteSdp(msg.sdp).catch((e) => this.fail('negotiation failed: ' + e.message));
+      } else if (msg.ice) {
+        this.onRemoteIce(msg.ice);
+      } else {
+        this.log('warn', this.label + ': "peer" message with neither sdp nor ice ignored');
+      }
+    }
+
+    /* The remote description is set: add the candidates that waited for it. */
+    async remoteDescriptionDone() {
+      this.remoteDescriptionSet = true;
+      const queued = this.pendingRemoteCandidates;
+      this.pendingRemoteCandidates = [];
+      for (const ice of queued) await this.addRemoteIce(ice);
+    }
+
+    onRemoteIce(ice) {
+      if (!ice || typeof ice !== 'object') return;
+      if (!this.remoteDescriptionSet) {
+        this.pendingRemoteCandidates.push(ice);
+        return;
+      }
+      this.addRemoteIce(ice);
+    }
+
+    async addRemoteIce(ice) {
+      const pc = this.pc;
+      if (!pc) return;
+      try {
+        if (!ice.candidate) {
+          /* An empty candidate: end of candidates. */
+          await pc.addIceCandidate({ candidate: '', sdpMLineIndex: 0 });
+        } else {
+          this.onRemoteCandidate(ice);
+          const init = { candidate: ice.candidate,
+                         sdpMLineIndex: typeof ice.sdpMLineIndex === 'number' ? ice.sdpMLineIndex : 0 };
+          if (typeof ice.sdpMid === 'string') init.sdpMid = ice.sdpMid;
+          await pc.addIceCandidate(init);
+        }
+      } catch (e) {
+        /* A candidate we cannot use (e.g. another address family) is not fatal. */
+        console.warn(this.logger.prefix + this.label + ': candidate not added: ' + e.message);
+      }
+    }
+
+    onRemoteCandidate(ice) {}
+
+    setState(state, detail) {
+      this.state = state;
+      this.detail = detail || '';
+      this.renderState();
+    }
+
+    teardown() {
+      clearInterval(this.statsTimer);
+      this.statsTimer = null;
+      if (this.pc) {
+        /* Keep the last stats visible. */
+        try { this.pc.close(); } catch (e) { /* already closed */ }
+      }
+    }
+
+    sendEnd() {
+      if (this.sessionId) this.send({ type: 'endSession', sessionId: this.sessionId });
+    }
+
+    /* Ends it for good: state 'ended' or 'failed', logged at `level`. */
+    finish(state, detail, level, text) {
+      this.teardown();
+      this.setState(state, detail);
+      this.log(level, text || this.label + ': ' + detail);
+    }
+
+    /* The other side or the server ended it. */
+    end(reason) {
+      if (!this.active) return;
+      this.finish('ended', reason, 'info');
+    }
+
+    fail(reason) {
+      if (!this.active) return;
+      this.sendEnd();
+      this.finish('failed', reason, 'error');
+    }
+  }
+
+  window.gstsigWeb.signalling = Object.freeze({
+    params, signallingUrl, rtcConfig, SignallingClient, iceFromEvent, readStatsReport, kbps, PeerSession,
+  });
+})();
