@@ -31,6 +31,24 @@ wait_line () {
   return 1
 }
 
+# Runs a recording pipeline file ($1) into $2: once media reaches the file,
+# records $3 more seconds, then stops it with SIGINT (EOS) and waits.
+record () {
+  local script=$1 out=$2 seconds=$3 pid size
+  SERVER=${SERVER_URL:?} OUT="$out" sh "$script" > "$out.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 200); do
+    size=$(stat -c %s "$out" 2>/dev/null || echo 0)
+    [ "$size" -gt 20000 ] && break
+    sleep 0.1
+  done
+  sleep "$seconds"
+  kill -INT "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+
 # Checks a recording: both tracks and at least $2 seconds.
 check_recording () {
   local file=$1 min=$2 info
@@ -51,7 +69,7 @@ pids+=($!)
 url=$(wait_line "$tmp/pattern.log" 20 'http://127\.0\.0\.1:[0-9]+/') || { fail "test-pattern-to-browser announced no URL"; cat "$tmp/pattern.log"; }
 if [ -n "${url:-}" ]; then
   pass "test-pattern-to-browser serves $url"
-  SERVER="ws${url#http}" OUT="$tmp/pattern.mkv" timeout -s INT 6 sh "$src/pipelines/record-to-mkv.sh" > "$tmp/rec0.log" 2>&1
+  SERVER_URL="ws${url#http}" record "$src/pipelines/record-to-mkv.sh" "$tmp/pattern.mkv" 3
   check_recording "$tmp/pattern.mkv" 2
 fi
 
@@ -65,9 +83,9 @@ pids+=($!)
 sleep 1
 
 # 3. record-to-mkv and record-to-mp4 from it (GStreamer to GStreamer).
-SERVER=$server OUT="$tmp/out.mkv" timeout -s INT 6 sh "$src/pipelines/record-to-mkv.sh" > "$tmp/mkv.log" 2>&1
+SERVER_URL=$server record "$src/pipelines/record-to-mkv.sh" "$tmp/out.mkv" 4
 check_recording "$tmp/out.mkv" 3
-SERVER=$server OUT="$tmp/out.mp4" timeout -s INT 6 sh "$src/pipelines/record-to-mp4.sh" > "$tmp/mp4.log" 2>&1
+SERVER_URL=$server record "$src/pipelines/record-to-mp4.sh" "$tmp/out.mp4" 4
 check_recording "$tmp/out.mp4" 3
 
 # 4. play: gst-play-1.0 on webrtc+ws:// decodes the producer (to fakesinks).
@@ -85,7 +103,7 @@ for f in "$src"/pipelines/*.sh; do
   grep -q "$(basename "$f")" "$0" || fail "pipelines/$(basename "$f") is not exercised by this test"
 done
 if [ $failures -ne 0 ]; then
-  for log in "$tmp"/*.log; do echo "--- $log"; tail -15 "$log"; done
+  for log in "$tmp"/*.log "$tmp"/*/*.log; do echo "--- $log"; tail -15 "$log"; done
   exit 1
 fi
 echo "all pipelines ok"
