@@ -180,10 +180,10 @@ handle_server_error (GstSigWsSignaller *self, const proto::ErrorMessage &err)
 {
   auto priv = self->priv;
   GST_WARNING_OBJECT (self, "Signalling server reports an error: %s", err.details.c_str ());
-  /* A consumer whose session request was refused (unknown producer, ...)
-   * has nothing to wait for. */
-  if (priv->session_requested && priv->sessions.empty () &&
-      err.details.rfind ("startSession", 0) == 0) {
+  /* A consumer waiting for its session has sent nothing since its
+   * startSession: the error is the refusal (unknown producer, ...), and it
+   * has nothing left to wait for. */
+  if (priv->session_requested && priv->sessions.empty ()) {
     std::string uri;
     {
       std::lock_guard<std::mutex> guard (priv->lock);
