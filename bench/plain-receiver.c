@@ -85,10 +85,14 @@ on_pad_added (GstElement *webrtc, GstPad *pad, gpointer data)
 {
   if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
     return;
-  GstCaps *caps = gst_pad_query_caps (pad, NULL);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, NULL);
   const GstStructure *st = gst_caps_is_empty (caps) ? NULL : gst_caps_get_structure (caps, 0);
   const char *enc = st ? gst_structure_get_string (st, "encoding-name") : NULL;
-  plain_note ("pad %s: %s", GST_PAD_NAME (pad), enc ? enc : "?");
+  char *desc = gst_caps_to_string (caps);
+  plain_note ("pad %s: %s", GST_PAD_NAME (pad), desc);
+  g_free (desc);
   if (depay || g_strcmp0 (enc, "VP8") != 0) {
     link_branch (pad, "fakesink");
     gst_caps_unref (caps);

@@ -30,12 +30,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  runTest, info, waitFor, sleep, withTimeout, viewerReady, BUILD_ROOT, SOURCE_ROOT, GST_LAUNCH,
+  runTest, info, waitFor, sleep, withTimeout, viewerReady, BUILD_ROOT,
 } from '../tests/browser/lib.mjs';
+import {
+  BENCH_DIR, list, rssMB, snapshot, loadBetween, OTHER_MAX, ATTEMPTS, waitQuiet, median, slope, fx,
+  commandLine, machine, writeSection,
+} from './bench-lib.mjs';
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
-const list = (v, d) => (v === undefined || v === '' ? d : v).split(',').map((s) => s.trim()).filter(Boolean);
 const VIEWERS = list(env.BENCH_VIEWERS, '1,2,4,8').map(Number);
 const KINDS = list(env.BENCH_KINDS, 'ours,plain');
 const SIZES = list(env.BENCH_SIZES, '1280x720').map((s) => s.split('x').map(Number));
@@ -46,92 +48,7 @@ const RESULTS = env.BENCH_RESULTS === undefined ? path.join(BENCH_DIR, 'RESULTS.
 const PLAIN = env.BENCH_PLAIN_SENDER || path.join(BUILD_ROOT, 'bench', 'plain-sender');
 const FPS = 30;
 const KBPS = 2000;
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const KIND_LABEL = { ours: 'webrtcsend', plain: 'plain webrtcbin' };
-
-// ------------------------------------------------------------------ /proc
-
-// pid and its live descendants (this kernel has no /proc/PID/task/TID/children).
-function descendants(pid) {
-  const kids = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const s = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch (e) { /* gone */ }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...(kids.get(out[i]) || []));
-  return out;
-}
-
-// utime+stime in seconds of pid and its live descendants (all threads).
-function cpuSeconds(pid) {
-  let ticks = 0;
-  for (const p of descendants(pid)) {
-    try {
-      const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15 of stat(5)
-    } catch (e) { /* gone */ }
-  }
-  return ticks / CLK_TCK;
-}
-
-function rssMB(pid) {
-  let kb = 0;
-  for (const p of descendants(pid)) {
-    try {
-      const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
-      if (m) kb += Number(m[1]);
-    } catch (e) { /* gone */ }
-  }
-  return kb / 1024;
-}
-
-// Whole machine: busy and total jiffies (to tell how loaded it was).
-function machineTicks() {
-  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const total = f.reduce((a, b) => a + b, 0);
-  return { busy: total - f[3] - (f[4] || 0), total };
-}
-
-// CPU (in cores) used between two snapshots: by the machine, by this script
-// and everything it started (Chromium, servers, senders), and by the sender.
-function snapshot(senderPid) {
-  return { t: performance.now(), machine: machineTicks(), own: cpuSeconds(process.pid),
-           sender: senderPid ? cpuSeconds(senderPid) : 0 };
-}
-
-function loadBetween(a, b) {
-  const dt = (b.t - a.t) / 1000;
-  const machine = ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * os.cpus().length;
-  const own = (b.own - a.own) / dt;
-  const sender = (b.sender - a.sender) / dt;
-  return { machine, own, sender, viewers: own - sender, other: Math.max(0, machine - own) };
-}
-
-const OTHER_MAX = Number(env.BENCH_OTHER_MAX || 0.3);
-const QUIET_WAIT_S = Number(env.BENCH_QUIET_WAIT_S ?? 90);
-const ATTEMPTS = Number(env.BENCH_ATTEMPTS || 3);
-
-// This machine may be shared: wait (bounded) until other processes use less
-// than OTHER_MAX of a core over a second. Returns the last load seen.
-async function waitQuiet() {
-  const deadline = Date.now() + QUIET_WAIT_S * 1000;
-  for (;;) {
-    const a = snapshot(0);
-    await sleep(1000);
-    const l = loadBetween(a, snapshot(0));
-    if (l.other < OTHER_MAX || Date.now() >= deadline) {
-      if (l.other >= OTHER_MAX) info(`machine still busy (${l.other.toFixed(2)} cores used by others); going on`);
-      return l.other;
-    }
-  }
-}
 
 // ------------------------------------------------------------- the page
 
@@ -285,23 +202,6 @@ async function oneRun(t, browser, { kind, n, width, height, measure = true }) {
 
 // ---------------------------------------------------------------- report
 
-const median = (xs) => {
-  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((p, q) => p - q);
-  if (!s.length) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-// Least-squares slope of y over n across all runs.
-function slope(points) {
-  const p = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  if (new Set(p.map(([x]) => x)).size < 2) return NaN;
-  const mx = p.reduce((a, [x]) => a + x, 0) / p.length;
-  const my = p.reduce((a, [, y]) => a + y, 0) / p.length;
-  const sxy = p.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
-  const sxx = p.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  return sxy / sxx;
-}
-const fx = (x, d) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-
 function tables(runs, ffRuns) {
   const out = [];
   const sizes = [...new Set(runs.map((r) => `${r.width}x${r.height}`))];
@@ -408,35 +308,6 @@ function reading(summary, runs) {
   return lines.join('\n');
 }
 
-function commandLine() {
-  const keep = Object.keys(env).filter((k) => k.startsWith('BENCH_') || k === 'GST_WEBRTCSIGNAL_BUILD_ROOT').sort();
-  const rel = (p) => path.relative(SOURCE_ROOT, p) || '.';
-  const vars = keep.map((k) => `${k}=${k === 'GST_WEBRTCSIGNAL_BUILD_ROOT' ? rel(env[k]) : env[k]}`);
-  return [...vars, 'tests/browser/run-in-netns.sh', 'node', rel(fileURLToPath(import.meta.url))].join(' ');
-}
-
-function machine() {
-  let model = 'unknown';
-  try { model = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))[1]; } catch (e) { /* ignore */ }
-  const ver = (cmd, args) => { try { return execFileSync(cmd, args, { timeout: 10000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0]; } catch (e) { return '?'; } };
-  return `nproc ${os.cpus().length}, ${model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
-         `Linux ${os.release()}; ${ver(GST_LAUNCH, ['--version']).replace(/^gst-launch-1.0 version /, 'gst-launch-1.0 ')}` +
-         `, ${ver('/usr/bin/chromium', ['--version'])}`;
-}
-
-const NOTES_MARK = '<!-- Notes below this line are kept when viewers.mjs rewrites this file. -->';
-
-function writeResults(file, body) {
-  let notes = '';
-  try {
-    const old = fs.readFileSync(file, 'utf8');
-    const i = old.indexOf(NOTES_MARK);
-    if (i >= 0) notes = old.slice(i + NOTES_MARK.length).replace(/^\n+/, '');
-  } catch (e) { /* new file */ }
-  fs.writeFileSync(file, `${body}\n${NOTES_MARK}\n\n${notes}`);
-  info(`wrote ${file}`);
-}
-
 // ------------------------------------------------------------------ main
 
 const totalRuns = SIZES.length * VIEWERS.length * KINDS.length * ROUNDS + KINDS.length * FF_REPS + 1;
@@ -479,13 +350,13 @@ runTest('bench-viewers', async (t) => {
   const read = reading(summary, runs);
   console.log(`\n${text}\n\n${read}\n`);
   if (RESULTS) {
-    writeResults(RESULTS, [
+    writeSection(RESULTS, 'viewers.mjs', [
       '# Benchmark: webrtcsend against a plain webrtcbin sender',
       '',
       'Written by `bench/viewers.mjs` (see bench/README.md for what it measures).',
       '',
       '```sh',
-      commandLine(),
+      commandLine(fileURLToPath(import.meta.url)),
       '```',
       '',
       `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,

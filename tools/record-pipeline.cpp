@@ -93,10 +93,7 @@ classify_error (const GError *error, bool from_recv, bool from_sink)
       case GST_RESOURCE_ERROR_OPEN_READ_WRITE:
         return from_recv ? EXIT_SERVER_UNREACHABLE : EXIT_OTHER_ERROR;
       case GST_RESOURCE_ERROR_NOT_FOUND:
-        /* webrtcrecv says NOT_FOUND both for an unknown producer and for an
-         * offer without a codec it receives; only the text tells them apart. */
-        if (from_recv && error->message && strstr (error->message, "no codec"))
-          return EXIT_NO_RECORDABLE_CODEC;
+        /* An unknown producer, or one that left before sending media. */
         return from_recv ? EXIT_PRODUCER_NOT_FOUND : EXIT_OTHER_ERROR;
       case GST_RESOURCE_ERROR_SETTINGS:
         return EXIT_BAD_OPTIONS;

@@ -77,6 +77,10 @@ make_output_chain (const Codec &codec, OutputForm form, const GstCaps *downstrea
       desc += " request-keyframe=true wait-for-keyframe=true";
     if (codec.parser)
       desc += std::string (" ! ") + codec.parser;
+    /* Parameter sets before every keyframe, so a file cut or seeked at any
+     * keyframe decodes. */
+    if (g_strcmp0 (codec.name, "h264") == 0)
+      desc += " config-interval=-1";
     if (g_strcmp0 (codec.name, "h264") == 0 && form == OutputForm::Encoded) {
       if (const char *h264 = h264_caps_for (downstream))
         desc += std::string (" ! capsfilter caps=\"") + h264 + "\"";

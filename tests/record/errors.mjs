@@ -57,11 +57,11 @@ runTest('record-errors', async (ctx) => {
   await expectExit(ctx, 'VP8 into MP4', ['--server', wsUrl, '--output', dir, '--format', 'mp4'],
     EXIT.NO_RECORDABLE_CODEC, dir);
 
-  // Disk full: a 300 kB tmpfs as the output folder, in a mount namespace of
+  // Disk full: a 120 kB tmpfs as the output folder, in a mount namespace of
   // the recorder's own (skipped where mounting is not allowed).
   const small = makeDir(ctx, 'small');
   const full = ctx.spawn('recorder (disk full)', 'unshare', ['-m', 'sh', '-c',
-    `mount -t tmpfs -o size=300k tmpfs "$1" || exit 99; shift; exec "$@"`, 'sh', small,
+    `mount -t tmpfs -o size=120k tmpfs "$1" || exit 99; shift; exec "$@"`, 'sh', small,
     RECORD_BIN, '--json', '--server', wsUrl, '--output', small]);
   const fullCode = await waitExit(full, 30000, 'fail on the full disk');
   if (fullCode === 99) {

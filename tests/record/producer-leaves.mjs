@@ -7,7 +7,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 import { assert, info, runTest, sleep } from '../browser/lib.mjs';
-import { EXIT, checkRecording, listFiles, makeDir, signal, startProducer, startRecorder,
+import { EXIT, checkMediaSpan, checkRecording, listFiles, makeDir, signal, startProducer, startRecorder,
          waitEvent, waitExit } from './record-lib.mjs';
 
 const PEER_TIMEOUT_S = 2;
@@ -34,7 +34,8 @@ runTest('record-producer-leaves', async (ctx) => {
     const finished = await waitEvent(rec, 'finished', { timeoutMs: 1000 });
     const files = listFiles(dir);
     assert(files.length === 1 && files[0] === finished.file, `files in ${dir}: ${files.join(', ')}`);
-    checkRecording(files[0], recorded, { tolerance: 0.2 });
+    checkMediaSpan(finished, recorded);
+    checkRecording(files[0], finished.duration);
     if (how === 'SIGSTOP') signal(producer, 'SIGKILL');
     await producer.stop();
   }

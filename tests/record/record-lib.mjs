@@ -123,6 +123,16 @@ export function checkRecording(file, expected, { tolerance = 0.15, codec = null 
   return d;
 }
 
+// The media span the recorder reports (finished.duration) against the wall
+// clock from its 'started' event to the stop: within tolerance (a share),
+// allowing for what was held until every stream had its pad (< 1 s).
+export function checkMediaSpan(finished, wall, { tolerance = 0.15 } = {}) {
+  info(`${path.basename(finished.file)}: ${finished.duration.toFixed(2)} s of media for ` +
+       `${wall.toFixed(2)} s recorded`);
+  assert(finished.duration >= wall * (1 - tolerance) && finished.duration <= wall * (1 + tolerance) + 0.5,
+    `${finished.file}: ${finished.duration} s of media for ${wall.toFixed(2)} s recorded`);
+}
+
 // The files in dir, as full paths.
 export function listFiles(dir) {
   return fs.readdirSync(dir).map((f) => path.join(dir, f)).sort();

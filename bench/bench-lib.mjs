@@ -1,0 +1,165 @@
+// What the benchmarks (viewers.mjs, recorders.mjs) share beyond
+// tests/browser/lib.mjs: CPU and memory of processes from /proc, the load
+// of a shared machine and waiting for it to be quiet, medians and slopes,
+// the command line and the machine for the report, and rewriting one
+// benchmark's own section of bench/RESULTS.md.
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { info, sleep, SOURCE_ROOT, GST_LAUNCH } from '../tests/browser/lib.mjs';
+
+export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const env = process.env;
+export const list = (v, d) => (v === undefined || v === '' ? d : v).split(',').map((s) => s.trim()).filter(Boolean);
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+// ------------------------------------------------------------------ /proc
+
+// pid and its live descendants (this kernel has no /proc/PID/task/TID/children).
+function descendants(pid) {
+  const kids = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!kids.has(ppid)) kids.set(ppid, []);
+      kids.get(ppid).push(Number(d));
+    } catch (e) { /* gone */ }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(kids.get(out[i]) || []));
+  return out;
+}
+
+// utime+stime in seconds of pid and its live descendants (all threads).
+export function cpuSeconds(pid) {
+  let ticks = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const s = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // fields 14 and 15 of stat(5)
+    } catch (e) { /* gone */ }
+  }
+  return ticks / CLK_TCK;
+}
+
+// VmRSS in MB of pid and its live descendants.
+export function rssMB(pid) {
+  let kb = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+)\s+kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch (e) { /* gone */ }
+  }
+  return kb / 1024;
+}
+
+// Whole machine: busy and total jiffies (to tell how loaded it was).
+function machineTicks() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] || 0), total };
+}
+
+// CPU counters for loadBetween(): the machine, this script and everything
+// it started (Chromium, servers, the processes measured), and the measured
+// processes: pids, a PID or an array of PIDs (0 or empty: none).
+export function snapshot(pids) {
+  const measured = [].concat(pids || []).filter(Boolean);
+  return { t: performance.now(), machine: machineTicks(), own: cpuSeconds(process.pid),
+           sender: measured.reduce((a, p) => a + cpuSeconds(p), 0) };
+}
+
+// CPU (in cores) used between two snapshots: by the machine, by this script
+// and what it started (own), by the measured processes (sender), by the rest
+// of what it started (viewers: Chromium, server, node), by other processes.
+export function loadBetween(a, b) {
+  const dt = (b.t - a.t) / 1000;
+  const machine = ((b.machine.busy - a.machine.busy) / (b.machine.total - a.machine.total)) * os.cpus().length;
+  const own = (b.own - a.own) / dt;
+  const sender = (b.sender - a.sender) / dt;
+  return { machine, own, sender, viewers: own - sender, other: Math.max(0, machine - own) };
+}
+
+export const OTHER_MAX = Number(env.BENCH_OTHER_MAX || 0.3);
+export const QUIET_WAIT_S = Number(env.BENCH_QUIET_WAIT_S ?? 90);
+export const ATTEMPTS = Number(env.BENCH_ATTEMPTS || 3);
+
+// This machine may be shared: wait (bounded) until other processes use less
+// than OTHER_MAX of a core over a second. Returns the last load seen.
+export async function waitQuiet() {
+  const deadline = Date.now() + QUIET_WAIT_S * 1000;
+  for (;;) {
+    const a = snapshot(0);
+    await sleep(1000);
+    const l = loadBetween(a, snapshot(0));
+    if (l.other < OTHER_MAX || Date.now() >= deadline) {
+      if (l.other >= OTHER_MAX) info(`machine still busy (${l.other.toFixed(2)} cores used by others); going on`);
+      return l.other;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- numbers
+
+export const median = (xs) => {
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((p, q) => p - q);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+// Least-squares slope of y over x.
+export function slope(points) {
+  const p = points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+  if (new Set(p.map(([x]) => x)).size < 2) return NaN;
+  const mx = p.reduce((a, [x]) => a + x, 0) / p.length;
+  const my = p.reduce((a, [, y]) => a + y, 0) / p.length;
+  const sxy = p.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = p.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxy / sxx;
+}
+
+export const fx = (x, d) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+
+// ----------------------------------------------------------------- report
+
+// The command that ran script (a path): BENCH_* and the build root, relative.
+export function commandLine(script) {
+  const keep = Object.keys(env).filter((k) => k.startsWith('BENCH_') || k === 'GST_WEBRTCSIGNAL_BUILD_ROOT').sort();
+  const rel = (p) => path.relative(SOURCE_ROOT, p) || '.';
+  const vars = keep.map((k) => `${k}=${k === 'GST_WEBRTCSIGNAL_BUILD_ROOT' ? rel(env[k]) : env[k]}`);
+  return [...vars, 'tests/browser/run-in-netns.sh', 'node', rel(script)].join(' ');
+}
+
+export function machine() {
+  let model = 'unknown';
+  try { model = /^model name\s*:\s*(.*)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'))[1]; } catch (e) { /* ignore */ }
+  const ver = (cmd, args) => { try { return execFileSync(cmd, args, { timeout: 10000, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n')[0]; } catch (e) { return '?'; } };
+  return `nproc ${os.cpus().length}, ${model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
+         `Linux ${os.release()}; ${ver(GST_LAUNCH, ['--version']).replace(/^gst-launch-1.0 version /, 'gst-launch-1.0 ')}` +
+         `, ${ver('/usr/bin/chromium', ['--version'])}`;
+}
+
+// Each benchmark owns one section of RESULTS.md, between its two markers;
+// it rewrites that section only. Text outside every section (notes by
+// hand) is kept. A section not in the file yet is appended.
+export function writeSection(file, owner, body) {
+  const begin = `<!-- begin ${owner}: generated, rewritten by each run of bench/${owner} -->`;
+  const end = `<!-- end ${owner}: text below is kept -->`;
+  let old = '';
+  try { old = fs.readFileSync(file, 'utf8'); } catch (e) { /* new file */ }
+  const i = old.indexOf(begin);
+  const j = old.indexOf(end);
+  const section = `${begin}\n${body.replace(/\n+$/, '')}\n${end}`;
+  let text;
+  if (i >= 0 && j > i) text = old.slice(0, i) + section + old.slice(j + end.length);
+  else text = `${old.replace(/\n*$/, old ? '\n\n' : '')}${section}\n`;
+  fs.writeFileSync(file, text);
+  info(`wrote ${file} (section of bench/${owner})`);
+}
