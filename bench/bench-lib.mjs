@@ -60,6 +60,20 @@ export function rssMB(pid) {
   return kb / 1024;
 }
 
+// Proportional set size in MB of pid and its live descendants: shared pages
+// (libraries) divided among the processes that map them, so that N processes
+// of the same program are not each charged for the whole of their libraries.
+export function pssMB(pid) {
+  let kb = 0;
+  for (const p of descendants(pid)) {
+    try {
+      const m = /^Pss:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch (e) { /* gone */ }
+  }
+  return kb / 1024;
+}
+
 // Whole machine: busy and total jiffies (to tell how loaded it was).
 function machineTicks() {
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);

@@ -43,7 +43,7 @@ import { Worker } from 'node:worker_threads';
 import { runTest, info, waitFor, sleep, withTimeout, BUILD_ROOT } from '../tests/browser/lib.mjs';
 import { openPublisher, discover } from '../tests/browser/record-lib.mjs';
 import {
-  BENCH_DIR, list, rssMB, snapshot, loadBetween, OTHER_MAX, ATTEMPTS, waitQuiet, median, slope, fx,
+  BENCH_DIR, list, rssMB, pssMB, snapshot, loadBetween, OTHER_MAX, ATTEMPTS, waitQuiet, median, slope, fx,
   commandLine, machine, writeSection,
 } from './bench-lib.mjs';
 
@@ -276,11 +276,13 @@ async function oneRun(t, pubs, server, { kind, measure = true }) {
       const load = loadBetween(w0, snapshot(pids));
       const f1 = files.map(fileSize);
       r.rssMB = pids.reduce((acc, pid) => acc + rssMB(pid), 0);
+      r.pssMB = pids.reduce((acc, pid) => acc + pssMB(pid), 0);
       const z = await Promise.all(pubs.map((p) => pageStats(p.page)));
       for (const c of recs) if (c.exited) throw new Error(`${c.name} ${c.describeExit()} during the window`);
       r.cpu = load.sender;
       r.cpuPerStream = load.sender / n;
       r.rssPerStream = r.rssMB / n;
+      r.pssPerStream = r.pssMB / n;
       r.chromiumCpu = load.viewers;
       r.other = load.other;
       r.machineBusy = load.machine;
@@ -342,7 +344,7 @@ async function oneRun(t, pubs, server, { kind, measure = true }) {
        `${kind === 'plain' ? `; probe after encoded ${st.map((s) => fx(s.probeDelayMs, 0)).join(' ')} ms` : ''})`);
   if (measure && r.cpu !== undefined) {
     info(`${label}: recorders' CPU ${r.cpu.toFixed(3)} core (${r.cpuPerStream.toFixed(4)} per stream), RSS ` +
-         `${r.rssMB.toFixed(1)} MB, Chromium etc. ${r.chromiumCpu.toFixed(2)}, others ${r.other.toFixed(2)} cores, ` +
+         `${r.rssMB.toFixed(1)} MB (PSS ${r.pssMB.toFixed(1)}), Chromium etc. ${r.chromiumCpu.toFixed(2)}, others ${r.other.toFixed(2)} cores, ` +
          `sent fps ${st.map((s) => fx(s.sentFps, 1)).join(' ')}, file kbit/s ${st.map((s) => fx(s.fileKbps, 0)).join(' ')}, ` +
          `durations ${st.map((s) => fx(s.duration, 1)).join(' ')} s`);
   }
@@ -358,7 +360,7 @@ const pct = (xs) => {
 
 function tables(runs, ffRuns) {
   const out = [];
-  out.push('| publishers | recorder | first frame in file after first encoded frame (ms): median [min–max] (streams) | from recorder start: session / encoded / in file (ms, medians) | recorders\' CPU (core) | CPU per stream (core) | RSS per stream (MB) | publisher fps min / mean | files valid | Chromium etc. (core) | others (core) |');
+  out.push('| publishers | recorder | first frame in file after first encoded frame (ms): median [min–max] (streams) | from recorder start: session / connected / encoded / in file (ms, medians) | recorders\' CPU (core) | CPU per stream (core) | RSS / PSS per stream (MB) | publisher fps min / mean | files valid | Chromium etc. (core) | others (core) |');
   out.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const n of PUBLISHERS) {
     for (const kind of KINDS) {
@@ -374,9 +376,10 @@ function tables(runs, ffRuns) {
       const fps = st.map((s) => s.sentFps);
       out.push(`| ${n}${nClean === ok.length ? '' : ` (${nClean}/${ok.length} clean)`} | ${KIND_LABEL[kind]} | ` +
                `${pct(st.map((s) => s.delayMs))} (${st.length}) | ` +
-               `${['sessionFromStartMs', 'encodedFromStartMs', 'fromStartMs'].map((k) => fx(median(st.map((s) => s[k])), 0)).join(' / ')} | ` +
+               `${['sessionFromStartMs', 'connectedFromStartMs', 'encodedFromStartMs', 'fromStartMs'].map((k) => fx(median(st.map((s) => s[k])), 0)).join(' / ')} | ` +
                `${fx(median(ok.map((r) => r.cpu)), 3)} | ${fx(median(ok.map((r) => r.cpuPerStream)), 4)} | ` +
-               `${fx(median(ok.map((r) => r.rssPerStream)), 1)} | ${fx(Math.min(...fps), 1)} / ` +
+               `${fx(median(ok.map((r) => r.rssPerStream)), 1)} / ${fx(median(ok.map((r) => r.pssPerStream)), 1)} | ` +
+               `${fx(Math.min(...fps), 1)} / ` +
                `${fx(fps.reduce((p, q) => p + q, 0) / fps.length, 1)} | ${st.filter((s) => s.valid).length}/${st.length} | ` +
                `${fx(median(ok.map((r) => r.chromiumCpu)), 2)} | ${fx(median(ok.map((r) => r.other)), 2)} |`);
     }
@@ -386,8 +389,8 @@ function tables(runs, ffRuns) {
   const summary = [];
   const lo = Math.min(...PUBLISHERS);
   const hi = Math.max(...PUBLISHERS);
-  out.push(`| recorder | first frame in file after first encoded frame, all runs (ms): median [min–max] (streams) | ± (ms, median) | plain: pad probe instead of file polling (ms) | CPU per stream at N=${PUBLISHERS.join(' / ')} (core) | CPU per extra stream (core): (N${hi}·c${hi}−N${lo}·c${lo})/${hi - lo} [fit] | RSS per stream at N=${PUBLISHERS.join(' / ')} (MB) |`);
-  out.push('|---|---:|---:|---:|---:|---:|---:|');
+  out.push(`| recorder | first frame in file after first encoded frame, all runs (ms): median [min–max] (streams) | ± (ms, median) | plain: pad probe instead of file polling (ms) | CPU per stream at N=${PUBLISHERS.join(' / ')} (core) | CPU per extra stream (core): (N${hi}·c${hi}−N${lo}·c${lo})/${hi - lo} [fit] | RSS per stream at N=${PUBLISHERS.join(' / ')} (MB) | PSS per stream at N=${PUBLISHERS.join(' / ')} (MB) |`);
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const kind of KINDS) {
     const mine = runs.filter((r) => !r.error && r.kind === kind);
     const all = [...mine, ...ffRuns.filter((r) => !r.error && r.kind === kind)].flatMap((r) => r.streams);
@@ -402,13 +405,15 @@ function tables(runs, ffRuns) {
       pm: median(all.map((x) => x.uncertaintyMs)),
       perStream: PUBLISHERS.map((n) => at(n, 'cpuPerStream')),
       rss: PUBLISHERS.map((n) => at(n, 'rssPerStream')),
+      pss: PUBLISHERS.map((n) => at(n, 'pssPerStream')),
       extra: hi > lo ? (at(hi, 'cpu') - at(lo, 'cpu')) / (hi - lo) : NaN,
       fit: slope(mine.map((r) => [r.n, r.cpu])),
     };
     summary.push(s);
     out.push(`| ${KIND_LABEL[kind]} | ${fx(s.delay, 0)} [${fx(s.delayMin, 0)}–${fx(s.delayMax, 0)}] (${s.count}) | ${fx(s.pm, 0)} | ` +
              `${kind === 'plain' ? fx(s.probe, 0) : '–'} | ${s.perStream.map((x) => fx(x, 4)).join(' / ')} | ` +
-             `${fx(s.extra, 4)} [${fx(s.fit, 4)}] | ${s.rss.map((x) => fx(x, 1)).join(' / ')} |`);
+             `${fx(s.extra, 4)} [${fx(s.fit, 4)}] | ${s.rss.map((x) => fx(x, 1)).join(' / ')} | ` +
+             `${s.pss.map((x) => fx(x, 1)).join(' / ')} |`);
   }
   return { text: out.join('\n'), summary };
 }
@@ -422,7 +427,8 @@ function reading(summary, runs) {
       const d = ours.perStream[i] - plain.perStream[i];
       lines.push(`- N=${n}: CPU per recorded stream ${fx(ours.perStream[i], 4)} core for webrtcrecv against ` +
                  `${fx(plain.perStream[i], 4)} for the plain receiver (${d <= 0.005 ? 'no worse, within 0.005 core' : `worse by ${fx(d, 4)} core`}); ` +
-                 `RSS per stream ${fx(ours.rss[i], 1)} against ${fx(plain.rss[i], 1)} MB.`);
+                 `RSS per stream ${fx(ours.rss[i], 1)} against ${fx(plain.rss[i], 1)} MB (PSS ${fx(ours.pss[i], 1)} against ` +
+                 `${fx(plain.pss[i], 1)} MB).`);
     });
     lines.push(`- Each extra stream (medians, N=${Math.max(...PUBLISHERS)} minus N=${Math.min(...PUBLISHERS)}; ` +
                `least-squares fit over all runs in brackets): ${fx(ours.extra, 4)} [${fx(ours.fit, 4)}] core for webrtcrecv, ` +

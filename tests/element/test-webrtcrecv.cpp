@@ -300,3 +300,36 @@ TEST (WebrtcRecv, ProducerWithOnlyCodecsWeCannotReceive)
   producer.close ();
   server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
 }
+
+/* The producer leaves between the session request and its offer: a clear
+ * error (nothing arrived), not a hang. */
+TEST (WebrtcRecv, ProducerLeavingBeforeTheSessionStarts)
+{
+  gstsig::test::TestContext ctx;
+  auto server_thread = std::make_unique<gstsig::ContextThread> ("test-server");
+  std::unique_ptr<gstsig::Server> server;
+  unsigned port = 0;
+  server_thread->invoke_sync ([&] {
+    gstsig::ServerConfig config;
+    config.port = 0;
+    server = std::make_unique<gstsig::Server> (config);
+    ASSERT_TRUE (server->start (nullptr));
+    port = server->port ();
+  });
+  gstsig::test::WsTestClient producer (ctx);
+  ASSERT_TRUE (producer.connect ("http://127.0.0.1:" + std::to_string (port) + "/"));
+  producer.send ("{\"type\":\"setPeerStatus\",\"roles\":[\"producer\"],\"meta\":null}");
+  ctx.drain (100);
+
+  Pipeline p ("webrtcrecv uri=ws://127.0.0.1:" + std::to_string (port) + "/?producer=" +
+      producer.peer_id + " ! fakesink");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  ASSERT_FALSE (producer.wait_for ("startSession").empty ());
+  producer.close (); /* gone before offering */
+  GstMessage *msg = p.wait (GST_MESSAGE_ERROR, 10 * GST_SECOND);
+  expect_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND);
+  if (msg)
+    gst_message_unref (msg);
+  gst_element_set_state (p.pipeline, GST_STATE_NULL);
+  server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
+}
