@@ -86,6 +86,16 @@ gst_sig_signaller_end_session (GstSigSignaller *self, const gchar *session_id)
 }
 
 void
+gst_sig_signaller_send_stats (GstSigSignaller *self, const gchar *session_id,
+    const GstStructure *stats)
+{
+  g_return_if_fail (GST_SIG_IS_SIGNALLER (self));
+  auto iface = GST_SIG_SIGNALLER_GET_IFACE (self);
+  if (iface->send_stats)
+    iface->send_stats (self, session_id, stats);
+}
+
+void
 gst_sig_signaller_emit_session_requested (GstSigSignaller *self, const gchar *session_id,
     const gchar *peer_id, const GstWebRTCSessionDescription *offer)
 {

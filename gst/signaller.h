@@ -30,6 +30,8 @@ G_DECLARE_INTERFACE (GstSigSignaller, gst_sig_signaller, GST_SIG, SIGNALLER, GOb
  * @add_ice: sends one local ICE candidate; an empty @candidate means
  *   end-of-candidates.
  * @end_session: ends @session_id from our side.
+ * @send_stats: optional; reports the latest figures of @session_id (a flat
+ *   structure, see webrtcsend's "stats") to whoever the protocol tells.
  */
 struct _GstSigSignallerInterface {
   GTypeInterface parent_iface;
@@ -41,8 +43,10 @@ struct _GstSigSignallerInterface {
   void (*add_ice) (GstSigSignaller *self, const gchar *session_id,
       const gchar *candidate, guint sdp_m_line_index, const gchar *sdp_mid);
   void (*end_session) (GstSigSignaller *self, const gchar *session_id);
+  void (*send_stats) (GstSigSignaller *self, const gchar *session_id,
+      const GstStructure *stats);
 
-  gpointer _padding[8];
+  gpointer _padding[7];
 };
 
 /* Called by elements. */
@@ -53,6 +57,8 @@ void gst_sig_signaller_send_sdp (GstSigSignaller *self, const gchar *session_id,
 void gst_sig_signaller_add_ice (GstSigSignaller *self, const gchar *session_id,
     const gchar *candidate, guint sdp_m_line_index, const gchar *sdp_mid);
 void gst_sig_signaller_end_session (GstSigSignaller *self, const gchar *session_id);
+void gst_sig_signaller_send_stats (GstSigSignaller *self, const gchar *session_id,
+    const GstStructure *stats);
 
 /* Called by implementations to emit the interface's signals:
  * "session-requested" (session_id, peer_id, offer-or-NULL): a consumer wants

@@ -24,15 +24,7 @@ const Codec codec_table[] = {
       "opusparse", "opusdec", "audio/x-opus" },
 };
 
-bool
-factory_exists (const char *name)
-{
-  GstElementFactory *f = gst_element_factory_find (name);
-  if (!f)
-    return false;
-  gst_object_unref (f);
-  return true;
-}
+
 
 /* H264 profile-level-id "PPCCLL": browsers decode constrained baseline, which
  * is profile_idc 0x42 (with any constraint flags) or 0x4d/0x58 with
@@ -120,6 +112,16 @@ pt_usable (const GstSDPMedia *media, unsigned pt, const Codec &codec)
 }
 
 } // namespace
+
+bool
+factory_exists (const char *name)
+{
+  GstElementFactory *f = gst_element_factory_find (name);
+  if (!f)
+    return false;
+  gst_object_unref (f);
+  return true;
+}
 
 const char *
 media_kind_name (MediaKind kind)

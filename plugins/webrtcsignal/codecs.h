@@ -46,6 +46,7 @@ std::optional<std::vector<const Codec *>> parse_codec_list (const std::string &l
  * not installed, or nullptr when all are there. */
 const char *missing_factory (const Codec &codec);
 const char *missing_receive_factory (const Codec &codec);
+bool factory_exists (const char *name);
 
 /* The codec of RTP caps (encoding-name, media), or nullptr. */
 const Codec *codec_for_rtp_caps (const GstCaps *caps);

@@ -123,7 +123,8 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
 
 bool
 InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
-    unsigned twcc_ext_id, unsigned video_bitrate_kbps, GstPad *webrtc_pad, std::string *error)
+    unsigned twcc_ext_id, unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad,
+    std::string *error)
 {
   Encoder *enc = ensure_encoder (codec, video_bitrate_kbps, error);
   if (!enc)
@@ -139,17 +140,27 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
       (name_ + "-" + codec.name + "-payloader-" + std::to_string (next_branch_++)).c_str ());
   gst_bin_add_many (bin_, branch.queue, branch.payloader, nullptr);
   gst_element_link (branch.queue, branch.payloader);
-  GstPad *pay_src = gst_element_get_static_pad (branch.payloader, "src");
+  GstElement *last = branch.payloader;
+  if (diagnostics && (branch.diag = gst_element_factory_make ("rtpdiag", nullptr))) {
+    g_object_set (branch.diag, "interval", 0u, "post-messages", FALSE, nullptr);
+    gst_bin_add (bin_, branch.diag);
+    gst_element_link (branch.payloader, branch.diag);
+    last = branch.diag;
+  }
+  GstPad *pay_src = gst_element_get_static_pad (last, "src");
   GstPadLinkReturn link = gst_pad_link (pay_src, webrtc_pad);
   gst_object_unref (pay_src);
   if (link != GST_PAD_LINK_OK) {
     *error = std::string ("cannot link the ") + codec.name + " payloader to webrtcbin (" +
         gst_pad_link_get_name (link) + ")";
-    for (GstElement *e : { branch.queue, branch.payloader })
-      discard_from_bin (bin_, e);
+    for (GstElement *e : { branch.queue, branch.payloader, branch.diag })
+      if (e)
+        discard_from_bin (bin_, e);
     branch = ConsumerBranch ();
     return false;
   }
+  if (branch.diag)
+    gst_element_sync_state_with_parent (branch.diag);
   gst_element_sync_state_with_parent (branch.payloader);
   gst_element_sync_state_with_parent (branch.queue);
 
@@ -188,8 +199,9 @@ InputStream::detach (ConsumerBranch &branch)
   if (!branch.codec)
     return;
   cut (branch);
-  for (GstElement *e : { branch.queue, branch.payloader })
-    discard_from_bin (bin_, e);
+  for (GstElement *e : { branch.queue, branch.payloader, branch.diag })
+    if (e)
+      discard_from_bin (bin_, e);
   branch = ConsumerBranch ();
 }
 

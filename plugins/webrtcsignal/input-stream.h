@@ -35,6 +35,7 @@ struct ConsumerBranch {
   GstPad *tee_pad = nullptr;    /* request pad of the encoded tee (owned) */
   GstElement *queue = nullptr;  /* in the bin (not owned) */
   GstElement *payloader = nullptr;
+  GstElement *diag = nullptr;   /* rtpdiag after the payloader, or nullptr */
 };
 
 class InputStream {
@@ -52,7 +53,7 @@ public:
   /* Links a new consumer to the webrtcbin sink pad, creating the encoder
    * branch for codec first when it is not running yet. */
   bool attach (ConsumerBranch &branch, const Codec &codec, unsigned pt, unsigned twcc_ext_id,
-      unsigned video_bitrate_kbps, GstPad *webrtc_pad, std::string *error);
+      unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad, std::string *error);
   /* Stops feeding the branch (releases its tee pad); detach () then
    * removes its elements. */
   void cut (ConsumerBranch &branch);

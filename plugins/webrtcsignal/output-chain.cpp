@@ -63,9 +63,11 @@ choose_output_form (const Codec &codec, const GstCaps *downstream)
 
 GstElement *
 make_output_chain (const Codec &codec, OutputForm form, const GstCaps *downstream,
-    std::string *error)
+    bool diagnostics, std::string *error)
 {
   std::string desc = "queue max-size-buffers=0 max-size-bytes=0 max-size-time=2000000000";
+  if (diagnostics)
+    desc += " ! rtpdiag name=diag interval=0 post-messages=false";
   if (form != OutputForm::Rtp) {
     if (const char *missing = missing_receive_factory (codec)) {
       *error = std::string ("the element '") + missing + "' is missing for " + codec.name +
@@ -100,6 +102,12 @@ make_output_chain (const Codec &codec, OutputForm form, const GstCaps *downstrea
     g_clear_error (&parse_error);
   }
   return bin;
+}
+
+GstElement *
+output_chain_diagnostics (GstElement *chain)
+{
+  return gst_bin_get_by_name (GST_BIN (chain), "diag");
 }
 
 } // namespace gstsig

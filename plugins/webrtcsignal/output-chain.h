@@ -25,8 +25,12 @@ OutputForm choose_output_form (const Codec &codec, const GstCaps *downstream);
  * nullptr with *error naming the missing element. Depayloaders wait for a
  * keyframe and ask for one, so a recording starts promptly. H264 keeps its
  * parameter sets in band (avc3) when downstream takes that, so a muxer
- * survives the resolution changes of a browser ramping up. */
+ * survives the resolution changes of a browser ramping up. With
+ * diagnostics, an rtpdiag measures the RTP first. */
 GstElement *make_output_chain (const Codec &codec, OutputForm form, const GstCaps *downstream,
-    std::string *error);
+    bool diagnostics, std::string *error);
+
+/* The rtpdiag of a chain made with diagnostics, or nullptr (transfer full). */
+GstElement *output_chain_diagnostics (GstElement *chain);
 
 } // namespace gstsig

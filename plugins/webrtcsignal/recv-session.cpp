@@ -47,6 +47,7 @@ RecvSession::RecvSession (GstBin *bin, std::string id, std::string peer_id,
     : WebrtcSession (bin, std::move (id), std::move (peer_id), settings.ice, std::move (link)),
       settings_ (std::move (settings)), on_stream_ (std::move (on_stream))
 {
+  stats_ = std::make_unique<SessionStatsTracker> ("consumer", peer_id_);
 }
 
 RecvSession::~RecvSession ()

@@ -17,6 +17,7 @@ SendSession::SendSession (GstBin *bin, std::string id, std::string peer_id,
     : WebrtcSession (bin, std::move (id), std::move (peer_id), settings.ice, std::move (link)),
       settings_ (std::move (settings))
 {
+  stats_ = std::make_unique<SessionStatsTracker> ("producer", peer_id_);
 }
 
 SendSession::~SendSession ()
@@ -122,7 +123,7 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
     unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
     std::string error;
     if (!track.input->attach (track.branch, *codec, pt, twcc, settings_.video_bitrate_kbps,
-            track.webrtc_pad, &error)) {
+            settings_.diagnostics, track.webrtc_pad, &error)) {
       fail (error);
       return;
     }
@@ -212,6 +213,22 @@ SendSession::on_remote_description (const GstWebRTCSessionDescription *desc)
       });
   g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
   gst_promise_unref (promise);
+}
+
+void
+SendSession::add_diagnostics (GstStructure *stats) const
+{
+  for (const Track &track : tracks_) {
+    if (!track.branch.diag)
+      continue;
+    GstStructure *figures = nullptr;
+    g_object_get (track.branch.diag, "stats", &figures, nullptr);
+    if (!figures)
+      continue;
+    gst_structure_set (stats, ("rtpdiag-" + track.input->name ()).c_str (), GST_TYPE_STRUCTURE,
+        figures, nullptr);
+    gst_structure_free (figures);
+  }
 }
 
 void

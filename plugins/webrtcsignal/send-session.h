@@ -19,6 +19,7 @@ struct SendSettings {
   std::vector<const Codec *> video_codecs; /* in order of preference */
   std::vector<const Codec *> audio_codecs;
   unsigned video_bitrate_kbps = 2000;
+  bool diagnostics = false; /* an rtpdiag on each stream */
 };
 
 class SendSession : public WebrtcSession {
@@ -33,6 +34,8 @@ public:
       std::string *error);
   void on_remote_description (const GstWebRTCSessionDescription *desc) override;
   void stop () override;
+  /* The rtpdiag figures of each stream, as "rtpdiag-<input>" fields. */
+  void add_diagnostics (GstStructure *stats) const;
 
 private:
   struct Track {

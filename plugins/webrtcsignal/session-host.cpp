@@ -23,7 +23,8 @@ copy_description (const GstWebRTCSessionDescription *desc)
 } // namespace
 
 SessionHost::SessionHost (GstElement *element, const std::string &thread_name)
-    : element_ (element), control_ (std::make_unique<ContextThread> (thread_name))
+    : element_ (element), control_ (std::make_unique<ContextThread> (thread_name)),
+      name_ (thread_name)
 {
   static gsize debug_once = 0;
   if (g_once_init_enter (&debug_once)) {
@@ -40,14 +41,69 @@ SessionHost::~SessionHost ()
 }
 
 bool
-SessionHost::start (GstSigSignaller *signaller, Callbacks callbacks, GError **error)
+SessionHost::start (GstSigSignaller *signaller, Callbacks callbacks, guint stats_interval_ms,
+    GError **error)
 {
   attach (signaller, std::move (callbacks));
   running_ = GST_SIG_SIGNALLER (gst_object_ref (signaller));
-  if (gst_sig_signaller_start (signaller, error))
-    return true;
-  stop ();
-  return false;
+  if (!gst_sig_signaller_start (signaller, error)) {
+    stop ();
+    return false;
+  }
+  if (stats_interval_ms)
+    control_->invoke_sync ([this, stats_interval_ms] () {
+      stats_timer_ = control_->timeout (stats_interval_ms, [this] () {
+        collect_stats ();
+        return true;
+      });
+    });
+  return true;
+}
+
+GstStructure *
+SessionHost::dup_stats () const
+{
+  GValue sessions = G_VALUE_INIT;
+  gst_value_array_init (&sessions, 0);
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    for (const auto &entry : stats_) {
+      GValue value = G_VALUE_INIT;
+      g_value_init (&value, GST_TYPE_STRUCTURE);
+      gst_value_set_structure (&value, entry.second);
+      gst_value_array_append_and_take_value (&sessions, &value);
+    }
+  }
+  GstStructure *s = gst_structure_new_empty ((name_ + "-stats").c_str ());
+  gst_structure_take_value (s, "sessions", &sessions);
+  return s;
+}
+
+void
+SessionHost::collect_stats ()
+{
+  for (auto &entry : sessions_)
+    entry.second->request_stats ([this] (WebrtcSession &session, GstStructure *stats) {
+      on_stats (session, stats);
+    });
+}
+
+void
+SessionHost::on_stats (WebrtcSession &session, GstStructure *stats)
+{
+  gst_structure_set (stats, "session-id", G_TYPE_STRING, session.id ().c_str (), nullptr);
+  if (callbacks_.stats)
+    callbacks_.stats (session, stats);
+  if (signaller_)
+    gst_sig_signaller_send_stats (signaller_, session.id ().c_str (), stats);
+  GstStructure *message = gst_structure_copy (stats);
+  gst_structure_set_name (message, (name_ + "-stats").c_str ());
+  gst_element_post_message (element_, gst_message_new_element (GST_OBJECT (element_), message));
+  std::lock_guard<std::mutex> guard (stats_lock_);
+  auto &slot = stats_[session.id ()];
+  if (slot)
+    gst_structure_free (slot);
+  slot = stats;
 }
 
 void
@@ -129,6 +185,13 @@ SessionHost::detach ()
     return;
   control_->invoke_sync ([this] () {
     control_->cancel (std::exchange (watchdog_, 0u));
+    control_->cancel (std::exchange (stats_timer_, 0u));
+    {
+      std::lock_guard<std::mutex> guard (stats_lock_);
+      for (auto &entry : stats_)
+        gst_structure_free (entry.second);
+      stats_.clear ();
+    }
     auto sessions = std::move (sessions_);
     sessions_.clear ();
     for (auto &entry : sessions) {
@@ -192,6 +255,14 @@ SessionHost::end (const std::string &session_id, const std::string &reason, bool
   if (callbacks_.ending)
     callbacks_.ending (*session, reason);
   session->stop ();
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    auto stats = stats_.find (session_id);
+    if (stats != stats_.end ()) {
+      gst_structure_free (stats->second);
+      stats_.erase (stats);
+    }
+  }
   if (tell_signaller && signaller_)
     gst_sig_signaller_end_session (signaller_, session_id.c_str ());
   changed ();

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ public:
     std::function<void ()> count_changed;
     /* Signaller thread: the signaller failed for good. */
     std::function<void (const GError *error)> signaller_error;
+    /* Control thread: fresh figures of a session, before they are kept,
+     * posted and reported; the element may add its own fields. */
+    std::function<void (WebrtcSession &session, GstStructure *stats)> stats;
   };
 
   SessionHost (GstElement *element, const std::string &thread_name);
@@ -47,9 +51,15 @@ public:
   unsigned count () const { return count_; }
 
   /* State-change thread: follows the signaller's signals, starts it
-   * (blocking until it can take sessions) and the watchdog. On failure
-   * everything is undone and *error says why. */
-  bool start (GstSigSignaller *signaller, Callbacks callbacks, GError **error);
+   * (blocking until it can take sessions), the watchdog and, every
+   * stats_interval_ms (0 = never), the collection of statistics: each
+   * session's figures are kept (dup_stats), posted as an element message
+   * named "<thread_name>-stats" and reported through the signaller. On
+   * failure everything is undone and *error says why. */
+  bool start (GstSigSignaller *signaller, Callbacks callbacks, guint stats_interval_ms,
+      GError **error);
+  /* Any thread: {sessions: < session-stats, ... >} (transfer full). */
+  GstStructure *dup_stats () const;
   /* State-change thread: stops the signaller and ends every session. */
   void stop ();
 
@@ -66,6 +76,8 @@ private:
   void with_session (const std::string &session_id,
       const std::function<void (WebrtcSession &)> &fn);
   void check_sessions ();
+  void collect_stats ();
+  void on_stats (WebrtcSession &session, GstStructure *stats);
   void changed ();
 
   GstElement *element_;
@@ -77,7 +89,11 @@ private:
   GstSigSignaller *signaller_ = nullptr; /* owned while attached */
   std::map<std::string, std::unique_ptr<WebrtcSession>> sessions_;
   guint watchdog_ = 0;
+  guint stats_timer_ = 0;
+  std::string name_;
   std::atomic<unsigned> count_ { 0 };
+  mutable std::mutex stats_lock_; /* guards stats_ */
+  std::map<std::string, GstStructure *> stats_; /* latest per session (owned) */
 };
 
 } // namespace gstsig

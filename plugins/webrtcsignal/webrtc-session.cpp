@@ -182,6 +182,37 @@ WebrtcSession::make_promise (const char *field, DescriptionHandler handler)
 }
 
 void
+WebrtcSession::request_stats (std::function<void (WebrtcSession &, GstStructure *)> on_stats)
+{
+  if (!webrtcbin_ || !stats_)
+    return;
+  struct StatsData {
+    std::shared_ptr<SessionLink> link;
+    std::function<void (WebrtcSession &, GstStructure *)> on_stats;
+  };
+  GstPromise *promise = gst_promise_new_with_change_func (
+      [] (GstPromise *promise, gpointer user_data) {
+        auto data = static_cast<StatsData *> (user_data);
+        if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+          return;
+        const GstStructure *reply = gst_promise_get_reply (promise);
+        if (!reply)
+          return;
+        auto copy = std::shared_ptr<GstStructure> (gst_structure_copy (reply), gst_structure_free);
+        auto on_stats = data->on_stats;
+        std::lock_guard<std::mutex> guard (data->link->lock);
+        if (data->link->alive)
+          data->link->post ([copy, on_stats] (WebrtcSession &session) {
+            on_stats (session, session.stats_->update (copy.get (), g_get_monotonic_time ()));
+          });
+      },
+      new StatsData { link_, std::move (on_stats) },
+      [] (gpointer data) { delete static_cast<StatsData *> (data); });
+  g_signal_emit_by_name (webrtcbin_, "get-stats", nullptr, promise);
+  gst_promise_unref (promise);
+}
+
+void
 WebrtcSession::set_local_and_send (GstWebRTCSessionDescription *desc)
 {
   g_signal_emit_by_name (webrtcbin_, "set-local-description", desc, nullptr);

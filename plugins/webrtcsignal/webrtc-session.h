@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "session-stats.h"
 #include "signaller.h"
 
 #include <gst/gst.h>
@@ -71,6 +72,10 @@ public:
   /* Removes the webrtcbin; derived classes detach their branches first. */
   virtual void stop ();
 
+  /* Asks webrtcbin for its statistics; their summary (session-stats.h)
+   * reaches on_stats on the control thread (transfer full). */
+  void request_stats (std::function<void (WebrtcSession &, GstStructure *)> on_stats);
+
 protected:
   /* Creates the webrtcbin (not yet in a playing state) inside the bin. */
   bool create_webrtcbin (std::string *error);
@@ -89,6 +94,7 @@ protected:
   bool connected_ = false;
   bool failed_ = false;
   gint64 created_us_ = 0;
+  std::unique_ptr<SessionStatsTracker> stats_; /* control thread; set by derived classes */
 };
 
 } // namespace gstsig

@@ -57,6 +57,7 @@ using gstsig::MediaKind;
 #define DEFAULT_AUDIO_CODECS "opus"
 #define DEFAULT_LATENCY 200
 #define DEFAULT_PEER_TIMEOUT 5
+#define DEFAULT_STATS_INTERVAL 1000
 #define KEYFRAME_REQUEST_INTERVAL_MS 1000
 
 enum {
@@ -69,6 +70,9 @@ enum {
   PROP_LATENCY,
   PROP_PEER_TIMEOUT,
   PROP_SIGNALLER,
+  PROP_STATS,
+  PROP_STATS_INTERVAL,
+  PROP_DIAGNOSTICS,
 };
 
 /* One received stream: webrtcbin src pad -> output chain -> ghost pad. */
@@ -89,6 +93,8 @@ struct GstSigRecvPrivate {
   std::string audio_codecs = DEFAULT_AUDIO_CODECS;
   unsigned latency = DEFAULT_LATENCY;
   unsigned peer_timeout = DEFAULT_PEER_TIMEOUT;
+  unsigned stats_interval = DEFAULT_STATS_INTERVAL;
+  bool diagnostics = false;
   std::vector<std::unique_ptr<Output>> outputs;
   unsigned next_video = 0, next_audio = 0;
 
@@ -243,7 +249,12 @@ on_stream (GstSigRecv *self, GstPad *webrtc_src, unsigned expected)
   GstCaps *downstream = gst_pad_peer_query_caps (output->ghost, nullptr);
   gstsig::OutputForm form = gstsig::choose_output_form (*codec, downstream);
   std::string error;
-  output->chain = gstsig::make_output_chain (*codec, form, downstream, &error);
+  bool diagnostics;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    diagnostics = priv->diagnostics && gstsig::factory_exists ("rtpdiag");
+  }
+  output->chain = gstsig::make_output_chain (*codec, form, downstream, diagnostics, &error);
   gst_caps_unref (downstream);
   if (!output->chain) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("Cannot output %s: %s.", name.c_str (),
@@ -358,6 +369,26 @@ remove_outputs (GstSigRecv *self)
   }
 }
 
+/* The rtpdiag figures of each output, as "rtpdiag-<pad>" fields. */
+static void
+add_diagnostics (GstSigRecv *self, GstStructure *stats)
+{
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  for (auto &output : self->priv->outputs) {
+    GstElement *diag = gstsig::output_chain_diagnostics (output->chain);
+    if (!diag)
+      continue;
+    GstStructure *figures = nullptr;
+    g_object_get (diag, "stats", &figures, nullptr);
+    gst_object_unref (diag);
+    if (!figures)
+      continue;
+    gst_structure_set (stats, (std::string ("rtpdiag-") + GST_PAD_NAME (output->ghost)).c_str (),
+        GST_TYPE_STRUCTURE, figures, nullptr);
+    gst_structure_free (figures);
+  }
+}
+
 /* ---- sessions (control thread) ---- */
 
 static std::unique_ptr<gstsig::WebrtcSession>
@@ -467,13 +498,21 @@ start_signaller (GstSigRecv *self)
   callbacks.ending = [self] (gstsig::WebrtcSession &session, const std::string &reason) {
     on_session_ending (self, session, reason);
   };
+  callbacks.stats = [self] (gstsig::WebrtcSession &, GstStructure *stats) {
+    add_diagnostics (self, stats);
+  };
+  unsigned stats_interval;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    stats_interval = priv->stats_interval;
+  }
   callbacks.signaller_error = [self] (const GError *error) {
     gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
         g_strdup (error->message), g_strdup ("signaller error"), __FILE__, GST_FUNCTION,
         __LINE__);
   };
   GError *error = nullptr;
-  bool ok = priv->host->start (signaller, std::move (callbacks), &error);
+  bool ok = priv->host->start (signaller, std::move (callbacks), stats_interval, &error);
   if (!ok) {
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
         ("%s", error ? error->message : "The signaller failed to start."),
@@ -570,6 +609,8 @@ gst_sig_recv_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_AUDIO_CODECS: priv->audio_codecs = str (); break;
     case PROP_LATENCY: priv->latency = g_value_get_uint (value); break;
     case PROP_PEER_TIMEOUT: priv->peer_timeout = g_value_get_uint (value); break;
+    case PROP_STATS_INTERVAL: priv->stats_interval = g_value_get_uint (value); break;
+    case PROP_DIAGNOSTICS: priv->diagnostics = g_value_get_boolean (value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -589,6 +630,10 @@ gst_sig_recv_get_property (GObject *object, guint prop_id, GValue *value, GParam
     g_value_take_object (value, priv->slot->dup ());
     return;
   }
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, priv->host->dup_stats ());
+    return;
+  }
   std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
     case PROP_STUN_SERVER:
@@ -606,6 +651,8 @@ gst_sig_recv_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_AUDIO_CODECS: g_value_set_string (value, priv->audio_codecs.c_str ()); break;
     case PROP_LATENCY: g_value_set_uint (value, priv->latency); break;
     case PROP_PEER_TIMEOUT: g_value_set_uint (value, priv->peer_timeout); break;
+    case PROP_STATS_INTERVAL: g_value_set_uint (value, priv->stats_interval); break;
+    case PROP_DIAGNOSTICS: g_value_set_boolean (value, priv->diagnostics); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -689,6 +736,23 @@ gst_sig_recv_class_init (GstSigRecvClass *klass)
       g_param_spec_uint ("peer-timeout", "Peer timeout",
           "Seconds without media or RTCP from the producer before the stream is considered "
           "over and every pad gets EOS. Default: 5", 1, 3600, DEFAULT_PEER_TIMEOUT, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_uint ("stats-interval", "Stats interval",
+          "Milliseconds between two collections of the session's statistics (stats property, "
+          "\"webrtcrecv-stats\" element messages, reports to the signalling server); 0 = "
+          "never. Default: 1000", 0, 3600000, DEFAULT_STATS_INTERVAL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_DIAGNOSTICS,
+      g_param_spec_boolean ("diagnostics", "Diagnostics",
+          "Put an rtpdiag element on every received stream, and its figures into the "
+          "statistics (field \"rtpdiag-<pad>\"). Default: false", FALSE, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Latest figures of the session (read-only): a \"webrtcrecv-stats\" structure whose "
+          "\"sessions\" array holds a structure with session-id, role, peer-id, codec, "
+          "bitrate-in (bit/s), packets-received, bytes-received, packets-lost, jitter and rtt "
+          "(s), nack-count, pli-count, fir-count, candidate-pair and, with diagnostics, "
+          "rtpdiag-<pad>. The same structure is posted as a \"webrtcrecv-stats\" element "
+          "message every stats-interval", GST_TYPE_STRUCTURE, ro));
   g_object_class_install_property (gobject_class, PROP_SIGNALLER,
       g_param_spec_object ("signaller", "Signaller",
           "The signaller picked by uri (read-only; its properties are reachable as "

@@ -59,6 +59,7 @@ using gstsig::MediaKind;
 #define DEFAULT_VIDEO_BITRATE 2000
 #define DEFAULT_MAX_CONSUMERS 0
 #define DEFAULT_PEER_TIMEOUT 10
+#define DEFAULT_STATS_INTERVAL 1000
 #define KEYFRAME_MERGE_WINDOW (300 * GST_MSECOND)
 
 enum {
@@ -76,6 +77,9 @@ enum {
   PROP_PEER_TIMEOUT,
   PROP_CONSUMERS,
   PROP_SIGNALLER,
+  PROP_STATS,
+  PROP_STATS_INTERVAL,
+  PROP_DIAGNOSTICS,
 };
 
 struct GstSigSendPrivate {
@@ -89,6 +93,8 @@ struct GstSigSendPrivate {
   unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
   unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
   unsigned peer_timeout = DEFAULT_PEER_TIMEOUT;
+  unsigned stats_interval = DEFAULT_STATS_INTERVAL;
+  bool diagnostics = false;
   gstsig::UniqueStructure meta;
   std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
   std::unique_ptr<gstsig::SignallerSlot> slot;
@@ -273,6 +279,7 @@ prepare (GstSigSend *self)
     settings.ice.turn_servers = priv->turn_servers;
     settings.ice.peer_timeout_s = priv->peer_timeout;
     settings.video_bitrate_kbps = priv->video_bitrate;
+    settings.diagnostics = priv->diagnostics;
   }
   uri_error = priv->slot->uri_error ();
   uri = priv->slot->uri ();
@@ -352,12 +359,20 @@ start_signaller (GstSigSend *self)
     return create_session (self, sid, peer, offer, std::move (link), error);
   };
   callbacks.count_changed = [self] () { g_object_notify (G_OBJECT (self), "consumers"); };
+  callbacks.stats = [] (gstsig::WebrtcSession &session, GstStructure *stats) {
+    static_cast<gstsig::SendSession &> (session).add_diagnostics (stats);
+  };
+  unsigned stats_interval;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    stats_interval = priv->stats_interval;
+  }
   callbacks.signaller_error = [self] (const GError *error) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message),
         ("signaller error %s:%d", g_quark_to_string (error->domain), error->code));
   };
   GError *error = nullptr;
-  bool ok = priv->host->start (signaller, std::move (callbacks), &error);
+  bool ok = priv->host->start (signaller, std::move (callbacks), stats_interval, &error);
   if (!ok) {
     GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
         ("%s", error ? error->message : "The signaller failed to start."),
@@ -514,6 +529,8 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
         break;
       case PROP_MAX_CONSUMERS: priv->max_consumers = g_value_get_uint (value); break;
       case PROP_PEER_TIMEOUT: priv->peer_timeout = g_value_get_uint (value); break;
+      case PROP_STATS_INTERVAL: priv->stats_interval = g_value_get_uint (value); break;
+      case PROP_DIAGNOSTICS: priv->diagnostics = g_value_get_boolean (value); break;
       case PROP_META: {
         auto s = static_cast<const GstStructure *> (g_value_get_boxed (value));
         priv->meta.reset (s ? gst_structure_copy (s) : nullptr);
@@ -542,6 +559,10 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
     g_value_set_uint (value, priv->host->count ());
     return;
   }
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, priv->host->dup_stats ());
+    return;
+  }
   if (prop_id == PROP_URI) {
     std::string uri = priv->slot->uri ();
     g_value_set_string (value, uri.empty () ? nullptr : uri.c_str ());
@@ -566,6 +587,8 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_VIDEO_BITRATE: g_value_set_uint (value, priv->video_bitrate); break;
     case PROP_MAX_CONSUMERS: g_value_set_uint (value, priv->max_consumers); break;
     case PROP_PEER_TIMEOUT: g_value_set_uint (value, priv->peer_timeout); break;
+    case PROP_STATS_INTERVAL: g_value_set_uint (value, priv->stats_interval); break;
+    case PROP_DIAGNOSTICS: g_value_set_boolean (value, priv->diagnostics); break;
     case PROP_META: g_value_set_boxed (value, priv->meta.get ()); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -686,6 +709,24 @@ gst_sig_send_class_init (GstSigSendClass *klass)
   g_object_class_install_property (gobject_class, PROP_CONSUMERS,
       g_param_spec_uint ("consumers", "Consumers", "Number of consumers being served (read-only)",
           0, G_MAXUINT, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_uint ("stats-interval", "Stats interval",
+          "Milliseconds between two collections of each session's statistics (stats property, "
+          "\"webrtcsend-stats\" element messages, reports to the signalling server); 0 = "
+          "never. Default: 1000", 0, 3600000, DEFAULT_STATS_INTERVAL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_DIAGNOSTICS,
+      g_param_spec_boolean ("diagnostics", "Diagnostics",
+          "Put an rtpdiag element on every stream sent, and its figures into the statistics "
+          "(field \"rtpdiag-<pad>\"). Default: false", FALSE, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Latest figures of each session (read-only): a \"webrtcsend-stats\" structure whose "
+          "\"sessions\" array holds one structure per consumer with session-id, role, peer-id, "
+          "codec, bitrate-out (bit/s), packets-sent, bytes-sent, packets-lost and fraction-lost "
+          "(0..1, as the consumer reports), jitter and rtt (s), nack-count, pli-count, fir-count, "
+          "candidate-pair and, with diagnostics, rtpdiag-<pad>. The same structure per session is "
+          "posted as a \"webrtcsend-stats\" element message every stats-interval",
+          GST_TYPE_STRUCTURE, ro));
   g_object_class_install_property (gobject_class, PROP_SIGNALLER,
       g_param_spec_object ("signaller", "Signaller",
           "The signaller picked by uri (read-only; its properties are reachable as "

@@ -333,3 +333,66 @@ TEST (WebrtcRecv, ProducerLeavingBeforeTheSessionStarts)
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
   server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
 }
+
+/* Both ends report the figures of their session: as a property, as element
+ * messages, and with diagnostics the rtpdiag figures of each stream. */
+TEST (WebrtcRecv, BothEndsReportSessionStats)
+{
+  Pipeline producer ("videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
+                     "framerate=30/1 ! webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 "
+                     "stats-interval=500 diagnostics=true audiotestsrc is-live=true ! s.");
+  ASSERT_NE (gst_element_set_state (producer.pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  Pipeline p ("webrtcrecv name=r stats-interval=500 diagnostics=true uri=" +
+      ws_url (producer.serve_url ()) + " r.video_0 ! fakesink async=false "
+      "r.audio_0 ! fakesink async=false");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+
+  /* Element messages from the receiver, with media counted. */
+  bool received = false;
+  for (int i = 0; i < 40 && !received; i++) {
+    GstMessage *msg = p.wait (GST_MESSAGE_ELEMENT, GST_SECOND);
+    if (!msg)
+      continue;
+    const GstStructure *s = gst_message_get_structure (msg);
+    guint64 packets = 0;
+    if (gst_structure_has_name (s, "webrtcrecv-stats") &&
+        gst_structure_get_uint64 (s, "packets-received", &packets) && packets > 100)
+      received = true;
+    gst_message_unref (msg);
+  }
+  ASSERT_TRUE (received) << "no webrtcrecv-stats message with media";
+
+  GstElement *recv = p.get ("r");
+  GstStructure *stats = nullptr;
+  g_object_get (recv, "stats", &stats, nullptr);
+  gst_object_unref (recv);
+  ASSERT_NE (stats, nullptr);
+  const GValue *sessions = gst_structure_get_value (stats, "sessions");
+  ASSERT_EQ (gst_value_array_get_size (sessions), 1u);
+  const GstStructure *session = gst_value_get_structure (gst_value_array_get_value (sessions, 0));
+  double bitrate = 0;
+  EXPECT_TRUE (gst_structure_get_double (session, "bitrate-in", &bitrate));
+  EXPECT_GT (bitrate, 10000.0) << gst_structure_to_string (session);
+  EXPECT_STREQ (gst_structure_get_string (session, "role"), "consumer");
+  EXPECT_NE (gst_structure_get_string (session, "candidate-pair"), nullptr);
+  const GstStructure *diag = nullptr;
+  EXPECT_TRUE (gst_structure_get (session, "rtpdiag-video_0", GST_TYPE_STRUCTURE, &diag, nullptr))
+      << "no rtpdiag figures with diagnostics=true";
+  if (diag)
+    gst_structure_free ((GstStructure *) diag);
+  gst_structure_free (stats);
+
+  /* The producer's side: what it sends and what the consumer reports back. */
+  GstElement *send = producer.get ("s");
+  g_object_get (send, "stats", &stats, nullptr);
+  gst_object_unref (send);
+  sessions = gst_structure_get_value (stats, "sessions");
+  ASSERT_EQ (gst_value_array_get_size (sessions), 1u);
+  session = gst_value_get_structure (gst_value_array_get_value (sessions, 0));
+  EXPECT_TRUE (gst_structure_get_double (session, "bitrate-out", &bitrate));
+  EXPECT_GT (bitrate, 10000.0) << gst_structure_to_string (session);
+  EXPECT_STREQ (gst_structure_get_string (session, "role"), "producer");
+  EXPECT_TRUE (gst_structure_has_field (session, "rtpdiag-video_0"));
+  gst_structure_free (stats);
+}

@@ -2,10 +2,12 @@
 #include "ws-signaller.h"
 
 #include "context-thread.h"
+#include "meta.h"
 #include "protocol.h"
 #include "sdp-utils.h"
 #include "signaller.h"
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include <chrono>
@@ -545,6 +547,37 @@ ws_end_session (GstSigSignaller *signaller, const gchar *session_id)
   });
 }
 
+/* Our protocol addition (gst-plugins-rs servers drop it):
+ * {"type":"stats","sessionId":"...","stats":{...}}. */
+static void
+ws_send_stats (GstSigSignaller *signaller, const gchar *session_id, const GstStructure *stats)
+{
+  auto self = GST_SIG_WS_SIGNALLER (signaller);
+  if (!self->priv->thread)
+    return;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "stats");
+  json_builder_set_member_name (builder, "sessionId");
+  if (session_id)
+    json_builder_add_string_value (builder, session_id);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "stats");
+  g_autoptr (JsonNode) figures = json_from_string (gstsig::structure_to_json (stats).c_str (),
+      nullptr);
+  json_builder_add_value (builder, figures ? json_node_copy (figures) : json_node_new (JSON_NODE_NULL));
+  json_builder_end_object (builder);
+  g_autoptr (JsonNode) root = json_builder_get_root (builder);
+  g_autofree gchar *text = json_to_string (root, FALSE);
+  std::string message = text;
+  self->priv->thread->invoke ([self, message] () {
+    if (self->priv->registered)
+      send_text (self, message);
+  });
+}
+
 static void
 gst_sig_ws_signaller_iface_init (GstSigSignallerInterface *iface)
 {
@@ -553,6 +586,7 @@ gst_sig_ws_signaller_iface_init (GstSigSignallerInterface *iface)
   iface->send_sdp = ws_send_sdp;
   iface->add_ice = ws_add_ice;
   iface->end_session = ws_end_session;
+  iface->send_stats = ws_send_stats;
 }
 
 /* ---- GObject ---- */
