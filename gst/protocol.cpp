@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include <cmath>
+#include <cstdio>
 
 namespace gstsig::protocol {
 
@@ -216,6 +217,73 @@ read_peer_list (JsonObject *obj, const char *name, const std::string &type)
   return entries;
 }
 
+/* Compact JSON text of one string value, quoted and escaped. */
+std::string
+string_text (const std::string &value)
+{
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_VALUE);
+  json_node_set_string (node, value.c_str ());
+  return node_to_text (node);
+}
+
+/* The shortest text that reads back as exactly @value (json-glib would
+ * write 0.1 as 0.10000000000000001). */
+std::string
+double_text (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  for (int digits = 15; digits <= 17; digits++) {
+    char format[8];
+    std::snprintf (format, sizeof format, "%%.%dg", digits);
+    g_ascii_formatd (buf, sizeof buf, format, value);
+    if (g_ascii_strtod (buf, nullptr) == value)
+      break;
+  }
+  return buf;
+}
+
+/* StatsJson text of a flat object; @context names the message in errors. */
+StatsJson
+stats_text (JsonObject *obj, const std::string &context)
+{
+  std::string text = "{";
+  GList *members = json_object_get_members (obj);
+  try {
+    for (GList *l = members; l; l = l->next) {
+      auto name = static_cast<const char *> (l->data);
+      JsonNode *node = json_object_get_member (obj, name);
+      GType value_type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node)
+                                                      : G_TYPE_INVALID;
+      std::string value;
+      if (value_type == G_TYPE_STRING)
+        value = string_text (json_node_get_string (node));
+      else if (value_type == G_TYPE_INT64)
+        value = std::to_string ((long long) json_node_get_int (node));
+      else if (value_type == G_TYPE_DOUBLE)
+        value = double_text (json_node_get_double (node));
+      else if (value_type == G_TYPE_BOOLEAN)
+        value = json_node_get_boolean (node) ? "true" : "false";
+      else
+        fail (context, std::string ("member '") + name
+                + "' of 'stats' must be a string, number or boolean");
+      if (l != members)
+        text += ",";
+      text += string_text (name) + ":" + value;
+    }
+  } catch (...) {
+    g_list_free (members);
+    throw;
+  }
+  g_list_free (members);
+  return text + "}";
+}
+
+StatsJson
+read_stats (JsonObject *obj, const std::string &type)
+{
+  return stats_text (required_object (obj, "stats", type), type);
+}
+
 /* Parses @text into an object and returns its root node (owned by @parser)
  * plus the value of "type". */
 JsonObject *
@@ -267,6 +335,16 @@ read_client_message (JsonObject *obj, const std::string &type)
     return ListConsumersRequest {};
   if (type == "setProtocolVersion")
     return SetProtocolVersion { required_string (obj, "version", type) };
+  if (type == "stats") {
+    StatsReport msg;
+    msg.session_id = optional_string (obj, "sessionId", type);
+    msg.stats = read_stats (obj, type);
+    return msg;
+  }
+  if (type == "subscribeStats")
+    return SubscribeStats {};
+  if (type == "unsubscribeStats")
+    return UnsubscribeStats {};
   throw ParseError { "unknown message type '" + type + "'" };
 }
 
@@ -313,6 +391,15 @@ read_server_message (JsonObject *obj, const std::string &type)
     auto details = optional_string (obj, "details", type);
     return ErrorMessage { details.value_or ("") };
   }
+  if (type == "stats") {
+    StatsUpdate msg;
+    msg.peer_id = required_string (obj, "peerId", type);
+    msg.session_id = optional_string (obj, "sessionId", type);
+    msg.stats = read_stats (obj, type);
+    return msg;
+  }
+  if (type == "sessionEnded")
+    return SessionEnded { required_string (obj, "sessionId", type) };
   throw ParseError { "unknown message type '" + type + "'" };
 }
 
@@ -437,6 +524,27 @@ write_end_session (const EndSession &msg)
   return w.finish ();
 }
 
+/* The stats messages are written by hand: json-glib would lengthen their
+ * numbers. Text that is not a flat object is written as {}. */
+std::string
+optional_string_text (const std::optional<std::string> &value)
+{
+  return value ? string_text (*value) : std::string ("null");
+}
+
+std::string
+write_stats (const std::optional<std::string> &peer_id,
+    const std::optional<std::string> &session_id, const StatsJson &stats)
+{
+  std::string text = "{\"type\":\"stats\"";
+  if (peer_id)
+    text += ",\"peerId\":" + string_text (*peer_id);
+  auto normalized = normalize_stats (stats, nullptr);
+  text += ",\"sessionId\":" + optional_string_text (session_id);
+  text += ",\"stats\":" + normalized.value_or ("{}") + "}";
+  return text;
+}
+
 /* One overload per alternative, used with std::visit. */
 struct ClientWriter {
   std::string operator() (const SetPeerStatus &m)
@@ -465,6 +573,15 @@ struct ClientWriter {
     Writer w ("setProtocolVersion");
     w.string ("version", m.version);
     return w.finish ();
+  }
+  std::string operator() (const StatsReport &m)
+  {
+    return write_stats (std::nullopt, m.session_id, m.stats);
+  }
+  std::string operator() (const SubscribeStats &) { return Writer ("subscribeStats").finish (); }
+  std::string operator() (const UnsubscribeStats &)
+  {
+    return Writer ("unsubscribeStats").finish ();
   }
 };
 
@@ -516,6 +633,16 @@ struct ServerWriter {
   {
     Writer w ("error");
     w.string ("details", m.details);
+    return w.finish ();
+  }
+  std::string operator() (const StatsUpdate &m)
+  {
+    return write_stats (m.peer_id, m.session_id, m.stats);
+  }
+  std::string operator() (const SessionEnded &m)
+  {
+    Writer w ("sessionEnded");
+    w.string ("sessionId", m.session_id);
     return w.finish ();
   }
 };
@@ -576,6 +703,32 @@ normalize_meta (const std::string &text)
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return std::nullopt;
   return node_to_text (root);
+}
+
+std::optional<StatsJson>
+normalize_stats (const std::string &text, std::string *error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  GError *parse_error = nullptr;
+  if (!json_parser_load_from_data (parser, text.data (), (gssize) text.size (), &parse_error)) {
+    if (error)
+      *error = std::string ("stats: invalid JSON: ") + parse_error->message;
+    g_error_free (parse_error);
+    return std::nullopt;
+  }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    if (error)
+      *error = "stats: must be a JSON object";
+    return std::nullopt;
+  }
+  try {
+    return stats_text (json_node_get_object (root), "stats");
+  } catch (const ParseError &e) {
+    if (error)
+      *error = e.text;
+    return std::nullopt;
+  }
 }
 
 } // namespace gstsig::protocol

@@ -27,6 +27,12 @@ struct Roles {
 /* meta travels as compact JSON text: "null" or an object such as {"name":"cam"}. */
 using MetaJson = std::string;
 
+/* Stats figures (our addition, docs/protocol-stats.md) travel as compact JSON
+ * text of a flat object: string, number and boolean members only, in the
+ * order they came, numbers in their shortest exact form (0.1, not
+ * 0.10000000000000001), e.g. {"role":"producer","bitrate-out":1250000}. */
+using StatsJson = std::string;
+
 struct SessionDescription {
   std::string type; /* "offer" or "answer" */
   std::string sdp;
@@ -60,9 +66,18 @@ struct ListConsumersRequest {};
 struct SetProtocolVersion {
   std::string version;
 };
+/* Our addition: the latest figures of one session of the sender, or of the
+ * sender itself (no session id; e.g. a producer's encoder). */
+struct StatsReport {
+  std::optional<std::string> session_id;
+  StatsJson stats = "{}";
+};
+struct SubscribeStats {};   /* our addition */
+struct UnsubscribeStats {}; /* our addition */
 
 using ClientMessage = std::variant<SetPeerStatus, StartSessionRequest, PeerMessage, EndSession,
-    ListRequest, ListConsumersRequest, SetProtocolVersion>;
+    ListRequest, ListConsumersRequest, SetProtocolVersion, StatsReport, SubscribeStats,
+    UnsubscribeStats>;
 
 /* ---- server -> client ---- */
 struct Welcome {
@@ -95,9 +110,20 @@ struct ListConsumersReply {
 struct ErrorMessage {
   std::string details;
 };
+/* Our addition, to stats subscribers only: a StatsReport of @peer_id. */
+struct StatsUpdate {
+  std::string peer_id;                   /* the reporting peer */
+  std::optional<std::string> session_id; /* none: figures of the peer itself */
+  StatsJson stats = "{}";
+};
+/* Our addition, to stats subscribers only: the session is gone. */
+struct SessionEnded {
+  std::string session_id;
+};
 
 using ServerMessage = std::variant<Welcome, PeerStatusChanged, StartSessionNotice, SessionStarted,
-    PeerMessage, EndSession, ListReply, ListConsumersReply, ErrorMessage>;
+    PeerMessage, EndSession, ListReply, ListConsumersReply, ErrorMessage, StatsUpdate,
+    SessionEnded>;
 
 /* Parse one text frame. On failure returns std::nullopt and fills *error
  * with a message suitable for an {"type":"error"} reply (e.g.
@@ -113,5 +139,9 @@ std::string to_json (const ServerMessage &msg);
 /* Validates and normalises meta JSON text: returns compact JSON of an object
  * or "null"; std::nullopt if text is not a JSON object or null. */
 std::optional<MetaJson> normalize_meta (const std::string &text);
+
+/* Validates and normalises stats JSON text (see StatsJson); std::nullopt
+ * with *error set if text is not a flat JSON object. */
+std::optional<StatsJson> normalize_stats (const std::string &text, std::string *error);
 
 } // namespace gstsig::protocol

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "protocol.h"
 #include "raii.h"
+#include "server-stats.h"
 #include "server-web.h"
 
 #include <libsoup/soup.h>
@@ -135,6 +136,7 @@ struct Server::Impl {
   GMainContext *context = nullptr;        /* owned ref; the context of start () */
   std::map<std::string, std::unique_ptr<Peer>> peers; /* by peer id */
   std::map<std::string, Session> sessions;            /* by session id */
+  StatsHub stats;                                     /* our stats addition */
   std::atomic<unsigned> bound_port { 0 };
   std::atomic<unsigned> n_peers { 0 };
 
@@ -157,6 +159,10 @@ struct Server::Impl {
   std::string forward_peer_message (Peer *peer, const p::PeerMessage &msg);
   std::string end_session (Peer *peer, const p::EndSession &msg);
   std::string set_protocol_version (Peer *peer, const p::SetProtocolVersion &msg);
+  std::string report_stats (Peer *peer, const p::StatsReport &msg);
+  void subscribe_stats (Peer *peer);
+  void send_to_stats_subscribers (const p::ServerMessage &msg);
+  void session_gone (const std::string &session_id);
   std::vector<p::PeerEntry> list_peers (bool producers);
   void end_sessions_where (const std::string &peer_id, bool as_producer, bool as_consumer);
   void notify_listeners (const p::PeerStatusChanged &change);
@@ -315,6 +321,7 @@ Server::Impl::remove_peer (const std::string &id)
   n_peers = peers.size ();
   disconnect_handlers (peer.get ());
 
+  stats.peer_left (id);
   end_sessions_where (id, true, true);
   notify_listeners (p::PeerStatusChanged { p::Roles {}, peer->meta, id });
 }
@@ -401,6 +408,16 @@ Server::Impl::dispatch (Peer *peer, const p::ClientMessage &msg)
   }
   if (auto m = std::get_if<p::SetProtocolVersion> (&msg))
     return set_protocol_version (peer, *m);
+  if (auto m = std::get_if<p::StatsReport> (&msg))
+    return report_stats (peer, *m);
+  if (std::holds_alternative<p::SubscribeStats> (msg)) {
+    subscribe_stats (peer);
+    return "";
+  }
+  if (std::holds_alternative<p::UnsubscribeStats> (msg)) {
+    stats.unsubscribe (peer->id);
+    return "";
+  }
   return "unsupported message";
 }
 
@@ -514,6 +531,7 @@ Server::Impl::end_sessions_where (const std::string &peer_id, bool as_producer, 
     g_info ("session %s ended (peer %s left it)", e.first.c_str (), peer_id.c_str ());
     if (Peer *other = find_peer (e.second))
       send (other, p::EndSession { e.first });
+    session_gone (e.first);
   }
 }
 
@@ -532,6 +550,7 @@ Server::Impl::end_session (Peer *peer, const p::EndSession &msg)
   Peer *other = find_peer (session.producer == peer->id ? session.consumer : session.producer);
   if (other)
     send (other, p::EndSession { msg.session_id });
+  session_gone (msg.session_id);
   return "";
 }
 
@@ -560,6 +579,52 @@ Server::Impl::set_protocol_version (Peer *peer, const p::SetProtocolVersion &msg
   peer->protocol_version = msg.version;
   g_debug ("peer %s: protocol version %s", peer->id.c_str (), msg.version.c_str ());
   return "";
+}
+
+/* ------------------------------------------------------------------ */
+/* Stats (our addition; docs/protocol-stats.md)                       */
+/* ------------------------------------------------------------------ */
+
+/* Only peers that sent subscribeStats ever get "stats" or "sessionEnded":
+ * gstwebrtc-api throws on message types it does not know. */
+
+std::string
+Server::Impl::report_stats (Peer *peer, const p::StatsReport &msg)
+{
+  if (msg.session_id) {
+    auto it = sessions.find (*msg.session_id);
+    if (it == sessions.end ())
+      return "stats: no session with id '" + *msg.session_id + "'";
+    if (it->second.producer != peer->id && it->second.consumer != peer->id)
+      return "stats: not a member of session '" + *msg.session_id + "'";
+  }
+  send_to_stats_subscribers (stats.report (peer->id, msg));
+  return "";
+}
+
+void
+Server::Impl::subscribe_stats (Peer *peer)
+{
+  g_debug ("peer %s: subscribed to stats", peer->id.c_str ());
+  for (const auto &update : stats.subscribe (peer->id))
+    send (peer, update);
+}
+
+void
+Server::Impl::send_to_stats_subscribers (const p::ServerMessage &msg)
+{
+  for (const auto &id : stats.subscribers ()) {
+    if (Peer *subscriber = find_peer (id))
+      send (subscriber, msg);
+  }
+}
+
+/* Called once a session is erased, however it ended. */
+void
+Server::Impl::session_gone (const std::string &session_id)
+{
+  stats.session_ended (session_id);
+  send_to_stats_subscribers (p::SessionEnded { session_id });
 }
 
 /* ------------------------------------------------------------------ */
@@ -612,6 +677,7 @@ Server::Impl::close_all ()
 {
   /* Sessions end with their connections; nobody is left to tell. */
   sessions.clear ();
+  stats.clear ();
   std::map<std::string, std::unique_ptr<Peer>> closing;
   closing.swap (peers);
   n_peers = 0;

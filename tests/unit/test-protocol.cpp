@@ -457,3 +457,120 @@ TEST (ProtocolMeta, Normalize)
   EXPECT_FALSE (normalize_meta ("\"x\""));
   EXPECT_FALSE (normalize_meta ("{bad"));
 }
+
+/* ---- stats (our addition, docs/protocol-stats.md) ---- */
+
+TEST (ProtocolStats, Written)
+{
+  const std::string figures = "{\"role\":\"producer\",\"peer-id\":\"" + ID_B
+      + "\",\"bitrate-out\":1250000,\"rtt\":0.012,\"fraction-lost\":0,\"codec\":\"VP8\","
+        "\"keyframe\":true}";
+  EXPECT_EQ (to_json (ClientMessage { StatsReport { SESSION, figures } }),
+      "{\"type\":\"stats\",\"sessionId\":\"" + SESSION + "\",\"stats\":" + figures + "}");
+  EXPECT_EQ (to_json (ClientMessage { StatsReport { std::nullopt, "{\"fps\":30}" } }),
+      "{\"type\":\"stats\",\"sessionId\":null,\"stats\":{\"fps\":30}}");
+  EXPECT_EQ (to_json (ClientMessage { SubscribeStats {} }), "{\"type\":\"subscribeStats\"}");
+  EXPECT_EQ (to_json (ClientMessage { UnsubscribeStats {} }), "{\"type\":\"unsubscribeStats\"}");
+
+  EXPECT_EQ (to_json (ServerMessage { StatsUpdate { ID_A, SESSION, figures } }),
+      "{\"type\":\"stats\",\"peerId\":\"" + ID_A + "\",\"sessionId\":\"" + SESSION
+          + "\",\"stats\":" + figures + "}");
+  EXPECT_EQ (to_json (ServerMessage { StatsUpdate { ID_A, std::nullopt, "{}" } }),
+      "{\"type\":\"stats\",\"peerId\":\"" + ID_A + "\",\"sessionId\":null,\"stats\":{}}");
+  EXPECT_EQ (to_json (ServerMessage { SessionEnded { SESSION } }),
+      "{\"type\":\"sessionEnded\",\"sessionId\":\"" + SESSION + "\"}");
+}
+
+TEST (ProtocolStats, InvalidStatsTextIsWrittenAsEmpty)
+{
+  for (const char *bad : { "", "null", "[1]", "{\"a\":{\"b\":1}}", "{bad" })
+    EXPECT_EQ (to_json (ServerMessage { StatsUpdate { ID_A, SESSION, bad } }),
+        "{\"type\":\"stats\",\"peerId\":\"" + ID_A + "\",\"sessionId\":\"" + SESSION
+            + "\",\"stats\":{}}")
+        << bad;
+}
+
+TEST (ProtocolStats, RoundTrip)
+{
+  const std::string figures = "{\"bitrate-in\":2000000.5,\"packets-lost\":-3,\"jitter\":1.5e-05,"
+                              "\"big\":1e+300,\"name\":\"cam\\u00e9 \\\"x\\\"\",\"on\":false}";
+  std::string error;
+  auto parsed = parse_client_message (
+      "{\"type\":\"stats\",\"sessionId\":\"" + SESSION + "\",\"stats\":" + figures + "}", &error);
+  ASSERT_TRUE (parsed) << error;
+  auto report = std::get_if<StatsReport> (&*parsed);
+  ASSERT_TRUE (report);
+  EXPECT_EQ (report->session_id, std::optional<std::string> (SESSION));
+  /* Numbers keep their shortest form; strings are re-escaped as json-glib does. */
+  const std::string normalized = "{\"bitrate-in\":2000000.5,\"packets-lost\":-3,\"jitter\":"
+                                 "1.5e-05,\"big\":1e+300,\"name\":\"cam\xC3\xA9 \\\"x\\\"\","
+                                 "\"on\":false}";
+  EXPECT_EQ (report->stats, normalized);
+
+  const std::string client[] = {
+    "{\"type\":\"stats\",\"sessionId\":\"" + SESSION + "\",\"stats\":" + normalized + "}",
+    "{\"type\":\"stats\",\"sessionId\":null,\"stats\":{\"fps\":29.97,\"rtt\":0.1}}",
+    "{\"type\":\"subscribeStats\"}",
+    "{\"type\":\"unsubscribeStats\"}",
+  };
+  for (const auto &text : client)
+    EXPECT_EQ (client_round_trip (text), text);
+
+  const std::string server[] = {
+    "{\"type\":\"stats\",\"peerId\":\"" + ID_A + "\",\"sessionId\":\"" + SESSION
+        + "\",\"stats\":{\"role\":\"consumer\",\"fraction-lost\":0.25}}",
+    "{\"type\":\"stats\",\"peerId\":\"" + ID_A + "\",\"sessionId\":null,\"stats\":{}}",
+    "{\"type\":\"sessionEnded\",\"sessionId\":\"" + SESSION + "\"}",
+  };
+  for (const auto &text : server)
+    EXPECT_EQ (server_round_trip (text), text);
+}
+
+TEST (ProtocolStats, AbsentSessionIdIsTheSenderItself)
+{
+  std::string error;
+  auto parsed = parse_client_message ("{\"stats\":{\"fps\":30},\"type\":\"stats\"}", &error);
+  ASSERT_TRUE (parsed) << error;
+  EXPECT_FALSE (std::get<StatsReport> (*parsed).session_id);
+  EXPECT_EQ (to_json (*parsed), "{\"type\":\"stats\",\"sessionId\":null,\"stats\":{\"fps\":30}}");
+}
+
+TEST (ProtocolStats, Refused)
+{
+  EXPECT_NE (client_error ("{\"type\":\"stats\",\"sessionId\":\"s\"}").find ("stats"),
+      std::string::npos);
+  client_error ("{\"type\":\"stats\",\"sessionId\":\"s\",\"stats\":null}");
+  client_error ("{\"type\":\"stats\",\"sessionId\":\"s\",\"stats\":[1]}");
+  client_error ("{\"type\":\"stats\",\"sessionId\":\"s\",\"stats\":\"fps=30\"}");
+  client_error ("{\"type\":\"stats\",\"sessionId\":5,\"stats\":{}}");
+  /* Flat only: no objects, arrays or nulls inside. */
+  EXPECT_NE (client_error ("{\"type\":\"stats\",\"stats\":{\"fps\":30,\"codec\":{\"name\":\"VP8\"}}}")
+                 .find ("codec"),
+      std::string::npos);
+  client_error ("{\"type\":\"stats\",\"stats\":{\"list\":[1,2]}}");
+  client_error ("{\"type\":\"stats\",\"stats\":{\"rtt\":null}}");
+
+  EXPECT_NE (server_error ("{\"type\":\"stats\",\"sessionId\":null,\"stats\":{}}").find ("peerId"),
+      std::string::npos);
+  server_error ("{\"type\":\"stats\",\"peerId\":\"a\",\"sessionId\":null}");
+  server_error ("{\"type\":\"stats\",\"peerId\":\"a\",\"stats\":{\"x\":{}}}");
+  server_error ("{\"type\":\"sessionEnded\"}");
+  /* Server-only types are unknown to the client parser and back. */
+  client_error ("{\"type\":\"sessionEnded\",\"sessionId\":\"s\"}");
+  server_error ("{\"type\":\"subscribeStats\"}");
+}
+
+TEST (ProtocolStats, Normalize)
+{
+  EXPECT_EQ (normalize_stats (" { \"a\" : 1 , \"b\" : 0.30000000000000004, \"c\" : \"x\" } ",
+                 nullptr),
+      std::optional<StatsJson> ("{\"a\":1,\"b\":0.30000000000000004,\"c\":\"x\"}"));
+  EXPECT_EQ (normalize_stats ("{\"x\":2.0,\"y\":-0.0,\"z\":1E3}", nullptr),
+      std::optional<StatsJson> ("{\"x\":2,\"y\":-0,\"z\":1000}"));
+  EXPECT_EQ (normalize_stats ("{}", nullptr), std::optional<StatsJson> ("{}"));
+  std::string error;
+  EXPECT_FALSE (normalize_stats ("null", &error));
+  EXPECT_FALSE (error.empty ());
+  EXPECT_FALSE (normalize_stats ("{\"a\":[1]}", nullptr));
+  EXPECT_FALSE (normalize_stats ("{bad", nullptr));
+}

@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -728,6 +729,10 @@ TEST_F (ServerTest, HttpServesTheBuiltInApp)
   EXPECT_EQ (js.status, SOUP_STATUS_OK);
   EXPECT_EQ (js.content_type.rfind ("text/javascript", 0), 0u) << js.content_type;
   EXPECT_EQ (http_get ("/style.css").content_type.rfind ("text/css", 0), 0u);
+  HttpResult dashboard = http_get ("/dashboard.html");
+  EXPECT_EQ (dashboard.status, SOUP_STATUS_OK);
+  EXPECT_NE (dashboard.body.find ("dashboard.js"), std::string::npos);
+  EXPECT_EQ (http_get ("/dashboard.js").content_type.rfind ("text/javascript", 0), 0u);
 
   EXPECT_EQ (http_get ("/missing.txt").status, SOUP_STATUS_NOT_FOUND);
   EXPECT_EQ (http_get ("/nope/").status, SOUP_STATUS_NOT_FOUND);
@@ -794,4 +799,184 @@ TEST_F (ServerTest, PortInUse)
       std::string::npos)
       << error->message;
   EXPECT_EQ (second.port (), 0u);
+}
+
+/* ---- stats (our addition, docs/protocol-stats.md) ---- */
+
+namespace {
+
+std::string
+stats_report (const std::string &session, const std::string &figures)
+{
+  return "{\"type\":\"stats\",\"sessionId\":" + (session.empty () ? "null" : jstr (session))
+      + ",\"stats\":" + figures + "}";
+}
+
+std::string
+stats_update (const std::string &peer, const std::string &session, const std::string &figures)
+{
+  return "{\"type\":\"stats\",\"peerId\":" + jstr (peer) + ",\"sessionId\":"
+      + (session.empty () ? "null" : jstr (session)) + ",\"stats\":" + figures + "}";
+}
+
+std::string
+session_ended (const std::string &session)
+{
+  return "{\"type\":\"sessionEnded\",\"sessionId\":" + jstr (session) + "}";
+}
+
+} // namespace
+
+TEST_F (ServerTest, StatsGoOnlyToSubscribers)
+{
+  start_server ();
+  Client *pr = connect ();
+  Client *c = connect ();
+  Client *outsider = connect ();
+  ASSERT_TRUE (pr && c && outsider);
+  set_status (pr, "[\"producer\"]");
+  expect_nothing_pending (pr);
+  const std::string s = start_session (c, pr);
+
+  /* A gstwebrtc-api-style listener, and a dashboard: listener + subscriber. */
+  Client *l = connect_listener ();
+  Client *d = connect_listener ();
+  ASSERT_TRUE (l && d);
+  EXPECT_EQ (next (l), status_changed ("[\"listener\"]", "null", d->id));
+  d->send ("{\"type\":\"subscribeStats\"}");
+  expect_nothing_pending (d); /* nothing reported yet: an empty snapshot */
+
+  const std::string out = "{\"role\":\"producer\",\"peer-id\":" + jstr (c->id)
+      + ",\"bitrate-out\":1250000,\"rtt\":0.012,\"codec\":\"VP8\"}";
+  pr->send (stats_report (s, out));
+  EXPECT_EQ (next (d), stats_update (pr->id, s, out));
+
+  const std::string in = "{\"role\":\"consumer\",\"peer-id\":" + jstr (pr->id)
+      + ",\"bitrate-in\":1200000.5,\"fraction-lost\":0.01,\"fps\":30}";
+  c->send (stats_report (s, in));
+  EXPECT_EQ (next (d), stats_update (c->id, s, in));
+
+  /* Figures of the peer itself: no session id, or a null one. */
+  pr->send ("{\"type\":\"stats\",\"stats\":{\"encoder\":\"vp8enc\"}}");
+  EXPECT_EQ (next (d), stats_update (pr->id, "", "{\"encoder\":\"vp8enc\"}"));
+
+  /* Not a member, an unknown session, a bad object: errors, nothing forwarded. */
+  outsider->send (stats_report (s, "{\"fps\":1}"));
+  expect_error (outsider);
+  c->send (stats_report ("no-such-session", "{\"fps\":1}"));
+  expect_error (c);
+  c->send (stats_report (s, "{\"nested\":{\"fps\":1}}"));
+  expect_error (c);
+
+  for (Client *x : { pr, c, outsider, l, d })
+    expect_nothing_pending (x);
+}
+
+TEST_F (ServerTest, StatsSubscribeGivesTheLatestAndUnsubscribeStops)
+{
+  start_server ();
+  Client *pr = connect ();
+  Client *c = connect ();
+  ASSERT_TRUE (pr && c);
+  set_status (pr, "[\"producer\"]");
+  expect_nothing_pending (pr);
+  const std::string s = start_session (c, pr);
+
+  pr->send (stats_report (s, "{\"bitrate-out\":1}"));
+  pr->send (stats_report (s, "{\"bitrate-out\":2}"));
+  c->send (stats_report (s, "{\"bitrate-in\":3}"));
+  pr->send (stats_report ("", "{\"fps\":25}"));
+  expect_nothing_pending (pr);
+  expect_nothing_pending (c);
+
+  /* A late subscriber (not a listener) gets the latest of each, once. */
+  Client *d = connect ();
+  ASSERT_TRUE (d);
+  d->send ("{\"type\":\"subscribeStats\"}");
+  std::set<std::string> snapshot;
+  for (int i = 0; i < 3; i++)
+    snapshot.insert (next (d));
+  EXPECT_EQ (snapshot, (std::set<std::string> { stats_update (pr->id, s, "{\"bitrate-out\":2}"),
+                           stats_update (c->id, s, "{\"bitrate-in\":3}"),
+                           stats_update (pr->id, "", "{\"fps\":25}") }));
+  expect_nothing_pending (d);
+
+  c->send (stats_report (s, "{\"bitrate-in\":4}"));
+  EXPECT_EQ (next (d), stats_update (c->id, s, "{\"bitrate-in\":4}"));
+
+  d->send ("{\"type\":\"unsubscribeStats\"}");
+  c->send (stats_report (s, "{\"bitrate-in\":5}"));
+  expect_nothing_pending (c); /* the report was handled */
+  expect_nothing_pending (d);
+  c->send ("{\"type\":\"endSession\",\"sessionId\":" + jstr (s) + "}");
+  EXPECT_EQ (next (pr), "{\"type\":\"endSession\",\"sessionId\":" + jstr (s) + "}");
+  expect_nothing_pending (d); /* no sessionEnded either */
+}
+
+TEST_F (ServerTest, StatsOfAnEndedSessionAreDropped)
+{
+  start_server ();
+  Client *l = connect_listener ();
+  Client *pr = connect ();
+  Client *c1 = connect ();
+  Client *c2 = connect ();
+  ASSERT_TRUE (l && pr && c1 && c2);
+  set_status (pr, "[\"producer\"]");
+  EXPECT_EQ (next (l), status_changed ("[\"producer\"]", "null", pr->id));
+  const std::string s1 = start_session (c1, pr);
+  const std::string s2 = start_session (c2, pr);
+
+  Client *d = connect ();
+  ASSERT_TRUE (d);
+  d->send ("{\"type\":\"subscribeStats\"}");
+  expect_nothing_pending (d);
+  for (const auto &s : { s1, s2 }) {
+    pr->send (stats_report (s, "{\"rtt\":0.02}"));
+    EXPECT_EQ (next (d), stats_update (pr->id, s, "{\"rtt\":0.02}"));
+  }
+  c1->send (stats_report ("", "{\"cpu\":0.5}"));
+  EXPECT_EQ (next (d), stats_update (c1->id, "", "{\"cpu\":0.5}"));
+
+  /* Ended by a member: the subscriber is told, the other side gets endSession. */
+  pr->send ("{\"type\":\"endSession\",\"sessionId\":" + jstr (s2) + "}");
+  EXPECT_EQ (next (c2), "{\"type\":\"endSession\",\"sessionId\":" + jstr (s2) + "}");
+  EXPECT_EQ (next (d), session_ended (s2));
+
+  /* Ended by a disconnect: the listener sees the usual status only. */
+  soup_websocket_connection_close (c1->conn, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+  EXPECT_EQ (next (pr), "{\"type\":\"endSession\",\"sessionId\":" + jstr (s1) + "}");
+  EXPECT_EQ (next (d), session_ended (s1));
+  EXPECT_EQ (next (l), status_changed ("[]", "null", c1->id));
+
+  /* A new subscriber gets nothing of them, nor of the peer that left. */
+  Client *d2 = connect ();
+  ASSERT_TRUE (d2);
+  d2->send ("{\"type\":\"subscribeStats\"}");
+  expect_nothing_pending (d2);
+  pr->send (stats_report (s1, "{\"rtt\":0.03}"));
+  expect_error (pr);
+
+  for (Client *x : { l, pr, c2, d, d2 })
+    expect_nothing_pending (x);
+}
+
+TEST_F (ServerTest, DroppingTheProducerRoleTellsStatsSubscribers)
+{
+  start_server ();
+  Client *pr = connect ();
+  Client *c = connect ();
+  Client *d = connect ();
+  ASSERT_TRUE (pr && c && d);
+  set_status (pr, "[\"producer\"]");
+  expect_nothing_pending (pr);
+  const std::string s = start_session (c, pr);
+  d->send ("{\"type\":\"subscribeStats\"}");
+  c->send (stats_report (s, "{\"fps\":30}"));
+  EXPECT_EQ (next (d), stats_update (c->id, s, "{\"fps\":30}"));
+
+  set_status (pr, "[]");
+  EXPECT_EQ (next (c), "{\"type\":\"endSession\",\"sessionId\":" + jstr (s) + "}");
+  EXPECT_EQ (next (d), session_ended (s));
+  d->send ("{\"type\":\"subscribeStats\"}"); /* again: a fresh, now empty, snapshot */
+  expect_nothing_pending (d);
 }

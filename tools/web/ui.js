@@ -1,4 +1,4 @@
-/* gst-webrtcsignal web app: the page chrome and helpers both pages share.
+/* gst-webrtcsignal web app: the page chrome and helpers the pages share.
  *
  * Loaded with a plain <script defer> before signalling.js and the page's
  * own script; everything is in window.gstsigWeb.ui.
@@ -20,6 +20,7 @@
   const PAGES = [
     { href: 'index.html', label: 'Watch' },
     { href: 'publish.html', label: 'Publish' },
+    { href: 'dashboard.html', label: 'Stats' },
   ];
 
   /* ---------------------------------------------------------------- utils */
