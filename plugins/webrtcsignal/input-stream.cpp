@@ -106,6 +106,12 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   GstPad *tee_sink = gst_element_get_static_pad (enc->tee, "sink");
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, enc.get (),
       nullptr);
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      [] (GstPad *, GstPadProbeInfo *, gpointer data) {
+        static_cast<Encoder *> (data)->frames++;
+        return GST_PAD_PROBE_OK;
+      },
+      enc.get (), nullptr);
   gst_object_unref (tee_sink);
 
   gst_element_sync_state_with_parent (enc->tee);
@@ -219,6 +225,33 @@ InputStream::set_video_bitrate (unsigned kbps)
       g_object_set (encoder, "bitrate", kbps, nullptr); /* x264enc: kbit/s */
     gst_object_unref (encoder);
   }
+}
+
+guint64
+InputStream::encoded_frames (const Codec &codec)
+{
+  std::lock_guard<std::mutex> guard (encoders_lock);
+  auto it = encoders_.find (codec.name);
+  return it == encoders_.end () ? 0 : it->second->frames.load ();
+}
+
+void
+InputStream::frame_size (const Codec &codec, int *width, int *height)
+{
+  *width = *height = 0;
+  std::lock_guard<std::mutex> guard (encoders_lock);
+  auto it = encoders_.find (codec.name);
+  if (it == encoders_.end ())
+    return;
+  GstPad *pad = gst_element_get_static_pad (it->second->tee, "sink");
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  gst_object_unref (pad);
+  if (!caps)
+    return;
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  gst_structure_get_int (s, "width", width);
+  gst_structure_get_int (s, "height", height);
+  gst_caps_unref (caps);
 }
 
 void

@@ -22,6 +22,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,6 +61,10 @@ public:
   void detach (ConsumerBranch &branch);
 
   void set_video_bitrate (unsigned kbps);
+  /* Frames out of the encoder of codec so far, and its picture size (0 when
+   * unknown). Any thread. */
+  guint64 encoded_frames (const Codec &codec);
+  void frame_size (const Codec &codec, int *width, int *height);
   /* Asks every running encoder of this input for a keyframe (merged). */
   void request_keyframe ();
   /* Removes everything this input added to the bin. On the control thread
@@ -76,6 +81,7 @@ private:
     KeyframeMerger merger;
     guint32 forwarded_seqnum = GST_SEQNUM_INVALID;
     guint timer = 0;              /* pending merged request on control */
+    std::atomic<guint64> frames { 0 }; /* out of the encoder */
     ContextThread *control;
     explicit Encoder (const Codec *c, GstClockTime window, ContextThread *ctl)
         : codec (c), merger ((int64_t) (window / GST_USECOND)), control (ctl) {}

@@ -216,8 +216,24 @@ SendSession::on_remote_description (const GstWebRTCSessionDescription *desc)
 }
 
 void
-SendSession::add_diagnostics (GstStructure *stats) const
+SendSession::add_own_figures (GstStructure *stats)
 {
+  gint64 now = g_get_monotonic_time ();
+  for (Track &track : tracks_) {
+    if (!track.branch.codec || track.input->kind () != MediaKind::Video)
+      continue;
+    guint64 frames = track.input->encoded_frames (*track.branch.codec);
+    if (track.last_frames_us && now > track.last_frames_us)
+      gst_structure_set (stats, "fps", G_TYPE_DOUBLE,
+          (frames - track.last_frames) * 1e6 / (now - track.last_frames_us), nullptr);
+    track.last_frames = frames;
+    track.last_frames_us = now;
+    int width = 0, height = 0;
+    track.input->frame_size (*track.branch.codec, &width, &height);
+    if (width && height)
+      gst_structure_set (stats, "frame-width", G_TYPE_INT, width, "frame-height", G_TYPE_INT,
+          height, nullptr);
+  }
   for (const Track &track : tracks_) {
     if (!track.branch.diag)
       continue;

@@ -34,8 +34,10 @@ public:
       std::string *error);
   void on_remote_description (const GstWebRTCSessionDescription *desc) override;
   void stop () override;
-  /* The rtpdiag figures of each stream, as "rtpdiag-<input>" fields. */
-  void add_diagnostics (GstStructure *stats) const;
+  /* Adds what webrtcbin does not count: fps, frame-width, frame-height of
+   * the video sent, and the rtpdiag figures of each stream as
+   * "rtpdiag-<input>" fields. */
+  void add_own_figures (GstStructure *stats);
 
 private:
   struct Track {
@@ -43,6 +45,8 @@ private:
     GstPad *webrtc_pad = nullptr; /* request pad of webrtcbin (owned) */
     GstWebRTCRTPTransceiver *transceiver = nullptr; /* owned */
     ConsumerBranch branch;
+    guint64 last_frames = 0;  /* for fps, between two statistics */
+    gint64 last_frames_us = 0;
   };
 
   bool add_track (InputStream *input, const GstSDPMessage *offer, std::string *error);

@@ -83,6 +83,9 @@ struct Output {
   bool video = false;
   std::atomic<bool> ended { false };
   std::atomic<bool> keyframe_seen { false };
+  std::atomic<guint64> frames { 0 }; /* out of the chain */
+  guint64 last_frames = 0;           /* for fps; control thread */
+  gint64 last_frames_us = 0;
 };
 
 struct GstSigRecvPrivate {
@@ -271,6 +274,12 @@ on_stream (GstSigRecv *self, GstPad *webrtc_src, unsigned expected)
   gst_ghost_pad_set_target (GST_GHOST_PAD (output->ghost), chain_src);
   gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER, drop_if_unlinked, output->ghost,
       nullptr);
+  gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER,
+      [] (GstPad *, GstPadProbeInfo *, gpointer data) {
+        static_cast<Output *> (data)->frames++;
+        return GST_PAD_PROBE_OK;
+      },
+      output.get (), nullptr);
   if (output->video && form != gstsig::OutputForm::Rtp)
     gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER, watch_for_keyframe, output.get (),
         nullptr);
@@ -369,11 +378,35 @@ remove_outputs (GstSigRecv *self)
   }
 }
 
-/* The rtpdiag figures of each output, as "rtpdiag-<pad>" fields. */
+/* What webrtcbin does not count: fps and picture size of the video
+ * received, and the rtpdiag figures of each output as "rtpdiag-<pad>". */
 static void
-add_diagnostics (GstSigRecv *self, GstStructure *stats)
+add_own_figures (GstSigRecv *self, GstStructure *stats)
 {
   std::lock_guard<std::mutex> guard (self->priv->lock);
+  gint64 now = g_get_monotonic_time ();
+  for (auto &output : self->priv->outputs) {
+    if (!output->video)
+      continue;
+    guint64 frames = output->frames;
+    if (output->last_frames_us && now > output->last_frames_us)
+      gst_structure_set (stats, "fps", G_TYPE_DOUBLE,
+          (frames - output->last_frames) * 1e6 / (now - output->last_frames_us), nullptr);
+    output->last_frames = frames;
+    output->last_frames_us = now;
+    GstPad *src = gst_element_get_static_pad (output->chain, "src");
+    GstCaps *caps = gst_pad_get_current_caps (src);
+    gst_object_unref (src);
+    int width = 0, height = 0;
+    if (caps) {
+      gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
+      gst_structure_get_int (gst_caps_get_structure (caps, 0), "height", &height);
+      gst_caps_unref (caps);
+    }
+    if (width && height)
+      gst_structure_set (stats, "frame-width", G_TYPE_INT, width, "frame-height", G_TYPE_INT,
+          height, nullptr);
+  }
   for (auto &output : self->priv->outputs) {
     GstElement *diag = gstsig::output_chain_diagnostics (output->chain);
     if (!diag)
@@ -499,7 +532,7 @@ start_signaller (GstSigRecv *self)
     on_session_ending (self, session, reason);
   };
   callbacks.stats = [self] (gstsig::WebrtcSession &, GstStructure *stats) {
-    add_diagnostics (self, stats);
+    add_own_figures (self, stats);
   };
   unsigned stats_interval;
   {

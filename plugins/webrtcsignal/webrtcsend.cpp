@@ -360,7 +360,7 @@ start_signaller (GstSigSend *self)
   };
   callbacks.count_changed = [self] () { g_object_notify (G_OBJECT (self), "consumers"); };
   callbacks.stats = [] (gstsig::WebrtcSession &session, GstStructure *stats) {
-    static_cast<gstsig::SendSession &> (session).add_diagnostics (stats);
+    static_cast<gstsig::SendSession &> (session).add_own_figures (stats);
   };
   unsigned stats_interval;
   {

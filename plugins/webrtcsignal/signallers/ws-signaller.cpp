@@ -185,7 +185,8 @@ handle_server_error (GstSigWsSignaller *self, const proto::ErrorMessage &err)
   /* A consumer waiting for its session has sent nothing since its
    * startSession: the error is the refusal (unknown producer, ...), and it
    * has nothing left to wait for. */
-  if (priv->session_requested && priv->sessions.empty ()) {
+  if (priv->session_requested && priv->sessions.empty () &&
+      err.details.rfind ("stats:", 0) != 0) {
     std::string uri;
     {
       std::lock_guard<std::mutex> guard (priv->lock);
