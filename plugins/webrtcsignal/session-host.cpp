@@ -94,16 +94,18 @@ SessionHost::on_stats (WebrtcSession &session, GstStructure *stats)
   gst_structure_set (stats, "session-id", G_TYPE_STRING, session.id ().c_str (), nullptr);
   if (callbacks_.stats)
     callbacks_.stats (session, stats);
+  /* Kept first, so whoever sees the message finds the same in "stats". */
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    auto &slot = stats_[session.id ()];
+    if (slot)
+      gst_structure_free (slot);
+    slot = gst_structure_copy (stats);
+  }
   if (signaller_)
     gst_sig_signaller_send_stats (signaller_, session.id ().c_str (), stats);
-  GstStructure *message = gst_structure_copy (stats);
-  gst_structure_set_name (message, (name_ + "-stats").c_str ());
-  gst_element_post_message (element_, gst_message_new_element (GST_OBJECT (element_), message));
-  std::lock_guard<std::mutex> guard (stats_lock_);
-  auto &slot = stats_[session.id ()];
-  if (slot)
-    gst_structure_free (slot);
-  slot = stats;
+  gst_structure_set_name (stats, (name_ + "-stats").c_str ());
+  gst_element_post_message (element_, gst_message_new_element (GST_OBJECT (element_), stats));
 }
 
 void

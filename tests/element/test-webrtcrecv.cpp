@@ -356,8 +356,10 @@ TEST (WebrtcRecv, BothEndsReportSessionStats)
       continue;
     const GstStructure *s = gst_message_get_structure (msg);
     guint64 packets = 0;
+    double rate = 0;
     if (gst_structure_has_name (s, "webrtcrecv-stats") &&
-        gst_structure_get_uint64 (s, "packets-received", &packets) && packets > 100)
+        gst_structure_get_uint64 (s, "packets-received", &packets) && packets > 100 &&
+        gst_structure_get_double (s, "bitrate-in", &rate) && rate > 0)
       received = true;
     gst_message_unref (msg);
   }
@@ -383,11 +385,22 @@ TEST (WebrtcRecv, BothEndsReportSessionStats)
     gst_structure_free ((GstStructure *) diag);
   gst_structure_free (stats);
 
-  /* The producer's side: what it sends and what the consumer reports back. */
+  /* The producer's side: what it sends and what the consumer reports back
+   * (a rate needs two collections). */
   GstElement *send = producer.get ("s");
-  g_object_get (send, "stats", &stats, nullptr);
+  for (int i = 0; i < 50; i++) {
+    g_object_get (send, "stats", &stats, nullptr);
+    sessions = gst_structure_get_value (stats, "sessions");
+    if (gst_value_array_get_size (sessions) == 1 &&
+        gst_structure_has_field (gst_value_get_structure (gst_value_array_get_value (sessions, 0)),
+            "bitrate-out"))
+      break;
+    gst_structure_free (stats);
+    stats = nullptr;
+    g_usleep (100 * 1000);
+  }
   gst_object_unref (send);
-  sessions = gst_structure_get_value (stats, "sessions");
+  ASSERT_NE (stats, nullptr) << "the producer never reported a bitrate";
   ASSERT_EQ (gst_value_array_get_size (sessions), 1u);
   session = gst_value_get_structure (gst_value_array_get_value (sessions, 0));
   EXPECT_TRUE (gst_structure_get_double (session, "bitrate-out", &bitrate));
