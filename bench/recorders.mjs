@@ -233,8 +233,8 @@ async function oneRun(t, pubs, server, { kind, measure = true }) {
   let watch = null;
   let series = null;
   try {
-    await Promise.all(pubs.map((p) => p.page.evaluate(pageArm)));
     r.otherBefore = await waitQuiet();
+    await Promise.all(pubs.map((p) => p.page.evaluate(pageArm)));
 
     const files = pubs.map((p, i) => path.join(t.tmpDir, `${label}-${i}.mkv`));
     watch = watchFiles(files);
