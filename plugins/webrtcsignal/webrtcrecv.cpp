@@ -34,14 +34,12 @@
 
 #include "webrtcrecv.h"
 
-#include "bin-utils.h"
 #include "codecs.h"
-#include "output-chain.h"
+#include "recv-outputs.h"
 #include "recv-session.h"
 #include "session-host.h"
 #include "signaller-slot.h"
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -75,19 +73,6 @@ enum {
   PROP_DIAGNOSTICS,
 };
 
-/* One received stream: webrtcbin src pad -> output chain -> ghost pad. */
-struct Output {
-  GstPad *ghost = nullptr;       /* our pad (owned ref) */
-  GstElement *chain = nullptr;   /* in the bin (owned ref) */
-  GstPad *webrtc_src = nullptr;  /* owned ref */
-  bool video = false;
-  std::atomic<bool> ended { false };
-  std::atomic<bool> keyframe_seen { false };
-  std::atomic<guint64> frames { 0 }; /* out of the chain */
-  guint64 last_frames = 0;           /* for fps; control thread */
-  gint64 last_frames_us = 0;
-};
-
 struct GstSigRecvPrivate {
   std::mutex lock; /* guards the settings and outputs */
   std::string stun_server;
@@ -98,10 +83,9 @@ struct GstSigRecvPrivate {
   unsigned peer_timeout = DEFAULT_PEER_TIMEOUT;
   unsigned stats_interval = DEFAULT_STATS_INTERVAL;
   bool diagnostics = false;
-  std::vector<std::unique_ptr<Output>> outputs;
-  unsigned next_video = 0, next_audio = 0;
 
   std::unique_ptr<gstsig::SignallerSlot> slot;
+  std::unique_ptr<gstsig::RecvOutputs> outputs;
   std::unique_ptr<gstsig::SessionHost> host;
 
   /* Control thread only. */
@@ -128,300 +112,6 @@ static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video_%u"
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
     GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
 
-/* ---- outputs (webrtcbin streaming threads, control thread) ---- */
-
-static GstPadProbeReturn
-drop_after_end (GstPad *, GstPadProbeInfo *info, gpointer data)
-{
-  auto output = static_cast<Output *> (data);
-  if (output->ended && (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER))
-    return GST_PAD_PROBE_DROP;
-  return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn
-watch_for_keyframe (GstPad *, GstPadProbeInfo *info, gpointer data)
-{
-  auto output = static_cast<Output *> (data);
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
-    return GST_PAD_PROBE_OK;
-  output->keyframe_seen = true;
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* A stream nobody linked is dropped, not a not-linked error that would stop
- * the others; linking it later works. */
-static GstPadProbeReturn
-drop_if_unlinked (GstPad *, GstPadProbeInfo *, gpointer data)
-{
-  return gst_pad_is_linked (GST_PAD (data)) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-}
-
-/* Until the pad has its chain, it tells what it can carry for its codec
- * (encoded, raw or RTP), so that linking picks a fitting peer (a muxer's
- * video or audio pad). */
-static gboolean
-query_before_chain (GstPad *pad, GstObject *parent, GstQuery *query)
-{
-  GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
-  if (target) {
-    gst_object_unref (target);
-    return gst_pad_query_default (pad, parent, query);
-  }
-  auto codec = static_cast<const Codec *> (g_object_get_data (G_OBJECT (pad), "gstsig-codec"));
-  if (!codec || (GST_QUERY_TYPE (query) != GST_QUERY_CAPS &&
-                    GST_QUERY_TYPE (query) != GST_QUERY_ACCEPT_CAPS))
-    return gst_pad_query_default (pad, parent, query);
-  std::string text = std::string (codec->encoded_caps) + "; " +
-      (codec->kind == MediaKind::Video ? "video/x-raw" : "audio/x-raw") +
-      "; application/x-rtp, media=(string)" + gstsig::media_kind_name (codec->kind);
-  GstCaps *caps = gst_caps_from_string (text.c_str ());
-  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
-    GstCaps *offered = nullptr;
-    gst_query_parse_accept_caps (query, &offered);
-    gst_query_set_accept_caps_result (query, gst_caps_can_intersect (offered, caps));
-  } else {
-    GstCaps *filter = nullptr;
-    gst_query_parse_caps (query, &filter);
-    if (filter) {
-      GstCaps *both = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-      gst_caps_unref (caps);
-      caps = both;
-    }
-    gst_query_set_caps_result (query, caps);
-  }
-  gst_caps_unref (caps);
-  return TRUE;
-}
-
-static void
-post_no_more_pads_if_complete (GstSigRecv *self, unsigned expected)
-{
-  bool complete;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    complete = expected && self->priv->outputs.size () == expected;
-  }
-  if (complete)
-    gst_element_no_more_pads (GST_ELEMENT (self));
-}
-
-/* A new RTP stream from webrtcbin: expose a pad, let the application link
- * it, then build what the linked element takes. */
-static void
-on_stream (GstSigRecv *self, GstPad *webrtc_src, unsigned expected)
-{
-  auto priv = self->priv;
-  GstCaps *caps = gst_pad_get_current_caps (webrtc_src);
-  if (!caps)
-    caps = gst_pad_query_caps (webrtc_src, nullptr);
-  const Codec *codec = gstsig::codec_for_rtp_caps (caps);
-  g_autofree gchar *caps_str = gst_caps_to_string (caps);
-  gst_caps_unref (caps);
-  if (!codec) {
-    GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
-        ("Ignoring a stream in a codec webrtcrecv cannot receive (it takes %s).",
-            gstsig::receivable_codec_names ().c_str ()), ("caps %s", caps_str));
-    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
-    gst_bin_add (GST_BIN (self), sink);
-    gst_element_sync_state_with_parent (sink);
-    GstPad *sinkpad = gst_element_get_static_pad (sink, "sink");
-    gst_pad_link (webrtc_src, sinkpad);
-    gst_object_unref (sinkpad);
-    return;
-  }
-
-  auto output = std::make_unique<Output> ();
-  output->video = codec->kind == MediaKind::Video;
-  std::string name;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    name = output->video ? "video_" + std::to_string (priv->next_video++)
-                         : "audio_" + std::to_string (priv->next_audio++);
-  }
-  GstPadTemplate *templ = gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-      output->video ? "video_%u" : "audio_%u");
-  output->ghost = gst_ghost_pad_new_no_target_from_template (name.c_str (), templ);
-  gst_object_ref (output->ghost);
-  g_object_set_data (G_OBJECT (output->ghost), "gstsig-codec", (gpointer) codec);
-  gst_pad_set_query_function (output->ghost, query_before_chain);
-  gst_pad_set_active (output->ghost, TRUE);
-  gst_element_add_pad (GST_ELEMENT (self), output->ghost); /* the application links it here */
-
-  GstCaps *downstream = gst_pad_peer_query_caps (output->ghost, nullptr);
-  gstsig::OutputForm form = gstsig::choose_output_form (*codec, downstream);
-  std::string error;
-  bool diagnostics;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    diagnostics = priv->diagnostics && gstsig::factory_exists ("rtpdiag");
-  }
-  output->chain = gstsig::make_output_chain (*codec, form, downstream, diagnostics, &error);
-  gst_caps_unref (downstream);
-  if (!output->chain) {
-    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("Cannot output %s: %s.", name.c_str (),
-        error.c_str ()), ("caps %s", caps_str));
-    gst_element_remove_pad (GST_ELEMENT (self), output->ghost);
-    gst_object_unref (output->ghost);
-    return;
-  }
-  gst_object_set_name (GST_OBJECT (output->chain), (name + "-output").c_str ());
-  gst_object_ref_sink (output->chain);
-  gst_bin_add (GST_BIN (self), output->chain);
-  gst_element_sync_state_with_parent (output->chain);
-  GstPad *chain_src = gst_element_get_static_pad (output->chain, "src");
-  gst_ghost_pad_set_target (GST_GHOST_PAD (output->ghost), chain_src);
-  gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER, drop_if_unlinked, output->ghost,
-      nullptr);
-  gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER,
-      [] (GstPad *, GstPadProbeInfo *, gpointer data) {
-        static_cast<Output *> (data)->frames++;
-        return GST_PAD_PROBE_OK;
-      },
-      output.get (), nullptr);
-  if (output->video && form != gstsig::OutputForm::Rtp)
-    gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER, watch_for_keyframe, output.get (),
-        nullptr);
-  else
-    output->keyframe_seen = true;
-  gst_object_unref (chain_src);
-
-  output->webrtc_src = GST_PAD (gst_object_ref (webrtc_src));
-  gst_pad_add_probe (webrtc_src, GST_PAD_PROBE_TYPE_BUFFER, drop_after_end, output.get (),
-      nullptr);
-  GstPad *chain_sink = gst_element_get_static_pad (output->chain, "sink");
-  GstPadLinkReturn link = gst_pad_link (webrtc_src, chain_sink);
-  gst_object_unref (chain_sink);
-  if (link != GST_PAD_LINK_OK)
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Cannot link the %s stream.", name.c_str ()),
-        ("%s, caps %s", gst_pad_link_get_name (link), caps_str));
-  GST_INFO_OBJECT (self, "%s: %s as %s", name.c_str (), codec->name,
-      gstsig::output_form_name (form));
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    priv->outputs.push_back (std::move (output));
-  }
-  post_no_more_pads_if_complete (self, expected);
-}
-
-/* Until a keyframe came out, ask the producer for one every second: a
- * recording then starts within a second, not at the sender's next GOP. */
-static bool
-request_missing_keyframes (GstSigRecv *self)
-{
-  std::vector<GstPad *> pads;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    for (auto &output : self->priv->outputs)
-      if (output->video && !output->keyframe_seen && !output->ended)
-        pads.push_back (GST_PAD (gst_object_ref (output->ghost)));
-  }
-  for (GstPad *pad : pads) {
-    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));
-    if (target) {
-      GST_DEBUG_OBJECT (self, "Asking for a keyframe for %s", GST_PAD_NAME (pad));
-      gst_pad_send_event (target, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
-          gst_structure_new ("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, TRUE, nullptr)));
-      gst_object_unref (target);
-    }
-    gst_object_unref (pad);
-  }
-  return true;
-}
-
-/* The producer is gone: every pad gets EOS so muxers finalize. */
-static void
-end_outputs (GstSigRecv *self, const std::string &reason)
-{
-  std::vector<GstPad *> sinks;
-  bool any_output;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    any_output = !self->priv->outputs.empty ();
-    for (auto &output : self->priv->outputs) {
-      if (output->ended.exchange (true))
-        continue;
-      sinks.push_back (gst_element_get_static_pad (output->chain, "sink"));
-    }
-  }
-  if (!any_output) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("The producer's session ended before any media arrived: %s.", reason.c_str ()),
-        (nullptr));
-    return;
-  }
-  GST_INFO_OBJECT (self, "Session over (%s): sending EOS on %zu pads", reason.c_str (),
-      sinks.size ());
-  for (GstPad *sink : sinks) {
-    gst_pad_send_event (sink, gst_event_new_eos ());
-    gst_object_unref (sink);
-  }
-}
-
-static void
-remove_outputs (GstSigRecv *self)
-{
-  std::vector<std::unique_ptr<Output>> outputs;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    outputs = std::move (self->priv->outputs);
-    self->priv->outputs.clear ();
-    self->priv->next_video = self->priv->next_audio = 0;
-  }
-  for (auto &output : outputs) {
-    gstsig::discard_from_bin (GST_BIN (self), output->chain);
-    gst_object_unref (output->chain);
-    gst_element_remove_pad (GST_ELEMENT (self), output->ghost);
-    gst_object_unref (output->ghost);
-    gst_clear_object (&output->webrtc_src);
-  }
-}
-
-/* What webrtcbin does not count: fps and picture size of the video
- * received, and the rtpdiag figures of each output as "rtpdiag-<pad>". */
-static void
-add_own_figures (GstSigRecv *self, GstStructure *stats)
-{
-  std::lock_guard<std::mutex> guard (self->priv->lock);
-  gint64 now = g_get_monotonic_time ();
-  for (auto &output : self->priv->outputs) {
-    if (!output->video)
-      continue;
-    guint64 frames = output->frames;
-    if (output->last_frames_us && now > output->last_frames_us)
-      gst_structure_set (stats, "fps", G_TYPE_DOUBLE,
-          (frames - output->last_frames) * 1e6 / (now - output->last_frames_us), nullptr);
-    output->last_frames = frames;
-    output->last_frames_us = now;
-    GstPad *src = gst_element_get_static_pad (output->chain, "src");
-    GstCaps *caps = gst_pad_get_current_caps (src);
-    gst_object_unref (src);
-    int width = 0, height = 0;
-    if (caps) {
-      gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
-      gst_structure_get_int (gst_caps_get_structure (caps, 0), "height", &height);
-      gst_caps_unref (caps);
-    }
-    if (width && height)
-      gst_structure_set (stats, "frame-width", G_TYPE_INT, width, "frame-height", G_TYPE_INT,
-          height, nullptr);
-  }
-  for (auto &output : self->priv->outputs) {
-    GstElement *diag = gstsig::output_chain_diagnostics (output->chain);
-    if (!diag)
-      continue;
-    GstStructure *figures = nullptr;
-    g_object_get (diag, "stats", &figures, nullptr);
-    gst_object_unref (diag);
-    if (!figures)
-      continue;
-    gst_structure_set (stats, (std::string ("rtpdiag-") + GST_PAD_NAME (output->ghost)).c_str (),
-        GST_TYPE_STRUCTURE, figures, nullptr);
-    gst_structure_free (figures);
-  }
-}
-
 /* ---- sessions (control thread) ---- */
 
 static std::unique_ptr<gstsig::WebrtcSession>
@@ -437,7 +127,7 @@ create_session (GstSigRecv *self, const std::string &session_id, const std::stri
   auto session_ptr = std::make_shared<gstsig::RecvSession *> (nullptr);
   auto session = std::make_unique<gstsig::RecvSession> (GST_BIN (self), session_id, peer_id,
       priv->settings, std::move (link), [self, session_ptr] (GstPad *pad) {
-        on_stream (self, pad, *session_ptr ? (*session_ptr)->expected_streams () : 0);
+        self->priv->outputs->add (pad, *session_ptr ? (*session_ptr)->expected_streams () : 0);
       });
   *session_ptr = session.get ();
   if (!session->start (error)) {
@@ -449,7 +139,7 @@ create_session (GstSigRecv *self, const std::string &session_id, const std::stri
    * element is a source, or a pipeline would wait for EOS from it forever. */
   GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK);
   priv->keyframe_timer = priv->host->control ().timeout (KEYFRAME_REQUEST_INTERVAL_MS,
-      [self] () { return request_missing_keyframes (self); });
+      [self] () { return self->priv->outputs->request_missing_keyframes (); });
   GST_INFO_OBJECT (self, "Receiving from producer %s (session %s)", peer_id.c_str (),
       session_id.c_str ());
   return session;
@@ -467,7 +157,7 @@ on_session_ending (GstSigRecv *self, gstsig::WebrtcSession &session, const std::
          "video-codecs/audio-codecs.", reason.c_str ()), (nullptr));
     return;
   }
-  end_outputs (self, reason);
+  self->priv->outputs->end (reason);
 }
 
 /* ---- start/stop (state-change thread) ---- */
@@ -532,7 +222,7 @@ start_signaller (GstSigRecv *self)
     on_session_ending (self, session, reason);
   };
   callbacks.stats = [self] (gstsig::WebrtcSession &, GstStructure *stats) {
-    add_own_figures (self, stats);
+    self->priv->outputs->add_own_figures (stats);
   };
   unsigned stats_interval;
   {
@@ -573,7 +263,7 @@ gst_sig_recv_change_state (GstElement *element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       self->priv->host->stop ();
-      remove_outputs (self);
+      self->priv->outputs->remove_all ();
       break;
     default:
       break;
@@ -599,13 +289,8 @@ gst_sig_recv_send_event (GstElement *element, GstEvent *event)
   auto self = GST_SIG_RECV (element);
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     gst_event_unref (event);
-    bool any;
-    {
-      std::lock_guard<std::mutex> guard (self->priv->lock);
-      any = !self->priv->outputs.empty ();
-    }
-    if (any)
-      end_outputs (self, "end of stream requested");
+    if (!self->priv->outputs->empty ())
+      self->priv->outputs->end ("end of stream requested");
     else
       gst_element_post_message (element, gst_message_new_eos (GST_OBJECT (element)));
     return TRUE;
@@ -643,7 +328,10 @@ gst_sig_recv_set_property (GObject *object, guint prop_id, const GValue *value,
     case PROP_LATENCY: priv->latency = g_value_get_uint (value); break;
     case PROP_PEER_TIMEOUT: priv->peer_timeout = g_value_get_uint (value); break;
     case PROP_STATS_INTERVAL: priv->stats_interval = g_value_get_uint (value); break;
-    case PROP_DIAGNOSTICS: priv->diagnostics = g_value_get_boolean (value); break;
+    case PROP_DIAGNOSTICS:
+      priv->diagnostics = g_value_get_boolean (value);
+      priv->outputs->set_diagnostics (priv->diagnostics);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -722,6 +410,7 @@ gst_sig_recv_finalize (GObject *object)
   auto self = GST_SIG_RECV (object);
   auto priv = self->priv;
   priv->host.reset ();
+  priv->outputs.reset ();
   priv->slot.reset ();
   delete priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -808,6 +497,7 @@ gst_sig_recv_init (GstSigRecv *self)
   auto priv = self->priv = new GstSigRecvPrivate ();
   priv->slot = std::make_unique<gstsig::SignallerSlot> (GST_OBJECT (self));
   gstsig::signaller_slot_attach (G_OBJECT (self), priv->slot.get ());
+  priv->outputs = std::make_unique<gstsig::RecvOutputs> (GST_ELEMENT (self));
   priv->host = std::make_unique<gstsig::SessionHost> (GST_ELEMENT (self), "webrtcrecv");
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 }
