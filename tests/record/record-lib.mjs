@@ -118,7 +118,11 @@ export function checkRecording(file, expected, { tolerance = 0.15, codec = null 
   const dec = decodeToEnd(file);
   info(`${path.basename(file)}: decoded ${dec.streams} streams up to ${dec.last.toFixed(2)} s`);
   assert(dec.ok && dec.streams === 2, () => `${file} does not decode:\n${dec.text}`);
-  assert(dec.last >= d.duration - 0.5,
+  // mp4mux (1.22) writes a header duration up to ~0.6 s past the last
+  // sample when the first audio timestamps step back (it logs "decreasing
+  // DTS"); the content itself decodes to its end. Matroska is exact.
+  const slack = file.endsWith('.mp4') ? 0.8 : 0.5;
+  assert(dec.last >= d.duration - slack,
     `${file}: decoding stops at ${dec.last} s, before its end (${d.duration} s)`);
   return d;
 }
