@@ -6,8 +6,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "context-thread.h"
-#include "server.h"
+#include "threaded-server.h"
 #include "test-pipeline.h"
 #include "ws-test-client.h"
 
@@ -258,23 +257,14 @@ TEST (WebrtcRecv, RecordingEndsWithTheProducerAndIsFinalized)
 TEST (WebrtcRecv, ProducerWithOnlyCodecsWeCannotReceive)
 {
   gstsig::test::TestContext ctx;
-  auto server_thread = std::make_unique<gstsig::ContextThread> ("test-server");
-  std::unique_ptr<gstsig::Server> server;
-  unsigned port = 0;
-  server_thread->invoke_sync ([&] {
-    gstsig::ServerConfig config;
-    config.port = 0;
-    server = std::make_unique<gstsig::Server> (config);
-    ASSERT_TRUE (server->start (nullptr));
-    port = server->port ();
-  });
-  std::string http = "http://127.0.0.1:" + std::to_string (port) + "/";
+  gstsig::test::ThreadedServer server;
+  ASSERT_TRUE (server.start ());
   gstsig::test::WsTestClient producer (ctx);
-  ASSERT_TRUE (producer.connect (http));
+  ASSERT_TRUE (producer.connect (server.http_url ()));
   producer.send ("{\"type\":\"setPeerStatus\",\"roles\":[\"producer\"],\"meta\":null}");
   ctx.drain (100);
 
-  Pipeline p ("webrtcrecv uri=ws://127.0.0.1:" + std::to_string (port) + "/ ! fakesink");
+  Pipeline p ("webrtcrecv uri=" + server.ws_url () + " ! fakesink");
   ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   std::string start = producer.wait_for ("startSession");
   ASSERT_FALSE (start.empty ());
@@ -298,7 +288,6 @@ TEST (WebrtcRecv, ProducerWithOnlyCodecsWeCannotReceive)
   EXPECT_FALSE (producer.wait_for ("endSession").empty ());
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
   producer.close ();
-  server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
 }
 
 /* The producer leaves between the session request and its offer: a clear
@@ -306,23 +295,15 @@ TEST (WebrtcRecv, ProducerWithOnlyCodecsWeCannotReceive)
 TEST (WebrtcRecv, ProducerLeavingBeforeTheSessionStarts)
 {
   gstsig::test::TestContext ctx;
-  auto server_thread = std::make_unique<gstsig::ContextThread> ("test-server");
-  std::unique_ptr<gstsig::Server> server;
-  unsigned port = 0;
-  server_thread->invoke_sync ([&] {
-    gstsig::ServerConfig config;
-    config.port = 0;
-    server = std::make_unique<gstsig::Server> (config);
-    ASSERT_TRUE (server->start (nullptr));
-    port = server->port ();
-  });
+  gstsig::test::ThreadedServer server;
+  ASSERT_TRUE (server.start ());
   gstsig::test::WsTestClient producer (ctx);
-  ASSERT_TRUE (producer.connect ("http://127.0.0.1:" + std::to_string (port) + "/"));
+  ASSERT_TRUE (producer.connect (server.http_url ()));
   producer.send ("{\"type\":\"setPeerStatus\",\"roles\":[\"producer\"],\"meta\":null}");
   ctx.drain (100);
 
-  Pipeline p ("webrtcrecv uri=ws://127.0.0.1:" + std::to_string (port) + "/?producer=" +
-      producer.peer_id + " ! fakesink");
+  Pipeline p ("webrtcrecv uri=" + server.ws_url () + "?producer=" + producer.peer_id +
+      " ! fakesink");
   ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   ASSERT_FALSE (producer.wait_for ("startSession").empty ());
   producer.close (); /* gone before offering */
@@ -331,7 +312,6 @@ TEST (WebrtcRecv, ProducerLeavingBeforeTheSessionStarts)
   if (msg)
     gst_message_unref (msg);
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
-  server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
 }
 
 /* Both ends report the figures of their session: as a property, as element

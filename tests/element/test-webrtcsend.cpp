@@ -4,10 +4,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "context-thread.h"
-#include "server.h"
 #include "test-data.h"
 #include "test-pipeline.h"
+#include "threaded-server.h"
 #include "ws-test-client.h"
 
 #include <gio/gio.h>
@@ -277,37 +276,23 @@ TEST (WebrtcSend, RefusesConsumersOverTheLimit)
 TEST (WebrtcSend, ReconnectsWhenTheServerComesBack)
 {
   TestContext ctx;
-  ServerConfig config;
-  config.port = 0;
-  auto server_thread = std::make_unique<ContextThread> ("test-server");
-  std::unique_ptr<Server> server;
-  unsigned port = 0;
-  server_thread->invoke_sync ([&] {
-    server = std::make_unique<Server> (config);
-    ASSERT_TRUE (server->start (nullptr));
-    port = server->port ();
-  });
-  std::string url = "ws://127.0.0.1:" + std::to_string (port) + "/";
-  Pipeline p (std::string (AV_SOURCES) + "uri=" + url + " meta=meta,name=comeback" +
+  ThreadedServer server;
+  ASSERT_TRUE (server.start ());
+  unsigned port = server.port ();
+  Pipeline p (std::string (AV_SOURCES) + "uri=" + server.ws_url () + " meta=meta,name=comeback" +
       AUDIO_BRANCH);
   ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
-  server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
+  server.stop ();
   g_usleep (300 * 1000);
-  config.port = port;
   bool restarted = false;
   for (int i = 0; i < 50 && !restarted; i++) {
-    server_thread->invoke_sync ([&] {
-      server = std::make_unique<Server> (config);
-      restarted = server->start (nullptr);
-      if (!restarted)
-        server.reset ();
-    });
+    restarted = server.start (port);
     if (!restarted)
       g_usleep (100 * 1000);
   }
   ASSERT_TRUE (restarted) << "port " << port << " stayed busy";
   WsTestClient listener (ctx);
-  ASSERT_TRUE (listener.connect ("http://127.0.0.1:" + std::to_string (port) + "/"));
+  ASSERT_TRUE (listener.connect (server.http_url ()));
   listener.send ("{\"type\":\"setPeerStatus\",\"roles\":[\"listener\"],\"meta\":null}");
   bool seen = false;
   for (int i = 0; i < 30 && !seen; i++) {
@@ -321,5 +306,4 @@ TEST (WebrtcSend, ReconnectsWhenTheServerComesBack)
   EXPECT_EQ (p.pop_error (), nullptr);
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
   listener.close ();
-  server_thread->invoke_sync ([&] { server->stop (); server.reset (); });
 }
