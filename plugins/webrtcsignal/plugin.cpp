@@ -4,6 +4,7 @@
 #endif
 
 #include "signaller.h"
+#include "signallers/manual-signaller.h"
 #include "signallers/ws-signaller.h"
 #include "webrtcrecv.h"
 #include "webrtcsend.h"
@@ -15,6 +16,7 @@ plugin_init (GstPlugin *plugin)
 {
   for (const char *scheme : { "ws", "wss", "webrtc+ws", "webrtc+wss" })
     gst_sig_signaller_register_scheme (scheme, GST_SIG_TYPE_WS_SIGNALLER);
+  gst_sig_signaller_register_scheme ("manual", GST_SIG_TYPE_MANUAL_SIGNALLER);
   gboolean ok = GST_ELEMENT_REGISTER (webrtcsend, plugin);
   ok &= GST_ELEMENT_REGISTER (webrtcrecv, plugin);
   return ok;

@@ -117,6 +117,17 @@ SignallerSlot::dup () const
   return GST_SIG_SIGNALLER (gst_object_ref (signaller_));
 }
 
+unsigned
+signaller_setup_timeout (GstSigSignaller *signaller, unsigned default_s)
+{
+  GParamSpec *spec = g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "timeout");
+  if (!spec || spec->value_type != G_TYPE_UINT)
+    return default_s;
+  guint timeout_s = 0;
+  g_object_get (signaller, "timeout", &timeout_s, nullptr);
+  return MAX (default_s, timeout_s + 30);
+}
+
 void
 signaller_slot_child_proxy_init (GstChildProxyInterface *iface)
 {

@@ -37,6 +37,11 @@ private:
   GstSigSignaller *signaller_ = nullptr;
 };
 
+/* How long a session may take to connect with this signaller: a person
+ * pasting tokens (a signaller with a "timeout" property, in seconds) needs
+ * that long plus a margin; others get default_s. */
+unsigned signaller_setup_timeout (GstSigSignaller *signaller, unsigned default_s);
+
 /* GstChildProxy for an element whose object data "gstsig-signaller-slot"
  * is its SignallerSlot: child "signaller", then the bin's children. */
 void signaller_slot_child_proxy_init (GstChildProxyInterface *iface);

@@ -212,6 +212,10 @@ start_signaller (GstSigRecv *self)
   GstSigSignaller *signaller = priv->slot->dup ();
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "role"))
     g_object_set (signaller, "role", "consumer", nullptr);
+  unsigned setup_timeout = gstsig::signaller_setup_timeout (signaller, 30);
+  priv->host->control ().invoke_sync ([priv, setup_timeout] () {
+    priv->settings.ice.setup_timeout_s = setup_timeout;
+  });
   gstsig::SessionHost::Callbacks callbacks;
   callbacks.create = [self] (const std::string &sid, const std::string &peer,
                          const GstWebRTCSessionDescription *, std::shared_ptr<gstsig::SessionLink> link,

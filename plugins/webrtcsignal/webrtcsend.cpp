@@ -352,6 +352,10 @@ start_signaller (GstSigSend *self)
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "meta"))
     g_object_set (signaller, "meta", meta_json.c_str (), nullptr);
 
+  unsigned setup_timeout = gstsig::signaller_setup_timeout (signaller, 30);
+  priv->host->control ().invoke_sync ([priv, setup_timeout] () {
+    priv->settings.ice.setup_timeout_s = setup_timeout;
+  });
   gstsig::SessionHost::Callbacks callbacks;
   callbacks.create = [self] (const std::string &sid, const std::string &peer,
                          const GstWebRTCSessionDescription *offer,

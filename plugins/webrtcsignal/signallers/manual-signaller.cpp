@@ -1,0 +1,685 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "manual-signaller.h"
+
+#include "context-thread.h"
+#include "manual-token.h"
+#include "sdp-utils.h"
+#include "signaller.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unistd.h>
+#include <utility>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC (manual_signaller_debug);
+#define GST_CAT_DEFAULT manual_signaller_debug
+
+namespace manual = gstsig::manual;
+
+#define SESSION_ID "manual"
+#define PEER_ID "manual"
+#define DEFAULT_TIMEOUT_S 600
+#define GATHER_FALLBACK_MS 10000
+#define POLL_MS 250
+
+enum class Stage { IDLE, WAIT_OFFER, GATHERING, WAIT_ANSWER, DONE };
+
+struct GstSigManualSignallerPrivate {
+  std::mutex lock;                /* guards the settings and tokens below */
+  std::string uri;
+  bool consumer = false;
+  bool answering = false;
+  std::string directory;          /* empty: stdin/stdout */
+  bool stdio = true;
+  guint timeout_s = DEFAULT_TIMEOUT_S;
+  bool compress = false;
+  std::string offer_token;        /* the last offer, ours or pasted */
+  std::string answer_token;       /* the last answer, ours or pasted */
+
+  /* Owned by the state-change thread between start and stop. */
+  std::unique_ptr<gstsig::ContextThread> thread;
+
+  /* Everything below lives on `thread` only; settings copied at start. */
+  bool run_consumer = false, run_answering = false, run_compress = false, run_stdio = false;
+  std::string run_directory;
+  guint run_timeout_s = DEFAULT_TIMEOUT_S;
+  Stage stage = Stage::IDLE;
+  std::string local_sdp;
+  GstWebRTCSDPType local_type = GST_WEBRTC_SDP_TYPE_OFFER;
+  bool have_local = false;
+  bool gathered = false;
+  std::vector<manual::Candidate> candidates;
+  guint fallback_source = 0;
+  guint deadline_source = 0;
+  guint poll_source = 0;
+  GSource *stdin_source = nullptr;
+  std::string stdin_buffer;       /* a partial line */
+  std::string raw_sdp;            /* lines of a multi-line raw SDP paste */
+  std::string last_bad_file;      /* a rejected file, not reported twice */
+};
+
+struct _GstSigManualSignaller {
+  GstObject parent;
+  GstSigManualSignallerPrivate *priv;
+};
+
+enum {
+  PROP_0, PROP_URI, PROP_ROLE, PROP_ANSWERING, PROP_DIRECTORY, PROP_STDIO, PROP_TIMEOUT,
+  PROP_COMPRESS, PROP_OFFER, PROP_ANSWER
+};
+enum { SIGNAL_LOCAL_TOKEN, SIGNAL_PASTE, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void gst_sig_manual_signaller_iface_init (GstSigSignallerInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (GstSigManualSignaller, gst_sig_manual_signaller, GST_TYPE_OBJECT,
+    G_IMPLEMENT_INTERFACE (GST_SIG_TYPE_SIGNALLER, gst_sig_manual_signaller_iface_init));
+
+static bool
+is_true (const char *value)
+{
+  return value && (g_str_equal (value, "1") || g_ascii_strcasecmp (value, "true") == 0 ||
+      g_ascii_strcasecmp (value, "yes") == 0);
+}
+
+/* Called with priv->lock held: the URI's path and query set the settings. */
+static void
+apply_uri (GstSigManualSignallerPrivate *priv, const char *uri)
+{
+  priv->uri = uri ? uri : "";
+  g_autoptr (GUri) parsed = uri ? g_uri_parse (uri, G_URI_FLAGS_NONE, nullptr) : nullptr;
+  if (!parsed)
+    return;
+  const char *path = g_uri_get_path (parsed);
+  if (path && *path)
+    priv->directory = path;
+  const char *query = g_uri_get_query (parsed);
+  g_autoptr (GHashTable) params = query ? g_uri_parse_params (query, -1, "&",
+      G_URI_PARAMS_NONE, nullptr) : nullptr;
+  if (!params)
+    return;
+  if (auto v = (const char *) g_hash_table_lookup (params, "answer"))
+    priv->answering = is_true (v);
+  if (auto v = (const char *) g_hash_table_lookup (params, "compress"))
+    priv->compress = is_true (v);
+  if (auto v = (const char *) g_hash_table_lookup (params, "timeout")) {
+    guint64 seconds = g_ascii_strtoull (v, nullptr, 10);
+    if (seconds > 0 && seconds <= G_MAXUINT)
+      priv->timeout_s = (guint) seconds;
+  }
+}
+
+/* ---- on the signaller thread ---- */
+
+static const char *
+type_name (GstWebRTCSDPType type)
+{
+  return type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer";
+}
+
+static std::string
+file_for (GstSigManualSignaller *self, GstWebRTCSDPType type)
+{
+  g_autofree gchar *path = g_build_filename (self->priv->run_directory.c_str (),
+      type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer.txt" : "answer.txt", nullptr);
+  return path;
+}
+
+static void
+fail (GstSigManualSignaller *self, GError *error)
+{
+  self->priv->stage = Stage::DONE;
+  gst_sig_signaller_emit_error (GST_SIG_SIGNALLER (self), error);
+  g_error_free (error);
+}
+
+static void
+tell_user_where_to_paste (GstSigManualSignaller *self, GstWebRTCSDPType type)
+{
+  auto priv = self->priv;
+  if (!priv->run_directory.empty ())
+    g_printerr ("webrtc manual: waiting for the %s in %s\n", type_name (type),
+        file_for (self, type).c_str ());
+  else if (priv->run_stdio)
+    g_printerr ("webrtc manual: paste the %s token and press Enter:\n", type_name (type));
+}
+
+static void
+wait_for (GstSigManualSignaller *self, Stage stage)
+{
+  auto priv = self->priv;
+  priv->stage = stage;
+  GstWebRTCSDPType type = stage == Stage::WAIT_OFFER ? GST_WEBRTC_SDP_TYPE_OFFER
+      : GST_WEBRTC_SDP_TYPE_ANSWER;
+  tell_user_where_to_paste (self, type);
+  priv->thread->cancel (priv->deadline_source);
+  guint timeout_s = priv->run_timeout_s;
+  priv->deadline_source = priv->thread->timeout (timeout_s * 1000, [self, type, timeout_s] () {
+    self->priv->deadline_source = 0;
+    fail (self, g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+        "No %s token arrived within %u s. Paste it sooner, or raise the signaller's "
+        "\"timeout\" property (?timeout=SECONDS in the URI).", type_name (type), timeout_s));
+    return false;
+  });
+}
+
+static void
+store_token (GstSigManualSignaller *self, GstWebRTCSDPType type, const std::string &token)
+{
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  (type == GST_WEBRTC_SDP_TYPE_OFFER ? self->priv->offer_token : self->priv->answer_token) =
+      token;
+}
+
+/* A pasted or read token. Returns whether it was taken. */
+static bool
+handle_input (GstSigManualSignaller *self, const std::string &text)
+{
+  auto priv = self->priv;
+  if (priv->stage != Stage::WAIT_OFFER && priv->stage != Stage::WAIT_ANSWER) {
+    GST_DEBUG_OBJECT (self, "Ignoring input (%zu bytes): not waiting for a token",
+        text.size ());
+    return false;
+  }
+  GstWebRTCSDPType expected = priv->stage == Stage::WAIT_OFFER ? GST_WEBRTC_SDP_TYPE_OFFER
+      : GST_WEBRTC_SDP_TYPE_ANSWER;
+  GstWebRTCSessionDescription *desc = nullptr;
+  std::string error;
+  if (!manual::parse_description (text, expected, &desc, &error)) {
+    GST_INFO_OBJECT (self, "Rejected a pasted %s (%zu bytes): %s", type_name (expected),
+        text.size (), error.c_str ());
+    g_printerr ("webrtc manual: that is not a usable %s token: %s.\n", type_name (expected),
+        error.c_str ());
+    tell_user_where_to_paste (self, expected);
+    return false;
+  }
+  priv->thread->cancel (priv->deadline_source);
+  priv->deadline_source = 0;
+  store_token (self, expected, text);
+  GST_INFO_OBJECT (self, "Got the remote %s", type_name (expected));
+  g_printerr ("webrtc manual: got the %s.\n", type_name (expected));
+  auto signaller = GST_SIG_SIGNALLER (self);
+  if (expected == GST_WEBRTC_SDP_TYPE_ANSWER) {
+    priv->stage = Stage::DONE;
+    gst_sig_signaller_emit_session_description (signaller, SESSION_ID, desc);
+  } else {
+    priv->stage = Stage::GATHERING;
+    if (priv->run_consumer) {
+      gst_sig_signaller_emit_session_started (signaller, SESSION_ID, PEER_ID);
+      gst_sig_signaller_emit_session_description (signaller, SESSION_ID, desc);
+    } else {
+      gst_sig_signaller_emit_session_requested (signaller, SESSION_ID, PEER_ID, desc);
+    }
+  }
+  gst_webrtc_session_description_free (desc);
+  return true;
+}
+
+static void
+publish_local (GstSigManualSignaller *self)
+{
+  auto priv = self->priv;
+  priv->thread->cancel (priv->fallback_source);
+  priv->fallback_source = 0;
+  std::string error;
+  std::string sdp = manual::merge_candidates (priv->local_sdp, priv->candidates, &error);
+  if (!error.empty ())
+    GST_WARNING_OBJECT (self, "Could not merge candidates: %s", error.c_str ());
+  std::string token = manual::encode_token (priv->local_type, sdp, priv->run_compress);
+  const char *what = type_name (priv->local_type);
+  GST_INFO_OBJECT (self, "Our %s is ready: %zu candidates, %zu bytes", what,
+      priv->candidates.size (), token.size ());
+  store_token (self, priv->local_type, token);
+  g_signal_emit (self, signals[SIGNAL_LOCAL_TOKEN], 0, token.c_str ());
+
+  if (!priv->run_directory.empty ()) {
+    std::string path = file_for (self, priv->local_type);
+    std::string line = token + "\n";
+    GError *write_error = nullptr;
+    /* g_file_set_contents writes a temporary file and renames it. */
+    if (!g_file_set_contents (path.c_str (), line.c_str (), line.size (), &write_error)) {
+      GError *err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+          "Could not write our %s to %s: %s. Check that the directory exists and is "
+          "writable.", what, path.c_str (), write_error->message);
+      g_error_free (write_error);
+      fail (self, err);
+      return;
+    }
+    g_printerr ("webrtc manual: our %s is in %s\n", what, path.c_str ());
+  } else if (priv->run_stdio) {
+    g_printerr ("webrtc manual: send this %s token to the other side (the line below):\n",
+        what);
+    fprintf (stdout, "%s\n", token.c_str ());
+    fflush (stdout);
+  }
+  if (priv->local_type == GST_WEBRTC_SDP_TYPE_OFFER)
+    wait_for (self, Stage::WAIT_ANSWER);
+  else
+    priv->stage = Stage::DONE;
+}
+
+static void
+maybe_publish (GstSigManualSignaller *self)
+{
+  auto priv = self->priv;
+  if (priv->stage == Stage::GATHERING && priv->have_local && priv->gathered)
+    publish_local (self);
+}
+
+/* Reads the expected file when it appears or changes. */
+static bool
+poll_file (GstSigManualSignaller *self)
+{
+  auto priv = self->priv;
+  if (priv->stage != Stage::WAIT_OFFER && priv->stage != Stage::WAIT_ANSWER)
+    return true;
+  std::string path = file_for (self, priv->stage == Stage::WAIT_OFFER
+      ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER);
+  gchar *contents = nullptr;
+  gsize size = 0;
+  if (!g_file_get_contents (path.c_str (), &contents, &size, nullptr))
+    return true;
+  std::string text (contents, size);
+  g_free (contents);
+  if (text.empty () || text == priv->last_bad_file)
+    return true;
+  /* A writer that does not rename may still be writing: wait for a newline. */
+  if (text.back () != '\n' && text.back () != '\r')
+    return true;
+  if (handle_input (self, text)) {
+    priv->last_bad_file.clear ();
+    g_unlink (path.c_str ());  /* consumed: a stale token is never read twice */
+  } else {
+    priv->last_bad_file = text;
+  }
+  return true;
+}
+
+static void
+handle_stdin_line (GstSigManualSignaller *self, std::string line)
+{
+  auto priv = self->priv;
+  while (!line.empty () && (line.back () == '\r' || line.back () == '\n'))
+    line.pop_back ();
+  bool blank = line.find_first_not_of (" \t") == std::string::npos;
+  /* Raw SDP spans lines: collect them until a blank line. */
+  if (!priv->raw_sdp.empty ()) {
+    if (!blank) {
+      priv->raw_sdp += line + "\r\n";
+      return;
+    }
+    handle_input (self, std::exchange (priv->raw_sdp, std::string ()));
+    return;
+  }
+  if (blank)
+    return;
+  if (g_str_has_prefix (line.c_str () + line.find_first_not_of (" \t"), "v=0")) {
+    priv->raw_sdp = line + "\r\n";
+    g_printerr ("webrtc manual: raw SDP: end it with an empty line.\n");
+    return;
+  }
+  handle_input (self, line);
+}
+
+static gboolean
+on_stdin (gint fd, GIOCondition condition, gpointer user_data)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (user_data);
+  auto priv = self->priv;
+  char buf[8192];
+  ssize_t n = read (fd, buf, sizeof (buf));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return G_SOURCE_CONTINUE;
+  if (n > 0) {
+    priv->stdin_buffer.append (buf, n);
+    size_t eol;
+    while ((eol = priv->stdin_buffer.find ('\n')) != std::string::npos) {
+      std::string line = priv->stdin_buffer.substr (0, eol);
+      priv->stdin_buffer.erase (0, eol + 1);
+      handle_stdin_line (self, line);
+    }
+    return G_SOURCE_CONTINUE;
+  }
+  /* End of input: what is left is the last line. */
+  if (!priv->stdin_buffer.empty ())
+    handle_stdin_line (self, std::exchange (priv->stdin_buffer, std::string ()));
+  if (!priv->raw_sdp.empty ())
+    handle_stdin_line (self, "");
+  if (priv->stage == Stage::WAIT_OFFER || priv->stage == Stage::WAIT_ANSWER)
+    g_printerr ("webrtc manual: standard input is closed; still waiting for the token "
+        "(an application can give it with the \"paste\" signal).\n");
+  g_source_unref (std::exchange (priv->stdin_source, nullptr));
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- the interface, called from element threads ---- */
+
+static gboolean
+manual_start (GstSigSignaller *signaller, GError **error)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
+  auto priv = self->priv;
+  bool consumer, answering, compress, stdio;
+  std::string directory;
+  guint timeout_s;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    consumer = priv->consumer;
+    answering = priv->answering;
+    compress = priv->compress;
+    stdio = priv->stdio;
+    directory = priv->directory;
+    timeout_s = priv->timeout_s;
+  }
+  if (!directory.empty () && !g_file_test (directory.c_str (), G_FILE_TEST_IS_DIR)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+        "The manual signaller's directory %s does not exist; create it (tokens go to "
+        "offer.txt and answer.txt there).", directory.c_str ());
+    return FALSE;
+  }
+  priv->thread = std::make_unique<gstsig::ContextThread> ("webrtcsignal-manual");
+  priv->thread->invoke ([self, consumer, answering, compress, stdio, directory, timeout_s] () {
+    auto priv = self->priv;
+    priv->run_consumer = consumer;
+    priv->run_answering = answering || consumer; /* webrtcrecv only answers */
+    priv->run_compress = compress;
+    priv->run_directory = directory;
+    priv->run_stdio = stdio && directory.empty ();
+    priv->run_timeout_s = timeout_s;
+    priv->have_local = priv->gathered = false;
+    priv->candidates.clear ();
+    priv->stdin_buffer.clear ();
+    priv->raw_sdp.clear ();
+    priv->last_bad_file.clear ();
+    if (!directory.empty ()) {
+      if (!priv->run_answering)
+        g_unlink (file_for (self, GST_WEBRTC_SDP_TYPE_ANSWER).c_str ()); /* stale */
+      priv->poll_source = priv->thread->timeout (POLL_MS, [self] () { return poll_file (self); });
+    } else if (priv->run_stdio) {
+      priv->stdin_source = g_unix_fd_source_new (STDIN_FILENO,
+          (GIOCondition) (G_IO_IN | G_IO_HUP | G_IO_ERR));
+      g_source_set_callback (priv->stdin_source, (GSourceFunc) (GCallback) on_stdin, self,
+          nullptr);
+      g_source_attach (priv->stdin_source, priv->thread->context ());
+    }
+    if (priv->run_answering) {
+      wait_for (self, Stage::WAIT_OFFER);
+    } else {
+      priv->stage = Stage::GATHERING;
+      g_printerr ("webrtc manual: preparing our offer (gathering every ICE candidate)...\n");
+      gst_sig_signaller_emit_session_requested (GST_SIG_SIGNALLER (self), SESSION_ID, PEER_ID,
+          nullptr);
+    }
+  });
+  return TRUE;
+}
+
+static void
+manual_stop (GstSigSignaller *signaller)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
+  auto priv = self->priv;
+  if (!priv->thread)
+    return;
+  priv->thread->invoke_sync ([self] () {
+    auto priv = self->priv;
+    priv->stage = Stage::IDLE;
+    for (guint *source : { &priv->fallback_source, &priv->deadline_source, &priv->poll_source }) {
+      priv->thread->cancel (*source);
+      *source = 0;
+    }
+    if (priv->stdin_source) {
+      g_source_destroy (priv->stdin_source);
+      g_source_unref (std::exchange (priv->stdin_source, nullptr));
+    }
+  });
+  priv->thread.reset ();
+}
+
+static void
+manual_send_sdp (GstSigSignaller *signaller, const gchar *session_id,
+    const GstWebRTCSessionDescription *desc)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
+  if (!self->priv->thread)
+    return;
+  std::string sdp = gstsig::session_description_to_text (desc);
+  GstWebRTCSDPType type = desc->type;
+  self->priv->thread->invoke ([self, sdp, type] () {
+    auto priv = self->priv;
+    if (priv->stage != Stage::GATHERING || priv->have_local)
+      return;
+    priv->local_sdp = sdp;
+    priv->local_type = type == GST_WEBRTC_SDP_TYPE_OFFER ? type : GST_WEBRTC_SDP_TYPE_ANSWER;
+    priv->have_local = true;
+    /* Vanilla ICE: wait for end-of-candidates, but not for ever. */
+    priv->fallback_source = priv->thread->timeout (GATHER_FALLBACK_MS, [self] () {
+      GST_WARNING_OBJECT (self, "ICE gathering did not complete within %d ms; sending the "
+          "candidates gathered so far", GATHER_FALLBACK_MS);
+      self->priv->fallback_source = 0;
+      self->priv->gathered = true;
+      maybe_publish (self);
+      return false;
+    });
+    maybe_publish (self);
+  });
+}
+
+static void
+manual_add_ice (GstSigSignaller *signaller, const gchar *session_id, const gchar *candidate,
+    guint sdp_m_line_index, const gchar *sdp_mid)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
+  if (!self->priv->thread)
+    return;
+  std::string cand = candidate ? candidate : "";
+  self->priv->thread->invoke ([self, cand, sdp_m_line_index] () {
+    auto priv = self->priv;
+    if (priv->stage != Stage::GATHERING) {
+      GST_DEBUG_OBJECT (self, "Late candidate dropped (vanilla ICE)");
+      return;
+    }
+    if (cand.empty ())
+      priv->gathered = true;
+    else
+      priv->candidates.push_back ({ sdp_m_line_index, cand });
+    maybe_publish (self);
+  });
+}
+
+static void
+manual_end_session (GstSigSignaller *signaller, const gchar *session_id)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
+  if (!self->priv->thread)
+    return;
+  self->priv->thread->invoke ([self] () {
+    auto priv = self->priv;
+    GST_INFO_OBJECT (self, "The session ended");
+    priv->thread->cancel (priv->deadline_source);
+    priv->thread->cancel (priv->fallback_source);
+    priv->deadline_source = priv->fallback_source = 0;
+    Stage stage = std::exchange (priv->stage, Stage::DONE);
+    if (stage != Stage::GATHERING && stage != Stage::WAIT_ANSWER)
+      return;
+    /* The element gave up before the exchange was over (its setup time ran
+     * out while a person was pasting): start again rather than go silent. */
+    priv->have_local = priv->gathered = false;
+    priv->candidates.clear ();
+    if (priv->run_answering) {
+      g_printerr ("webrtc manual: the session ended before it connected; start again with "
+          "a new offer from the other side.\n");
+      wait_for (self, Stage::WAIT_OFFER);
+    } else {
+      g_printerr ("webrtc manual: the session ended before it connected (the answer came too "
+          "late or not at all); here comes a new offer, the previous one is void.\n");
+      priv->stage = Stage::GATHERING;
+      gst_sig_signaller_emit_session_requested (GST_SIG_SIGNALLER (self), SESSION_ID, PEER_ID,
+          nullptr);
+    }
+  });
+}
+
+static void
+gst_sig_manual_signaller_iface_init (GstSigSignallerInterface *iface)
+{
+  iface->start = manual_start;
+  iface->stop = manual_stop;
+  iface->send_sdp = manual_send_sdp;
+  iface->add_ice = manual_add_ice;
+  iface->end_session = manual_end_session;
+}
+
+/* The "paste" action signal: an application hands over the remote token. */
+static void
+manual_paste (GstSigManualSignaller *self, const gchar *token)
+{
+  if (!token || !self->priv->thread) {
+    GST_WARNING_OBJECT (self, "\"paste\" ignored: the signaller is not started");
+    return;
+  }
+  std::string text = token;
+  self->priv->thread->invoke ([self, text] () { handle_input (self, text); });
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_sig_manual_signaller_set_property (GObject *object, guint prop_id, const GValue *value,
+    GParamSpec *pspec)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (object);
+  auto priv = self->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  switch (prop_id) {
+    case PROP_URI: apply_uri (priv, g_value_get_string (value)); break;
+    case PROP_ROLE:
+      priv->consumer = g_strcmp0 (g_value_get_string (value), "consumer") == 0;
+      break;
+    case PROP_ANSWERING: priv->answering = g_value_get_boolean (value); break;
+    case PROP_DIRECTORY:
+      priv->directory = g_value_get_string (value) ? g_value_get_string (value) : "";
+      break;
+    case PROP_STDIO: priv->stdio = g_value_get_boolean (value); break;
+    case PROP_TIMEOUT: priv->timeout_s = g_value_get_uint (value); break;
+    case PROP_COMPRESS: priv->compress = g_value_get_boolean (value); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+gst_sig_manual_signaller_get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (object);
+  auto priv = self->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  switch (prop_id) {
+    case PROP_URI: g_value_set_string (value, priv->uri.c_str ()); break;
+    case PROP_ROLE: g_value_set_string (value, priv->consumer ? "consumer" : "producer"); break;
+    case PROP_ANSWERING: g_value_set_boolean (value, priv->answering); break;
+    case PROP_DIRECTORY: g_value_set_string (value, priv->directory.c_str ()); break;
+    case PROP_STDIO: g_value_set_boolean (value, priv->stdio); break;
+    case PROP_TIMEOUT: g_value_set_uint (value, priv->timeout_s); break;
+    case PROP_COMPRESS: g_value_set_boolean (value, priv->compress); break;
+    case PROP_OFFER:
+      g_value_set_string (value, priv->offer_token.empty () ? nullptr : priv->offer_token.c_str ());
+      break;
+    case PROP_ANSWER:
+      g_value_set_string (value,
+          priv->answer_token.empty () ? nullptr : priv->answer_token.c_str ());
+      break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+}
+
+static void
+gst_sig_manual_signaller_finalize (GObject *object)
+{
+  auto self = GST_SIG_MANUAL_SIGNALLER (object);
+  manual_stop (GST_SIG_SIGNALLER (self));
+  delete self->priv;
+  G_OBJECT_CLASS (gst_sig_manual_signaller_parent_class)->finalize (object);
+}
+
+static void
+gst_sig_manual_signaller_class_init (GstSigManualSignallerClass *klass)
+{
+  auto gobject_class = G_OBJECT_CLASS (klass);
+  gobject_class->set_property = gst_sig_manual_signaller_set_property;
+  gobject_class->get_property = gst_sig_manual_signaller_get_property;
+  gobject_class->finalize = gst_sig_manual_signaller_finalize;
+  auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  auto ro = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_override_property (gobject_class, PROP_URI, "uri");
+  g_object_class_install_property (gobject_class, PROP_ROLE,
+      g_param_spec_string ("role", "Role",
+          "\"producer\" (webrtcsend: offers, or answers with answering=true) or \"consumer\" "
+          "(webrtcrecv: answers a pasted offer). Set by the element. Default: \"producer\"",
+          "producer", rw));
+  g_object_class_install_property (gobject_class, PROP_ANSWERING,
+      g_param_spec_boolean ("answering", "Answering",
+          "Wait for the other side's offer and answer it instead of offering (always so for "
+          "webrtcrecv). Also ?answer=1 in the URI. Default: false", FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_DIRECTORY,
+      g_param_spec_string ("directory", "Directory",
+          "Exchange tokens through DIR/offer.txt and DIR/answer.txt instead of stdin/stdout "
+          "(the path of manual:///DIR). Default: empty (stdin/stdout)", "", rw));
+  g_object_class_install_property (gobject_class, PROP_STDIO,
+      g_param_spec_boolean ("stdio", "Standard I/O",
+          "Without a directory, print our token on stdout and read the other side's from "
+          "stdin; false leaves it to the application (\"local-token\" and \"paste\"). "
+          "Default: true", TRUE, rw));
+  g_object_class_install_property (gobject_class, PROP_TIMEOUT,
+      g_param_spec_uint ("timeout", "Timeout",
+          "Seconds to wait for the other side's token before failing (also ?timeout=S). "
+          "Default: 600", 1, G_MAXUINT, DEFAULT_TIMEOUT_S, rw));
+  g_object_class_install_property (gobject_class, PROP_COMPRESS,
+      g_param_spec_boolean ("compress", "Compress",
+          "Print the compressed form \"z:\" + base64url(deflate(JSON)) instead of pion's "
+          "base64(JSON) (also ?compress=1). Reading accepts every form. Default: false",
+          FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_OFFER,
+      g_param_spec_string ("offer", "Offer",
+          "The last offer token, ours or the other side's (NULL before)", nullptr, ro));
+  g_object_class_install_property (gobject_class, PROP_ANSWER,
+      g_param_spec_string ("answer", "Answer",
+          "The last answer token, ours or the other side's (NULL before)", nullptr, ro));
+
+  /**
+   * GstSigManualSignaller::local-token:
+   * @token: our offer or answer, one line, ready to hand to the other side
+   *
+   * Emitted from the signaller's thread once our description and all its
+   * candidates are ready.
+   */
+  signals[SIGNAL_LOCAL_TOKEN] = g_signal_new ("local-token", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * GstSigManualSignaller::paste:
+   * @token: the other side's offer or answer, in any accepted form
+   *
+   * Action signal: hands over the other side's token, as a paste on stdin
+   * would. A token that is not accepted is reported on stderr and ignored.
+   */
+  signals[SIGNAL_PASTE] = g_signal_new_class_handler ("paste", G_TYPE_FROM_CLASS (klass),
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), G_CALLBACK (manual_paste), nullptr,
+      nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  GST_DEBUG_CATEGORY_INIT (manual_signaller_debug, "webrtcsignal-manual", 0,
+      "Manual (copy-paste) signaller of gst-webrtcsignal");
+}
+
+static void
+gst_sig_manual_signaller_init (GstSigManualSignaller *self)
+{
+  self->priv = new GstSigManualSignallerPrivate ();
+}
