@@ -8,7 +8,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav
-  chromium tshark
+  chromium tshark iproute2 python3
 )
 # Node.js may come from elsewhere (NodeSource ships npm inside nodejs); only ask Debian when absent.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
