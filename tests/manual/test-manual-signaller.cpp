@@ -5,6 +5,8 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "manual-token.h"
+#include "test-data.h"
 #include "test-pipeline.h"
 
 #include <glib/gstdio.h>
@@ -12,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
 using gstsig::test::Pipeline;
@@ -220,6 +223,47 @@ TEST (ManualSignaller, SessionWaitsAsLongAsAPersonNeeds)
   for (int i = 0; i < 35 * 20; i++)
     g_usleep (50 * 1000);
   EXPECT_EQ (offers, 1) << "the offer was replaced before the signaller's timeout";
+  expect_no_error (sender);
+  gst_element_set_state (sender.pipeline, GST_STATE_NULL);
+  g_object_unref (sig);
+}
+
+/* The answering role: webrtcsend takes a pasted offer (a real Chromium
+ * offer, as raw SDP) and answers it with the offer's payload types,
+ * sendonly, in a token. */
+TEST (ManualSignaller, WebrtcsendAnswersAPastedBrowserOffer)
+{
+  Pipeline sender (std::string (SENDER) + "\"manual:?answer=1\"");
+  GObject *sig = signaller_of (sender, "s");
+  g_object_set (sig, "stdio", FALSE, nullptr);
+  struct Answer {
+    std::mutex lock;
+    std::string token;
+  } answer;
+  g_signal_connect (sig, "local-token", G_CALLBACK (+[] (GObject *, const gchar *token, Answer *a) {
+    std::lock_guard<std::mutex> guard (a->lock);
+    a->token = token;
+  }), &answer);
+  ASSERT_NE (gst_element_set_state (sender.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  std::string offer = gstsig::test::read_data ("chromium-recvonly-offer.sdp");
+  ASSERT_FALSE (offer.empty ());
+  g_signal_emit_by_name (sig, "paste", offer.c_str ());
+  std::string token;
+  for (int i = 0; i < 300 && token.empty (); i++) {
+    g_usleep (50 * 1000);
+    std::lock_guard<std::mutex> guard (answer.lock);
+    token = answer.token;
+  }
+  ASSERT_FALSE (token.empty ()) << "no answer token";
+  std::string error;
+  auto decoded = gstsig::manual::decode_token (token, &error);
+  ASSERT_TRUE (decoded.has_value ()) << error;
+  ASSERT_TRUE (decoded->type.has_value ());
+  EXPECT_EQ (*decoded->type, GST_WEBRTC_SDP_TYPE_ANSWER);
+  EXPECT_NE (decoded->sdp.find ("m=video 9 UDP/TLS/RTP/SAVPF 96"), std::string::npos)
+      << decoded->sdp;
+  EXPECT_NE (decoded->sdp.find ("a=sendonly"), std::string::npos) << decoded->sdp;
+  EXPECT_NE (decoded->sdp.find ("a=candidate:"), std::string::npos) << "vanilla ICE: candidates";
   expect_no_error (sender);
   gst_element_set_state (sender.pipeline, GST_STATE_NULL);
   g_object_unref (sig);
