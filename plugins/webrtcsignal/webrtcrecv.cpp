@@ -437,7 +437,8 @@ gst_sig_recv_class_init (GstSigRecvClass *klass)
       g_param_spec_string ("uri", "URI",
           "The producer to receive: ws://HOST:PORT/?producer=ID (gst-plugins-rs signalling "
           "protocol; without producer= the first one there, or the next to appear), also as "
-          "webrtc+ws:// and webrtc+wss://. Default: none", nullptr, rw_ready));
+          "webrtc+ws:// and webrtc+wss://; or manual: (copy-paste tokens, no server). "
+          "Default: none", nullptr, rw_ready));
   g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
       g_param_spec_string ("stun-server", "STUN server",
           "STUN server as stun://HOST:PORT, needed behind NAT. Default: none", nullptr, rw_ready));

@@ -668,8 +668,8 @@ gst_sig_send_class_init (GstSigSendClass *klass)
   g_object_class_install_property (gobject_class, PROP_URI,
       g_param_spec_string ("uri", "URI",
           "Where to signal: ws://HOST:PORT/ or wss://HOST:PORT/ (gst-plugins-rs signalling "
-          "protocol). The scheme picks the signaller. Default: none (with serve=, the embedded "
-          "server)", nullptr, rw_ready));
+          "protocol), or manual: (copy-paste tokens, no server). The scheme picks the "
+          "signaller. Default: none (with serve=, the embedded server)", nullptr, rw_ready));
   g_object_class_install_property (gobject_class, PROP_SERVE,
       g_param_spec_string ("serve", "Serve",
           "Run the signalling server and the web app inside the element on ADDR:PORT, e.g. "
