@@ -21,6 +21,7 @@
     { href: 'index.html', label: 'Watch' },
     { href: 'publish.html', label: 'Publish' },
     { href: 'dashboard.html', label: 'Stats' },
+    { href: 'manual.html', label: 'Manual' },
   ];
 
   /* ---------------------------------------------------------------- utils */
