@@ -117,6 +117,25 @@ else
   fail "rtp-diagnostics: no usable report ($(head -c 300 "$tmp/rtpdiag.jsonl" 2>/dev/null))"
 fi
 
+# 6. manual-send and manual-receive: each reads the other's token from its
+#    stdin (two fifos, opened read-write so no open blocks); the receiver
+#    records, and SIGINT finalizes the file.
+mkfifo "$tmp/to-manual-recv" "$tmp/to-manual-send"
+sh "$src/pipelines/manual-send.sh" <>"$tmp/to-manual-send" >"$tmp/to-manual-recv" 2>"$tmp/manual-send.log" &
+pids+=($!)
+OUT="$tmp/manual.mkv" sh "$src/pipelines/manual-receive.sh" <>"$tmp/to-manual-recv" \
+  >"$tmp/to-manual-send" 2>"$tmp/manual-receive.log" &
+manual_recv=$!
+pids+=($manual_recv)
+for _ in $(seq 1 300); do
+  [ "$(stat -c %s "$tmp/manual.mkv" 2>/dev/null || echo 0)" -gt 20000 ] && break
+  sleep 0.1
+done
+sleep 3
+kill -INT $manual_recv 2>/dev/null
+for _ in $(seq 1 100); do kill -0 $manual_recv 2>/dev/null || break; sleep 0.1; done
+check_recording "$tmp/manual.mkv" 2
+
 for f in "$src"/pipelines/*.sh; do
   grep -q "$(basename "$f")" "$0" || fail "pipelines/$(basename "$f") is not exercised by this test"
 done
