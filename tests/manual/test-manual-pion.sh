@@ -1,0 +1,65 @@
+#!/bin/sh
+# Interop of the manual: token with a WebRTC stack nobody here wrote: pion
+# (Go; Debian's golang-github-pion-webrtc.v3-dev). Its save-to-disk example
+# reads a browser-style base64 offer on stdin, prints its answer the same
+# way and writes the VP8 it receives to output.ivf. Here webrtcsend's
+# manual: offer goes to it and its answer comes back, through two fifos; the
+# test passes when the IVF pion wrote holds frames that GStreamer decodes.
+#
+# pion skips loopback addresses when gathering, so the namespace (made by
+# run-in-netns.sh) gets a veth pair with two 10.77.0.x addresses: both
+# peers see each other there, and nothing leaves the namespace.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+set -eu
+build=${GST_WEBRTCSIGNAL_BUILD_ROOT:?}
+pion=/usr/share/gocode/src/github.com/pion/webrtc
+if [ ! -d "$pion/examples/save-to-disk" ] || ! command -v go >/dev/null; then
+  echo "pion is missing: apt-get install golang-go golang-github-pion-webrtc.v3-dev" >&2
+  exit 1
+fi
+
+# GOPATH mode, offline: Debian's tree has no /v3 level, a symlink adds it.
+gopath=$build/tests/pion-gopath
+mkdir -p "$gopath/src/github.com/pion/webrtc"
+ln -sfn "$pion" "$gopath/src/github.com/pion/webrtc/v3"
+bin=$build/tests/pion-save-to-disk
+if [ ! -x "$bin" ]; then
+  echo "building pion's save-to-disk example (once)..." >&2
+  GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOFLAGS=-mod=mod GOCACHE="$build/tests/go-cache" \
+    go build -o "$bin" github.com/pion/webrtc/v3/examples/save-to-disk
+fi
+
+ip link add pion0 type veth peer name pion1
+ip addr add 10.77.0.1/24 dev pion0
+ip addr add 10.77.0.2/24 dev pion1
+ip link set pion0 up
+ip link set pion1 up
+
+dir=$(mktemp -d)
+send_pid= pion_pid=
+trap 'kill $send_pid $pion_pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+mkfifo "$dir/to-pion" "$dir/to-send"
+
+gst-launch-1.0 -q videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! \
+  webrtcsend uri=manual: video-codecs=vp8 <>"$dir/to-send" >"$dir/to-pion" 2>"$dir/send.err" &
+send_pid=$!
+(cd "$dir" && exec "$bin" <>"$dir/to-pion" >"$dir/to-send" 2>"$dir/pion.err") &
+pion_pid=$!
+
+frames=0
+for _ in $(seq 1 80); do
+  size=$(stat -c %s "$dir/output.ivf" 2>/dev/null || echo 0)
+  [ "$size" -gt 20000 ] && break
+  sleep 0.25
+done
+sleep 3
+kill $pion_pid $send_pid 2>/dev/null || true
+wait $pion_pid 2>/dev/null || true
+cat "$dir/send.err" "$dir/pion.err" >&2
+
+grep -q "got the answer" "$dir/send.err"
+# Decode what pion wrote; fakesink -v prints a "chain" line per frame.
+frames=$(gst-launch-1.0 filesrc location="$dir/output.ivf" ! ivfparse ! vp8dec ! \
+  fakesink silent=false -v 2>&1 | grep -c "chain" || true)
+echo "pion wrote $(stat -c %s "$dir/output.ivf") bytes; GStreamer decoded $frames VP8 frames from it" >&2
+[ "$frames" -gt 45 ]
