@@ -103,11 +103,13 @@ runTest('manual', async (t) => {
   const shown = await page.locator('#error').innerText();
   assert(/not accepted/.test(shown), `the page does not show the bad paste's message (shows "${shown}")`);
 
-  // --- Watch: webrtcsend offers, the page answers.
+  // --- Watch: webrtcsend offers (compressed, "z:"), the page answers.
   const send = launchPiped(t, 'webrtcsend', ['-q', 'videotestsrc', 'is-live=true', '!',
-    'video/x-raw,width=320,height=240,framerate=30/1', '!', 'webrtcsend', 'uri=manual:', 'video-codecs=vp8']);
+    'video/x-raw,width=320,height=240,framerate=30/1', '!', 'webrtcsend', 'uri=manual:?compress=1',
+    'video-codecs=vp8']);
   const offer = await tokenFrom(send, 'its offer token');
   info(`webrtcsend offer token: ${offer.length} characters`);
+  assert(offer.startsWith('z:'), `webrtcsend with ?compress=1 printed no "z:" token: ${offer.slice(0, 40)}`);
   const r = await page.evaluate((tok) => window.gstsigManual.paste(tok), offer);
   assert(r.ok, `the page refused webrtcsend's offer: ${r.error}`);
   const answer = await waitFor(() => page.evaluate(() => window.gstsigManual.localToken()),
@@ -137,11 +139,13 @@ runTest('manual', async (t) => {
   // --- Publish: the page offers, webrtcrecv answers.
   await page.evaluate(() => window.gstsigManual.mode('publish'));
   await page.locator('#pub-audio').uncheck();
+  await page.locator('#compress').check();
   const started = await page.evaluate(() => window.gstsigManual.start());
   assert(started, `the page did not make an offer: ${await page.evaluate(() => window.gstsigManual.error())}`);
   const pageOffer = await waitFor(() => page.evaluate(() => window.gstsigManual.localToken()),
                                   { timeoutMs: 15000, what: 'the page\'s offer token' });
   info(`page offer token: ${pageOffer.length} characters`);
+  assert(pageOffer.startsWith('z:'), `the page's offer is not compressed though "compress" is checked: ${pageOffer.slice(0, 40)}`);
   const recv = launchPiped(t, 'webrtcrecv', ['-v', 'webrtcrecv', 'uri=manual:', '!', 'fakesink', 'silent=false']);
   recv.proc.stdin.write(pageOffer + '\n');
   const recvAnswer = await tokenFrom(recv, 'its answer token');
