@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace gstsig {
 
@@ -60,6 +61,39 @@ find_media (const GstSDPMessage *sdp, const char *kind, guint *index)
     }
   }
   return nullptr;
+}
+
+unsigned
+drop_placeholder_ssrc_groups (GstSDPMessage *sdp)
+{
+  unsigned removed = 0;
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    GstSDPMedia *media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
+    std::vector<std::string> rtx_ssrcs;
+    for (guint j = 0; j < gst_sdp_media_attributes_len (media);) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
+      if (g_strcmp0 (attr->key, "ssrc-group") == 0 && attr->value
+          && g_str_has_prefix (attr->value, "FID 0 ")) {
+        rtx_ssrcs.emplace_back (attr->value + strlen ("FID 0 "));
+        gst_sdp_media_remove_attribute (media, j);
+        removed++;
+        continue;
+      }
+      j++;
+    }
+    for (guint j = 0; j < gst_sdp_media_attributes_len (media);) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
+      bool drop = false;
+      if (g_strcmp0 (attr->key, "ssrc") == 0 && attr->value)
+        for (const auto &ssrc : rtx_ssrcs)
+          drop |= g_str_has_prefix (attr->value, (ssrc + " ").c_str ());
+      if (drop)
+        gst_sdp_media_remove_attribute (media, j);
+      else
+        j++;
+    }
+  }
+  return removed;
 }
 
 } // namespace gstsig

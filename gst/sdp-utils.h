@@ -26,4 +26,13 @@ std::optional<unsigned> find_extmap_id (const GstSDPMedia *media, const char *ur
 /* The first media section of kind "video"/"audio", and its index. */
 const GstSDPMedia *find_media (const GstSDPMessage *sdp, const char *kind, guint *index);
 
+/* webrtcbin 1.22 answers, before any media flowed, with
+ * "a=ssrc-group:FID 0 <rtx-ssrc>" and "a=ssrc:<rtx-ssrc> msid:...": a
+ * media SSRC of 0 that never comes. A browser then expects media only on
+ * the SSRCs declared and drops what really arrives. This removes such groups
+ * and the lines of their RTX SSRC, so the peer takes the streams as
+ * unsignalled (as it does after our offers, which carry no SSRC). Returns how
+ * many groups were removed. */
+unsigned drop_placeholder_ssrc_groups (GstSDPMessage *sdp);
+
 } // namespace gstsig

@@ -3,7 +3,8 @@
  * Matroska, WebM or fragmented MP4 files, without re-encoding.
  *
  * One producer (--producer ID, or the first one there or to come), or
- * every producer (--all), one file each. Files are finalized on
+ * every producer (--all), one file each; or, with --whip-listen, every
+ * publisher of a WHIP endpoint (record-whip.h). Files are finalized on
  * SIGINT/SIGTERM, when a producer leaves and when its media stops. See
  * --help and docs/gst-webrtc-record.md for the exit codes.
  *
@@ -16,6 +17,7 @@
 #include "record-options.h"
 #include "record-pipeline.h"
 #include "record-status.h"
+#include "record-whip.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -84,6 +86,29 @@ producer_label (const std::string &id, const std::string &meta_json)
   return label;
 }
 
+/* The meta of a WHIP publisher: {"name": ?name=, "remote": ADDR, "user-agent": ...}. */
+std::string
+whip_meta (const WhipPublisher &publisher)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  if (!publisher.name.empty ()) {
+    json_builder_set_member_name (b, "name");
+    json_builder_add_string_value (b, publisher.name.c_str ());
+  }
+  json_builder_set_member_name (b, "remote");
+  json_builder_add_string_value (b, publisher.remote.c_str ());
+  if (!publisher.user_agent.empty ()) {
+    json_builder_set_member_name (b, "user-agent");
+    json_builder_add_string_value (b, publisher.user_agent.c_str ());
+  }
+  json_builder_end_object (b);
+  JsonNode *root = json_builder_get_root (b);
+  g_autofree gchar *text = json_to_string (root, FALSE);
+  json_node_unref (root);
+  return text;
+}
+
 /* ws://HOST:PORT/PATH?QUERY + producer=ID */
 std::string
 producer_uri (const std::string &server, const std::string &id)
@@ -103,6 +128,7 @@ public:
 
   ~App ()
   {
+    whip_.reset ();
     recordings_.clear ();
     listener_.reset ();
     g_main_loop_unref (loop_);
@@ -115,10 +141,15 @@ public:
       reporter_.error (EXIT_OUTPUT_NOT_WRITABLE, error);
       return EXIT_OUTPUT_NOT_WRITABLE;
     }
+    if (opts_.whip && !start_whip (&error)) {
+      reporter_.error (EXIT_SERVER_UNREACHABLE, error);
+      return EXIT_SERVER_UNREACHABLE;
+    }
     guint sigint = g_unix_signal_add (SIGINT, on_quit_signal, this);
     guint sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, this);
     guint ticker = g_timeout_add_seconds (1, on_tick, this);
-    connect_listener ();
+    if (!opts_.whip)
+      connect_listener ();
     g_main_loop_run (loop_);
     g_source_remove (sigint);
     g_source_remove (sigterm);
@@ -244,6 +275,82 @@ private:
     return G_SOURCE_CONTINUE;
   }
 
+  /* ---- the WHIP endpoint (--whip-listen) ---- */
+
+  bool start_whip (std::string *error)
+  {
+    WhipFront::Callbacks callbacks;
+    callbacks.create = [this] (const WhipPublisher &publisher, WhipUpstream *upstream,
+                           WhipReply *refusal) {
+      return on_whip_post (publisher, upstream, refusal);
+    };
+    callbacks.refused = [this] (const std::string &id, unsigned status,
+                            const std::string &reason) {
+      on_whip_refused (id, status, reason);
+    };
+    whip_ = std::make_unique<WhipFront> (opts_.whip_listen, opts_.auth_token,
+        std::move (callbacks));
+    if (!whip_->start (error)) {
+      *error = "--whip-listen: " + *error;
+      whip_.reset ();
+      return false;
+    }
+    bool any = opts_.whip_listen.host == "0.0.0.0" || opts_.whip_listen.host == "::";
+    reporter_.listening ("WHIP", whip_->url (), any);
+    reporter_.set_waiting_text ("waiting for a WHIP publisher on " + whip_->url ());
+    return true;
+  }
+
+  /* A publisher POSTed an offer: its own pipeline, whose webrtcrecv is a
+   * WHIP endpoint on a loopback port that only we know the token of. */
+  bool on_whip_post (const WhipPublisher &publisher, WhipUpstream *upstream, WhipReply *refusal)
+  {
+    if (stopping_) {
+      *refusal = WhipReply::error (503, "The recorder is stopping: it takes no new publisher.");
+      return false;
+    }
+    gchar *token = g_uuid_string_random ();
+    upstream->token = token;
+    g_free (token);
+    std::string error;
+    Recording *recording = start_recording (publisher.id, whip_meta (publisher),
+        "whip-listen://127.0.0.1:0/whip", upstream->token, &error);
+    if (recording)
+      upstream->url = recording->endpoint_url ();
+    if (recording && upstream->url.empty ()) {
+      error = "the webrtcrecv WHIP endpoint did not tell its URL";
+      reporter_.error (EXIT_OTHER_ERROR, error, publisher.id, recording->config ().label);
+      discard (publisher.id);
+      recording = nullptr;
+    }
+    if (!recording) {
+      *refusal = WhipReply::error (500, "The recorder could not start a recording for this "
+          "publisher: " + error + ".");
+      return false;
+    }
+    return true;
+  }
+
+  /* The endpoint refused the offer (the publisher got the status and why):
+   * its recording goes without an event. */
+  void on_whip_refused (const std::string &id, unsigned status, const std::string &reason)
+  {
+    auto it = recordings_.find (id);
+    std::string label = it != recordings_.end () ? it->second->config ().label : id;
+    reporter_.note ("refused publisher " + label + ": HTTP " + std::to_string (status) +
+        (reason.empty () ? "" : " (" + reason + ")"));
+    discard (id);
+  }
+
+  void discard (const std::string &id)
+  {
+    auto it = recordings_.find (id);
+    if (it == recordings_.end ())
+      return;
+    discarded_.insert (id);
+    it->second->stop (FINALIZE_TIMEOUT_MS);
+  }
+
   /* ---- recordings ---- */
 
   std::string make_location (const std::string &label)
@@ -270,15 +377,20 @@ private:
     }
   }
 
-  void start_recording (const std::string &id, const std::string &meta)
+  /* recv_uri: empty for the producer on the server. The recording, or
+   * nullptr with *error (also reported). */
+  Recording *start_recording (const std::string &id, const std::string &meta,
+      const std::string &recv_uri = "", const std::string &recv_token = "",
+      std::string *error_out = nullptr)
   {
-    if (!opts_.all)
+    if (!opts_.all && !opts_.whip)
       single_started_ = true;
     RecordingConfig config;
     config.producer_id = id;
     config.meta_json = meta;
     config.label = producer_label (id, meta);
-    config.recv_uri = producer_uri (opts_.server, id);
+    config.recv_uri = recv_uri.empty () ? producer_uri (opts_.server, id) : recv_uri;
+    config.recv_auth_token = recv_token;
     config.location = make_location (config.label);
     config.format = &format_info (opts_.format);
     config.segment_s = opts_.segment_s;
@@ -292,28 +404,33 @@ private:
       on_recording_finished (r, result);
     };
     auto recording = std::make_unique<Recording> (config, std::move (callbacks));
-    reporter_.note ("connecting to " + config.label + " (" + id + ")");
+    reporter_.note ((opts_.whip ? "publisher " : "connecting to ") + config.label + " (" + id +
+        ")");
     std::string error;
     int code = recording->start (&error);
     if (code != EXIT_OK) {
       reporter_.error (code, error, id, config.label);
-      if (!opts_.all)
+      if (error_out)
+        *error_out = error;
+      if (!opts_.all && !opts_.whip)
         quit (code);
-      return;
+      return nullptr;
     }
+    Recording *result = recording.get ();
     recordings_[id] = std::move (recording);
+    return result;
   }
 
   void on_recording_finished (Recording &recording, const RecordingResult &result)
   {
-    reporter_.finished (recording, result);
     std::string id = recording.config ().producer_id;
-    if (!opts_.all && !stopping_) {
-      /* Single mode: one recording, then exit with its result. */
+    if (!discarded_.erase (id))
+      reporter_.finished (recording, result);
+    if (whip_)
+      whip_->forget (id);
+    /* Single mode: one recording, then exit with its result. */
+    if (!opts_.all && !opts_.whip)
       exit_code_ = result.code;
-    } else if (!opts_.all) {
-      exit_code_ = result.code;
-    }
     /* Destroyed from an idle, not inside its own bus callback. */
     auto it = recordings_.find (id);
     if (it != recordings_.end ()) {
@@ -325,7 +442,8 @@ private:
       }, this, nullptr);
     }
     if (!opts_.all || stopping_) {
-      maybe_quit ();
+      if (!opts_.whip || stopping_)
+        maybe_quit ();
       return;
     }
     /* --all: a producer still online whose media stopped (a network cut,
@@ -380,6 +498,8 @@ private:
     self->reporter_.note (self->recordings_.empty () ? "stopping"
                                                      : "stopping: finalizing the files");
     self->stopping_ = true;
+    if (self->whip_)
+      self->whip_->refuse_new (true);
     if (self->reconnect_timer_)
       g_source_remove (std::exchange (self->reconnect_timer_, 0u));
     for (auto &r : self->recordings_)
@@ -402,6 +522,8 @@ private:
   Reporter reporter_;
   GMainLoop *loop_ = nullptr;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<WhipFront> whip_;                              /* --whip-listen */
+  std::set<std::string> discarded_; /* recordings ended without an event */
   std::map<std::string, std::unique_ptr<Recording>> recordings_; /* by producer id */
   std::vector<std::unique_ptr<Recording>> finished_;             /* to destroy */
   std::set<std::string> locations_;

@@ -4,6 +4,7 @@
  */
 #include "record-options.h"
 
+#include <gio/gio.h>
 #include <glib.h>
 
 #include <cstring>
@@ -15,13 +16,14 @@ const char *const EXIT_CODES_HELP =
     "  0  recorded and finalized (or stopped before anything arrived)\n"
     "  1  bad options\n"
     "  2  the output folder is not writable\n"
-    "  3  the signalling server is unreachable\n"
+    "  3  the signalling server is unreachable (--whip-listen: cannot listen there)\n"
     "  4  producer not found, or it left before sending media\n"
     "  5  disk full or another write error\n"
     "  6  the producer sends no codec the format can hold (try --format mkv or --transcode)\n"
     "  7  another error (e.g. a missing GStreamer plugin)\n"
-    "With --all, a failed recording is reported (--json: an error event) and the\n"
-    "tool keeps running; the codes above are then only for start-up failures.";
+    "With --all or --whip-listen, a failed recording is reported (--json: an error\n"
+    "event) and the tool keeps running; the codes above are then only for start-up\n"
+    "failures.";
 
 namespace {
 
@@ -44,7 +46,77 @@ parse_format (const char *text, Format *format)
   return false;
 }
 
+bool
+parse_server (const char *server, Options *opts, std::string *error)
+{
+  if (!g_str_has_prefix (server, "ws://") && !g_str_has_prefix (server, "wss://")) {
+    *error = std::string ("--server must be a ws:// or wss:// URI, not '") + server + "'";
+    return false;
+  }
+  g_autoptr (GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, nullptr);
+  if (!uri || !g_uri_get_host (uri) || !*g_uri_get_host (uri)) {
+    *error = std::string ("--server '") + server + "' is not a valid URI";
+    return false;
+  }
+  if (g_uri_get_query (uri) && strstr (g_uri_get_query (uri), "producer=")) {
+    *error = "give the producer with --producer, not in the --server URI";
+    return false;
+  }
+  opts->server = server;
+  return true;
+}
+
 } // namespace
+
+bool
+parse_whip_listen (const std::string &text, WhipListen *out, std::string *error)
+{
+  const char *example = " (write it as ADDR:PORT/PATH, e.g. 127.0.0.1:8080/whip; port 0 picks a "
+                        "free one, 0.0.0.0 listens on every interface)";
+  std::string rest = text;
+  if (g_str_has_prefix (rest.c_str (), "http://"))
+    rest = rest.substr (strlen ("http://"));
+  else if (rest.find ("://") != std::string::npos) {
+    *error = "--whip-listen '" + text + "': only plain http is served (put a TLS proxy in front "
+        "for https)" + example;
+    return false;
+  }
+  if (rest.empty ()) {
+    *error = std::string ("--whip-listen needs an address") + example;
+    return false;
+  }
+  g_autoptr (GUri) uri = g_uri_parse (("http://" + rest).c_str (), G_URI_FLAGS_NONE, nullptr);
+  if (!uri || !g_uri_get_host (uri) || !*g_uri_get_host (uri)) {
+    *error = "--whip-listen '" + text + "' is not an address" + example;
+    return false;
+  }
+  if (g_uri_get_query (uri) || g_uri_get_fragment (uri) || g_uri_get_userinfo (uri)) {
+    *error = "--whip-listen '" + text + "' may not carry a query, fragment or user name" +
+        example;
+    return false;
+  }
+  const char *host = g_uri_get_host (uri);
+  g_autoptr (GInetAddress) address = g_inet_address_new_from_string (host);
+  if (!address) {
+    *error = std::string ("--whip-listen: '") + host + "' is not an IP address; listen on an "
+        "address of this machine such as 127.0.0.1, 0.0.0.0 or [::1]";
+    return false;
+  }
+  int port = g_uri_get_port (uri);
+  if (port < 0) {
+    *error = "--whip-listen '" + text + "' has no port" + example;
+    return false;
+  }
+  std::string path = g_uri_get_path (uri);
+  while (path.size () > 1 && path.back () == '/')
+    path.pop_back ();
+  if (path.empty () || path == "/")
+    path = "/whip";
+  out->host = host;
+  out->port = (unsigned) port;
+  out->path = path;
+  return true;
+}
 
 const FormatInfo &
 format_info (Format format)
@@ -58,13 +130,20 @@ format_info (Format format)
 bool
 parse_options (int *argc, char ***argv, Options *opts, std::string *error)
 {
-  g_autofree gchar *server = nullptr, *producer = nullptr, *output = nullptr, *format = nullptr;
+  g_autofree gchar *server = nullptr, *producer = nullptr, *output = nullptr, *format = nullptr,
+                   *whip_listen = nullptr, *auth_token = nullptr;
   gint segment = 0, latency = (gint) opts->latency_ms, peer_timeout = (gint) opts->peer_timeout_s;
   gboolean all = FALSE, transcode = FALSE, json = FALSE, quiet = FALSE, status = FALSE,
            version = FALSE;
   GOptionEntry entries[] = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &server,
-        "Signalling server, e.g. ws://127.0.0.1:8443/ (required)", "URI" },
+        "Signalling server, e.g. ws://127.0.0.1:8443/ (this or --whip-listen)", "URI" },
+    { "whip-listen", 'w', 0, G_OPTION_ARG_STRING, &whip_listen,
+        "Be a WHIP endpoint (RFC 9725) on ADDR:PORT/PATH instead of using a server: every "
+        "publisher that POSTs there is recorded to a file of its own", "ADDR:PORT/PATH" },
+    { "auth-token", 0, 0, G_OPTION_ARG_STRING, &auth_token,
+        "With --whip-listen: the bearer token publishers must send (Authorization: Bearer "
+        "TOKEN); others get 401", "TOKEN" },
     { "producer", 'p', 0, G_OPTION_ARG_STRING, &producer,
         "Record this producer (peer id). Default: the first producer, or the next to appear",
         "ID" },
@@ -99,10 +178,11 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- record WebRTC producers to files");
   g_option_context_set_summary (ctx,
       "Records the audio and video of producers on a WebRTC signalling server\n"
-      "(gst-webrtc-serve, gst-plugins-rs' gst-webrtc-signalling-server) without\n"
+      "(gst-webrtc-serve, gst-plugins-rs' gst-webrtc-signalling-server), or of every\n"
+      "WHIP publisher (OBS, browsers, webrtcsend) with --whip-listen, without\n"
       "re-encoding. Files are named <UTC YYYYMMDD-HHMMSS>-<producer name or id>.<ext>\n"
-      "and are finalized on Ctrl-C/SIGTERM, when the producer leaves, or when its\n"
-      "media stops arriving.");
+      "and are finalized on Ctrl-C/SIGTERM, when the producer leaves (a WHIP\n"
+      "publisher: DELETEs its resource), or when its media stops arriving.");
   g_option_context_set_description (ctx, EXIT_CODES_HELP);
   g_option_context_add_main_entries (ctx, entries, nullptr);
   g_autoptr (GError) gerror = nullptr;
@@ -117,24 +197,39 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     *error = std::string ("unexpected argument '") + (*argv)[1] + "'";
     return false;
   }
-  if (!server) {
-    *error = "--server is required (e.g. --server ws://127.0.0.1:8443/)";
+  if (auth_token && !whip_listen) {
+    *error = "--auth-token goes with --whip-listen (a signalling server's token goes in "
+             "--server as ?token=...)";
     return false;
   }
-  if (!g_str_has_prefix (server, "ws://") && !g_str_has_prefix (server, "wss://")) {
-    *error = std::string ("--server must be a ws:// or wss:// URI, not '") + server + "'";
+  if (whip_listen) {
+    if (server) {
+      *error = "--server and --whip-listen exclude each other: record from a signalling server, "
+               "or be a WHIP endpoint";
+      return false;
+    }
+    if (producer || all) {
+      *error = "--producer and --all are for --server; --whip-listen records every publisher";
+      return false;
+    }
+    if (!parse_whip_listen (whip_listen, &opts->whip_listen, error))
+      return false;
+    if (auth_token && !*auth_token) {
+      *error = "--auth-token needs a token";
+      return false;
+    }
+    opts->whip = true;
+    opts->auth_token = auth_token ? auth_token : "";
+  }
+  if (!server && !whip_listen) {
+    *error = "--server or --whip-listen is required (e.g. --server ws://127.0.0.1:8443/, or "
+             "--whip-listen 127.0.0.1:8080/whip)";
     return false;
   }
-  g_autoptr (GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, nullptr);
-  if (!uri || !g_uri_get_host (uri) || !*g_uri_get_host (uri)) {
-    *error = std::string ("--server '") + server + "' is not a valid URI";
-    return false;
+  if (server) {
+    if (!parse_server (server, opts, error))
+      return false;
   }
-  if (g_uri_get_query (uri) && strstr (g_uri_get_query (uri), "producer=")) {
-    *error = "give the producer with --producer, not in the --server URI";
-    return false;
-  }
-  opts->server = server;
   if (producer && all) {
     *error = "--producer and --all exclude each other";
     return false;

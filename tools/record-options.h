@@ -13,7 +13,7 @@ enum ExitCode {
   EXIT_OK = 0,
   EXIT_BAD_OPTIONS = 1,
   EXIT_OUTPUT_NOT_WRITABLE = 2,
-  EXIT_SERVER_UNREACHABLE = 3,
+  EXIT_SERVER_UNREACHABLE = 3, /* or --whip-listen cannot listen there */
   EXIT_PRODUCER_NOT_FOUND = 4, /* unknown id, or it left before sending media */
   EXIT_WRITE_ERROR = 5,        /* disk full or another write error */
   EXIT_NO_RECORDABLE_CODEC = 6,
@@ -35,8 +35,22 @@ struct FormatInfo {
 
 const FormatInfo &format_info (Format format);
 
+/* --whip-listen ADDR:PORT/PATH */
+struct WhipListen {
+  std::string host; /* an IP address */
+  unsigned port = 0;
+  std::string path = "/whip"; /* starts with '/', no trailing '/' */
+};
+
+/* Parses ADDR:PORT[/PATH] (an http:// in front is allowed); false with
+ * *error, a sentence naming what to fix. */
+bool parse_whip_listen (const std::string &text, WhipListen *out, std::string *error);
+
 struct Options {
-  std::string server;   /* ws://HOST:PORT/ */
+  std::string server;   /* ws://HOST:PORT/; empty with --whip-listen */
+  bool whip = false;    /* --whip-listen: be a WHIP endpoint, record every publisher */
+  WhipListen whip_listen;
+  std::string auth_token; /* --auth-token: the bearer token WHIP publishers must send */
   std::string producer; /* empty: the first producer, or all with --all */
   bool all = false;
   std::string output_dir = ".";

@@ -165,6 +165,20 @@ Recording::start (std::string *error)
       "peer-timeout", config_.peer_timeout_s, "video-codecs",
       config_.transcode ? "vp8,h264,vp9" : format.video_codecs, nullptr);
   gst_bin_add (GST_BIN (pipeline_), recv_);
+  if (!config_.recv_auth_token.empty ()) {
+    GObject *signaller = nullptr;
+    g_object_get (recv_, "signaller", &signaller, nullptr);
+    if (!signaller || !g_object_class_find_property (G_OBJECT_GET_CLASS (signaller),
+                          "auth-token")) {
+      if (signaller)
+        g_object_unref (signaller);
+      *error = "this webrtcrecv has no WHIP endpoint with an auth-token (is gst-webrtcsignal "
+               "the same version as gst-webrtc-record?)";
+      return EXIT_OTHER_ERROR;
+    }
+    g_object_set (signaller, "auth-token", config_.recv_auth_token.c_str (), nullptr);
+    g_object_unref (signaller);
+  }
 
   if (config_.segment_s) {
     sink_ = gst_element_factory_make ("splitmuxsink", "sink");
@@ -399,11 +413,37 @@ Recording::on_first_arrival (GstPad *pad, GstPadProbeInfo *info, gpointer user_d
 }
 
 GstPadProbeReturn
-Recording::on_buffer (GstPad *, GstPadProbeInfo *info, gpointer user_data)
+Recording::on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   auto self = static_cast<Recording *> (user_data);
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   GstClockTime pts = GST_BUFFER_PTS (buffer);
+  /* A frame from before the start of the file (a late retransmission, or
+   * frames held back until a keyframe came): the muxer would store it with
+   * a negative time, and Matroska's duration with it. */
+  GstClockTime base;
+  {
+    std::lock_guard<std::mutex> lock (self->lock_);
+    base = self->base_;
+  }
+  if (GST_CLOCK_TIME_IS_VALID (base) && GST_CLOCK_TIME_IS_VALID (pts)) {
+    GstEvent *event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+    if (event) {
+      const GstSegment *segment = nullptr;
+      gst_event_parse_segment (event, &segment);
+      guint64 running = 0;
+      /* Before the segment (sign < 0) or before the file's start. */
+      bool early = segment->format == GST_FORMAT_TIME &&
+          (gst_segment_to_running_time_full (segment, GST_FORMAT_TIME, pts, &running) < 0 ||
+              running < base);
+      gst_event_unref (event);
+      if (early) {
+        GST_DEBUG ("%s: dropping a buffer from before the start of the file (pts %"
+            GST_TIME_FORMAT ")", self->config_.label.c_str (), GST_TIME_ARGS (pts));
+        return GST_PAD_PROBE_DROP;
+      }
+    }
+  }
   if (GST_CLOCK_TIME_IS_VALID (pts)) {
     GstClockTime end = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ? GST_BUFFER_DURATION (buffer) : 0);
     std::lock_guard<std::mutex> lock (self->lock_);
@@ -618,6 +658,26 @@ Recording::finish (int code, const std::string &message)
   }
   if (callbacks_.finished)
     callbacks_.finished (*this, result);
+}
+
+std::string
+Recording::endpoint_url () const
+{
+  if (!recv_)
+    return "";
+  GObject *signaller = nullptr;
+  g_object_get (recv_, "signaller", &signaller, nullptr);
+  if (!signaller)
+    return "";
+  std::string result;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "url")) {
+    gchar *url = nullptr;
+    g_object_get (signaller, "url", &url, nullptr);
+    result = url ? url : "";
+    g_free (url);
+  }
+  g_object_unref (signaller);
+  return result;
 }
 
 guint64

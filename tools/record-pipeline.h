@@ -1,7 +1,8 @@
 /* gst-webrtc-record: one recording, i.e. one producer into one file (or a
  * series of segment files):
  *
- *   webrtcrecv uri=SERVER?producer=ID
+ *   webrtcrecv uri=SERVER?producer=ID   (or uri=whip-listen://127.0.0.1:0/whip:
+ *                                        record-whip.h forwards a publisher to it)
  *     video_N ! [transcode: videoconvert ! encoder] ! [h264: avc3] ! queue ! mux.video_N
  *     audio_N ! queue ! mux.audio_N
  *   mux ! filesink           (or splitmuxsink with --segment)
@@ -32,7 +33,8 @@ struct RecordingConfig {
   std::string producer_id;
   std::string meta_json = "null";
   std::string label;       /* meta name, or the start of the id */
-  std::string recv_uri;    /* SERVER?producer=ID */
+  std::string recv_uri;    /* SERVER?producer=ID, or whip-listen://127.0.0.1:0/whip */
+  std::string recv_auth_token; /* whip-listen: the signaller's auth-token (empty: none) */
   std::string location;    /* the file, or a %05d pattern with segments */
   const FormatInfo *format = nullptr;
   unsigned segment_s = 0;
@@ -71,6 +73,10 @@ public:
   /* Ends the recording: EOS through the muxer, bounded by timeout_ms,
    * then the pipeline is stopped anyway. */
   void stop (unsigned timeout_ms);
+
+  /* whip-listen: the URL webrtcrecv's WHIP endpoint listens on, once
+   * started (empty otherwise). */
+  std::string endpoint_url () const;
 
   const RecordingConfig &config () const { return config_; }
   bool media_started () const { return started_; }

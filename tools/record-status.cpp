@@ -123,6 +123,22 @@ Reporter::note (const std::string &message)
 }
 
 void
+Reporter::listening (const std::string &protocol, const std::string &url, bool any)
+{
+  note (protocol + " endpoint on " + url + (any ? " (and every address of this machine)" : ""));
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "event");
+  json_builder_add_string_value (b, "listening");
+  json_builder_set_member_name (b, "protocol");
+  json_builder_add_string_value (b, protocol.c_str ());
+  json_builder_set_member_name (b, "url");
+  json_builder_add_string_value (b, url.c_str ());
+  json_builder_end_object (b);
+  emit_json (to_line (b));
+}
+
+void
 Reporter::started (const Recording &recording)
 {
   const auto &config = recording.config ();
@@ -252,7 +268,7 @@ Reporter::tick (const std::vector<const Recording *> &recordings, bool waiting)
     return;
   std::string line;
   if (active.empty ()) {
-    line = waiting ? "waiting for a producer..." : "recording 0 producers";
+    line = waiting ? waiting_text_ : "recording 0 producers";
   } else {
     line = "recording " + std::to_string (active.size ()) +
         (active.size () == 1 ? " producer" : " producers");

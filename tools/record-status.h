@@ -23,6 +23,11 @@ public:
   /* An error event; producer may be empty. Always printed on stderr. */
   void error (int code, const std::string &message, const std::string &producer = "",
       const std::string &label = "");
+  /* Where we listen (--whip-listen): "PROTOCOL endpoint on URL" on stderr
+   * unless quiet, and a "listening" event. any: on every address. */
+  void listening (const std::string &protocol, const std::string &url, bool any);
+  /* The status line while nothing is recorded. */
+  void set_waiting_text (const std::string &text) { waiting_text_ = text; }
   /* A message for people (stderr), unless quiet. */
   void note (const std::string &message);
   /* Once a second: the status line and a stats event. */
@@ -39,6 +44,7 @@ private:
   bool status_line_;
   bool tty_;
   bool line_shown_ = false;
+  std::string waiting_text_ = "waiting for a producer...";
   struct Rate {
     guint64 bytes = 0;
     gint64 time_us = 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "codecs.h"
 
+#include <gst/pbutils/codec-utils.h>
 #include <gst/rtp/rtp.h>
 
 #include <cstdlib>
@@ -91,8 +92,16 @@ rtpmap_matches (const std::string &rtpmap, const Codec &codec)
       strtoul (parts[1], nullptr, 10) == codec.clock_rate;
 }
 
+/* How an H264 payload type of an offer is judged. */
+enum class H264Rule {
+  ConstrainedBaseline, /* what our encoder makes */
+  AnyProfile,          /* we receive: avdec_h264 decodes every profile */
+  Stream,              /* pre-encoded: a profile whose decoders decode the stream */
+};
+
 bool
-pt_usable (const GstSDPMedia *media, unsigned pt, const Codec &codec)
+pt_usable (const GstSDPMedia *media, unsigned pt, const Codec &codec, H264Rule rule,
+    const std::string &stream_plid)
 {
   if (!rtpmap_matches (rtpmap_of (media, pt), codec))
     return false;
@@ -100,8 +109,16 @@ pt_usable (const GstSDPMedia *media, unsigned pt, const Codec &codec)
     if (fmtp_param (media, pt, "packetization-mode") != "1")
       return false;
     std::string plid = fmtp_param (media, pt, "profile-level-id");
-    /* No profile-level-id means baseline level 1 by default: fine. */
-    return plid.empty () || is_constrained_baseline_compatible (plid.c_str ());
+    switch (rule) {
+      case H264Rule::AnyProfile:
+        return true;
+      case H264Rule::Stream:
+        /* No profile-level-id means constrained baseline (RFC 6184: 420010). */
+        return h264_profile_decodes (plid.empty () ? "42e01f" : plid, stream_plid);
+      case H264Rule::ConstrainedBaseline:
+        /* No profile-level-id means baseline level 1 by default: fine. */
+        return plid.empty () || is_constrained_baseline_compatible (plid.c_str ());
+    }
   }
   if (g_strcmp0 (codec.name, "vp9") == 0) {
     /* Profile 0 (8-bit 4:2:0) is what vp9enc makes and every browser decodes. */
@@ -109,6 +126,66 @@ pt_usable (const GstSDPMedia *media, unsigned pt, const Codec &codec)
     return profile.empty () || profile == "0";
   }
   return true;
+}
+
+std::optional<unsigned>
+first_usable_pt (const GstSDPMedia *media, const Codec &codec, H264Rule rule,
+    const std::string &stream_plid)
+{
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
+    unsigned pt = strtoul (gst_sdp_media_get_format (media, i), nullptr, 10);
+    if (pt_usable (media, pt, codec, rule, stream_plid))
+      return pt;
+  }
+  return std::nullopt;
+}
+
+/* Two hex digits of a profile-level-id at pos, or -1. */
+int
+plid_byte (const std::string &plid, size_t pos)
+{
+  if (plid.size () != 6 || !g_ascii_isxdigit (plid[pos]) || !g_ascii_isxdigit (plid[pos + 1]))
+    return -1;
+  return g_ascii_xdigit_value (plid[pos]) * 16 + g_ascii_xdigit_value (plid[pos + 1]);
+}
+
+/* H264 profiles a browser may decode, and how we write them. */
+struct H264ProfileName {
+  const char *name;  /* as h264parse puts it in caps */
+  unsigned idc;
+  unsigned constraints;
+};
+
+const H264ProfileName h264_profiles[] = {
+  { "constrained-baseline", 0x42, 0xe0 },
+  { "baseline", 0x42, 0x00 },
+  { "main", 0x4d, 0x00 },
+  { "constrained-high", 0x64, 0x0c },
+  { "progressive-high", 0x64, 0x08 },
+  { "high", 0x64, 0x00 },
+};
+
+/* The decoder profiles (profile_idc) that decode each stream profile:
+ * H.264 Annex A, for the profiles browsers know. */
+bool
+idc_decodes (unsigned decoder_idc, unsigned decoder_constraints, unsigned stream_idc,
+    unsigned stream_constraints)
+{
+  bool stream_cb = stream_idc == 0x42 ||
+      ((stream_idc == 0x4d || stream_idc == 0x58) && (stream_constraints & 0x40));
+  bool high_family = decoder_idc == 0x64 || decoder_idc == 0x6e || decoder_idc == 0x7a ||
+      decoder_idc == 0xf4;
+  if (stream_cb) /* every decoder but the Extended-only ones */
+    return decoder_idc == 0x42 || decoder_idc == 0x4d || decoder_idc == 0x58 || high_family;
+  if (stream_idc == 0x4d)
+    return decoder_idc == 0x4d || high_family;
+  if (stream_idc == 0x64) {
+    /* A Constrained High decoder takes only Constrained High streams. */
+    if (decoder_idc == 0x64 && (decoder_constraints & 0x0c) == 0x0c)
+      return (stream_constraints & 0x0c) == 0x0c;
+    return high_family;
+  }
+  return decoder_idc == stream_idc;
 }
 
 } // namespace
@@ -219,7 +296,8 @@ receivable_codec_names ()
 }
 
 GstCaps *
-codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
+codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
+    const std::string &h264_profile_level_id)
 {
   GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
       media_kind_name (codec.kind), "encoding-name", G_TYPE_STRING, codec.encoding_name,
@@ -227,8 +305,10 @@ codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
       nullptr);
   GstStructure *s = gst_caps_get_structure (caps, 0);
   if (g_strcmp0 (codec.name, "h264") == 0) {
+    const char *plid =
+        h264_profile_level_id.empty () ? "42e01f" : h264_profile_level_id.c_str ();
     gst_structure_set (s, "packetization-mode", G_TYPE_STRING, "1", "profile-level-id",
-        G_TYPE_STRING, "42e01f", "level-asymmetry-allowed", G_TYPE_STRING, "1", nullptr);
+        G_TYPE_STRING, plid, "level-asymmetry-allowed", G_TYPE_STRING, "1", nullptr);
   } else if (g_strcmp0 (codec.name, "opus") == 0) {
     /* Chromium refuses Opus without its channel count (opus/48000/2). */
     gst_structure_set (s, "encoding-params", G_TYPE_STRING, "2", nullptr);
@@ -269,7 +349,8 @@ encoder_description (const Codec &codec, unsigned video_bitrate_kbps)
 }
 
 GstElement *
-make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
+make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
+    const std::string &h264_profile_level_id)
 {
   GstElement *pay = gst_element_factory_make (codec.payloader, nullptr);
   if (!pay)
@@ -295,9 +376,10 @@ make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
    * constrained baseline is 42c0xx with a level that follows the picture
    * size, the negotiated one 42e01f. Both are constrained baseline, and
    * level-asymmetry-allowed=1 lets the level differ: announce the
-   * negotiated value. */
+   * negotiated value. Pre-encoded input announces the value of its codec
+   * preferences the same way. */
   GstElement *fixup = gst_element_factory_make ("capssetter", nullptr);
-  GstCaps *caps = codec_rtp_caps (codec, pt, 0);
+  GstCaps *caps = codec_rtp_caps (codec, pt, 0, h264_profile_level_id);
   GstStructure *s = gst_caps_get_structure (caps, 0);
   const char *keep[] = { "profile-level-id", nullptr };
   gst_structure_filter_and_map_in_place (s,
@@ -325,12 +407,24 @@ make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id)
 std::optional<unsigned>
 find_offered_pt (const GstSDPMedia *media, const Codec &codec)
 {
-  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
-    unsigned pt = strtoul (gst_sdp_media_get_format (media, i), nullptr, 10);
-    if (pt_usable (media, pt, codec))
-      return pt;
-  }
-  return std::nullopt;
+  if (auto pt = first_usable_pt (media, codec, H264Rule::ConstrainedBaseline, ""))
+    return pt;
+  return first_usable_pt (media, codec, H264Rule::AnyProfile, "");
+}
+
+std::optional<unsigned>
+find_sendable_pt (const GstSDPMedia *media, const Codec &codec,
+    const std::string &h264_stream_profile)
+{
+  if (h264_stream_profile.empty ())
+    return first_usable_pt (media, codec, H264Rule::ConstrainedBaseline, "");
+  return first_usable_pt (media, codec, H264Rule::Stream, h264_stream_profile);
+}
+
+std::string
+fmtp_value (const GstSDPMedia *media, unsigned pt, const char *key)
+{
+  return fmtp_param (media, pt, key);
 }
 
 const Codec *
@@ -341,6 +435,106 @@ codec_for_pt (const GstSDPMedia *media, unsigned pt, const std::vector<const Cod
     if (rtpmap_matches (rtpmap, *codec))
       return codec;
   return nullptr;
+}
+
+/* ---- pre-encoded input ---- */
+
+const Codec *
+codec_for_encoded_caps (const GstCaps *caps)
+{
+  if (!caps || gst_caps_get_size (caps) == 0)
+    return nullptr;
+  const char *name = gst_structure_get_name (gst_caps_get_structure (caps, 0));
+  for (const char *codec : { "h264", "vp8", "opus" }) {
+    const Codec *c = find_codec (codec);
+    if (g_strcmp0 (name, c->encoded_caps) == 0)
+      return c;
+  }
+  return nullptr;
+}
+
+const char *
+input_caps (MediaKind kind)
+{
+  return kind == MediaKind::Video ? "video/x-raw; video/x-h264; video/x-vp8"
+                                  : "audio/x-raw; audio/x-opus";
+}
+
+std::optional<std::string>
+h264_profile_level_id (const GstCaps *caps, std::string *error)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const char *profile = gst_structure_get_string (s, "profile");
+  const char *level = gst_structure_get_string (s, "level");
+  const H264ProfileName *found = nullptr;
+  for (const auto &p : h264_profiles)
+    if (g_strcmp0 (profile ? profile : "constrained-baseline", p.name) == 0)
+      found = &p;
+  if (!found) {
+    *error = std::string ("H264 profile '") + profile + "' is not one browsers decode "
+        "(constrained-baseline, baseline, main, high)";
+    return std::nullopt;
+  }
+  unsigned level_idc = level ? gst_codec_utils_h264_get_level_idc (level) : 31;
+  if (level_idc == 0)
+    level_idc = 31;
+  /* Level 1b is 1.1 with constraint_set3 in (constrained) baseline and main. */
+  unsigned constraints = found->constraints;
+  if (level && g_strcmp0 (level, "1b") == 0 && found->idc != 0x64) {
+    level_idc = 11;
+    constraints |= 0x10;
+  }
+  g_autofree gchar *plid = g_strdup_printf ("%02x%02x%02x", found->idc, constraints, level_idc);
+  return std::string (plid);
+}
+
+std::string
+h264_profile_name (const std::string &plid)
+{
+  int idc = plid_byte (plid, 0), constraints = plid_byte (plid, 2);
+  if (idc < 0 || constraints < 0)
+    return "unknown (" + plid + ")";
+  switch (idc) {
+    case 0x42: return constraints & 0x40 ? "constrained-baseline" : "baseline";
+    case 0x4d: return constraints & 0x40 ? "constrained-baseline" : "main";
+    case 0x58: return "extended";
+    case 0x64:
+      if ((constraints & 0x0c) == 0x0c)
+        return "constrained-high";
+      return constraints & 0x08 ? "progressive-high" : "high";
+    case 0x6e: return "high-10";
+    case 0x7a: return "high-4:2:2";
+    case 0xf4: return "high-4:4:4";
+    default: return "profile_idc " + std::to_string (idc);
+  }
+}
+
+bool
+h264_profile_decodes (const std::string &decoder_plid, const std::string &stream_plid)
+{
+  int d_idc = plid_byte (decoder_plid, 0), d_cons = plid_byte (decoder_plid, 2);
+  int s_idc = plid_byte (stream_plid, 0), s_cons = plid_byte (stream_plid, 2);
+  if (d_idc < 0 || d_cons < 0 || s_idc < 0 || s_cons < 0)
+    return false;
+  return idc_decodes (d_idc, d_cons, s_idc, s_cons);
+}
+
+std::vector<std::string>
+h264_offered_profiles (const std::string &stream_plid)
+{
+  std::vector<std::string> result { stream_plid };
+  if (plid_byte (stream_plid, 0) == 0x64)
+    result.push_back ("f400" + stream_plid.substr (4));
+  return result;
+}
+
+std::string
+encoded_input_description (const Codec &codec)
+{
+  if (g_strcmp0 (codec.name, "h264") == 0)
+    return "h264parse config-interval=-1"
+           " ! capsfilter caps=\"video/x-h264,stream-format=byte-stream,alignment=au\"";
+  return "identity silent=true";
 }
 
 } // namespace gstsig

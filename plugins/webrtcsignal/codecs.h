@@ -55,20 +55,64 @@ std::string receivable_codec_names ();
 
 /* Caps describing the codec as we send it with payload type pt, for
  * transceiver codec-preferences (transfer full). twcc_ext_id 0 = no
- * transport-wide-cc header extension. */
-GstCaps *codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id);
+ * transport-wide-cc header extension. h264_profile_level_id: what H264
+ * announces ("" = 42e01f, the constrained baseline our encoder makes). */
+GstCaps *codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
+    const std::string &h264_profile_level_id = "");
 
 /* gst-launch description of the encoder branch: raw media in, encoded out. */
 std::string encoder_description (const Codec &codec, unsigned video_bitrate_kbps);
 
 /* A configured payloader for pt, with the TWCC extension when twcc_ext_id
- * is non-zero (transfer floating). */
-GstElement *make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id);
+ * is non-zero (transfer floating). H264 output caps announce
+ * h264_profile_level_id ("" = 42e01f), the value of the codec preferences. */
+GstElement *make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
+    const std::string &h264_profile_level_id = "");
 
 /* The payload type the media section offers for this codec in a form we can
- * send (for H264: packetization-mode=1 and a profile browsers decode from
- * constrained baseline), or std::nullopt. */
+ * receive: for H264 packetization-mode=1, a constrained-baseline compatible
+ * profile first, else any profile; std::nullopt when there is none. */
 std::optional<unsigned> find_offered_pt (const GstSDPMedia *media, const Codec &codec);
+
+/* The payload type the media section offers for this codec in a form we can
+ * send: for H264 packetization-mode=1 and a profile whose decoders decode a
+ * stream of h264_stream_profile ("" = what our encoder makes: constrained
+ * baseline); std::nullopt when there is none. */
+std::optional<unsigned> find_sendable_pt (const GstSDPMedia *media, const Codec &codec,
+    const std::string &h264_stream_profile = "");
+
+/* The value of key in "a=fmtp:<pt> ..." of the media section, or "". */
+std::string fmtp_value (const GstSDPMedia *media, unsigned pt, const char *key);
+
+/* ---- pre-encoded input ---- */
+
+/* The codec of pre-encoded input caps we can send without re-encoding
+ * (video/x-h264, video/x-vp8, audio/x-opus), or nullptr (raw or other). */
+const Codec *codec_for_encoded_caps (const GstCaps *caps);
+
+/* The pad template caps of webrtcsend's video and audio pads: raw media or
+ * what codec_for_encoded_caps takes. */
+const char *input_caps (MediaKind kind);
+
+/* H264 "profile-level-id" (6 hex digits) of a stream from its caps'
+ * profile and level fields; std::nullopt with *error when the profile is
+ * one browsers cannot decode (High 10, 4:2:2, 4:4:4 intra, ...). A caps
+ * without profile reads as constrained baseline, level 3.1. */
+std::optional<std::string> h264_profile_level_id (const GstCaps *caps, std::string *error);
+/* The profile name of a profile-level-id, e.g. "high" for 640028. */
+std::string h264_profile_name (const std::string &profile_level_id);
+/* Whether a decoder of profile decoder_plid decodes a stream of
+ * stream_plid (levels are not compared: level-asymmetry-allowed). */
+bool h264_profile_decodes (const std::string &decoder_plid, const std::string &stream_plid);
+/* The profile-level-ids we offer for a stream: its own and, for High, the
+ * High 4:4:4 Predictive alias (f400LL) that Chromium lists for receiving
+ * instead of High; its decoders decode High streams. */
+std::vector<std::string> h264_offered_profiles (const std::string &stream_plid);
+
+/* gst-launch description of the branch that readies pre-encoded input for
+ * the payloaders: H264 to byte-stream, AU-aligned, SPS/PPS before every
+ * IDR; other codecs pass through. */
+std::string encoded_input_description (const Codec &codec);
 
 /* The codec (among candidates) of a negotiated payload type in an SDP media
  * section, or nullptr. */

@@ -22,15 +22,41 @@ make (const char *factory, const std::string &name)
   return e;
 }
 
+using KeyframeSeen = std::shared_ptr<std::atomic<bool>>;
+
 /* Drops delta frames until the first keyframe so a consumer that joins
- * mid-GOP starts with a decodable frame. */
+ * mid-GOP starts with a decodable frame; data is a KeyframeSeen. */
 GstPadProbeReturn
-drop_until_keyframe (GstPad *pad, GstPadProbeInfo *info, gpointer)
+drop_until_keyframe (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
     return GST_PAD_PROBE_DROP;
+  **static_cast<KeyframeSeen *> (data) = true;
+  GST_DEBUG_OBJECT (pad, "keyframe: the consumer starts at %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (GST_BUFFER_PTS (buffer)));
   return GST_PAD_PROBE_REMOVE;
+}
+
+/* The pacing sink saw EOS (everything was sent), or a new stream. */
+GstPadProbeReturn
+on_pace_event (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto ended = static_cast<std::pair<std::atomic<bool> *, std::function<void ()> *> *> (data);
+  switch (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info))) {
+    case GST_EVENT_EOS:
+      *ended->first = true;
+      if (*ended->second)
+        (*ended->second) ();
+      break;
+    case GST_EVENT_STREAM_START:
+    case GST_EVENT_FLUSH_STOP:
+      *ended->first = false;
+      break;
+    default:
+      break;
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 } // namespace
@@ -40,7 +66,7 @@ InputStream::InputStream (GstBin *bin, MediaKind kind, std::string name, Context
     : bin_ (bin), kind_ (kind), name_ (std::move (name)), control_ (control),
       keyframe_window_ (keyframe_window)
 {
-  raw_tee_ = make ("tee", name_ + "-raw-tee");
+  raw_tee_ = make ("tee", name_ + "-input-tee");
   g_object_set (raw_tee_, "allow-not-linked", TRUE, nullptr);
   pace_queue_ = make ("queue", name_ + "-pace-queue");
   pace_sink_ = make ("fakesink", name_ + "-pace-sink");
@@ -48,8 +74,155 @@ InputStream::InputStream (GstBin *bin, MediaKind kind, std::string name, Context
   gst_bin_add_many (bin_, raw_tee_, pace_queue_, pace_sink_, nullptr);
   gst_element_link_many (raw_tee_, pace_queue_, pace_sink_, nullptr);
   sink_pad_ = gst_element_get_static_pad (raw_tee_, "sink");
+  gst_pad_add_probe (sink_pad_, (GstPadProbeType) (GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+      GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST), on_input, this, nullptr);
+  GstPad *pace_pad = gst_element_get_static_pad (pace_sink_, "sink");
+  gst_pad_add_probe (pace_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_pace_event,
+      new std::pair<std::atomic<bool> *, std::function<void ()> *> (&ended_, &eos_handler_),
+      [] (gpointer data) {
+        delete static_cast<std::pair<std::atomic<bool> *, std::function<void ()> *> *> (data);
+      });
+  gst_object_unref (pace_pad);
   for (GstElement *e : { pace_sink_, pace_queue_, raw_tee_ })
     gst_element_sync_state_with_parent (e);
+}
+
+std::optional<InputForm>
+InputStream::form () const
+{
+  std::lock_guard<std::mutex> guard (form_lock);
+  return form_;
+}
+
+void
+InputStream::when_form_known (std::function<void ()> fn)
+{
+  {
+    std::lock_guard<std::mutex> guard (form_lock);
+    if (!form_) {
+      form_waiters_.push_back (std::move (fn));
+      return;
+    }
+  }
+  fn ();
+}
+
+void
+InputStream::set_eos_handler (std::function<void ()> fn)
+{
+  eos_handler_ = std::move (fn);
+}
+
+GstPadProbeReturn
+InputStream::on_input (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto self = static_cast<InputStream *> (data);
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+      GstCaps *caps = nullptr;
+      gst_event_parse_caps (event, &caps);
+      self->on_caps (caps);
+    } else if (GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START) {
+      self->liveness_checked_ = false;
+    }
+    return GST_PAD_PROBE_OK;
+  }
+  if (!self->liveness_checked_.exchange (true))
+    self->check_liveness ();
+  GstBuffer *buffer = (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+      ? GST_PAD_PROBE_INFO_BUFFER (info)
+      : gst_buffer_list_get (GST_PAD_PROBE_INFO_BUFFER_LIST (info), 0);
+  if (buffer && !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    *self->last_keyframe_us_ = g_get_monotonic_time ();
+  return GST_PAD_PROBE_OK;
+}
+
+/* Streaming thread, first caps and every change. */
+bool
+InputStream::on_caps (GstCaps *caps)
+{
+  InputForm form;
+  form.codec = codec_for_encoded_caps (caps);
+  std::string error;
+  if (form.codec && g_strcmp0 (form.codec->name, "h264") == 0) {
+    auto plid = h264_profile_level_id (caps, &error);
+    if (!plid) {
+      GST_ELEMENT_ERROR (GST_ELEMENT (bin_), STREAM, CODEC_NOT_FOUND,
+          ("%s: %s. Re-encode it (e.g. x264enc ! video/x-h264,profile=high) or link raw video "
+           "so that webrtcsend encodes.", name_.c_str (), error.c_str ()),
+          ("caps %" GST_PTR_FORMAT, caps));
+      return false;
+    }
+    form.h264_profile = *plid;
+  }
+  if (form.codec && g_strcmp0 (form.codec->name, "opus") == 0) {
+    int channels = 0;
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "channels", &channels);
+    if (channels > 2) {
+      GST_ELEMENT_ERROR (GST_ELEMENT (bin_), STREAM, FORMAT,
+          ("%s: Opus with %d channels cannot go to browsers (they take mono or stereo). Decode "
+           "it and link raw audio, webrtcsend then encodes stereo.", name_.c_str (), channels),
+          ("caps %" GST_PTR_FORMAT, caps));
+      return false;
+    }
+  }
+  std::vector<std::function<void ()>> waiters;
+  {
+    std::lock_guard<std::mutex> guard (form_lock);
+    if (form_ && form_->codec != form.codec) {
+      const char *was = form_->codec ? form_->codec->name : "raw";
+      const char *now = form.codec ? form.codec->name : "raw";
+      GST_ELEMENT_ERROR (GST_ELEMENT (bin_), STREAM, FORMAT,
+          ("%s changed from %s to %s while running; webrtcsend cannot switch an input between "
+           "raw and pre-encoded or between codecs. Use one form per pad.", name_.c_str (), was,
+              now), ("caps %" GST_PTR_FORMAT, caps));
+      return false;
+    }
+    if (!form_)
+      GST_INFO_OBJECT (bin_, "%s: %s input%s%s", name_.c_str (),
+          form.codec ? form.codec->name : "raw", form.h264_profile.empty () ? "" : ", profile-level-id ",
+          form.h264_profile.c_str ());
+    form_ = form;
+    waiters = std::move (form_waiters_);
+    form_waiters_.clear ();
+  }
+  /* Pre-encoded: the one branch starts with the stream, so that its parser
+   * sees it from the start (an h264parse started mid-stream marks its first
+   * output as a keyframe). */
+  if (form.encoded ()) {
+    if (!ensure_encoder (*form.codec, 0, &error)) {
+      GST_ELEMENT_ERROR (GST_ELEMENT (bin_), CORE, MISSING_PLUGIN,
+          ("%s: %s. Install gstreamer1.0-plugins-bad (h264parse).", name_.c_str (),
+              error.c_str ()), (nullptr));
+      return false;
+    }
+  }
+  for (auto &waiter : waiters)
+    waiter ();
+  return true;
+}
+
+/* Streaming thread, first buffer: a live upstream is not held back; a file
+ * is paced to the clock by the pacing sink. */
+void
+InputStream::check_liveness ()
+{
+  GstQuery *query = gst_query_new_latency ();
+  gboolean live = FALSE;
+  if (gst_pad_peer_query (sink_pad_, query))
+    gst_query_parse_latency (query, &live, nullptr, nullptr);
+  gst_query_unref (query);
+  if (live) {
+    /* The queue's defaults: the sink never holds the input back. */
+    g_object_set (pace_queue_, "max-size-buffers", 200u, "max-size-bytes", 10485760u,
+        "max-size-time", (guint64) GST_SECOND, nullptr);
+  } else {
+    g_object_set (pace_queue_, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
+        (guint64) PACE_AHEAD, nullptr);
+  }
+  GST_INFO_OBJECT (bin_, "%s: %s input", name_.c_str (),
+      live ? "live" : "non-live (paced to the clock)");
 }
 
 InputStream::~InputStream ()
@@ -85,17 +258,25 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   if (it != encoders_.end ())
     return it->second.get ();
 
+  auto input = form ();
+  bool encoded = input && input->encoded ();
+  if (encoded && input->codec != &codec) {
+    *error = name_ + " carries pre-encoded " + input->codec->name + ", not " + codec.name;
+    return nullptr;
+  }
   GError *parse_error = nullptr;
-  std::string description = encoder_description (codec, video_bitrate_kbps);
+  std::string description = encoded ? encoded_input_description (codec)
+                                    : encoder_description (codec, video_bitrate_kbps);
   GstElement *branch = gst_parse_bin_from_description_full (description.c_str (), TRUE, nullptr,
       GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (!branch) {
-    *error = std::string ("cannot build the ") + codec.name + " encoder (" +
+    *error = std::string ("cannot build the ") + codec.name + (encoded ? " input (" : " encoder (") +
         (parse_error ? parse_error->message : "unknown error") + ")";
     g_clear_error (&parse_error);
     return nullptr;
   }
-  gst_object_set_name (GST_OBJECT (branch), (name_ + "-" + codec.name + "-encoder").c_str ());
+  gst_object_set_name (GST_OBJECT (branch),
+      (name_ + "-" + codec.name + (encoded ? "-input" : "-encoder")).c_str ());
   auto enc = std::make_unique<Encoder> (&codec, keyframe_window_, control_);
   enc->branch = branch;
   enc->tee = make ("tee", name_ + "-" + codec.name + "-tee");
@@ -120,7 +301,8 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   GstPad *branch_sink = gst_element_get_static_pad (enc->branch, "sink");
   gst_pad_link (enc->raw_tee_pad, branch_sink);
   gst_object_unref (branch_sink);
-  GST_INFO_OBJECT (bin_, "%s: started the %s encoder", name_.c_str (), codec.name);
+  GST_INFO_OBJECT (bin_, "%s: started the %s %s", name_.c_str (), codec.name,
+      encoded ? "input branch (no encoder)" : "encoder");
 
   Encoder *result = enc.get ();
   encoders_[codec.name] = std::move (enc);
@@ -129,8 +311,8 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
 
 bool
 InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
-    unsigned twcc_ext_id, unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad,
-    std::string *error)
+    unsigned twcc_ext_id, const std::string &h264_profile, unsigned video_bitrate_kbps,
+    bool diagnostics, GstPad *webrtc_pad, std::string *error)
 {
   Encoder *enc = ensure_encoder (codec, video_bitrate_kbps, error);
   if (!enc)
@@ -141,7 +323,7 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
   g_object_set (branch.queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
       (guint64) 2 * GST_SECOND, nullptr);
   gst_util_set_object_arg (G_OBJECT (branch.queue), "leaky", "downstream");
-  branch.payloader = make_payloader (codec, pt, twcc_ext_id);
+  branch.payloader = make_payloader (codec, pt, twcc_ext_id, h264_profile);
   gst_object_set_name (GST_OBJECT (branch.payloader),
       (name_ + "-" + codec.name + "-payloader-" + std::to_string (next_branch_++)).c_str ());
   gst_bin_add_many (bin_, branch.queue, branch.payloader, nullptr);
@@ -171,9 +353,14 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
   gst_element_sync_state_with_parent (branch.queue);
 
   GstPad *queue_sink = gst_element_get_static_pad (branch.queue, "sink");
-  if (kind_ == MediaKind::Video)
-    gst_pad_add_probe (queue_sink, GST_PAD_PROBE_TYPE_BUFFER, drop_until_keyframe, nullptr,
-        nullptr);
+  auto seen = std::make_shared<std::atomic<bool>> (false);
+  if (kind_ == MediaKind::Video) {
+    gst_pad_add_probe (queue_sink, GST_PAD_PROBE_TYPE_BUFFER, drop_until_keyframe,
+        new KeyframeSeen (seen), [] (gpointer data) { delete static_cast<KeyframeSeen *> (data); });
+    auto input = form ();
+    if (input && input->encoded ())
+      warn_if_no_keyframe (branch, seen);
+  }
   branch.tee_pad = gst_element_request_pad_simple (enc->tee, "src_%u");
   gst_pad_link (branch.tee_pad, queue_sink);
   gst_object_unref (queue_sink);
@@ -186,9 +373,40 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
   return true;
 }
 
+/* Pre-encoded video has no encoder to ask: a consumer waits for the
+ * stream's next keyframe. When that takes long, say so instead of showing
+ * nothing. */
+void
+InputStream::warn_if_no_keyframe (ConsumerBranch &branch, std::shared_ptr<std::atomic<bool>> seen)
+{
+  GstElement *element = GST_ELEMENT (bin_);
+  std::string name = name_;
+  auto last_keyframe_us = last_keyframe_us_;
+  gint64 waiting_since = g_get_monotonic_time ();
+  branch.keyframe_timer = control_->timeout (KEYFRAME_WAIT_WARNING_MS,
+      [element, name, last_keyframe_us, waiting_since, seen] () {
+        GST_DEBUG_OBJECT (element, "%s: keyframe check, seen %d", name.c_str (), (int) *seen);
+        if (*seen)
+          return false;
+        gint64 now = g_get_monotonic_time ();
+        gint64 last = *last_keyframe_us;
+        std::string since = last ? "the last one came " +
+                std::to_string ((int) ((now - last) / G_USEC_PER_SEC)) + " s ago"
+                                 : "none has come yet";
+        GST_ELEMENT_WARNING (element, STREAM, FAILED,
+            ("%s: a new consumer has waited %d s for a keyframe of the pre-encoded video (%s); "
+             "it sees nothing until the next one. Encode with a keyframe at least every 2 s, "
+             "e.g. x264enc key-int-max=60 or vp8enc keyframe-max-dist=60 at 30 fps.",
+                name.c_str (), (int) ((now - waiting_since) / G_USEC_PER_SEC), since.c_str ()),
+            ("no keyframe for %" G_GINT64_FORMAT " ms", last ? (now - last) / 1000 : -1));
+        return false;
+      });
+}
+
 void
 InputStream::cut (ConsumerBranch &branch)
 {
+  control_->cancel (std::exchange (branch.keyframe_timer, 0u));
   if (!branch.tee_pad)
     return;
   GstElement *tee = GST_ELEMENT (gst_pad_get_parent (branch.tee_pad));

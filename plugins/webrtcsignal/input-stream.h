@@ -1,16 +1,25 @@
 /* gst-webrtcsignal: one input of webrtcsend (a video_%u or audio_%u pad).
  *
- *   sink ─ tee(raw) ─┬─ queue ─ fakesink sync=true     (paces non-live input)
- *                    └─ [encoder branch per codec in use] ─ tee(encoded)
+ *   sink ─ tee(input) ─┬─ queue ─ fakesink sync=true     (paces non-live input)
+ *                      └─ [branch per codec in use] ─ tee(encoded)
  *                                ├─ queue ─ payloader ─▶ webrtcbin of consumer 1
  *                                └─ queue ─ payloader ─▶ webrtcbin of consumer 2
  *
- * Each input is encoded once per codec in use; a consumer costs a queue, a
- * payloader and its webrtcbin. Keyframe requests (PLI/FIR from consumers, and
- * new consumers) reach the encoder through a KeyframeMerger.
+ * The first caps say what the input is. Raw media: the branch is an encoder,
+ * one per codec in use; a consumer costs a queue, a payloader and its
+ * webrtcbin. Pre-encoded media (H264, VP8, Opus): there is one branch, of
+ * that codec, that readies it for the payloaders (H264: byte-stream, AU,
+ * SPS/PPS before every IDR); no encoder. Keyframe requests (PLI/FIR from
+ * consumers, and new consumers) go upstream through a KeyframeMerger: to the
+ * encoder, or out of the element to whatever made the pre-encoded stream.
+ *
+ * Pacing: when upstream is not live (a file), the pacing queue holds at
+ * most PACE_AHEAD of media, so the fakesink, which waits for the clock,
+ * holds the whole input back to real time; live input is not held.
  *
  * Threads: construct, encoder()/attach()/detach() on the element's control
- * thread or the state-change thread, never on a streaming thread.
+ * thread or the state-change thread, never on a streaming thread, except
+ * the branch of pre-encoded input, made when its first caps arrive.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -23,12 +32,28 @@
 #include <gst/gst.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace gstsig {
+
+/* How far ahead of the clock non-live input may run (ns). */
+constexpr GstClockTime PACE_AHEAD = 200 * GST_MSECOND;
+/* A consumer of pre-encoded video that waits this long for a keyframe gets
+ * the user a warning (ms). */
+constexpr guint KEYFRAME_WAIT_WARNING_MS = 5000;
+
+/* What an input carries, known from its first caps. */
+struct InputForm {
+  const Codec *codec = nullptr; /* the pre-encoded codec; nullptr: raw media */
+  std::string h264_profile;     /* H264: profile-level-id of the stream */
+  bool encoded () const { return codec != nullptr; }
+};
 
 /* One consumer's branch: tee pad ─ queue ─ payloader ─ webrtcbin pad. */
 struct ConsumerBranch {
@@ -37,6 +62,7 @@ struct ConsumerBranch {
   GstElement *queue = nullptr;  /* in the bin (not owned) */
   GstElement *payloader = nullptr;
   GstElement *diag = nullptr;   /* rtpdiag after the payloader, or nullptr */
+  guint keyframe_timer = 0;     /* control thread: the no-keyframe warning */
 };
 
 class InputStream {
@@ -51,10 +77,23 @@ public:
   /* The pad a ghost pad of the bin targets (transfer none). */
   GstPad *sink_pad () const { return sink_pad_; }
 
+  /* What the input carries, once its caps are known. Any thread. */
+  std::optional<InputForm> form () const;
+  /* Calls fn once the form is known, at once (here) if it is, else on the
+   * streaming thread that brings the caps: fn must not block. */
+  void when_form_known (std::function<void ()> fn);
+  /* EOS has gone through the pacing sink: everything was sent. A flush or
+   * a new stream clears it. Any thread. */
+  bool ended () const { return ended_; }
+  /* Called on the streaming thread when the input ends (see ended ()). */
+  void set_eos_handler (std::function<void ()> fn);
+
   /* Links a new consumer to the webrtcbin sink pad, creating the encoder
-   * branch for codec first when it is not running yet. */
+   * branch for codec first when it is not running yet. The payloader
+   * announces h264_profile ("" = 42e01f). */
   bool attach (ConsumerBranch &branch, const Codec &codec, unsigned pt, unsigned twcc_ext_id,
-      unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad, std::string *error);
+      const std::string &h264_profile, unsigned video_bitrate_kbps, bool diagnostics,
+      GstPad *webrtc_pad, std::string *error);
   /* Stops feeding the branch (releases its tee pad); detach () then
    * removes its elements. */
   void cut (ConsumerBranch &branch);
@@ -89,18 +128,32 @@ private:
 
   Encoder *ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, std::string *error);
   static GstPadProbeReturn on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data);
+  static GstPadProbeReturn on_input (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   static void send_merged_keyframe (Encoder *encoder);
+  bool on_caps (GstCaps *caps);
+  void check_liveness ();
+  void warn_if_no_keyframe (ConsumerBranch &branch, std::shared_ptr<std::atomic<bool>> seen);
 
   GstBin *bin_;
   MediaKind kind_;
   std::string name_;
   ContextThread *control_;
   GstClockTime keyframe_window_;
-  GstElement *raw_tee_ = nullptr;
+  GstElement *raw_tee_ = nullptr; /* the input tee, raw or pre-encoded */
   GstElement *pace_queue_ = nullptr;
   GstElement *pace_sink_ = nullptr;
   GstPad *sink_pad_ = nullptr;
   unsigned next_branch_ = 0; /* names consumer branches; control thread */
+
+  mutable std::mutex form_lock; /* guards form_ and form_waiters_ */
+  std::optional<InputForm> form_;
+  std::vector<std::function<void ()>> form_waiters_;
+  std::function<void ()> eos_handler_; /* set before data flows */
+  std::atomic<bool> ended_ { false };
+  std::atomic<bool> liveness_checked_ { false };
+  /* Monotonic µs of the last keyframe into the input (0: none yet). */
+  std::shared_ptr<std::atomic<gint64>> last_keyframe_us_ =
+      std::make_shared<std::atomic<gint64>> (0);
   std::mutex encoders_lock; /* guards encoders_ (the map, not the Encoders) */
   std::map<std::string, std::unique_ptr<Encoder>> encoders_;
 };

@@ -5,6 +5,10 @@
 
 #include "signaller.h"
 #include "signallers/manual-signaller.h"
+#include "signallers/whep-client.h"
+#include "signallers/whep-endpoint.h"
+#include "signallers/whip-client.h"
+#include "signallers/whip-endpoint.h"
 #include "signallers/ws-signaller.h"
 #include "webrtcrecv.h"
 #include "webrtcsend.h"
@@ -17,6 +21,12 @@ plugin_init (GstPlugin *plugin)
   for (const char *scheme : { "ws", "wss", "webrtc+ws", "webrtc+wss" })
     gst_sig_signaller_register_scheme (scheme, GST_SIG_TYPE_WS_SIGNALLER);
   gst_sig_signaller_register_scheme ("manual", GST_SIG_TYPE_MANUAL_SIGNALLER);
+  gst_sig_signaller_register_scheme ("whip-listen", GST_SIG_TYPE_WHIP_ENDPOINT);
+  gst_sig_signaller_register_scheme ("whep-listen", GST_SIG_TYPE_WHEP_ENDPOINT);
+  for (const char *scheme : { "whip+http", "whip+https" })
+    gst_sig_signaller_register_scheme (scheme, GST_SIG_TYPE_WHIP_CLIENT);
+  for (const char *scheme : { "whep+http", "whep+https" })
+    gst_sig_signaller_register_scheme (scheme, GST_SIG_TYPE_WHEP_CLIENT);
   gboolean ok = GST_ELEMENT_REGISTER (webrtcsend, plugin);
   ok &= GST_ELEMENT_REGISTER (webrtcrecv, plugin);
   return ok;

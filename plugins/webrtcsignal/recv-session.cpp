@@ -129,9 +129,104 @@ RecvSession::add_transceivers (const GstSDPMessage *offer, std::string *offered)
   return usable;
 }
 
+bool
+RecvSession::add_offer_transceiver (MediaKind kind, std::string *error)
+{
+  const auto &codecs = kind == MediaKind::Video ? settings_.video_codecs : settings_.audio_codecs;
+  if (codecs.empty ())
+    return true;
+  GstCaps *caps = gst_caps_new_empty ();
+  for (const Codec *codec : codecs)
+    gst_caps_append (caps, codec_rtp_caps (*codec, codec->offer_pt, 0));
+  GstWebRTCRTPTransceiver *trans = nullptr;
+  g_signal_emit_by_name (webrtcbin_, "add-transceiver",
+      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+  gst_caps_unref (caps);
+  if (!trans) {
+    *error = std::string ("webrtcbin refused a receive-only ") + media_kind_name (kind) +
+        " transceiver";
+    return false;
+  }
+  if (kind == MediaKind::Video)
+    g_object_set (trans, "do-nack", TRUE, nullptr); /* ask for retransmissions (B4) */
+  gst_object_unref (trans);
+  return true;
+}
+
+bool
+RecvSession::start_offer (std::string *error)
+{
+  if (settings_.video_codecs.empty () && settings_.audio_codecs.empty ()) {
+    *error = "nothing to ask for: video-codecs and audio-codecs are both empty";
+    return false;
+  }
+  if (!add_offer_transceiver (MediaKind::Video, error) ||
+      !add_offer_transceiver (MediaKind::Audio, error))
+    return false;
+  offering_ = true;
+  GstPromise *promise = make_promise ("offer",
+      [] (WebrtcSession &s, GstWebRTCSessionDescription *desc, const std::string &err) {
+        auto &self = static_cast<RecvSession &> (s);
+        if (!desc)
+          self.fail ("could not create a receive-only offer: " + err);
+        else
+          self.set_local_and_send (desc);
+      });
+  g_signal_emit_by_name (webrtcbin_, "create-offer", nullptr, promise);
+  gst_promise_unref (promise);
+  return true;
+}
+
+/* Offering: the producer's answer says which m-lines it will send. */
+void
+RecvSession::on_answer (const GstWebRTCSessionDescription *answer)
+{
+  negotiated_ = true;
+  std::string offered;
+  for (guint i = 0; i < gst_sdp_message_medias_len (answer->sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (answer->sdp, i);
+    bool inactive = gst_sdp_media_get_attribute_val (media, "inactive") != nullptr ||
+        gst_sdp_media_get_attribute_val (media, "recvonly") != nullptr;
+    if (gst_sdp_media_get_port (media) == 0 || gst_sdp_media_formats_len (media) == 0 || inactive)
+      continue;
+    unsigned pt = strtoul (gst_sdp_media_get_format (media, 0), nullptr, 10);
+    GstCaps *caps = gst_sdp_media_get_caps_from_media (media, pt);
+    const char *name = caps ? gst_structure_get_string (gst_caps_get_structure (caps, 0),
+        "encoding-name") : nullptr;
+    GST_INFO_OBJECT (bin_, "Session %s: the producer sends m-line %u as %s (pt %u)",
+        id_.c_str (), i, name ? name : "?", pt);
+    if (caps)
+      gst_caps_unref (caps);
+    expected_streams_++;
+  }
+  if (expected_streams_ == 0) {
+    no_usable_codec_ = true;
+    fail ("the producer's answer accepts none of the media we asked for (we offered " +
+        receivable_codec_names () + " as configured by video-codecs/audio-codecs)");
+    return;
+  }
+  GstPromise *promise = make_promise (nullptr,
+      [] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
+        if (!err.empty ())
+          static_cast<RecvSession &> (s).fail ("the producer's answer was refused: " + err);
+      });
+  g_signal_emit_by_name (webrtcbin_, "set-remote-description", answer, promise);
+  gst_promise_unref (promise);
+}
+
 void
 RecvSession::on_remote_description (const GstWebRTCSessionDescription *desc)
 {
+  if (offering_) {
+    if (desc->type != GST_WEBRTC_SDP_TYPE_ANSWER || negotiated_) {
+      GST_WARNING_OBJECT (bin_, "Session %s: ignoring an unexpected %s (we offered; "
+          "renegotiation is not supported)", id_.c_str (),
+          gst_webrtc_sdp_type_to_string (desc->type));
+      return;
+    }
+    on_answer (desc);
+    return;
+  }
   if (desc->type != GST_WEBRTC_SDP_TYPE_OFFER || negotiated_) {
     GST_WARNING_OBJECT (bin_, "Session %s: ignoring an unexpected %s (renegotiation is not "
         "supported)", id_.c_str (), gst_webrtc_sdp_type_to_string (desc->type));

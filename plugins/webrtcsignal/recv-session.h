@@ -30,6 +30,11 @@ public:
   ~RecvSession () override;
 
   bool start (std::string *error);
+  /* After start, for signallers where the receiver offers (WHEP): one
+   * receive-only m-line per kind with codecs configured, carrying every one
+   * of them; the offer goes out through the signaller and the answer comes
+   * to on_remote_description. */
+  bool start_offer (std::string *error);
   void on_remote_description (const GstWebRTCSessionDescription *desc) override;
   /* How many streams the answer accepted (known once negotiated). */
   unsigned expected_streams () const { return expected_streams_; }
@@ -42,12 +47,15 @@ private:
    * many m-lines we can take; *offered lists what was offered. */
   unsigned add_transceivers (const GstSDPMessage *offer, std::string *offered);
   const Codec *preferred_codec (const GstSDPMedia *media, unsigned *pt) const;
+  bool add_offer_transceiver (MediaKind kind, std::string *error);
+  void on_answer (const GstWebRTCSessionDescription *answer);
 
   RecvSettings settings_;
   StreamHandler on_stream_;
   unsigned expected_streams_ = 0;
   bool negotiated_ = false;
   bool no_usable_codec_ = false;
+  bool offering_ = false; /* we made the offer (start_offer) */
 };
 
 } // namespace gstsig

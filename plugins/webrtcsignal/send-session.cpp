@@ -23,14 +23,112 @@ SendSession::SendSession (GstBin *bin, std::string id, std::string peer_id,
 SendSession::~SendSession ()
 {
   stop ();
+  if (offer_)
+    gst_webrtc_session_description_free (offer_);
+}
+
+namespace {
+
+/* The H264 payload type of the second profile we offer for pre-encoded
+ * High (see h264_offered_profiles). */
+constexpr unsigned H264_ALIAS_PT = 104;
+
+/* "H264 (42001f, 4d001f), VP8, OPUS": what a media section offers. */
+std::string
+offered_codecs (const GstSDPMedia *media)
+{
+  std::vector<std::string> names;
+  std::string h264;
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
+    unsigned pt = strtoul (gst_sdp_media_get_format (media, i), nullptr, 10);
+    GstCaps *caps = gst_sdp_media_get_caps_from_media (media, pt);
+    if (!caps)
+      continue;
+    const char *name = gst_structure_get_string (gst_caps_get_structure (caps, 0),
+        "encoding-name");
+    std::string n = name ? name : "";
+    if (g_ascii_strcasecmp (n.c_str (), "H264") == 0) {
+      std::string plid = fmtp_value (media, pt, "profile-level-id");
+      if (!plid.empty () && h264.find (plid) == std::string::npos)
+        h264 += (h264.empty () ? "" : ", ") + plid;
+    }
+    bool seen = n.empty () || n == "rtx" || n == "RTX" || n == "red" || n == "RED" ||
+        n == "ulpfec" || n == "ULPFEC";
+    for (const auto &known : names)
+      seen = seen || known == n;
+    if (!seen)
+      names.push_back (n);
+    gst_caps_unref (caps);
+  }
+  std::string result;
+  for (const auto &n : names)
+    result += (result.empty () ? "" : ", ") + n +
+        (g_ascii_strcasecmp (n.c_str (), "H264") == 0 && !h264.empty () ? " (" + h264 + ")" : "");
+  return result.empty () ? "nothing" : result;
+}
+
+/* "H264 high (640028)" or "VP8": pre-encoded input as a user knows it. */
+std::string
+describe (const InputForm &form)
+{
+  std::string name = form.codec->encoding_name;
+  if (!form.h264_profile.empty ())
+    name += " " + h264_profile_name (form.h264_profile) + " (profile-level-id " +
+        form.h264_profile + ")";
+  return name;
+}
+
+} // namespace
+
+void
+SendSession::warn (const std::string &what)
+{
+  GST_ELEMENT_WARNING (GST_ELEMENT (bin_), STREAM, FAILED,
+      ("Could not start a session with a consumer: %s.", what.c_str ()),
+      ("session %s, peer %s", id_.c_str (), peer_id_.c_str ()));
 }
 
 GstCaps *
-SendSession::preferences_for (const Track &track, const GstSDPMessage *offer) const
+SendSession::preferences_for (Track &track, const GstSDPMessage *offer) const
 {
   const auto &codecs = track.input->kind () == MediaKind::Video ? settings_.video_codecs
                                                                  : settings_.audio_codecs;
   GstCaps *caps = gst_caps_new_empty ();
+  auto form = track.input->form ();
+  if (form && form->encoded ()) {
+    /* Pre-encoded: its own codec only, H264 with the stream's profile. */
+    const Codec &codec = *form->codec;
+    bool h264 = !form->h264_profile.empty ();
+    if (!offer) {
+      if (!h264) {
+        gst_caps_append (caps, codec_rtp_caps (codec, codec.offer_pt, 1));
+        return caps;
+      }
+      unsigned pt = codec.offer_pt;
+      for (const std::string &plid : h264_offered_profiles (form->h264_profile)) {
+        gst_caps_append (caps, codec_rtp_caps (codec, pt, 1, plid));
+        track.h264_profiles.emplace_back (pt, plid);
+        pt = H264_ALIAS_PT;
+      }
+      return caps;
+    }
+    const GstSDPMedia *media =
+        find_media (offer, media_kind_name (track.input->kind ()), nullptr);
+    if (!media)
+      return caps;
+    unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+    if (auto pt = find_sendable_pt (media, codec, form->h264_profile)) {
+      /* The offer's own profile-level-id: webrtcbin 1.22 compares it as a
+       * string (B2). */
+      std::string plid = h264 ? fmtp_value (media, *pt, "profile-level-id") : "";
+      if (h264 && plid.empty ())
+        plid = form->h264_profile;
+      gst_caps_append (caps, codec_rtp_caps (codec, *pt, twcc, plid));
+      if (h264)
+        track.h264_profiles.emplace_back (*pt, plid);
+    }
+    return caps;
+  }
   if (!offer) {
     /* We offer every configured codec; the consumer picks. */
     for (const Codec *codec : codecs)
@@ -43,7 +141,7 @@ SendSession::preferences_for (const Track &track, const GstSDPMessage *offer) co
     return caps;
   unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
   for (const Codec *codec : codecs) {
-    if (auto pt = find_offered_pt (media, *codec)) {
+    if (auto pt = find_sendable_pt (media, *codec)) {
       gst_caps_append (caps, codec_rtp_caps (*codec, *pt, twcc));
       break;
     }
@@ -57,6 +155,17 @@ SendSession::add_track (InputStream *input, const GstSDPMessage *offer, std::str
   Track track;
   track.input = input;
   GstCaps *prefs = preferences_for (track, offer);
+  auto form = input->form ();
+  if (gst_caps_is_empty (prefs) && form && form->encoded ()) {
+    gst_caps_unref (prefs);
+    const GstSDPMedia *media =
+        offer ? find_media (offer, media_kind_name (input->kind ()), nullptr) : nullptr;
+    *error = "the consumer does not take " + describe (*form) + ", the pre-encoded input of " +
+        input->name () + " (it offers " + (media ? offered_codecs (media) : "no " +
+            std::string (media_kind_name (input->kind ()))) + "). Encode the input as something "
+        "it takes, or link raw media so that webrtcsend encodes it";
+    return false;
+  }
   if (gst_caps_is_empty (prefs)) {
     gst_caps_unref (prefs);
     GST_INFO_OBJECT (bin_, "Session %s: the offer has no %s we can send; not sending %s",
@@ -95,8 +204,11 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
   for (Track &track : tracks_) {
     guint mline = G_MAXUINT;
     g_object_get (track.transceiver, "mlineindex", &mline, nullptr);
-    if (mline >= gst_sdp_message_medias_len (answer->sdp))
+    if (mline >= gst_sdp_message_medias_len (answer->sdp)) {
+      GST_WARNING_OBJECT (bin_, "Session %s: %s has no m-line in the answer (%u)", id_.c_str (),
+          track.input->name ().c_str (), mline);
       continue;
+    }
     const GstSDPMedia *media = gst_sdp_message_get_media (answer->sdp, mline);
     const char *dir_attr = nullptr;
     for (const char *dir : { "inactive", "sendonly" })
@@ -109,6 +221,14 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
     if (refused) {
       GST_INFO_OBJECT (bin_, "Session %s: the consumer does not take %s", id_.c_str (),
           track.input->name ().c_str ());
+      auto form = track.input->form ();
+      if (form && form->encoded ())
+        GST_ELEMENT_WARNING (GST_ELEMENT (bin_), STREAM, FAILED,
+            ("A consumer refused %s, pre-encoded %s: it gets no %s. Encode the input as "
+             "something it takes, or link raw media so that webrtcsend encodes it.",
+                track.input->name ().c_str (), describe (*form).c_str (),
+                media_kind_name (track.input->kind ())),
+            ("session %s, peer %s", id_.c_str (), peer_id_.c_str ()));
       continue;
     }
     unsigned pt = (unsigned) atoi (gst_sdp_media_get_format (media, 0));
@@ -121,9 +241,13 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
       continue;
     }
     unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+    std::string h264_profile;
+    for (const auto &entry : track.h264_profiles)
+      if (entry.first == pt)
+        h264_profile = entry.second;
     std::string error;
-    if (!track.input->attach (track.branch, *codec, pt, twcc, settings_.video_bitrate_kbps,
-            settings_.diagnostics, track.webrtc_pad, &error)) {
+    if (!track.input->attach (track.branch, *codec, pt, twcc, h264_profile,
+            settings_.video_bitrate_kbps, settings_.diagnostics, track.webrtc_pad, &error)) {
       fail (error);
       return;
     }
@@ -143,7 +267,48 @@ SendSession::start (const std::vector<InputStream *> &inputs,
 {
   if (!create_webrtcbin (error))
     return false;
+  inputs_ = inputs;
+  offer_ = offer ? gst_webrtc_session_description_copy (offer) : nullptr;
+  std::string waiting;
   for (InputStream *input : inputs)
+    if (!input->form ())
+      waiting += (waiting.empty () ? "" : ", ") + input->name ();
+  if (waiting.empty ())
+    return negotiate (error);
+  GST_INFO_OBJECT (bin_, "Session %s: waiting for the caps of %s", id_.c_str (),
+      waiting.c_str ());
+  for (InputStream *input : inputs) {
+    input->when_form_known ([link = link_] () {
+      std::lock_guard<std::mutex> guard (link->lock);
+      if (link->alive)
+        link->post ([] (WebrtcSession &s) { static_cast<SendSession &> (s).resume (); });
+    });
+  }
+  return true;
+}
+
+/* Control thread: an input got its caps. */
+void
+SendSession::resume ()
+{
+  if (negotiating_ || failed_)
+    return;
+  for (InputStream *input : inputs_)
+    if (!input->form ())
+      return;
+  std::string error;
+  if (!negotiate (&error)) {
+    warn (error);
+    fail (error);
+  }
+}
+
+bool
+SendSession::negotiate (std::string *error)
+{
+  negotiating_ = true;
+  const GstWebRTCSessionDescription *offer = offer_;
+  for (InputStream *input : inputs_)
     if (!add_track (input, offer ? offer->sdp : nullptr, error))
       return false;
   if (tracks_.empty ()) {
@@ -182,8 +347,12 @@ SendSession::start (const std::vector<InputStream *> &inputs,
                 self2.fail ("could not create an answer: " + err2);
                 return;
               }
-              self2.set_local_and_send (desc);
-              self2.on_negotiated (desc);
+              /* The transceivers' m-lines are known once webrtcbin applied it. */
+              auto copy = std::shared_ptr<GstWebRTCSessionDescription> (
+                  gst_webrtc_session_description_copy (desc), gst_webrtc_session_description_free);
+              self2.set_local_and_send (desc, [copy] (WebrtcSession &s3) {
+                static_cast<SendSession &> (s3).on_negotiated (copy.get ());
+              });
             });
         g_signal_emit_by_name (self.webrtcbin_, "create-answer", nullptr, answer_promise);
         gst_promise_unref (answer_promise);

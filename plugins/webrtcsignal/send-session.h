@@ -29,7 +29,9 @@ public:
   ~SendSession () override;
 
   /* Builds the webrtcbin and starts negotiating: we offer, or we answer the
-   * consumer's offer when there is one. */
+   * consumer's offer when there is one. What an input offers depends on
+   * its caps (raw: every configured codec; pre-encoded: its own codec), so
+   * negotiation waits until every input has caps. */
   bool start (const std::vector<InputStream *> &inputs, const GstWebRTCSessionDescription *offer,
       std::string *error);
   void on_remote_description (const GstWebRTCSessionDescription *desc) override;
@@ -47,13 +49,22 @@ private:
     ConsumerBranch branch;
     guint64 last_frames = 0;  /* for fps, between two statistics */
     gint64 last_frames_us = 0;
+    /* Pre-encoded H264: the profile-level-id of each payload type in the
+     * codec preferences, which the payloader must announce. */
+    std::vector<std::pair<unsigned, std::string>> h264_profiles;
   };
 
+  bool negotiate (std::string *error);
+  void resume ();
   bool add_track (InputStream *input, const GstSDPMessage *offer, std::string *error);
-  GstCaps *preferences_for (const Track &track, const GstSDPMessage *offer) const;
+  GstCaps *preferences_for (Track &track, const GstSDPMessage *offer) const;
   void on_negotiated (const GstWebRTCSessionDescription *answer);
+  void warn (const std::string &what);
 
   SendSettings settings_;
+  std::vector<InputStream *> inputs_;
+  GstWebRTCSessionDescription *offer_ = nullptr; /* the consumer's, or nullptr (owned) */
+  bool negotiating_ = false;
   std::vector<Track> tracks_;
   bool we_offered_ = false;
   bool negotiated_ = false;

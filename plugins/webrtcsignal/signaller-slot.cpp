@@ -129,6 +129,25 @@ signaller_setup_timeout (GstSigSignaller *signaller, unsigned default_s)
 }
 
 void
+post_signaller_error (GstElement *element, const char *signaller_type, const GError *error,
+    bool starting)
+{
+  GQuark domain = GST_RESOURCE_ERROR;
+  gint code = starting ? GST_RESOURCE_ERROR_OPEN_READ_WRITE : GST_RESOURCE_ERROR_FAILED;
+  if (error && error->domain == GST_RESOURCE_ERROR) {
+    domain = error->domain;
+    code = error->code;
+  }
+  GstStructure *details = gst_structure_new ("details",
+      "error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
+      "error-code", G_TYPE_INT, error ? error->code : 0, nullptr);
+  gchar *debug = g_strdup_printf ("signaller %s", signaller_type);
+  gst_element_message_full_with_details (element, GST_MESSAGE_ERROR, domain, code,
+      g_strdup (error ? error->message : "The signaller failed."), debug, __FILE__, GST_FUNCTION,
+      __LINE__, details);
+}
+
+void
 signaller_slot_child_proxy_init (GstChildProxyInterface *iface)
 {
   iface->get_child_by_index = get_child_by_index;

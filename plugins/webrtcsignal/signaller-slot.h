@@ -42,6 +42,13 @@ private:
  * that long plus a margin; others get default_s. */
 unsigned signaller_setup_timeout (GstSigSignaller *signaller, unsigned default_s);
 
+/* Posts a signaller's failure as the element's error. A GstResourceError
+ * keeps its code (NOT_AUTHORIZED, NOT_FOUND, BUSY, ...); any other error is
+ * RESOURCE/OPEN_READ_WRITE when starting, RESOURCE/FAILED later. The
+ * details carry the original domain and code either way. */
+void post_signaller_error (GstElement *element, const char *signaller_type, const GError *error,
+    bool starting);
+
 /* GstChildProxy for an element whose object data "gstsig-signaller-slot"
  * is its SignallerSlot: child "signaller", then the bin's children. */
 void signaller_slot_child_proxy_init (GstChildProxyInterface *iface);

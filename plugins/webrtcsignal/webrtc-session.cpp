@@ -213,12 +213,30 @@ WebrtcSession::request_stats (std::function<void (WebrtcSession &, GstStructure 
 }
 
 void
-WebrtcSession::set_local_and_send (GstWebRTCSessionDescription *desc)
+WebrtcSession::set_local_and_send (GstWebRTCSessionDescription *desc,
+    std::function<void (WebrtcSession &)> then)
 {
-  g_signal_emit_by_name (webrtcbin_, "set-local-description", desc, nullptr);
+  GstPromise *promise = nullptr;
+  if (then)
+    promise = make_promise (nullptr,
+        [then] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
+          if (!err.empty ())
+            s.fail ("webrtcbin refused our own description: " + err);
+          else
+            then (s);
+        });
+  g_signal_emit_by_name (webrtcbin_, "set-local-description", desc, promise);
+  if (promise)
+    gst_promise_unref (promise);
   GST_DEBUG_OBJECT (bin_, "Session %s: local %s\n%s", id_.c_str (),
       gst_webrtc_sdp_type_to_string (desc->type), session_description_to_text (desc).c_str ());
-  gst_sig_signaller_send_sdp (link_->signaller, id_.c_str (), desc);
+  /* What the peer gets: webrtcbin's, less its placeholder SSRC groups. */
+  GstWebRTCSessionDescription *sent = gst_webrtc_session_description_copy (desc);
+  if (unsigned dropped = drop_placeholder_ssrc_groups (sent->sdp))
+    GST_DEBUG_OBJECT (bin_, "Session %s: dropped %u SSRC group(s) of SSRC 0 from our %s",
+        id_.c_str (), dropped, gst_webrtc_sdp_type_to_string (desc->type));
+  gst_sig_signaller_send_sdp (link_->signaller, id_.c_str (), sent);
+  gst_webrtc_session_description_free (sent);
 }
 
 void

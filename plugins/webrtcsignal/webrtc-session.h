@@ -81,7 +81,11 @@ protected:
   bool create_webrtcbin (std::string *error);
   /* A promise whose outcome reaches handler on the control thread. */
   GstPromise *make_promise (const char *field, DescriptionHandler handler);
-  void set_local_and_send (GstWebRTCSessionDescription *desc);
+  /* Sets desc as the local description and sends it. then, when given,
+   * runs on the control thread once webrtcbin has applied it (transceivers
+   * know their m-line only from then on). */
+  void set_local_and_send (GstWebRTCSessionDescription *desc,
+      std::function<void (WebrtcSession &)> then = nullptr);
   void fail (const std::string &why);
   virtual void on_connected () {}
 

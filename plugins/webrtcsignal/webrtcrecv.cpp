@@ -25,6 +25,9 @@
  * |[
  * gst-launch-1.0 webrtcrecv uri=ws://127.0.0.1:8443/ ! videoconvert ! autovideosink
  * ]| Shows the first producer's video.
+ * |[
+ * gst-play-1.0 whep+http://127.0.0.1:8889/live/whep
+ * ]| Plays a stream of a WHEP server (webrtcrecv offers receive-only).
  *
  * Since: 0.1
  */
@@ -91,6 +94,7 @@ struct GstSigRecvPrivate {
   /* Control thread only. */
   gstsig::RecvSettings settings;
   bool had_session = false;
+  bool receiver_offers = false; /* the signaller wants our offer (WHEP) */
   guint keyframe_timer = 0;
 };
 
@@ -130,7 +134,7 @@ create_session (GstSigRecv *self, const std::string &session_id, const std::stri
         self->priv->outputs->add (pad, *session_ptr ? (*session_ptr)->expected_streams () : 0);
       });
   *session_ptr = session.get ();
-  if (!session->start (error)) {
+  if (!session->start (error) || (priv->receiver_offers && !session->start_offer (error))) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not start receiving: %s.", error->c_str ()),
         ("session %s, peer %s", session_id.c_str (), peer_id.c_str ()));
     return nullptr;
@@ -213,8 +217,15 @@ start_signaller (GstSigRecv *self)
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "role"))
     g_object_set (signaller, "role", "consumer", nullptr);
   unsigned setup_timeout = gstsig::signaller_setup_timeout (signaller, 30);
-  priv->host->control ().invoke_sync ([priv, setup_timeout] () {
+  /* WHEP: the signaller asks us for the offer. */
+  gboolean receiver_offers = FALSE;
+  GParamSpec *offers_spec = g_object_class_find_property (G_OBJECT_GET_CLASS (signaller),
+      "receiver-offers");
+  if (offers_spec && offers_spec->value_type == G_TYPE_BOOLEAN)
+    g_object_get (signaller, "receiver-offers", &receiver_offers, nullptr);
+  priv->host->control ().invoke_sync ([priv, setup_timeout, receiver_offers] () {
     priv->settings.ice.setup_timeout_s = setup_timeout;
+    priv->receiver_offers = receiver_offers;
   });
   gstsig::SessionHost::Callbacks callbacks;
   callbacks.create = [self] (const std::string &sid, const std::string &peer,
@@ -233,19 +244,14 @@ start_signaller (GstSigRecv *self)
     std::lock_guard<std::mutex> guard (priv->lock);
     stats_interval = priv->stats_interval;
   }
-  callbacks.signaller_error = [self] (const GError *error) {
-    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
-        g_strdup (error->message), g_strdup ("signaller error"), __FILE__, GST_FUNCTION,
-        __LINE__);
+  const char *signaller_type = G_OBJECT_TYPE_NAME (signaller); /* static */
+  callbacks.signaller_error = [self, signaller_type] (const GError *error) {
+    gstsig::post_signaller_error (GST_ELEMENT (self), signaller_type, error, false);
   };
   GError *error = nullptr;
   bool ok = priv->host->start (signaller, std::move (callbacks), stats_interval, &error);
   if (!ok) {
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
-        ("%s", error ? error->message : "The signaller failed to start."),
-        ("signaller %s", G_OBJECT_TYPE_NAME (signaller)),
-        ("error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
-            "error-code", G_TYPE_INT, error ? error->code : 0, nullptr));
+    gstsig::post_signaller_error (GST_ELEMENT (self), signaller_type, error, true);
     g_clear_error (&error);
   }
   gst_object_unref (signaller);
@@ -394,7 +400,8 @@ gst_sig_recv_uri_get_type (GType)
 static const gchar *const *
 gst_sig_recv_uri_get_protocols (GType)
 {
-  static const gchar *protocols[] = { "webrtc+ws", "webrtc+wss", nullptr };
+  static const gchar *protocols[] = { "webrtc+ws", "webrtc+wss", "whep+http", "whep+https",
+    nullptr };
   return protocols;
 }
 
@@ -437,8 +444,9 @@ gst_sig_recv_class_init (GstSigRecvClass *klass)
       g_param_spec_string ("uri", "URI",
           "The producer to receive: ws://HOST:PORT/?producer=ID (gst-plugins-rs signalling "
           "protocol; without producer= the first one there, or the next to appear), also as "
-          "webrtc+ws:// and webrtc+wss://; or manual: (copy-paste tokens, no server). "
-          "Default: none", nullptr, rw_ready));
+          "webrtc+ws:// and webrtc+wss://; or manual: (copy-paste tokens, no server); or "
+          "whep+http://HOST:PORT/PATH, whep+https://... (a WHEP server; we offer "
+          "receive-only, or signaller::server-offer=true). Default: none", nullptr, rw_ready));
   g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
       g_param_spec_string ("stun-server", "STUN server",
           "STUN server as stun://HOST:PORT, needed behind NAT. Default: none", nullptr, rw_ready));

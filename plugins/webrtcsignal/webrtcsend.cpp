@@ -4,10 +4,27 @@
  * @title: webrtcsend
  * @short_description: send audio/video to WebRTC consumers (browsers, webrtcsrc, ...)
  *
- * webrtcsend takes raw video and audio on request pads `video_%u` and
+ * webrtcsend takes video and audio on request pads `video_%u` and
  * `audio_%u` and sends them to every consumer that asks through its
- * signaller. Each input is encoded once per codec in use and fanned out: a
- * consumer costs a payloader and a webrtcbin, not an encoder. The signaller
+ * signaller. Raw input is encoded once per codec in use and fanned out: a
+ * consumer costs a payloader and a webrtcbin, not an encoder.
+ *
+ * Pre-encoded input is sent as it is, without an encoder: `video/x-h264`
+ * (any stream-format; converted to byte-stream with SPS/PPS before every
+ * IDR; profiles constrained-baseline, baseline, main and high, announced
+ * with the stream's profile-level-id), `video/x-vp8` and `audio/x-opus`
+ * (mono or stereo). That codec is then the only one offered for the pad, and
+ * a consumer that does not take it is refused with a warning naming the
+ * codec. A new consumer gets the stream from its next keyframe (a keyframe
+ * request goes upstream, which a live encoder honours and a demuxer
+ * ignores); when none comes within 5 s a warning names the pad and asks for
+ * a shorter keyframe interval. AAC cannot go to browsers: decode it and link
+ * raw audio.
+ *
+ * Input that is not live (a file) is paced to the clock, at most 200 ms
+ * ahead; live input is not held back. When every input has ended (EOS),
+ * the sessions are ended, so consumers see the stream end, and the element
+ * posts EOS. The signaller
  * is chosen by the scheme of `uri` (ws:// and wss:// speak gst-plugins-rs'
  * signalling protocol) and is a child object, so `signaller::PROPERTY=...`
  * works on a launch line after `uri`.
@@ -21,6 +38,10 @@
  *     meta="meta,name=camera"  pulsesrc ! s.
  * ]| Registers as producer "camera" on a gst-webrtc-serve (or gst-plugins-rs)
  * signalling server.
+ * |[
+ * gst-launch-1.0 filesrc location=movie.mp4 ! qtdemux ! h264parse ! webrtcsend \
+ *     serve=127.0.0.1:8443
+ * ]| Sends the H264 of a file without re-encoding, in real time.
  *
  * Since: 0.1
  */
@@ -46,6 +67,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 GST_DEBUG_CATEGORY (gst_sig_send_debug);
@@ -109,6 +131,8 @@ struct GstSigSendPrivate {
 
   /* Control thread only. */
   gstsig::SendSettings settings;
+  bool ended = false;    /* every input has ended: no new sessions */
+  guint end_timer = 0;   /* ends the sessions once the last media is out */
 };
 
 struct _GstSigSend {
@@ -124,10 +148,9 @@ G_DEFINE_TYPE_WITH_CODE (GstSigSend, gst_sig_send, GST_TYPE_BIN,
     G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER, gst_sig_send_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE (webrtcsend, "webrtcsend", GST_RANK_MARGINAL, GST_SIG_TYPE_SEND);
 
-static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE ("video_%u",
-    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("video/x-raw"));
-static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE ("audio_%u",
-    GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("audio/x-raw"));
+/* After the last input ended, how long the last media has to reach the
+ * consumers before their sessions are ended. */
+#define END_GRACE_MS 500
 
 /* ---- sessions (control thread) ---- */
 
@@ -152,6 +175,10 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
     std::lock_guard<std::mutex> guard (priv->lock);
     max_consumers = priv->max_consumers;
   }
+  if (priv->ended) {
+    *error = "the stream has ended";
+    return nullptr;
+  }
   if (max_consumers && priv->host->count () >= max_consumers) {
     GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
         ("Refused a consumer: max-consumers=%u reached.", max_consumers),
@@ -170,6 +197,48 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
   GST_INFO_OBJECT (self, "Session %s with %s started (%s)", session_id.c_str (),
       peer_id.c_str (), offer ? "answering" : "offering");
   return session;
+}
+
+/* Control thread: an input ended. Once all have, the consumers see the
+ * stream end (their sessions end) and the element posts EOS. */
+static void
+on_input_ended (GstSigSend *self, guint32 seqnum)
+{
+  auto priv = self->priv;
+  auto inputs = current_inputs (self);
+  for (auto input : inputs)
+    if (!input->ended ())
+      return;
+  if (priv->ended || priv->end_timer)
+    return;
+  GST_INFO_OBJECT (self, "Every input has ended; ending the sessions in %d ms", END_GRACE_MS);
+  priv->end_timer = priv->host->control ().timeout (END_GRACE_MS, [self, seqnum] () {
+    auto priv = self->priv;
+    priv->end_timer = 0;
+    priv->ended = true;
+    std::vector<std::string> ids;
+    priv->host->for_each ([&ids] (gstsig::WebrtcSession &s) { ids.push_back (s.id ()); });
+    for (const auto &id : ids)
+      priv->host->end (id, "end of stream", true);
+    GstMessage *eos = gst_message_new_eos (GST_OBJECT (self));
+    if (seqnum != GST_SEQNUM_INVALID)
+      gst_message_set_seqnum (eos, seqnum);
+    gst_element_post_message (GST_ELEMENT (self), eos);
+    return false;
+  });
+}
+
+/* The pacing sinks post EOS, webrtcbin's sinks never do: the element posts
+ * its own once the sessions are ended (on_input_ended). */
+static void
+gst_sig_send_handle_message (GstBin *bin, GstMessage *message)
+{
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS && GST_MESSAGE_SRC (message) !=
+      GST_OBJECT (bin)) {
+    gst_message_unref (message);
+    return;
+  }
+  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }
 
 /* ---- start/stop (state-change thread) ---- */
@@ -371,18 +440,14 @@ start_signaller (GstSigSend *self)
     std::lock_guard<std::mutex> guard (priv->lock);
     stats_interval = priv->stats_interval;
   }
-  callbacks.signaller_error = [self] (const GError *error) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message),
-        ("signaller error %s:%d", g_quark_to_string (error->domain), error->code));
+  const char *signaller_type = G_OBJECT_TYPE_NAME (signaller); /* static */
+  callbacks.signaller_error = [self, signaller_type] (const GError *error) {
+    gstsig::post_signaller_error (GST_ELEMENT (self), signaller_type, error, false);
   };
   GError *error = nullptr;
   bool ok = priv->host->start (signaller, std::move (callbacks), stats_interval, &error);
   if (!ok) {
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
-        ("%s", error ? error->message : "The signaller failed to start."),
-        ("signaller %s", G_OBJECT_TYPE_NAME (signaller)),
-        ("error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
-            "error-code", G_TYPE_INT, error ? error->code : 0, nullptr));
+    gstsig::post_signaller_error (GST_ELEMENT (self), signaller_type, error, true);
     g_clear_error (&error);
   }
   gst_object_unref (signaller);
@@ -401,10 +466,14 @@ gst_sig_send_change_state (GstElement *element, GstStateChange transition)
       }
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
+      self->priv->host->control ().invoke_sync ([self] () { self->priv->ended = false; });
       if (!start_signaller (self))
         return GST_STATE_CHANGE_FAILURE;
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
+      self->priv->host->control ().invoke_sync ([self] () {
+        self->priv->host->control ().cancel (std::exchange (self->priv->end_timer, 0u));
+      });
       self->priv->host->stop ();
       break;
     default:
@@ -449,6 +518,9 @@ gst_sig_send_request_new_pad (GstElement *element, GstPadTemplate *templ, const 
   priv->host->control ().invoke_sync ([&] () {
     input = new gstsig::InputStream (GST_BIN (self), video ? MediaKind::Video : MediaKind::Audio,
         pad_name, &priv->host->control (), KEYFRAME_MERGE_WINDOW);
+  });
+  input->set_eos_handler ([self] () {
+    self->priv->host->control ().invoke ([self] () { on_input_ended (self, GST_SEQNUM_INVALID); });
   });
   GstPad *ghost = gst_ghost_pad_new_from_template (pad_name.c_str (), input->sink_pad (), templ);
   {
@@ -610,7 +682,7 @@ gst_sig_send_uri_get_type (GType)
 static const gchar *const *
 gst_sig_send_uri_get_protocols (GType)
 {
-  static const gchar *protocols[] = { "ws", "wss", nullptr };
+  static const gchar *protocols[] = { "ws", "wss", "whip+http", "whip+https", nullptr };
   return protocols;
 }
 
@@ -736,8 +808,14 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "The signaller picked by uri (read-only; its properties are reachable as "
           "signaller::NAME)", GST_SIG_TYPE_SIGNALLER, ro));
 
-  gst_element_class_add_static_pad_template (element_class, &video_template);
-  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  for (auto kind : { MediaKind::Video, MediaKind::Audio }) {
+    GstCaps *caps = gst_caps_from_string (gstsig::input_caps (kind));
+    gst_element_class_add_pad_template (element_class,
+        gst_pad_template_new (kind == MediaKind::Video ? "video_%u" : "audio_%u", GST_PAD_SINK,
+            GST_PAD_REQUEST, caps));
+    gst_caps_unref (caps);
+  }
+  GST_BIN_CLASS (klass)->handle_message = gst_sig_send_handle_message;
   element_class->request_new_pad = gst_sig_send_request_new_pad;
   element_class->release_pad = gst_sig_send_release_pad;
   element_class->change_state = gst_sig_send_change_state;

@@ -136,6 +136,104 @@ kill -INT $manual_recv 2>/dev/null
 for _ in $(seq 1 100); do kill -0 $manual_recv 2>/dev/null || break; sleep 0.1; done
 check_recording "$tmp/manual.mkv" 2
 
+# 7. camera-to-browser: there is no camera here, so its error path: a device
+#    that does not exist stops gst-launch-1.0 with v4l2src's message.
+DEVICE=/dev/video-missing ADDR=127.0.0.1:0 timeout 20 sh "$src/pipelines/camera-to-browser.sh" > "$tmp/camera.log" 2>&1
+camera_rc=$?
+if [ $camera_rc -ne 0 ] && [ $camera_rc -ne 124 ] &&
+   grep -q "Cannot identify device '/dev/video-missing'" "$tmp/camera.log"; then
+  pass "camera-to-browser without a camera: exit $camera_rc, $(grep -o "Cannot identify device '[^']*'" "$tmp/camera.log" | head -1)"
+else
+  fail "camera-to-browser without a camera: exit $camera_rc, no \"Cannot identify device\" message"
+fi
+
+# 8. screen-to-browser under Xvfb (its own display, unix socket only): a
+#    webrtcrecv receiver decodes frames of the screen's size.
+Xvfb -displayfd 3 -nolisten tcp -screen 0 800x600x24 3>"$tmp/xvfb.display" > "$tmp/xvfb.log" 2>&1 &
+pids+=($!)
+display=""
+for _ in $(seq 1 100); do
+  display=$(head -1 "$tmp/xvfb.display" 2>/dev/null)
+  [ -n "$display" ] && break
+  sleep 0.1
+done
+if [ -z "$display" ]; then
+  fail "Xvfb did not start (apt-get install xvfb)"
+else
+  DISPLAY=":$display" ADDR=127.0.0.1:0 sh "$src/pipelines/screen-to-browser.sh" > "$tmp/screen.log" 2>&1 &
+  screen_pid=$!
+  pids+=($screen_pid)
+  url=$(wait_line "$tmp/screen.log" 20 'http://127\.0\.0\.1:[0-9]+/') || fail "screen-to-browser announced no URL"
+  if [ -n "${url:-}" ]; then
+    timeout -s INT 10 gst-launch-1.0 -v webrtcrecv uri="ws${url#http}?producer=" name=r r.video_0 ! \
+      queue ! videoconvert ! fakesink > "$tmp/screen-recv.log" 2>&1
+    if grep -q "width=(int)800, height=(int)600" "$tmp/screen-recv.log"; then
+      pass "screen-to-browser: Xvfb :$display received as 800x600 video"
+    else
+      fail "screen-to-browser: no 800x600 frames received from Xvfb :$display"
+    fi
+  fi
+  kill "$screen_pid" 2>/dev/null
+fi
+
+# 9. file-to-browser on a file made here (VP8 + Opus, 10 s): recorded from
+#    the element's server, with both tracks.
+gst-launch-1.0 -q videotestsrc num-buffers=300 pattern=ball ! video/x-raw,width=640,height=480,framerate=30/1 ! \
+  vp8enc deadline=1 keyframe-max-dist=30 ! queue ! webmmux name=m ! filesink location="$tmp/made.webm" \
+  audiotestsrc num-buffers=470 samplesperbuffer=1024 ! audio/x-raw,rate=48000 ! opusenc ! queue ! m. \
+  > "$tmp/made.log" 2>&1 || fail "could not make a test file: $(tail -3 "$tmp/made.log")"
+FILE="$tmp/made.webm" ADDR=127.0.0.1:0 sh "$src/pipelines/file-to-browser.sh" > "$tmp/file.log" 2>&1 &
+pids+=($!)
+url=$(wait_line "$tmp/file.log" 20 'http://127\.0\.0\.1:[0-9]+/') || fail "file-to-browser announced no URL"
+if [ -n "${url:-}" ]; then
+  pass "file-to-browser serves $url"
+  SERVER_URL="ws${url#http}" record "$src/pipelines/record-to-mkv.sh" "$tmp/file.mkv" 3
+  check_recording "$tmp/file.mkv" 2
+fi
+
+# 10. whip-ingest-to-file: the WHIP endpoint in webrtcrecv records what
+#     whip-publish.sh (webrtcsend uri=whip+http://) publishes; stopping the
+#     publisher (its DELETE, or its silence) ends the recording by itself.
+ADDR=127.0.0.1:0 OUT="$tmp/whip.mkv" sh "$src/pipelines/whip-ingest-to-file.sh" > "$tmp/whip-ingest.log" 2>&1 &
+ingest=$!
+pids+=($ingest)
+whip=$(wait_line "$tmp/whip-ingest.log" 20 'http://127\.0\.0\.1:[0-9]+/whip') || fail "whip-ingest-to-file announced no URL"
+if [ -n "${whip:-}" ]; then
+  CODECS=vp8 sh "$src/pipelines/whip-publish.sh" "$whip" > "$tmp/whip-publish.log" 2>&1 &
+  publisher=$!
+  pids+=($publisher)
+  for _ in $(seq 1 200); do
+    [ "$(stat -c %s "$tmp/whip.mkv" 2>/dev/null || echo 0)" -gt 20000 ] && break
+    sleep 0.1
+  done
+  sleep 3
+  kill -INT $publisher 2>/dev/null
+  for _ in $(seq 1 150); do kill -0 $ingest 2>/dev/null || break; sleep 0.1; done
+  if kill -0 $ingest 2>/dev/null; then
+    fail "whip-ingest-to-file still runs 15 s after its publisher stopped"
+    kill -INT $ingest 2>/dev/null
+    sleep 2
+  else
+    pass "whip-ingest-to-file finished by itself when its publisher stopped"
+  fi
+  check_recording "$tmp/whip.mkv" 2
+fi
+
+# 11. whep-serve: whep-play.sh (gst-play-1.0 on whep+http://) decodes it.
+ADDR=127.0.0.1:0 sh "$src/pipelines/whep-serve.sh" > "$tmp/whep-serve.log" 2>&1 &
+pids+=($!)
+whep=$(wait_line "$tmp/whep-serve.log" 20 'http://127\.0\.0\.1:[0-9]+/whep') || fail "whep-serve announced no URL"
+if [ -n "${whep:-}" ]; then
+  PLAY_ARGS="--videosink=fakesink --audiosink=fakesink" GST_DEBUG=basesink:6 GST_DEBUG_NO_COLOR=1 \
+    timeout -s INT 8 sh "$src/pipelines/whep-play.sh" "$whep" > "$tmp/whep-play.log" 2>&1
+  rendered=$(grep -c "got times" "$tmp/whep-play.log")
+  if grep -qE "^ERROR" "$tmp/whep-play.log" || [ "$rendered" -lt 100 ]; then
+    fail "whep-serve: whep-play.sh rendered $rendered buffers: $(grep -E '^ERROR' "$tmp/whep-play.log" | head -3)"
+  else
+    pass "whep-serve: whep-play.sh rendered $rendered audio/video buffers"
+  fi
+fi
+
 for f in "$src"/pipelines/*.sh; do
   grep -q "$(basename "$f")" "$0" || fail "pipelines/$(basename "$f") is not exercised by this test"
 done

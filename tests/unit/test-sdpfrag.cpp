@@ -114,3 +114,26 @@ TEST (SdpFrag, CredentialsNeedBoth)
   std::string ufrag, pwd;
   EXPECT_FALSE (sdp_ice_credentials (partial.msg, &ufrag, &pwd));
 }
+
+/* Not a fragment, but the same family: what we strip from webrtcbin's
+ * answers before a browser sees them (gst/sdp-utils.h). */
+#include "sdp-utils.h"
+
+TEST (SdpUtils, DropsPlaceholderSsrcGroupsOnly)
+{
+  Sdp answer ("v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+              "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:0\r\n"
+              "a=ssrc-group:FID 0 777654273\r\n"
+              "a=ssrc:777654273 msid:user@host webrtctransceiver2\r\n"
+              "a=ssrc:777654273 cname:user@host\r\na=sendonly\r\n"
+              "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=mid:1\r\n"
+              "a=ssrc-group:FID 1111 2222\r\na=ssrc:1111 cname:x\r\na=ssrc:2222 cname:x\r\n");
+  EXPECT_EQ (drop_placeholder_ssrc_groups (answer.msg), 1u);
+  const GstSDPMedia *first = gst_sdp_message_get_media (answer.msg, 0);
+  EXPECT_EQ (gst_sdp_media_get_attribute_val (first, "ssrc-group"), nullptr);
+  EXPECT_EQ (gst_sdp_media_get_attribute_val (first, "ssrc"), nullptr);
+  EXPECT_NE (gst_sdp_media_get_attribute_val (first, "sendonly"), nullptr);
+  const GstSDPMedia *second = gst_sdp_message_get_media (answer.msg, 1);
+  EXPECT_STREQ (gst_sdp_media_get_attribute_val (second, "ssrc-group"), "FID 1111 2222");
+  EXPECT_STREQ (gst_sdp_media_get_attribute_val_n (second, "ssrc", 1), "2222 cname:x");
+}

@@ -1,0 +1,72 @@
+/* gst-webrtcsignal: what the WHIP endpoint (webrtcrecv uri=whip-listen://)
+ * and the WHEP endpoint (webrtcsend uri=whep-listen://) signallers share:
+ * settings, the thread their HttpEndpoint lives on, and the translation
+ * between HTTP resources and the signaller interface's sessions (a
+ * resource id is the session id).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "signaller.h"
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace gstsig {
+
+class ContextThread;
+class HttpEndpoint;
+
+enum class EndpointKind {
+  WHIP, /* webrtcrecv: one publisher at a time; we answer its offer */
+  WHEP, /* webrtcsend: many viewers (max-consumers); we answer each offer */
+};
+
+class EndpointSignaller {
+public:
+  EndpointSignaller (GstSigSignaller *owner, EndpointKind kind);
+  ~EndpointSignaller ();
+
+  /* Settings (any thread). */
+  void set_uri (const char *uri);
+  std::string uri () const;
+  void set_auth_token (const char *token);
+  std::string auth_token () const;
+  /* The URL clients POST to, with the bound port; empty until started. */
+  std::string url () const;
+
+  /* The signaller interface. */
+  bool start (GError **error);
+  void stop ();
+  void send_sdp (const gchar *session_id, const GstWebRTCSessionDescription *desc);
+  void add_ice (const gchar *session_id, const gchar *candidate, guint mline);
+  void end_session (const gchar *session_id);
+
+private:
+  void announce (GstElement *element, const std::string &url);
+
+  GstSigSignaller *owner_; /* not owned: owns us */
+  EndpointKind kind_;
+  mutable std::mutex lock_; /* guards the settings and url_ */
+  std::string uri_;
+  std::string auth_token_;
+  std::string url_;
+
+  /* State-change thread, between start and stop. */
+  std::unique_ptr<ContextThread> thread_;
+  /* On thread_ only. */
+  std::unique_ptr<HttpEndpoint> endpoint_;
+  bool used_ = false; /* WHIP: the element took its one session */
+};
+
+/* The "uri", "auth-token" and "url" properties both signallers install. */
+enum { ENDPOINT_PROP_URI = 1, ENDPOINT_PROP_AUTH_TOKEN, ENDPOINT_PROP_URL };
+void endpoint_install_properties (GObjectClass *klass, EndpointKind kind);
+bool endpoint_set_property (EndpointSignaller &endpoint, guint prop_id, const GValue *value);
+bool endpoint_get_property (const EndpointSignaller &endpoint, guint prop_id, GValue *value);
+
+} // namespace gstsig

@@ -1,0 +1,156 @@
+/* gst-webrtcsignal: the HTTP side of the WHIP (RFC 9725) and WHEP clients,
+ * shared by whip-client.cpp (webrtcsend) and whep-client.cpp (webrtcrecv):
+ * one session as an HTTP resource (POST, 201 + Location, PATCH, DELETE),
+ * trickle ICE with its fallback, ICE servers from Link headers, a bearer
+ * token, time limits and the errors a user reads.
+ *
+ * How it drives an element: on start it asks for one session (WHIP:
+ * "session-requested" without an offer, so webrtcsend offers; WHEP:
+ * "session-started", webrtcrecv then offers because the signaller's
+ * "receiver-offers" is TRUE; WHEP server-offer: an empty POST whose 201
+ * carries the server's offer, then "session-started" + "session-description").
+ *
+ * ICE servers: an OPTIONS request at start (it also fails the start early
+ * when the server cannot be reached) may carry Link: rel="ice-server"
+ * headers; those are set on each webrtcbin the element creates, before it
+ * gathers (the signaller watches its parent bin's "element-added"). Servers
+ * that only come with the 201 are added to the running webrtcbin with
+ * "add-turn-server" (libnice then gathers relay candidates, which are
+ * trickled); a STUN server that late cannot be used by webrtcbin 1.22.
+ *
+ * Threads: every libsoup object lives on the client's own ContextThread;
+ * the public methods may be called from any thread and hop there.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "context-thread.h"
+#include "manual-token.h"
+#include "signaller.h"
+#include "whip-http-util.h"
+
+#include <gst/sdp/sdp.h>
+#include <libsoup/soup.h>
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace gstsig {
+
+enum class WhipRole { Publish /* WHIP, webrtcsend */, Play /* WHEP, webrtcrecv */ };
+enum class TrickleMode { Auto = 0, On = 1, Off = 2 };
+
+struct WhipClientSettings {
+  WhipRole role = WhipRole::Publish;
+  std::string uri;        /* whip+http(s)://... or whep+http(s)://... */
+  std::string auth_token; /* "" = no Authorization header */
+  unsigned timeout_s = 10;
+  TrickleMode trickle = TrickleMode::Auto;
+  bool server_offer = false; /* WHEP: the server makes the offer */
+};
+
+class WhipHttpClient {
+public:
+  explicit WhipHttpClient (GstSigSignaller *owner);
+  ~WhipHttpClient ();
+  WhipHttpClient (const WhipHttpClient &) = delete;
+  WhipHttpClient &operator= (const WhipHttpClient &) = delete;
+
+  /* State-change thread: OPTIONS (bounded by the timeout), then the
+   * session is asked for. False with *error when the server is out of
+   * reach or the URI is unusable. */
+  bool start (const WhipClientSettings &settings, GError **error);
+  /* DELETEs the resource (waiting for at most the timeout, 5 s at most),
+   * then drops everything. Idempotent. */
+  void stop ();
+  void send_sdp (const std::string &session_id, const GstWebRTCSessionDescription *desc);
+  void add_ice (const std::string &session_id, const std::string &candidate, unsigned mline);
+  /* The element ended the session; at_eos: because its input ended. */
+  void end_session (const std::string &session_id, bool at_eos);
+
+  /* Any thread: the session URL (Location), "" before the 201. */
+  std::string resource_url () const;
+
+  /* Endpoints that refused trickle ICE in this process: later sessions to
+   * them with trickle=auto send every candidate in the offer instead. */
+  static bool endpoint_refused_trickle (const std::string &endpoint);
+
+private:
+  struct HttpResult;
+  struct Request;
+
+  /* On the thread. */
+  const char *protocol () const;
+  void request (const char *method, const std::string &url, const char *content_type,
+      const std::string &body, bool with_if_match, std::function<void (const HttpResult &)> done);
+  void send (Request *req);
+  void cancel_requests ();
+  static void on_response (GObject *source, GAsyncResult *result, gpointer data);
+  void finish (Request *req, const HttpResult &result);
+  void begin_session ();
+  void post_offer ();
+  void on_post_response (const HttpResult &r, bool server_offer);
+  void send_answer ();
+  void flush_trickle ();
+  void on_patch_response (const HttpResult &r, size_t sent, bool sent_eoc);
+  void when_gathered (std::function<void ()> fn);
+  void learn_ice_servers (const std::string &link_header, bool before_gathering);
+  void delete_resource (std::function<void ()> done);
+  void fail (int code, const std::string &message);
+  void fail_http (const char *what, const HttpResult &r);
+  bool vanilla () const;
+
+  /* Any thread. */
+  static void on_element_added (GstBin *bin, GstElement *element, WhipHttpClient *self);
+  void apply_ice_servers (GstElement *webrtcbin, bool late);
+
+  GstSigSignaller *owner_; /* not owned: it owns us */
+  std::unique_ptr<ContextThread> thread_;
+
+  /* Set by start() before the thread runs, then read-only. */
+  WhipClientSettings settings_;
+  std::string endpoint_;
+  std::string session_id_;
+  GstBin *watched_bin_ = nullptr; /* owned ref while its element-added is watched */
+  gulong element_added_id_ = 0;
+
+  /* Thread only. */
+  SoupSession *soup_ = nullptr;
+  std::set<Request *> requests_;
+  bool stopping_ = false;
+  bool failed_ = false;
+  std::string local_sdp_text_;
+  GstSDPMessage *local_sdp_ = nullptr;
+  GstWebRTCSDPType local_type_ = GST_WEBRTC_SDP_TYPE_OFFER;
+  std::vector<manual::Candidate> all_candidates_;
+  std::vector<manual::Candidate> unsent_;
+  bool gathered_ = false;
+  bool eoc_sent_ = false;
+  bool trickling_ = true;      /* PATCH candidates (false: vanilla or refused) */
+  bool resource_ready_ = false; /* the server knows our description: PATCH may go */
+  bool patch_in_flight_ = false;
+  guint eoc_hold_timer_ = 0;   /* late TURN servers gather: hold end-of-candidates */
+  guint gather_timer_ = 0;
+  std::function<void ()> after_gathering_;
+  std::string etag_;
+  bool deleted_ = false;
+
+  mutable std::mutex lock_; /* guards the members below */
+  std::string resource_url_;
+  std::vector<whip::IceServer> ice_servers_;
+  std::set<std::string> applied_; /* webrtcbin URIs given to the current webrtcbin */
+  GWeakRef webrtcbin_;            /* the element's latest webrtcbin */
+
+  std::mutex start_lock_; /* guards the three below */
+  std::condition_variable start_cond_;
+  bool options_done_ = false;
+  std::string options_error_;
+};
+
+} // namespace gstsig

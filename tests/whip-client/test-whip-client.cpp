@@ -1,0 +1,521 @@
+/* The WHIP client (webrtcsend uri=whip+http://...) against a scriptable
+ * WHIP server (libsoup, in this process) whose media side is a real
+ * webrtcbin: media received, trickle PATCHes with the ETag, the fallback
+ * when the server refuses them, redirects, ICE servers from Link headers,
+ * DELETE on stop, the bearer token, and every HTTP failure as an element
+ * error. Runs inside a loopback-only network namespace (run-in-netns.sh).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "whip-test-server.h"
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+using gstsig::test::HttpExchange;
+using gstsig::test::Pipeline;
+using gstsig::test::WebrtcbinReceiver;
+using gstsig::test::WhipTestServer;
+
+namespace {
+
+std::string
+publisher (const std::string &uri)
+{
+  return "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+         "webrtcsend name=s video-codecs=vp8 audio-codecs=opus uri=" + uri +
+         " audiotestsrc is-live=true ! s.";
+}
+
+/* Sets a property of the signaller of the webrtcsend named "s". Not as
+ * signaller::NAME=VALUE in the launch line: that path leaves one reference
+ * on the signaller (seen with the WebSocket signaller too, so not the WHIP
+ * client's), which the leaks tracer would report. */
+void
+set_signaller (Pipeline &p, const char *name, const char *value)
+{
+  GstElement *send = p.get ("s");
+  GObject *signaller = nullptr;
+  g_object_get (send, "signaller", &signaller, nullptr);
+  gst_util_set_object_arg (signaller, name, value);
+  g_object_unref (signaller);
+  gst_object_unref (send);
+}
+
+/* Serves a WHIP endpoint answered by a real webrtcbin, taking trickled
+ * candidates. */
+struct WhipSetup {
+  WhipTestServer server;
+  WebrtcbinReceiver receiver;
+
+  WhipSetup ()
+  {
+    server.on_post = [this] (const std::string &offer) { return receiver.answer (offer); };
+    server.on_patch = [this] (const std::string &type, const std::string &body) {
+      if (type == "application/trickle-ice-sdpfrag")
+        receiver.add_sdpfrag (body);
+    };
+  }
+  bool wait_media (unsigned buffers = 100, int timeout_s = 20)
+  {
+    return server.wait_for ([&] { return receiver.buffers >= buffers; }, timeout_s);
+  }
+};
+
+/* The GError the signaller itself reports (webrtcsend posts it as
+ * RESOURCE/FAILED with the same text). */
+struct SignallerErrors {
+  std::mutex lock;
+  GQuark domain = 0;
+  int code = -1;
+  std::string message;
+  GObject *signaller = nullptr;
+
+  explicit SignallerErrors (Pipeline &p)
+  {
+    GstElement *send = p.get ("s");
+    g_object_get (send, "signaller", &signaller, nullptr);
+    gst_object_unref (send);
+    g_signal_connect (signaller, "error", G_CALLBACK (+[] (GObject *, GError *error,
+                                                           SignallerErrors *self) {
+      std::lock_guard<std::mutex> guard (self->lock);
+      if (self->code == -1) {
+        self->domain = error->domain;
+        self->code = error->code;
+        self->message = error->message;
+      }
+    }), this);
+  }
+  ~SignallerErrors ()
+  {
+    g_signal_handlers_disconnect_by_data (signaller, this);
+    g_object_unref (signaller);
+  }
+};
+
+std::string
+error_text (GstMessage *msg)
+{
+  if (!msg)
+    return "";
+  GError *error = nullptr;
+  gst_message_parse_error (msg, &error, nullptr);
+  std::string text = error->message;
+  EXPECT_EQ (error->domain, GST_RESOURCE_ERROR) << text;
+  g_error_free (error);
+  return text;
+}
+
+std::string
+resource_url (Pipeline &p)
+{
+  GstElement *send = p.get ("s");
+  GObject *signaller = nullptr;
+  g_object_get (send, "signaller", &signaller, nullptr);
+  gchar *url = nullptr;
+  g_object_get (signaller, "resource-url", &url, nullptr);
+  std::string out = url ? url : "";
+  g_free (url);
+  g_object_unref (signaller);
+  gst_object_unref (send);
+  return out;
+}
+
+int
+count_lines (const std::string &text, const char *prefix)
+{
+  int n = 0;
+  size_t pos = 0;
+  while ((pos = text.find (prefix, pos)) != std::string::npos) {
+    n++;
+    pos++;
+  }
+  return n;
+}
+
+} // namespace
+
+TEST (WhipClient, PublishesAndTricklesWithTheEtagAndToken)
+{
+  WhipSetup setup;
+  setup.server.script.required_token = "s3cret";
+  ASSERT_TRUE (setup.server.start ());
+  {
+    Pipeline p (publisher (setup.server.uri ()));
+  set_signaller (p, "auth-token", "s3cret");
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    EXPECT_TRUE (setup.wait_media ()) << "the WHIP server's webrtcbin received "
+                                      << setup.receiver.buffers << " RTP buffers";
+    GstMessage *error = p.pop_error ();
+    EXPECT_EQ (error, nullptr) << error_text (error);
+    if (error)
+      gst_message_unref (error);
+    EXPECT_EQ (resource_url (p), setup.server.base () + "/session/1");
+
+    auto posts = setup.server.with_method ("POST");
+    ASSERT_EQ (posts.size (), 1u);
+    EXPECT_EQ (posts[0].content_type, "application/sdp");
+    EXPECT_NE (posts[0].body.find ("a=sendonly"), std::string::npos) << posts[0].body;
+    EXPECT_EQ (posts[0].body.find ("a=candidate"), std::string::npos)
+        << "trickle=auto: candidates go with PATCH, not in the offer";
+
+    /* Every candidate trickled, then end-of-candidates, all with the ETag. */
+    ASSERT_TRUE (setup.server.wait_for ([&] {
+      auto patches = setup.server.with_method ("PATCH");
+      return !patches.empty () && patches.back ().body.find ("a=end-of-candidates") != std::string::npos;
+    })) << "no end-of-candidates PATCH";
+    GstSDPMessage *offer = nullptr;
+    gst_sdp_message_new_from_text (posts[0].body.c_str (), &offer);
+    std::string ufrag, pwd;
+    ASSERT_TRUE (gstsig::sdp_ice_credentials (offer, &ufrag, &pwd));
+    gst_sdp_message_free (offer);
+    unsigned candidates = 0;
+    for (const HttpExchange &patch : setup.server.with_method ("PATCH")) {
+      EXPECT_EQ (patch.content_type, "application/trickle-ice-sdpfrag");
+      EXPECT_EQ (patch.if_match, "\"ice-1\"");
+      gstsig::SdpFrag frag;
+      std::string parse_error;
+      ASSERT_TRUE (gstsig::sdpfrag_parse (patch.body, &frag, &parse_error)) << parse_error;
+      EXPECT_EQ (frag.ice_ufrag, ufrag);
+      EXPECT_EQ (frag.ice_pwd, pwd);
+      for (const auto &c : frag.candidates) {
+        EXPECT_EQ (c.mid, "video0") << "bundled: candidates belong to the first m-line";
+        EXPECT_EQ (c.candidate.rfind ("candidate:", 0), 0u) << c.candidate;
+      }
+      candidates += frag.candidates.size ();
+    }
+    EXPECT_GE (candidates, 1u);
+    EXPECT_EQ (setup.receiver.trickled.load (), candidates);
+    for (const HttpExchange &e : setup.server.exchanges ())
+      EXPECT_EQ (e.authorization, "Bearer s3cret") << e.method << " " << e.path;
+    EXPECT_TRUE (setup.server.with_method ("DELETE").empty ());
+  }
+  /* Stopping the pipeline ends the session on the server. */
+  auto deletes = setup.server.with_method ("DELETE");
+  ASSERT_EQ (deletes.size (), 1u);
+  EXPECT_EQ (deletes[0].path, "/session/1");
+  EXPECT_EQ (deletes[0].authorization, "Bearer s3cret");
+}
+
+/* A server that does not trickle (405): no more PATCH, media still flows
+ * (the server learns our address from our checks); the next session to it
+ * sends every candidate in the offer. */
+TEST (WhipClient, FallsBackToFullGatheringWhenPatchIsRefused)
+{
+  WhipSetup setup;
+  setup.server.script.patch_status = 405;
+  ASSERT_TRUE (setup.server.start ());
+  {
+    Pipeline p (publisher (setup.server.uri ()));
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    EXPECT_TRUE (setup.wait_media ());
+    EXPECT_EQ (setup.server.with_method ("PATCH").size (), 1u) << "one refused PATCH, then none";
+    GstMessage *error = p.pop_error ();
+    EXPECT_EQ (error, nullptr) << error_text (error);
+    if (error)
+      gst_message_unref (error);
+  }
+  EXPECT_EQ (setup.server.with_method ("DELETE").size (), 1u);
+
+  WebrtcbinReceiver second;
+  setup.server.on_post = [&] (const std::string &offer) { return second.answer (offer); };
+  {
+    Pipeline p (publisher (setup.server.uri ()));
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    EXPECT_TRUE (setup.server.wait_for ([&] { return second.buffers >= 100; }, 20));
+    auto posts = setup.server.with_method ("POST");
+    ASSERT_EQ (posts.size (), 2u);
+    EXPECT_GE (count_lines (posts[1].body, "a=candidate:"), 1) << posts[1].body;
+    EXPECT_NE (posts[1].body.find ("a=end-of-candidates"), std::string::npos);
+    EXPECT_EQ (setup.server.with_method ("PATCH").size (), 1u) << "no PATCH the second time";
+  }
+}
+
+TEST (WhipClient, TrickleOffPutsEveryCandidateInTheOffer)
+{
+  WhipSetup setup;
+  ASSERT_TRUE (setup.server.start ());
+  Pipeline p (publisher (setup.server.uri ()));
+  set_signaller (p, "trickle", "off");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  EXPECT_TRUE (setup.wait_media (50));
+  auto posts = setup.server.with_method ("POST");
+  ASSERT_EQ (posts.size (), 1u);
+  EXPECT_GE (count_lines (posts[0].body, "a=candidate:"), 1) << posts[0].body;
+  EXPECT_NE (posts[0].body.find ("a=end-of-candidates"), std::string::npos);
+  EXPECT_TRUE (setup.server.with_method ("PATCH").empty ());
+}
+
+TEST (WhipClient, TrickleOnMakesARefusalAnError)
+{
+  WhipSetup setup;
+  setup.server.script.patch_status = 501;
+  ASSERT_TRUE (setup.server.start ());
+  Pipeline p (publisher (setup.server.uri ()));
+  set_signaller (p, "trickle", "on");
+  SignallerErrors errors (p);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = p.wait (GST_MESSAGE_ERROR);
+  std::string text = error_text (msg);
+  EXPECT_NE (text.find ("501"), std::string::npos) << text;
+  EXPECT_NE (text.find ("trickle"), std::string::npos) << text;
+  EXPECT_EQ (errors.code, GST_RESOURCE_ERROR_FAILED);
+  if (msg)
+    gst_message_unref (msg);
+}
+
+/* 307 to another path; the session's relative Location is resolved against
+ * where the POST ended up. */
+TEST (WhipClient, FollowsRedirectsAndResolvesLocation)
+{
+  WhipSetup setup;
+  setup.server.script.redirect_to = "/v2/whip";
+  setup.server.script.location = "session/7";
+  ASSERT_TRUE (setup.server.start ());
+  {
+    Pipeline p (publisher (setup.server.uri ()));
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    ASSERT_TRUE (setup.server.wait_requests ("PATCH", 1));
+    EXPECT_EQ (resource_url (p), setup.server.base () + "/v2/session/7");
+    auto posts = setup.server.with_method ("POST");
+    ASSERT_EQ (posts.size (), 2u);
+    EXPECT_EQ (posts[0].path, "/whip");
+    EXPECT_EQ (posts[1].path, "/v2/whip");
+    EXPECT_EQ (posts[1].body, posts[0].body) << "the offer is sent again, not dropped";
+    EXPECT_EQ (setup.server.with_method ("PATCH")[0].path, "/v2/session/7");
+    EXPECT_TRUE (setup.wait_media (30));
+  }
+  ASSERT_EQ (setup.server.with_method ("DELETE").size (), 1u);
+  EXPECT_EQ (setup.server.with_method ("DELETE")[0].path, "/v2/session/7");
+}
+
+struct Refusal {
+  unsigned status;
+  const char *reason;
+  const char *body;
+  int code;
+};
+
+/* Each refusal: the signaller's GError has the right code; the element's
+ * error names the server, the status, the reason and the server's words. */
+TEST (WhipClient, RefusalsBecomeElementErrors)
+{
+  const Refusal refusals[] = {
+    { 403, "Forbidden", "bad token", GST_RESOURCE_ERROR_NOT_AUTHORIZED },
+    { 404, "Not Found", "no such stream", GST_RESOURCE_ERROR_NOT_FOUND },
+    { 503, "Service Unavailable", "too many publishers", GST_RESOURCE_ERROR_BUSY },
+    { 500, "Internal Server Error", "boom\nsecond line", GST_RESOURCE_ERROR_FAILED },
+    { 400, "Bad Request", "", GST_RESOURCE_ERROR_FAILED },
+  };
+  for (const Refusal &r : refusals) {
+    SCOPED_TRACE (r.status);
+    WhipSetup setup;
+    setup.server.script.post_status = r.status;
+    setup.server.script.post_reason = r.reason;
+    setup.server.script.post_body = r.body;
+    ASSERT_TRUE (setup.server.start ());
+    Pipeline p (publisher (setup.server.uri ()));
+    SignallerErrors errors (p);
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstMessage *msg = p.wait (GST_MESSAGE_ERROR);
+    std::string text = error_text (msg);
+    std::string expected = "WHIP server " + setup.server.base () + "/whip refused the offer: " +
+        std::to_string (r.status) + " " + r.reason;
+    EXPECT_EQ (text.rfind (expected, 0), 0u) << text;
+    if (*r.body) {
+      EXPECT_NE (text.find (std::string (": ") + std::string (r.body).substr (0, 4)),
+          std::string::npos) << text;
+    }
+    EXPECT_EQ (text.find ('\n'), std::string::npos) << "one line: " << text;
+    std::lock_guard<std::mutex> guard (errors.lock);
+    EXPECT_EQ (errors.domain, GST_RESOURCE_ERROR);
+    EXPECT_EQ (errors.code, r.code) << errors.message;
+    EXPECT_EQ (errors.message, text);
+    if (msg)
+      gst_message_unref (msg);
+  }
+}
+
+TEST (WhipClient, MissingTokenIsNotAuthorized)
+{
+  WhipSetup setup;
+  setup.server.script.required_token = "right";
+  ASSERT_TRUE (setup.server.start ());
+  Pipeline p (publisher (setup.server.uri ()));
+  set_signaller (p, "auth-token", "wrong");
+  SignallerErrors errors (p);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = p.wait (GST_MESSAGE_ERROR);
+  std::string text = error_text (msg);
+  EXPECT_NE (text.find ("401 Unauthorized: bad token"), std::string::npos) << text;
+  EXPECT_NE (text.find ("auth-token"), std::string::npos) << "says what to fix: " << text;
+  EXPECT_EQ (text.find ("wrong"), std::string::npos) << "never shows the token";
+  EXPECT_EQ (errors.code, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  if (msg)
+    gst_message_unref (msg);
+}
+
+TEST (WhipClient, MissingLocationIsAnError)
+{
+  WhipSetup setup;
+  setup.server.script.send_location = false;
+  ASSERT_TRUE (setup.server.start ());
+  Pipeline p (publisher (setup.server.uri ()));
+  SignallerErrors errors (p);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = p.wait (GST_MESSAGE_ERROR);
+  std::string text = error_text (msg);
+  EXPECT_NE (text.find ("201 Created without a Location header"), std::string::npos) << text;
+  EXPECT_EQ (errors.code, GST_RESOURCE_ERROR_FAILED);
+  if (msg)
+    gst_message_unref (msg);
+}
+
+TEST (WhipClient, SlowServerTimesOut)
+{
+  WhipSetup setup;
+  setup.server.script.post_delay_ms = 5000;
+  ASSERT_TRUE (setup.server.start ());
+  Pipeline p (publisher (setup.server.uri ()));
+  set_signaller (p, "timeout", "1");
+  SignallerErrors errors (p);
+  gint64 start = g_get_monotonic_time ();
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = p.wait (GST_MESSAGE_ERROR, 10 * GST_SECOND);
+  gint64 took_ms = (g_get_monotonic_time () - start) / 1000;
+  std::string text = error_text (msg);
+  EXPECT_NE (text.find ("no answer within 1 s"), std::string::npos) << text;
+  EXPECT_NE (text.find ("signaller::timeout"), std::string::npos) << text;
+  EXPECT_LT (took_ms, 4000) << "the timeout, not the server, ended the wait";
+  EXPECT_EQ (errors.code, GST_RESOURCE_ERROR_OPEN_READ_WRITE);
+  if (msg)
+    gst_message_unref (msg);
+}
+
+/* Nothing listens: the state change fails at once, saying so. */
+TEST (WhipClient, UnreachableServerFailsTheStart)
+{
+  GSocket *probe = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, nullptr);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
+  ASSERT_TRUE (g_socket_bind (probe, addr, FALSE, nullptr));
+  GSocketAddress *bound = g_socket_get_local_address (probe, nullptr);
+  unsigned port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  g_object_unref (probe); /* closed: nothing listens there */
+
+  std::string uri = "whip+http://127.0.0.1:" + std::to_string (port) + "/whip";
+  Pipeline p (publisher (uri));
+  EXPECT_EQ (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = p.wait (GST_MESSAGE_ERROR, 5 * GST_SECOND);
+  std::string text = error_text (msg);
+  EXPECT_NE (text.find ("cannot be reached"), std::string::npos) << text;
+  EXPECT_NE (text.find (std::to_string (port)), std::string::npos) << text;
+  if (msg)
+    gst_message_unref (msg);
+}
+
+namespace {
+
+/* A UDP socket on 127.0.0.1 that notes the STUN message types it receives. */
+struct StunListener {
+  GSocket *socket = nullptr;
+  unsigned port = 0;
+
+  StunListener ()
+  {
+    socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+        nullptr);
+    GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
+    EXPECT_TRUE (g_socket_bind (socket, addr, FALSE, nullptr));
+    GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
+    port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+    g_object_unref (bound);
+    g_object_unref (addr);
+    g_object_unref (lo);
+    g_socket_set_timeout (socket, 1);
+  }
+  ~StunListener () { g_object_unref (socket); }
+
+  /* Whether a STUN message of this type arrives within timeout_s. */
+  bool receive (unsigned type, int timeout_s)
+  {
+    gint64 end = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+    while (g_get_monotonic_time () < end) {
+      guint8 buf[1500];
+      gssize n = g_socket_receive (socket, (gchar *) buf, sizeof (buf), nullptr, nullptr);
+      if (n >= 20 && (unsigned) ((buf[0] << 8) | buf[1]) == type)
+        return true;
+    }
+    return false;
+  }
+};
+
+} // namespace
+
+/* A STUN server from the OPTIONS' Link header is used for gathering; a
+ * TURN server that only comes with the 201 is still asked for a relay. */
+TEST (WhipClient, UsesIceServersFromLinkHeaders)
+{
+  StunListener stun, turn;
+  WhipSetup setup;
+  setup.server.script.options_link =
+      "<stun:127.0.0.1:" + std::to_string (stun.port) + ">; rel=\"ice-server\"";
+  setup.server.script.post_link = "<turn:127.0.0.1:" + std::to_string (turn.port) +
+      "?transport=udp>; rel=\"ice-server\"; username=\"user\"; credential=\"pa:ss\"; "
+      "credential-type=\"password\"";
+  ASSERT_TRUE (setup.server.start ());
+  Pipeline p (publisher (setup.server.uri ()));
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  EXPECT_TRUE (stun.receive (0x0001, 10)) << "no STUN Binding request reached the Link STUN server";
+  EXPECT_TRUE (turn.receive (0x0003, 10)) << "no TURN Allocate request reached the Link TURN server";
+}
+
+/* Our client to our endpoint: webrtcsend uri=whip+http:// publishes to
+ * webrtcrecv uri=whip-listen://, whose outputs receive the media. */
+TEST (WhipClient, PublishesToOurWhipEndpoint)
+{
+  Pipeline endpoint ("webrtcrecv name=r uri=whip-listen://127.0.0.1:0/whip "
+      "r.video_0 ! fakesink name=video async=false r.audio_0 ! fakesink async=false");
+  ASSERT_NE (gst_element_set_state (endpoint.pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  GstElement *r = endpoint.get ("r");
+  GObject *listener = nullptr;
+  g_object_get (r, "signaller", &listener, nullptr);
+  gchar *url = nullptr;
+  g_object_get (listener, "url", &url, nullptr);
+  g_object_unref (listener);
+  gst_object_unref (r);
+  ASSERT_NE (url, nullptr);
+  std::string endpoint_url = url;
+  g_free (url);
+  std::atomic<int> frames { 0 };
+  GstElement *video = endpoint.get ("video");
+  g_object_set (video, "signal-handoffs", TRUE, nullptr);
+  g_signal_connect (video, "handoff", G_CALLBACK (+[] (GstElement *, GstBuffer *, GstPad *,
+                                                      std::atomic<int> *n) { (*n)++; }), &frames);
+  gst_object_unref (video);
+  {
+    Pipeline p (publisher ("whip+" + endpoint_url));
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    for (int i = 0; i < 400 && frames < 30; i++)
+      g_usleep (50 * 1000);
+    EXPECT_GE (frames.load (), 30) << "video frames out of the WHIP endpoint";
+    EXPECT_EQ (resource_url (p).rfind (endpoint_url.substr (0, endpoint_url.rfind ('/')), 0), 0u);
+    GstMessage *error = p.pop_error ();
+    EXPECT_EQ (error, nullptr) << error_text (error);
+    if (error)
+      gst_message_unref (error);
+  }
+  gst_element_set_state (endpoint.pipeline, GST_STATE_NULL);
+}
