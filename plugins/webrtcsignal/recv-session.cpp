@@ -129,6 +129,13 @@ RecvSession::add_transceivers (const GstSDPMessage *offer, std::string *offered)
   return usable;
 }
 
+/* When we offer (WHEP), H264 besides constrained baseline (42e01f at the
+ * codec's payload type): baseline, main and high, on payload types no other
+ * codec of ours offers. */
+const std::pair<unsigned, const char *> H264_EXTRA_OFFERED_PROFILES[] = {
+  { 100, "42001f" }, { 101, "4d001f" }, { 103, "64001f" },
+};
+
 bool
 RecvSession::add_offer_transceiver (MediaKind kind, std::string *error)
 {
@@ -136,8 +143,14 @@ RecvSession::add_offer_transceiver (MediaKind kind, std::string *error)
   if (codecs.empty ())
     return true;
   GstCaps *caps = gst_caps_new_empty ();
-  for (const Codec *codec : codecs)
+  for (const Codec *codec : codecs) {
     gst_caps_append (caps, codec_rtp_caps (*codec, codec->offer_pt, 0));
+    /* We decode every H264 profile; a server that matches profiles (a
+     * High stream from OBS) needs to see its own among ours. */
+    if (g_strcmp0 (codec->name, "h264") == 0)
+      for (const auto &extra : H264_EXTRA_OFFERED_PROFILES)
+        gst_caps_append (caps, codec_rtp_caps (*codec, extra.first, 0, extra.second));
+  }
   GstWebRTCRTPTransceiver *trans = nullptr;
   g_signal_emit_by_name (webrtcbin_, "add-transceiver",
       GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);

@@ -164,6 +164,17 @@ current_inputs (GstSigSend *self)
   return inputs;
 }
 
+/* Every input has reached EOS (and none flowed again since). */
+static bool
+all_inputs_ended (GstSigSend *self)
+{
+  auto inputs = current_inputs (self);
+  for (auto input : inputs)
+    if (!input->ended ())
+      return false;
+  return !inputs.empty ();
+}
+
 static std::unique_ptr<gstsig::WebrtcSession>
 create_session (GstSigSend *self, const std::string &session_id, const std::string &peer_id,
     const GstWebRTCSessionDescription *offer, std::shared_ptr<gstsig::SessionLink> link,
@@ -174,6 +185,12 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     max_consumers = priv->max_consumers;
+  }
+  /* A flushing seek (an application looping a file) brings an ended
+   * stream back: its inputs are no longer at EOS. */
+  if (priv->ended && !all_inputs_ended (self)) {
+    GST_INFO_OBJECT (self, "The inputs flow again after their end: taking consumers again");
+    priv->ended = false;
   }
   if (priv->ended) {
     *error = "the stream has ended";
@@ -205,16 +222,16 @@ static void
 on_input_ended (GstSigSend *self, guint32 seqnum)
 {
   auto priv = self->priv;
-  auto inputs = current_inputs (self);
-  for (auto input : inputs)
-    if (!input->ended ())
-      return;
+  if (!all_inputs_ended (self))
+    return;
   if (priv->ended || priv->end_timer)
     return;
   GST_INFO_OBJECT (self, "Every input has ended; ending the sessions in %d ms", END_GRACE_MS);
   priv->end_timer = priv->host->control ().timeout (END_GRACE_MS, [self, seqnum] () {
     auto priv = self->priv;
     priv->end_timer = 0;
+    if (!all_inputs_ended (self))
+      return false; /* a seek brought them back within the grace time */
     priv->ended = true;
     std::vector<std::string> ids;
     priv->host->for_each ([&ids] (gstsig::WebrtcSession &s) { ids.push_back (s.id ()); });

@@ -187,3 +187,46 @@ TEST (WhepEndpoint, BearerTokenAndErrors)
   EXPECT_EQ (http.request ("DELETE", resource, "", "", { { "Authorization", "Bearer letmein" } })
                  .status, 200u);
 }
+
+/* Our WHEP client (webrtcrecv uri=whep+http://) plays a pre-encoded H264
+ * High stream from our endpoint: webrtcrecv's receive-only offer lists
+ * High among its H264 profiles, so webrtcsend finds a payload type that
+ * decodes the stream (with constrained baseline only, it refuses). */
+TEST (WhepEndpoint, OurClientPlaysAPreEncodedHighProfileStream)
+{
+  Pipeline p ("videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+              "x264enc tune=zerolatency key-int-max=30 ! video/x-h264,profile=high ! "
+              "webrtcsend name=s uri=whep-listen://127.0.0.1:0/whep");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstElement *send = p.get ("s");
+  std::string url = endpoint_test::endpoint_url (send);
+  gst_object_unref (send);
+  ASSERT_EQ (url.rfind ("http://127.0.0.1:", 0), 0u) << url;
+
+  Pipeline viewer ("webrtcrecv name=r uri=whep+" + url + " r.video_0 ! "
+                   "video/x-raw ! fakesink name=frames sync=false");
+  GstElement *sink = viewer.get ("frames");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  std::atomic<int> frames { 0 };
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [] (GstPad *, GstPadProbeInfo *, gpointer data) {
+        (*static_cast<std::atomic<int> *> (data))++;
+        return GST_PAD_PROBE_OK;
+      }, &frames, nullptr);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+  ASSERT_NE (gst_element_set_state (viewer.pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  for (int i = 0; i < 200 && frames < 30; i++)
+    g_usleep (50 * 1000);
+  EXPECT_GE (frames.load (), 30) << "decoded H264 High frames at the WHEP client";
+  GstMessage *error = viewer.pop_error ();
+  EXPECT_EQ (error, nullptr);
+  if (error)
+    gst_message_unref (error);
+  error = p.pop_error ();
+  EXPECT_EQ (error, nullptr);
+  if (error)
+    gst_message_unref (error);
+  gst_element_set_state (viewer.pipeline, GST_STATE_NULL);
+}

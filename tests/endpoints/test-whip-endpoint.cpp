@@ -137,7 +137,7 @@ TEST (WhipEndpoint, PublisherMediaReachesPadsAndDeleteEndsWithEos)
   EXPECT_TRUE (contains (garbage.body, "line 1")) << garbage.body;
   Response restart = http.request ("PATCH", resource, FRAG,
       "a=ice-ufrag:newufrag\r\na=ice-pwd:newpasswordnewpasswordnew\r\n", { { "If-Match", "*" } });
-  EXPECT_EQ (restart.status, 501u);
+  EXPECT_EQ (restart.status, 422u);
   EXPECT_TRUE (contains (restart.body, "ICE restart")) << restart.body;
 
   /* DELETE ends the session: every pad gets EOS, the pipeline ends. */

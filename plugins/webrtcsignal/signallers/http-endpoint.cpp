@@ -150,6 +150,7 @@ struct HttpEndpoint::Resource {
   std::string etag;
   UniqueSdpMessage offer;
   SoupServerMessage *pending = nullptr; /* the POST waiting for our answer (owned ref) */
+  gulong disconnected_handler = 0;      /* on pending: its client went away */
   std::string answer;
   bool gathered = false;
   std::vector<manual::Candidate> candidates;
@@ -401,6 +402,18 @@ HttpEndpoint::handle_post (SoupServerMessage *msg)
       callbacks_.gone (id, "no answer in time");
     return false;
   });
+  /* A client that goes away before our answer (a page reloaded) must not
+   * leave a session that blocks the next publisher. */
+  struct Watch {
+    HttpEndpoint *endpoint;
+    std::string id;
+  };
+  resource->disconnected_handler = g_signal_connect_data (msg, "disconnected",
+      G_CALLBACK (+[] (SoupServerMessage *, Watch *watch) {
+        watch->endpoint->client_gone (watch->id);
+      }),
+      new Watch { this, id }, [] (gpointer data, GClosure *) { delete static_cast<Watch *> (data); },
+      (GConnectFlags) 0);
   resources_[id] = std::move (resource);
   soup_server_message_pause (msg);
 
@@ -435,8 +448,10 @@ HttpEndpoint::handle_patch (SoupServerMessage *msg, Resource &resource)
   bool restart = if_match == "*" ||
       (!frag.ice_ufrag.empty () && frag.ice_ufrag != ufrag) ||
       (!frag.ice_pwd.empty () && frag.ice_pwd != pwd);
+  /* RFC 9725: an endpoint that trickles but does not restart answers a
+   * restart with 422 (501 would say PATCH is not supported at all). */
   if (restart)
-    return HttpReply::error (501, "ICE restarts are not supported by this endpoint: DELETE the "
+    return HttpReply::error (422, "ICE restarts are not supported by this endpoint: DELETE the "
         "session and POST a new offer.");
   if (!if_match.empty () && if_match != resource.etag)
     return HttpReply::error (412, "If-Match " + if_match + " does not match the session's "
@@ -534,9 +549,26 @@ HttpEndpoint::complete (const std::string &resource_id, const HttpReply &reply)
   if (it == resources_.end () || !it->second->pending)
     return;
   SoupServerMessage *msg = std::exchange (it->second->pending, nullptr);
+  g_clear_signal_handler (&it->second->disconnected_handler, msg);
   send (msg, reply);
   soup_server_message_unpause (msg);
   g_object_unref (msg);
+}
+
+void
+HttpEndpoint::client_gone (const std::string &resource_id)
+{
+  auto it = resources_.find (resource_id);
+  if (it == resources_.end () || !it->second->pending)
+    return;
+  SoupServerMessage *msg = std::exchange (it->second->pending, nullptr);
+  g_clear_signal_handler (&it->second->disconnected_handler, msg);
+  g_object_unref (msg);
+  GST_INFO ("%s session %s: the client went away before our answer", config_.name.c_str (),
+      resource_id.c_str ());
+  end (resource_id, HttpReply ());
+  if (callbacks_.gone)
+    callbacks_.gone (resource_id, "the client went away before the answer");
 }
 
 void

@@ -127,6 +127,9 @@ private:
   void send (SoupServerMessage *msg, const HttpReply &reply);
   void maybe_complete (Resource &resource);
   void complete (const std::string &resource_id, const HttpReply &reply);
+  /* Server thread: the client of a POST still waiting for our answer went
+   * away; the session ends. */
+  void client_gone (const std::string &resource_id);
   std::string resource_path (const std::string &id) const;
 
   ContextThread &thread_;
