@@ -271,15 +271,17 @@ TEST (WhipClient, TrickleOnMakesARefusalAnError)
 }
 
 /* 307 to another path; the session's relative Location is resolved against
- * where the POST ended up. */
+ * where the POST ended up. Same origin: the token goes along. */
 TEST (WhipClient, FollowsRedirectsAndResolvesLocation)
 {
   WhipSetup setup;
   setup.server.script.redirect_to = "/v2/whip";
   setup.server.script.location = "session/7";
+  setup.server.script.required_token = "s3cret";
   ASSERT_TRUE (setup.server.start ());
   {
     Pipeline p (publisher (setup.server.uri ()));
+    set_signaller (p, "auth-token", "s3cret");
     ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     ASSERT_TRUE (setup.server.wait_requests ("PATCH", 1));
     EXPECT_EQ (resource_url (p), setup.server.base () + "/v2/session/7");
@@ -293,6 +295,45 @@ TEST (WhipClient, FollowsRedirectsAndResolvesLocation)
   }
   ASSERT_EQ (setup.server.with_method ("DELETE").size (), 1u);
   EXPECT_EQ (setup.server.with_method ("DELETE")[0].path, "/v2/session/7");
+  for (const HttpExchange &e : setup.server.exchanges ())
+    EXPECT_EQ (e.authorization, "Bearer s3cret") << e.method << " " << e.path;
+}
+
+/* 307 to another origin (another port: a second server): the token is not
+ * sent there, neither with the POST nor to the session it creates there,
+ * like curl; the session still works. */
+TEST (WhipClient, RedirectToAnotherOriginDropsTheToken)
+{
+  WhipSetup other; /* the redirect's target: takes no token */
+  other.server.script.location = "session/9";
+  ASSERT_TRUE (other.server.start ());
+  WhipTestServer first;
+  first.script.required_token = "s3cret";
+  first.script.redirect_to = other.server.base () + "/whip";
+  ASSERT_TRUE (first.start ());
+  ASSERT_NE (first.port (), other.server.port ());
+  {
+    Pipeline p (publisher (first.uri ()));
+    set_signaller (p, "auth-token", "s3cret");
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    ASSERT_TRUE (other.server.wait_requests ("PATCH", 1));
+    EXPECT_EQ (resource_url (p), other.server.base () + "/session/9");
+    EXPECT_TRUE (other.wait_media (30));
+    GstMessage *error = p.pop_error ();
+    EXPECT_EQ (error, nullptr) << error_text (error);
+    if (error)
+      gst_message_unref (error);
+  }
+  auto posts = first.with_method ("POST");
+  ASSERT_EQ (posts.size (), 1u);
+  EXPECT_EQ (posts[0].authorization, "Bearer s3cret");
+  for (const HttpExchange &e : first.exchanges ())
+    EXPECT_EQ (e.authorization, "Bearer s3cret") << e.method << " " << e.path;
+  ASSERT_EQ (other.server.with_method ("POST").size (), 1u);
+  ASSERT_EQ (other.server.with_method ("DELETE").size (), 1u);
+  for (const HttpExchange &e : other.server.exchanges ())
+    EXPECT_EQ (e.authorization, "") << "the token went to another origin: " << e.method << " "
+                                    << e.path;
 }
 
 struct Refusal {
@@ -398,6 +439,64 @@ TEST (WhipClient, SlowServerTimesOut)
     gst_message_unref (msg);
 }
 
+/* webrtcbin refuses the server's answer (no ICE credentials): the element
+ * ends the session, and the error says the session ended early without
+ * blaming ICE or the network, which it does not know. */
+TEST (WhipClient, RefusedAnswerEndsTheSessionWithoutBlamingIce)
+{
+  WhipSetup setup;
+  setup.server.on_post = [&] (const std::string &offer) {
+    std::string answer = setup.receiver.answer (offer);
+    size_t pos;
+    while ((pos = answer.find ("a=ice-ufrag:")) != std::string::npos)
+      answer.replace (pos, strlen ("a=ice-ufrag:"), "a=x-no-ufrag:");
+    return answer;
+  };
+  ASSERT_TRUE (setup.server.start ());
+  {
+    Pipeline p (publisher (setup.server.uri ()));
+    SignallerErrors errors (p);
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstMessage *msg = p.wait (GST_MESSAGE_ERROR);
+    std::string text = error_text (msg);
+    if (msg)
+      gst_message_unref (msg);
+    std::lock_guard<std::mutex> guard (errors.lock);
+    EXPECT_EQ (errors.domain, GST_RESOURCE_ERROR);
+    EXPECT_EQ (errors.code, GST_RESOURCE_ERROR_WRITE) << errors.message;
+    EXPECT_NE (errors.message.find ("The WHIP session with " + setup.server.base () +
+        "/whip ended before the pipeline stopped"), std::string::npos) << errors.message;
+    EXPECT_NE (errors.message.find ("refused answer"), std::string::npos)
+        << "names the other causes too: " << errors.message;
+    EXPECT_EQ (errors.message.find ("ICE failed or"), std::string::npos)
+        << "claims a cause it does not know: " << errors.message;
+  }
+  EXPECT_EQ (setup.server.with_method ("DELETE").size (), 1u) << "the session is ended";
+}
+
+/* Stopping while webrtcbin still calls the signaller (offer, candidates,
+ * end of gathering: the signaller stops before the sessions): no crash, no
+ * leak, one DELETE per session that got a resource. It stops at several
+ * points of the setup; a guard, not a reliable reproducer of that race
+ * (the old code passed it too). */
+TEST (WhipClient, StopsWhileWebrtcbinStillCallsIn)
+{
+  WhipSetup setup;
+  ASSERT_TRUE (setup.server.start ());
+  const unsigned delays_ms[] = { 0, 5, 30, 100, 200, 300, 450, 700 };
+  for (unsigned delay : delays_ms) {
+    SCOPED_TRACE (delay);
+    Pipeline p (publisher (setup.server.uri ()));
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    g_usleep (delay * 1000);
+    EXPECT_EQ (gst_element_set_state (p.pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  }
+  /* stop() waited for the DELETE of each session that had a resource. */
+  EXPECT_LE (setup.server.with_method ("DELETE").size (),
+      setup.server.with_method ("POST").size ());
+  EXPECT_GE (setup.server.with_method ("DELETE").size (), 1u);
+}
+
 /* Nothing listens: the state change fails at once, saying so. */
 TEST (WhipClient, UnreachableServerFailsTheStart)
 {
@@ -464,7 +563,10 @@ struct StunListener {
 } // namespace
 
 /* A STUN server from the OPTIONS' Link header is used for gathering; a
- * TURN server that only comes with the 201 is still asked for a relay. */
+ * TURN server that only comes with the 201 is still asked for a relay, and
+ * end-of-candidates waits for its relay candidates (held from the 201 on,
+ * so not in the first PATCH): no candidate is PATCHed after it. (The test's
+ * TURN server never answers, so there is no relay candidate to see.) */
 TEST (WhipClient, UsesIceServersFromLinkHeaders)
 {
   StunListener stun, turn;
@@ -474,11 +576,51 @@ TEST (WhipClient, UsesIceServersFromLinkHeaders)
   setup.server.script.post_link = "<turn:127.0.0.1:" + std::to_string (turn.port) +
       "?transport=udp>; rel=\"ice-server\"; username=\"user\"; credential=\"pa:ss\"; "
       "credential-type=\"password\"";
+  /* The 201 comes once our side is done gathering (about 2.5 s: the STUN
+   * server never answers), so the first PATCH could carry every candidate
+   * and end-of-candidates at once. */
+  setup.server.script.post_delay_ms = 4000;
+  std::atomic<gint64> answered_us { 0 };
+  setup.server.on_post = [&] (const std::string &offer) {
+    std::string answer = setup.receiver.answer (offer);
+    answered_us = g_get_monotonic_time () + 4000 * 1000; /* when the 201 goes */
+    return answer;
+  };
   ASSERT_TRUE (setup.server.start ());
   Pipeline p (publisher (setup.server.uri ()));
   ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   EXPECT_TRUE (stun.receive (0x0001, 10)) << "no STUN Binding request reached the Link STUN server";
-  EXPECT_TRUE (turn.receive (0x0003, 10)) << "no TURN Allocate request reached the Link TURN server";
+  EXPECT_TRUE (turn.receive (0x0003, 15)) << "no TURN Allocate request reached the Link TURN server";
+
+  auto has_eoc = [] (const HttpExchange &e) {
+    return e.body.find ("a=end-of-candidates") != std::string::npos;
+  };
+  ASSERT_TRUE (setup.server.wait_for ([&] {
+    for (const HttpExchange &e : setup.server.with_method ("PATCH"))
+      if (has_eoc (e))
+        return true;
+    return false;
+  }, 20)) << "no end-of-candidates PATCH";
+  g_usleep (500 * 1000); /* anything (wrongly) PATCHed after it */
+  auto patches = setup.server.with_method ("PATCH");
+  size_t eoc = 0;
+  while (!has_eoc (patches[eoc]))
+    eoc++;
+  for (size_t i = eoc + 1; i < patches.size (); i++)
+    EXPECT_EQ (count_lines (patches[i].body, "a=candidate:"), 0)
+        << "candidates PATCHed after end-of-candidates:\n" << patches[i].body;
+  int relays_before = 0;
+  for (size_t i = 0; i <= eoc; i++)
+    relays_before += count_lines (patches[i].body, " typ relay");
+  GST_INFO ("%zu PATCHes, end-of-candidates in #%zu, %d relay candidates before it",
+      patches.size (), eoc, relays_before);
+  /* The hold (LATE_TURN_GATHER_MS, 5 s) starts when the 201 arrives: without
+   * it, the first PATCH carries end-of-candidates at once. */
+  ASSERT_NE (answered_us.load (), 0);
+  EXPECT_GE (patches[eoc].at_us - answered_us, 4500 * 1000)
+      << "end-of-candidates " << (patches[eoc].at_us - answered_us) / 1000
+      << " ms after the 201: not held for the late TURN server's relay candidates";
+  EXPECT_GT (eoc, 0u) << "end-of-candidates in the first PATCH";
 }
 
 /* Our client to our endpoint: webrtcsend uri=whip+http:// publishes to

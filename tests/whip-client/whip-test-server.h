@@ -31,6 +31,7 @@ namespace gstsig::test {
 
 struct HttpExchange {
   std::string method, path, content_type, authorization, if_match, body;
+  gint64 at_us = 0; /* g_get_monotonic_time () when the request arrived */
 };
 
 class WhipTestServer {
@@ -38,7 +39,8 @@ public:
   /* What the server does; set before the client runs. */
   struct Script {
     std::string endpoint = "/whip";   /* POST here */
-    std::string redirect_to;          /* non-empty: POST to endpoint gets 307 to this path */
+    std::string redirect_to;          /* non-empty: POST to endpoint gets 307 to this path
+                                       * (or absolute URL: another server) */
     unsigned post_status = 201;       /* other: refused with post_reason and post_body */
     std::string post_reason, post_body;
     bool send_location = true;
@@ -145,6 +147,7 @@ private:
   {
     auto self = static_cast<WhipTestServer *> (data);
     HttpExchange ex;
+    ex.at_us = g_get_monotonic_time ();
     ex.method = soup_server_message_get_method (msg);
     ex.path = path;
     ex.content_type = request_header (msg, "Content-Type");

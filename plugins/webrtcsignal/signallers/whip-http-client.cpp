@@ -52,6 +52,40 @@ mid_of (const GstSDPMessage *sdp, unsigned mline)
   return mid ? mid : "";
 }
 
+/* The origin of an http(s) URL (RFC 6454): scheme, host and port, the
+ * port made explicit; "" when url does not parse. */
+std::string
+origin_of (const std::string &url)
+{
+  GUri *uri = g_uri_parse (url.c_str (), G_URI_FLAGS_NONE, nullptr);
+  if (!uri)
+    return "";
+  const char *scheme = g_uri_get_scheme (uri);
+  const char *host = g_uri_get_host (uri);
+  std::string out;
+  if (scheme && host) {
+    gchar *lower_scheme = g_ascii_strdown (scheme, -1);
+    gchar *lower_host = g_ascii_strdown (host, -1);
+    int port = g_uri_get_port (uri);
+    if (port < 0 && g_strcmp0 (lower_scheme, "https") == 0)
+      port = 443;
+    else if (port < 0 && g_strcmp0 (lower_scheme, "http") == 0)
+      port = 80;
+    out = std::string (lower_scheme) + "://" + lower_host + ":" + std::to_string (port);
+    g_free (lower_scheme);
+    g_free (lower_host);
+  }
+  g_uri_unref (uri);
+  return out;
+}
+
+bool
+same_origin (const std::string &a, const std::string &b)
+{
+  std::string origin = origin_of (a);
+  return !origin.empty () && origin == origin_of (b);
+}
+
 } // namespace
 
 struct WhipHttpClient::HttpResult {
@@ -60,6 +94,7 @@ struct WhipHttpClient::HttpResult {
   std::string transport_error;
   unsigned status = 0;
   std::string reason, body, url; /* url: the last one asked (after redirects) */
+  bool sent_auth = false;          /* the last request carried the token */
   std::string location, etag, link, content_type;
 };
 
@@ -67,6 +102,9 @@ struct WhipHttpClient::Request {
   WhipHttpClient *client;
   std::string method, url, content_type, body;
   bool with_if_match = false;
+  bool auth = false;     /* the token may go to first_url's origin */
+  std::string first_url; /* before redirects */
+  bool sent_auth = false; /* the last hop carried the token */
   unsigned redirects = 0;
   SoupMessage *msg = nullptr;
   GCancellable *cancellable = nullptr;
@@ -97,6 +135,31 @@ WhipHttpClient::endpoint_refused_trickle (const std::string &endpoint)
 {
   std::lock_guard<std::mutex> guard (refused_lock);
   return refused_endpoints ().count (endpoint) > 0;
+}
+
+std::shared_ptr<WhipHttpClient::Worker>
+WhipHttpClient::worker () const
+{
+  std::lock_guard<std::mutex> guard (worker_lock_);
+  return worker_;
+}
+
+void
+WhipHttpClient::post (const std::string &session_id, std::function<void ()> fn)
+{
+  /* The snapshot keeps the thread alive until invoke() returns, even if
+   * stop() runs meanwhile; the Worker outlives everything queued on its
+   * thread (its destructor joins the thread), so the bare pointer is safe
+   * there. Not the shared_ptr: the last reference must not drop on the
+   * thread itself. */
+  std::shared_ptr<Worker> w = worker ();
+  if (!w || w->stopped || session_id != w->session_id)
+    return;
+  Worker *raw = w.get ();
+  w->thread.invoke ([raw, fn = std::move (fn)] () {
+    if (!raw->stopped)
+      fn ();
+  });
 }
 
 std::string
@@ -154,9 +217,15 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
     options_error_.clear ();
   }
 
-  thread_ = std::make_unique<ContextThread> ("webrtcsignal-whip");
+  auto w = std::make_shared<Worker> (session_id_);
+  thread_ = &w->thread;
+  {
+    std::lock_guard<std::mutex> guard (worker_lock_);
+    worker_ = w;
+  }
   thread_->invoke_sync ([this] () {
     stopping_ = failed_ = false;
+    resource_auth_ = false;
     local_sdp_text_.clear ();
     all_candidates_.clear ();
     unsent_.clear ();
@@ -213,8 +282,16 @@ WhipHttpClient::stop ()
     element_added_id_ = 0;
     gst_object_unref (std::exchange (watched_bin_, nullptr));
   }
-  if (!thread_)
+  std::shared_ptr<Worker> w;
+  {
+    std::lock_guard<std::mutex> guard (worker_lock_);
+    w = std::move (worker_);
+  }
+  if (!w)
     return;
+  /* What callers queued and has not run yet is dropped from here on; what
+   * they queue later too (stopped is checked when it runs). */
+  w->stopped = true;
   thread_->invoke_sync ([this] () {
     stopping_ = true;
     thread_->cancel (std::exchange (eoc_hold_timer_, 0u));
@@ -245,10 +322,12 @@ WhipHttpClient::stop ()
       g_source_unref (tick);
     }
     g_clear_object (&soup_);
-    if (local_sdp_)
-      gst_sdp_message_free (std::exchange (local_sdp_, nullptr));
+    local_sdp_.reset ();
   });
-  thread_.reset ();
+  thread_ = nullptr;
+  /* Joins the thread, unless a caller still holds a snapshot: then it
+   * joins when that caller is done with it. */
+  w.reset ();
   std::lock_guard<std::mutex> guard (lock_);
   g_weak_ref_set (&webrtcbin_, nullptr);
 }
@@ -280,6 +359,8 @@ WhipHttpClient::request (const char *method, const std::string &url, const char 
   req->content_type = content_type ? content_type : "";
   req->body = body;
   req->with_if_match = with_if_match;
+  req->first_url = url;
+  req->auth = !settings_.auth_token.empty () && send_auth_to (url);
   req->done = std::move (done);
   req->cancellable = g_cancellable_new ();
   requests_.insert (req);
@@ -308,7 +389,10 @@ WhipHttpClient::send (Request *req)
   /* libsoup turns a redirected POST into a GET; we follow them ourselves. */
   soup_message_add_flags (req->msg, SOUP_MESSAGE_NO_REDIRECT);
   SoupMessageHeaders *headers = soup_message_get_request_headers (req->msg);
-  if (!settings_.auth_token.empty ())
+  /* Never to another origin than the request's own (a redirect), like curl. */
+  req->sent_auth = req->auth &&
+      (req->url == req->first_url || same_origin (req->url, req->first_url));
+  if (req->sent_auth)
     soup_message_headers_replace (headers, "Authorization",
         ("Bearer " + settings_.auth_token).c_str ());
   if (req->with_if_match && !etag_.empty ())
@@ -332,6 +416,7 @@ WhipHttpClient::on_response (GObject *source, GAsyncResult *result, gpointer dat
   GBytes *bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   HttpResult r;
   r.url = req->url;
+  r.sent_auth = req->sent_auth;
   if (!bytes) {
     r.timed_out = req->timed_out;
     r.transport_error = error ? error->message : "unknown error";
@@ -359,6 +444,9 @@ WhipHttpClient::on_response (GObject *source, GAsyncResult *result, gpointer dat
     if (!next.empty ()) {
       GST_INFO ("%s %s: %u, following to %s", req->method.c_str (), req->url.c_str (), r.status,
           next.c_str ());
+      if (req->auth && !same_origin (next, req->first_url))
+        GST_INFO ("Not sending the auth-token to %s: another origin (scheme, host or port) "
+            "than %s", next.c_str (), req->first_url.c_str ());
       req->redirects++;
       req->url = next;
       g_clear_object (&req->msg);
@@ -433,17 +521,19 @@ WhipHttpClient::when_gathered (std::function<void ()> fn)
 void
 WhipHttpClient::send_sdp (const std::string &session_id, const GstWebRTCSessionDescription *desc)
 {
-  if (!thread_ || session_id != session_id_)
+  if (!desc || !worker ())
     return;
   std::string text = session_description_to_text (desc);
   GstWebRTCSDPType type = desc->type;
-  GstSDPMessage *copy = nullptr;
-  gst_sdp_message_copy (desc->sdp, &copy);
-  thread_->invoke ([this, text, type, copy] () {
-    if (local_sdp_)
-      gst_sdp_message_free (local_sdp_);
+  GstSDPMessage *raw = nullptr;
+  gst_sdp_message_copy (desc->sdp, &raw);
+  /* Freed wherever the call ends: dropped, stopped, or replaced later. */
+  std::shared_ptr<GstSDPMessage> copy (raw, gst_sdp_message_free);
+  post (session_id, [this, text, type, copy] () {
+    if (stopping_)
+      return;
     local_sdp_ = copy;
-    if (stopping_ || failed_ || !local_sdp_text_.empty ())
+    if (failed_ || !local_sdp_text_.empty ())
       return;
     local_sdp_text_ = text;
     local_type_ = type;
@@ -506,6 +596,11 @@ WhipHttpClient::on_post_response (const HttpResult &r, bool server_offer)
     std::lock_guard<std::mutex> guard (lock_);
     resource_url_ = location;
   }
+  resource_auth_ = r.sent_auth;
+  if (!settings_.auth_token.empty () && !send_auth_to (location))
+    GST_INFO ("Not sending the auth-token to the session %s: it is on another origin than %s, "
+        "and the server that created it did not get the token", location.c_str (),
+        endpoint_.c_str ());
   etag_ = r.etag;
   GST_INFO ("%s session at %s (ETag %s)", protocol (), location.c_str (),
       etag_.empty () ? "none" : etag_.c_str ());
@@ -568,9 +663,7 @@ void
 WhipHttpClient::add_ice (const std::string &session_id, const std::string &candidate,
     unsigned mline)
 {
-  if (!thread_ || session_id != session_id_)
-    return;
-  thread_->invoke ([this, candidate, mline] () {
+  post (session_id, [this, candidate, mline] () {
     if (stopping_ || failed_)
       return;
     if (candidate.empty ()) {
@@ -590,6 +683,31 @@ WhipHttpClient::add_ice (const std::string &session_id, const std::string &candi
   });
 }
 
+/* Relay candidates of a late TURN server come after webrtcbin said it was
+ * done gathering: end-of-candidates waits for them a while. */
+void
+WhipHttpClient::hold_end_of_candidates ()
+{
+  if (eoc_sent_ || stopping_)
+    return;
+  thread_->cancel (eoc_hold_timer_);
+  eoc_hold_timer_ = thread_->timeout (LATE_TURN_GATHER_MS, [this] () {
+    eoc_hold_timer_ = 0;
+    flush_trickle ();
+    return false;
+  });
+  GST_DEBUG ("end-of-candidates held for %d ms (relay candidates of a late TURN server)",
+      LATE_TURN_GATHER_MS);
+}
+
+/* The endpoint's origin, or the session's resource when the server that
+ * created it had our token. */
+bool
+WhipHttpClient::send_auth_to (const std::string &url) const
+{
+  return same_origin (url, endpoint_) || (resource_auth_ && url == resource_url ());
+}
+
 void
 WhipHttpClient::flush_trickle ()
 {
@@ -599,11 +717,12 @@ WhipHttpClient::flush_trickle ()
   if (unsent_.empty () && !send_eoc)
     return;
   SdpFrag frag;
-  sdp_ice_credentials (local_sdp_, &frag.ice_ufrag, &frag.ice_pwd);
+  const GstSDPMessage *sdp = local_sdp_.get ();
+  sdp_ice_credentials (sdp, &frag.ice_ufrag, &frag.ice_pwd);
   for (const auto &c : unsent_)
-    frag.candidates.push_back ({ mid_of (local_sdp_, c.mline), c.mline, c.candidate });
+    frag.candidates.push_back ({ mid_of (sdp, c.mline), c.mline, c.candidate });
   frag.end_of_candidates = send_eoc;
-  std::string body = sdpfrag_build (frag, local_sdp_);
+  std::string body = sdpfrag_build (frag, sdp);
   size_t sent = unsent_.size ();
   patch_in_flight_ = true;
   GST_DEBUG ("PATCH %s: %zu candidates%s", resource_url ().c_str (), sent,
@@ -654,9 +773,7 @@ WhipHttpClient::on_patch_response (const HttpResult &r, size_t sent, bool sent_e
 void
 WhipHttpClient::end_session (const std::string &session_id, bool at_eos)
 {
-  if (!thread_ || session_id != session_id_)
-    return;
-  thread_->invoke ([this, at_eos] () {
+  post (session_id, [this, at_eos] () {
     if (stopping_ || deleted_)
       return;
     GST_INFO ("%s: the element ended session %s%s", protocol (), session_id_.c_str (),
@@ -667,9 +784,9 @@ WhipHttpClient::end_session (const std::string &session_id, bool at_eos)
      * ever. */
     if (settings_.role == WhipRole::Publish && !failed_ && !at_eos)
       fail (GST_RESOURCE_ERROR_WRITE, "The WHIP session with " + endpoint_ + " ended before the "
-          "pipeline stopped: ICE failed or nothing came back from the server for "
-          "peer-timeout seconds. Check the network path to the server and its STUN/TURN "
-          "settings.");
+          "pipeline stopped (the pipeline's log says why: ICE failure, no media from the "
+          "server for peer-timeout seconds, or a refused answer). If ICE failed, check the "
+          "network path to the server and its STUN/TURN settings.");
   });
 }
 
@@ -798,18 +915,15 @@ WhipHttpClient::apply_ice_servers (GstElement *webrtcbin, bool late)
       g_signal_emit_by_name (webrtcbin, "add-turn-server", entry.first.c_str (), &added);
       GST_INFO_OBJECT (webrtcbin, "TURN server from the %s server%s: %s", protocol (),
           late ? " (late: relay candidates are gathered now)" : "", added ? "added" : "refused");
-      if (added && late && thread_)
-        thread_->invoke ([this] () {
-          /* Relay candidates come after webrtcbin said it was done. */
-          if (eoc_sent_ || stopping_)
-            return;
-          thread_->cancel (eoc_hold_timer_);
-          eoc_hold_timer_ = thread_->timeout (LATE_TURN_GATHER_MS, [this] () {
-            eoc_hold_timer_ = 0;
-            flush_trickle ();
-            return false;
-          });
-        });
+      if (added && late) {
+        /* On the thread (the 201 brought it): hold end-of-candidates now,
+         * before on_post_response's first PATCH. */
+        std::shared_ptr<Worker> w = worker ();
+        if (w && w->thread.is_current ())
+          hold_end_of_candidates ();
+        else if (w)
+          post (w->session_id, [this] () { hold_end_of_candidates (); });
+      }
       continue;
     }
     gchar *current = nullptr;

@@ -19,7 +19,15 @@
  * trickled); a STUN server that late cannot be used by webrtcbin 1.22.
  *
  * Threads: every libsoup object lives on the client's own ContextThread;
- * the public methods may be called from any thread and hop there.
+ * the public methods may be called from any thread and hop there. webrtcbin
+ * may still call send_sdp/add_ice while stop() runs on another thread: they
+ * take a snapshot of the running Worker (a shared_ptr, under worker_lock_),
+ * so the thread they hop to outlives their call, and what they queue is
+ * dropped once that Worker is stopped.
+ *
+ * The bearer token goes to the endpoint's origin (scheme, host, port) only,
+ * and to the session's resource when the server that created it had the
+ * token: a redirect to another origin is followed without it, like curl.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -33,6 +41,7 @@
 #include <gst/sdp/sdp.h>
 #include <libsoup/soup.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -84,6 +93,20 @@ public:
 private:
   struct HttpResult;
   struct Request;
+  /* One start()..stop(): the thread and what callers from other threads
+   * need. Shared with those callers for the length of their call. */
+  struct Worker {
+    explicit Worker (const std::string &id) : thread ("webrtcsignal-whip"), session_id (id) {}
+    ContextThread thread;
+    const std::string session_id;
+    std::atomic<bool> stopped { false }; /* set by stop(): queued calls are dropped */
+  };
+
+  /* Any thread: the running Worker, or nullptr. */
+  std::shared_ptr<Worker> worker () const;
+  /* Any thread: runs fn on the running Worker's thread if that Worker is
+   * still running then, for session session_id; else fn is dropped. */
+  void post (const std::string &session_id, std::function<void ()> fn);
 
   /* On the thread. */
   const char *protocol () const;
@@ -100,6 +123,8 @@ private:
   void flush_trickle ();
   void on_patch_response (const HttpResult &r, size_t sent, bool sent_eoc);
   void when_gathered (std::function<void ()> fn);
+  void hold_end_of_candidates ();
+  bool send_auth_to (const std::string &url) const;
   void learn_ice_servers (const std::string &link_header, bool before_gathering);
   void delete_resource (std::function<void ()> done);
   void fail (int code, const std::string &message);
@@ -111,7 +136,12 @@ private:
   void apply_ice_servers (GstElement *webrtcbin, bool late);
 
   GstSigSignaller *owner_; /* not owned: it owns us */
-  std::unique_ptr<ContextThread> thread_;
+
+  mutable std::mutex worker_lock_; /* guards worker_; never held with another lock */
+  std::shared_ptr<Worker> worker_;
+  /* worker_'s thread, for code running on it (and start/stop): set by
+   * start() before the thread runs anything, cleared by stop() after. */
+  ContextThread *thread_ = nullptr;
 
   /* Set by start() before the thread runs, then read-only. */
   WhipClientSettings settings_;
@@ -126,7 +156,7 @@ private:
   bool stopping_ = false;
   bool failed_ = false;
   std::string local_sdp_text_;
-  GstSDPMessage *local_sdp_ = nullptr;
+  std::shared_ptr<GstSDPMessage> local_sdp_; /* freed with gst_sdp_message_free */
   GstWebRTCSDPType local_type_ = GST_WEBRTC_SDP_TYPE_OFFER;
   std::vector<manual::Candidate> all_candidates_;
   std::vector<manual::Candidate> unsent_;
@@ -140,6 +170,7 @@ private:
   std::function<void ()> after_gathering_;
   std::string etag_;
   bool deleted_ = false;
+  bool resource_auth_ = false; /* the token goes to the resource URL (see top) */
 
   mutable std::mutex lock_; /* guards the members below */
   std::string resource_url_;
