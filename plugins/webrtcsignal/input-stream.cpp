@@ -192,6 +192,8 @@ InputStream::on_caps (GstCaps *caps)
    * output as a keyframe). */
   if (form.encoded ()) {
     if (!ensure_encoder (*form.codec, 0, &error)) {
+      if (released ())
+        return false; /* the pad is going away: nothing to report */
       GST_ELEMENT_ERROR (GST_ELEMENT (bin_), CORE, MISSING_PLUGIN,
           ("%s: %s. Install gstreamer1.0-plugins-bad (h264parse).", name_.c_str (),
               error.c_str ()), (nullptr));
@@ -233,8 +235,16 @@ InputStream::~InputStream ()
 void
 InputStream::remove_from_bin ()
 {
-  std::lock_guard<std::mutex> guard (encoders_lock);
-  for (auto &entry : encoders_) {
+  /* Taken out under the lock, torn down without it: setting the raw tee to
+   * NULL waits for its sink pad's stream lock, which a caps probe may hold
+   * while it waits for encoders_lock (ensure_encoder). */
+  std::map<std::string, std::unique_ptr<Encoder>> encoders;
+  {
+    std::lock_guard<std::mutex> guard (encoders_lock);
+    encoders.swap (encoders_);
+    removed_ = true;
+  }
+  for (auto &entry : encoders) {
     Encoder &enc = *entry.second;
     {
       std::lock_guard<std::mutex> merge_guard (enc.merge_lock);
@@ -245,15 +255,26 @@ InputStream::remove_from_bin ()
     gst_element_release_request_pad (raw_tee_, enc.raw_tee_pad);
     gst_object_unref (enc.raw_tee_pad);
   }
-  encoders_.clear ();
+  encoders.clear ();
   for (GstElement *e : { raw_tee_, pace_queue_, pace_sink_ })
     discard_from_bin (bin_, e);
+}
+
+bool
+InputStream::released ()
+{
+  std::lock_guard<std::mutex> guard (encoders_lock);
+  return removed_;
 }
 
 InputStream::Encoder *
 InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, std::string *error)
 {
   std::lock_guard<std::mutex> guard (encoders_lock);
+  if (removed_) {
+    *error = name_ + " is being released";
+    return nullptr;
+  }
   auto it = encoders_.find (codec.name);
   if (it != encoders_.end ())
     return it->second.get ();

@@ -127,6 +127,7 @@ private:
   };
 
   Encoder *ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, std::string *error);
+  bool released (); /* remove_from_bin has run */
   static GstPadProbeReturn on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   static GstPadProbeReturn on_input (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   static void send_merged_keyframe (Encoder *encoder);
@@ -154,8 +155,9 @@ private:
   /* Monotonic µs of the last keyframe into the input (0: none yet). */
   std::shared_ptr<std::atomic<gint64>> last_keyframe_us_ =
       std::make_shared<std::atomic<gint64>> (0);
-  std::mutex encoders_lock; /* guards encoders_ (the map, not the Encoders) */
+  std::mutex encoders_lock; /* guards encoders_ (the map, not the Encoders) and removed_ */
   std::map<std::string, std::unique_ptr<Encoder>> encoders_;
+  bool removed_ = false;    /* remove_from_bin ran: no new encoder */
 };
 
 } // namespace gstsig

@@ -40,6 +40,14 @@ public:
    * the video sent, and the rtpdiag figures of each stream as
    * "rtpdiag-<input>" fields. */
   void add_own_figures (GstStructure *stats);
+  /* The session sends (or waits to send) this input. */
+  bool uses (const InputStream *input) const
+  {
+    for (const InputStream *mine : inputs_)
+      if (mine == input)
+        return true;
+    return false;
+  }
 
 private:
   struct Track {

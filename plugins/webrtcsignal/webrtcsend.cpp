@@ -569,7 +569,16 @@ gst_sig_send_release_pad (GstElement *element, GstPad *pad)
   }
   gst_element_remove_pad (element, pad);
   if (input)
-    priv->host->control ().invoke_sync ([&input] () {
+    priv->host->control ().invoke_sync ([priv, &input] () {
+      /* Sessions send every input they were made with (no renegotiation):
+       * the ones using this input end first, so none keeps a pointer to it. */
+      std::vector<std::string> ids;
+      priv->host->for_each ([&ids, &input] (gstsig::WebrtcSession &s) {
+        if (static_cast<gstsig::SendSession &> (s).uses (input.get ()))
+          ids.push_back (s.id ());
+      });
+      for (const auto &id : ids)
+        priv->host->end (id, "its input " + input->name () + " was released", true);
       input->remove_from_bin ();
       input.reset ();
     });
