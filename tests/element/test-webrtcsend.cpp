@@ -307,3 +307,58 @@ TEST (WebrtcSend, ReconnectsWhenTheServerComesBack)
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
   listener.close ();
 }
+
+/* Releasing an input pad while a consumer's session uses it: that session
+ * ends (the consumer is told), the element keeps running and takes new
+ * consumers for the inputs that remain. */
+TEST (WebrtcSend, ReleasingAnInputEndsTheSessionsUsingIt)
+{
+  TestContext ctx;
+  Pipeline p ("videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+              "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 "
+              "audiotestsrc is-live=true ! valve name=v ! s.");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  WsTestClient consumer (ctx);
+  ASSERT_TRUE (consumer.connect (p.serve_url ()));
+  std::string session = start_consumer_session (consumer);
+  ASSERT_FALSE (session.empty ());
+  ASSERT_FALSE (wait_sdp (consumer, session, "offer").empty ());
+
+  /* Unlink the audio branch first (the application's job), then release. */
+  GstElement *send = p.get ("s");
+  GstElement *valve = p.get ("v");
+  GstPad *audio = gst_element_get_static_pad (send, "audio_0");
+  ASSERT_NE (audio, nullptr);
+  g_object_set (valve, "drop", TRUE, nullptr);
+  GstPad *src = gst_element_get_static_pad (valve, "src");
+  gst_pad_unlink (src, audio);
+  gst_element_release_request_pad (send, audio);
+  gst_object_unref (audio);
+  gst_object_unref (src);
+
+  std::string ended = consumer.wait_for ("endSession", [&] (JsonObject *obj) {
+    return string_member (obj, "sessionId") == session;
+  });
+  EXPECT_FALSE (ended.empty ()) << "the consumer was not told its session ended";
+  guint consumers = 99;
+  for (int i = 0; i < 50 && consumers != 0; i++) {
+    g_object_get (send, "consumers", &consumers, nullptr);
+    g_usleep (50 * 1000);
+  }
+  EXPECT_EQ (consumers, 0u);
+
+  /* A new consumer gets an offer with video only. */
+  std::string again = start_consumer_session (consumer);
+  ASSERT_FALSE (again.empty ());
+  std::string offer = wait_sdp (consumer, again, "offer");
+  EXPECT_NE (offer.find ("m=video"), std::string::npos) << offer;
+  EXPECT_EQ (offer.find ("m=audio"), std::string::npos) << offer;
+  GstMessage *error = p.pop_error ();
+  EXPECT_EQ (error, nullptr);
+  if (error)
+    gst_message_unref (error);
+  gst_object_unref (valve);
+  gst_object_unref (send);
+  consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + again + "\"}");
+  ctx.drain (300);
+}
