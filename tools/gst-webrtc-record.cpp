@@ -12,7 +12,8 @@
  */
 #define G_LOG_DOMAIN "gst-webrtc-record"
 
-#include "config.h"
+#include "cli-console.h"
+#include "cli-main.h"
 #include "record-listener.h"
 #include "record-options.h"
 #include "record-pipeline.h"
@@ -102,11 +103,7 @@ whip_meta (const WhipPublisher &publisher)
     json_builder_set_member_name (b, "user-agent");
     json_builder_add_string_value (b, publisher.user_agent.c_str ());
   }
-  json_builder_end_object (b);
-  JsonNode *root = json_builder_get_root (b);
-  g_autofree gchar *text = json_to_string (root, FALSE);
-  json_node_unref (root);
-  return text;
+  return gstsig::cli::json_line (b);
 }
 
 /* ws://HOST:PORT/PATH?QUERY + producer=ID */
@@ -542,27 +539,7 @@ private:
 int
 main (int argc, char **argv)
 {
-  g_log_writer_default_set_use_stderr (TRUE);
-  gst_init (&argc, &argv);
-
-  Options opts;
-  std::string error;
-  if (!parse_options (&argc, &argv, &opts, &error)) {
-    g_printerr ("gst-webrtc-record: %s (see --help)\n", error.c_str ());
-    return EXIT_BAD_OPTIONS;
-  }
-  if (opts.version) {
-    g_print ("gst-webrtc-record %s\n", VERSION);
-    return EXIT_OK;
-  }
-  /* A file write must fail with EPIPE/ENOSPC, not kill us. */
-  signal (SIGPIPE, SIG_IGN);
-
-  int code;
-  {
-    App app (std::move (opts));
-    code = app.run ();
-  }
-  gst_deinit ();
-  return code;
+  /* SIGPIPE is ignored: a file write must fail with EPIPE/ENOSPC, not kill us. */
+  return gstsig::cli::run_main<App> ({ "gst-webrtc-record", "", EXIT_OK, EXIT_BAD_OPTIONS }, argc,
+      argv, parse_options);
 }

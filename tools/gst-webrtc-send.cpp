@@ -12,7 +12,7 @@
  */
 #define G_LOG_DOMAIN "gst-webrtc-send"
 
-#include "config.h"
+#include "cli-main.h"
 #include "send-errors.h"
 #include "send-options.h"
 #include "send-source.h"
@@ -459,29 +459,11 @@ private:
 int
 main (int argc, char **argv)
 {
-  g_log_writer_default_set_use_stderr (TRUE);
-  gst_init (&argc, &argv);
-
-  Options opts;
-  std::string error;
-  if (!parse_options (&argc, &argv, &opts, &error)) {
-    g_printerr ("gst-webrtc-send: error: %s (see --help)\n", error.c_str ());
-    return EXIT_BAD_OPTIONS;
-  }
-  if (opts.version) {
-    g_print ("gst-webrtc-send %s\n", VERSION);
-    return EXIT_OK;
-  }
-  signal (SIGPIPE, SIG_IGN);
-  /* The embedded server's own "listening on" line: we print the URL. */
-  g_log_set_handler ("gstwebrtcsignal", (GLogLevelFlags) (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO),
-      [] (const gchar *, GLogLevelFlags, const gchar *, gpointer) {}, nullptr);
-
-  int code;
-  {
-    App app (std::move (opts));
-    code = app.run ();
-  }
-  gst_deinit ();
-  return code;
+  return gstsig::cli::run_main<App> ({ "gst-webrtc-send", "error: ", EXIT_OK, EXIT_BAD_OPTIONS },
+      argc, argv, parse_options, [] {
+        /* The embedded server's own "listening on" line: we print the URL. */
+        g_log_set_handler ("gstwebrtcsignal",
+            (GLogLevelFlags) (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO),
+            [] (const gchar *, GLogLevelFlags, const gchar *, gpointer) {}, nullptr);
+      });
 }

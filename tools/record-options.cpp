@@ -133,9 +133,8 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
   g_autofree gchar *server = nullptr, *producer = nullptr, *output = nullptr, *format = nullptr,
                    *whip_listen = nullptr, *auth_token = nullptr;
   gint segment = 0, latency = (gint) opts->latency_ms, peer_timeout = (gint) opts->peer_timeout_s;
-  gboolean all = FALSE, transcode = FALSE, json = FALSE, quiet = FALSE, status = FALSE,
-           version = FALSE;
-  GOptionEntry entries[] = {
+  gboolean all = FALSE, transcode = FALSE;
+  std::vector<GOptionEntry> entries = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &server,
         "Signalling server, e.g. ws://127.0.0.1:8443/ (this or --whip-listen)", "URI" },
     { "whip-listen", 'w', 0, G_OPTION_ARG_STRING, &whip_listen,
@@ -164,39 +163,23 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     { "peer-timeout", 0, 0, G_OPTION_ARG_INT, &peer_timeout,
         "Seconds without media before a producer counts as gone and its file is finalized "
         "(default: 5)", "SECONDS" },
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
-        "Print events (started, stats, finished, error) as one JSON object per line on stdout",
-        nullptr },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No status line and no messages but errors",
-        nullptr },
-    { "status", 0, 0, G_OPTION_ARG_NONE, &status,
-        "Show the status line even when stderr is not a terminal", nullptr },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr },
-    { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr },
   };
-
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- record WebRTC producers to files");
-  g_option_context_set_summary (ctx,
-      "Records the audio and video of producers on a WebRTC signalling server\n"
-      "(gst-webrtc-serve, gst-plugins-rs' gst-webrtc-signalling-server), or of every\n"
-      "WHIP publisher (OBS, browsers, webrtcsend) with --whip-listen, without\n"
-      "re-encoding. Files are named <UTC YYYYMMDD-HHMMSS>-<producer name or id>.<ext>\n"
-      "and are finalized on Ctrl-C/SIGTERM, when the producer leaves (a WHIP\n"
-      "publisher: DELETEs its resource), or when its media stops arriving.");
-  g_option_context_set_description (ctx, EXIT_CODES_HELP);
-  g_option_context_add_main_entries (ctx, entries, nullptr);
-  g_autoptr (GError) gerror = nullptr;
-  if (!g_option_context_parse (ctx, argc, argv, &gerror)) {
-    *error = gerror->message;
+  const cli::CommandHelp help = {
+    "- record WebRTC producers to files",
+    "Records the audio and video of producers on a WebRTC signalling server\n"
+    "(gst-webrtc-serve, gst-plugins-rs' gst-webrtc-signalling-server), or of every\n"
+    "WHIP publisher (OBS, browsers, webrtcsend) with --whip-listen, without\n"
+    "re-encoding. Files are named <UTC YYYYMMDD-HHMMSS>-<producer name or id>.<ext>\n"
+    "and are finalized on Ctrl-C/SIGTERM, when the producer leaves (a WHIP\n"
+    "publisher: DELETEs its resource), or when its media stops arriving.",
+    EXIT_CODES_HELP,
+    "Print events (started, stats, finished, error) as one JSON object per line on stdout",
+    "Show the status line even when stderr is not a terminal",
+  };
+  if (!cli::parse_command_line (help, std::move (entries), argc, argv, opts, error))
     return false;
-  }
-  opts->version = version;
-  if (version)
+  if (opts->version)
     return true;
-  if (*argc > 1) {
-    *error = std::string ("unexpected argument '") + (*argv)[1] + "'";
-    return false;
-  }
   if (auth_token && !whip_listen) {
     *error = "--auth-token goes with --whip-listen (a signalling server's token goes in "
              "--server as ?token=...)";
@@ -268,9 +251,6 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
   }
   opts->peer_timeout_s = (unsigned) peer_timeout;
   opts->transcode = transcode;
-  opts->json = json;
-  opts->quiet = quiet;
-  opts->status = status;
   return true;
 }
 

@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include "cli-options.h"
+
 #include <string>
 
 namespace gstsig::record {
@@ -46,7 +48,8 @@ struct WhipListen {
  * *error, a sentence naming what to fix. */
 bool parse_whip_listen (const std::string &text, WhipListen *out, std::string *error);
 
-struct Options {
+/* json, quiet, status and version come from cli::CommonOptions. */
+struct Options : cli::CommonOptions {
   std::string server;   /* ws://HOST:PORT/; empty with --whip-listen */
   bool whip = false;    /* --whip-listen: be a WHIP endpoint, record every publisher */
   WhipListen whip_listen;
@@ -59,10 +62,6 @@ struct Options {
   bool transcode = false;
   unsigned latency_ms = 300;
   unsigned peer_timeout_s = 5;
-  bool json = false;
-  bool quiet = false;
-  bool status = false; /* status line even when stderr is not a terminal */
-  bool version = false;
 };
 
 /* Parses argv into *opts; on bad input returns false with *error set. */

@@ -4,12 +4,9 @@
  */
 #include "record-status.h"
 
-#include <json-glib/json-glib.h>
-
-#include <cstdio>
-#include <unistd.h>
-
 namespace gstsig::record {
+
+using cli::Event;
 
 namespace {
 
@@ -21,22 +18,13 @@ seconds (GstClockTime t)
 
 /* Adds "meta" as a JSON value (an object or null). */
 void
-add_meta (JsonBuilder *builder, const std::string &meta_json)
+add_meta (Event &event, const std::string &meta_json)
 {
-  json_builder_set_member_name (builder, "meta");
+  json_builder_set_member_name (event.builder (), "meta");
   JsonNode *node = json_from_string (meta_json.c_str (), nullptr);
   if (!node)
     node = json_node_new (JSON_NODE_NULL);
-  json_builder_add_value (builder, node);
-}
-
-std::string
-to_line (JsonBuilder *builder)
-{
-  JsonNode *root = json_builder_get_root (builder);
-  g_autofree gchar *text = json_to_string (root, FALSE);
-  json_node_unref (root);
-  return text;
+  json_builder_add_value (event.builder (), node);
 }
 
 std::string
@@ -45,27 +33,12 @@ main_file (const Recording &recording)
   return recording.files ().empty () ? recording.config ().location : recording.files ().front ();
 }
 
-std::string
-format_rate (double bits_per_s)
-{
-  char buf[32];
-  if (bits_per_s >= 1e6)
-    g_snprintf (buf, sizeof buf, "%.1f Mbit/s", bits_per_s / 1e6);
-  else
-    g_snprintf (buf, sizeof buf, "%.0f kbit/s", bits_per_s / 1e3);
-  return buf;
-}
-
 } // namespace
 
 std::string
 format_duration (GstClockTime duration)
 {
-  guint64 s = GST_CLOCK_TIME_IS_VALID (duration) ? duration / GST_SECOND : 0;
-  char buf[32];
-  g_snprintf (buf, sizeof buf, "%02u:%02u:%02u", (unsigned) (s / 3600), (unsigned) (s / 60 % 60),
-      (unsigned) (s % 60));
-  return buf;
+  return cli::format_hms (GST_CLOCK_TIME_IS_VALID (duration) ? duration / GST_SECOND : 0);
 }
 
 std::string
@@ -82,60 +55,17 @@ format_bytes (guint64 bytes)
 }
 
 Reporter::Reporter (bool json, bool quiet, bool status_line)
-    : json_ (json), quiet_ (quiet), status_line_ (status_line && !quiet), tty_ (isatty (2))
+    : Console ("gst-webrtc-record", json, quiet, status_line)
 {
-}
-
-void
-Reporter::emit_json (const std::string &line)
-{
-  if (!json_)
-    return;
-  fputs (line.c_str (), stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
-}
-
-void
-Reporter::clear_line ()
-{
-  if (line_shown_ && tty_) {
-    fputs ("\r\033[K", stderr);
-    fflush (stderr);
-  }
-  line_shown_ = false;
-}
-
-void
-Reporter::print_line (const std::string &text)
-{
-  clear_line ();
-  fputs (text.c_str (), stderr);
-  fputc ('\n', stderr);
-  fflush (stderr);
-}
-
-void
-Reporter::note (const std::string &message)
-{
-  if (!quiet_)
-    print_line ("gst-webrtc-record: " + message);
 }
 
 void
 Reporter::listening (const std::string &protocol, const std::string &url, bool any)
 {
   note (protocol + " endpoint on " + url + (any ? " (and every address of this machine)" : ""));
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "event");
-  json_builder_add_string_value (b, "listening");
-  json_builder_set_member_name (b, "protocol");
-  json_builder_add_string_value (b, protocol.c_str ());
-  json_builder_set_member_name (b, "url");
-  json_builder_add_string_value (b, url.c_str ());
-  json_builder_end_object (b);
-  emit_json (to_line (b));
+  Event e ("listening");
+  e.str ("protocol", protocol).str ("url", url);
+  emit (e);
 }
 
 void
@@ -143,17 +73,11 @@ Reporter::started (const Recording &recording)
 {
   const auto &config = recording.config ();
   note ("recording " + config.label + " (" + config.producer_id + ") to " + main_file (recording));
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "event");
-  json_builder_add_string_value (b, "started");
-  json_builder_set_member_name (b, "producer");
-  json_builder_add_string_value (b, config.producer_id.c_str ());
-  add_meta (b, config.meta_json);
-  json_builder_set_member_name (b, "file");
-  json_builder_add_string_value (b, main_file (recording).c_str ());
-  json_builder_end_object (b);
-  emit_json (to_line (b));
+  Event e ("started");
+  e.str ("producer", config.producer_id);
+  add_meta (e, config.meta_json);
+  e.str ("file", main_file (recording));
+  emit (e);
 }
 
 void
@@ -176,25 +100,16 @@ Reporter::finished (const Recording &recording, const RecordingResult &result)
       (result.message.empty () ? "" : " (" + result.message + ")"));
   if (result.code != EXIT_OK)
     error (result.code, result.message, config.producer_id, config.label);
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "event");
-  json_builder_add_string_value (b, "finished");
-  json_builder_set_member_name (b, "producer");
-  json_builder_add_string_value (b, config.producer_id.c_str ());
-  json_builder_set_member_name (b, "file");
-  json_builder_add_string_value (b, result.files.front ().c_str ());
+  Event e ("finished");
+  e.str ("producer", config.producer_id).str ("file", result.files.front ());
+  JsonBuilder *b = e.builder ();
   json_builder_set_member_name (b, "files");
   json_builder_begin_array (b);
   for (const auto &f : result.files)
     json_builder_add_string_value (b, f.c_str ());
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "bytes");
-  json_builder_add_int_value (b, (gint64) result.bytes);
-  json_builder_set_member_name (b, "duration");
-  json_builder_add_double_value (b, seconds (result.duration));
-  json_builder_end_object (b);
-  emit_json (to_line (b));
+  e.integer ("bytes", (gint64) result.bytes).num ("duration", seconds (result.duration));
+  emit (e);
 }
 
 void
@@ -202,22 +117,13 @@ Reporter::error (int code, const std::string &message, const std::string &produc
     const std::string &label)
 {
   clear_line ();
-  g_printerr ("gst-webrtc-record: error: %s%s\n", label.empty () ? "" : (label + ": ").c_str (),
+  g_printerr ("%s: error: %s%s\n", tool ().c_str (), label.empty () ? "" : (label + ": ").c_str (),
       message.c_str ());
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "event");
-  json_builder_add_string_value (b, "error");
-  json_builder_set_member_name (b, "code");
-  json_builder_add_int_value (b, code);
-  json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, message.c_str ());
-  if (!producer.empty ()) {
-    json_builder_set_member_name (b, "producer");
-    json_builder_add_string_value (b, producer.c_str ());
-  }
-  json_builder_end_object (b);
-  emit_json (to_line (b));
+  Event e ("error");
+  e.integer ("code", code).str ("message", message);
+  if (!producer.empty ())
+    e.str ("producer", producer);
+  emit (e);
 }
 
 void
@@ -238,11 +144,9 @@ Reporter::tick (const std::vector<const Recording *> &recordings, bool waiting)
     rate.time_us = now;
   }
 
-  if (json_ && !active.empty ()) {
-    g_autoptr (JsonBuilder) b = json_builder_new ();
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "event");
-    json_builder_add_string_value (b, "stats");
+  if (json () && !active.empty ()) {
+    Event e ("stats");
+    JsonBuilder *b = e.builder ();
     json_builder_set_member_name (b, "recordings");
     json_builder_begin_array (b);
     for (const Recording *r : active) {
@@ -260,11 +164,10 @@ Reporter::tick (const std::vector<const Recording *> &recordings, bool waiting)
       json_builder_end_object (b);
     }
     json_builder_end_array (b);
-    json_builder_end_object (b);
-    emit_json (to_line (b));
+    emit (e);
   }
 
-  if (!status_line_)
+  if (!status_line ())
     return;
   std::string line;
   if (active.empty ()) {
@@ -275,16 +178,10 @@ Reporter::tick (const std::vector<const Recording *> &recordings, bool waiting)
     for (const Recording *r : active) {
       const Rate &rate = rates_[r->config ().producer_id];
       line += " | " + r->config ().label + " " + format_duration (r->duration ()) + " " +
-          format_bytes (rate.bytes) + " " + format_rate (rate.bits_per_s);
+          format_bytes (rate.bytes) + " " + cli::format_rate (rate.bits_per_s);
     }
   }
-  if (tty_) {
-    fputs (("\r\033[K" + line).c_str (), stderr);
-    line_shown_ = true;
-  } else {
-    fputs ((line + "\n").c_str (), stderr);
-  }
-  fflush (stderr);
+  show_status (line);
 }
 
 } // namespace gstsig::record

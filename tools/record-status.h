@@ -1,10 +1,12 @@
 /* gst-webrtc-record: what the user and scripts see: messages and the live
- * status line on stderr, and JSON events (one object per line) on stdout.
+ * status line on stderr, and JSON events (one object per line) on stdout
+ * (cli-console.h).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
+#include "cli-console.h"
 #include "record-pipeline.h"
 
 #include <map>
@@ -13,7 +15,8 @@
 
 namespace gstsig::record {
 
-class Reporter {
+/* note () and clear_line () come from cli::Console. */
+class Reporter : public cli::Console {
 public:
   /* status_line: refresh a status line on stderr every tick. */
   Reporter (bool json, bool quiet, bool status_line);
@@ -28,22 +31,10 @@ public:
   void listening (const std::string &protocol, const std::string &url, bool any);
   /* The status line while nothing is recorded. */
   void set_waiting_text (const std::string &text) { waiting_text_ = text; }
-  /* A message for people (stderr), unless quiet. */
-  void note (const std::string &message);
   /* Once a second: the status line and a stats event. */
   void tick (const std::vector<const Recording *> &recordings, bool waiting);
-  /* Ends the status line (before exiting). */
-  void clear_line ();
 
 private:
-  void emit_json (const std::string &line);
-  void print_line (const std::string &text);
-
-  bool json_;
-  bool quiet_;
-  bool status_line_;
-  bool tty_;
-  bool line_shown_ = false;
   std::string waiting_text_ = "waiting for a producer...";
   struct Rate {
     guint64 bytes = 0;

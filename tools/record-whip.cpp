@@ -15,8 +15,8 @@ namespace gstsig::record {
 
 namespace {
 
-const char *const SDP_TYPE = "application/sdp";
-const char *const SDPFRAG_TYPE = "application/trickle-ice-sdpfrag";
+using http::request_header;
+using http::SDP_TYPE;
 /* Each forwarded request: the endpoint answers a POST within 15 s (its
  * answer timeout) plus 2 s of gathering. */
 constexpr guint FORWARD_TIMEOUT_S = 30;
@@ -25,36 +25,11 @@ constexpr guint FORWARD_TIMEOUT_S = 30;
 const char *const RELAYED_HEADERS[] = { "ETag", "Accept-Patch", "Accept-Post", "Link",
   "Retry-After", "Allow" };
 
-std::string
-request_header (SoupServerMessage *msg, const char *name)
-{
-  const char *value =
-      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), name);
-  return value ? value : "";
-}
-
-std::string
-media_type (SoupServerMessage *msg)
-{
-  const char *type = soup_message_headers_get_content_type (
-      soup_server_message_get_request_headers (msg), nullptr);
-  return type ? type : "";
-}
-
 /* (transfer full) */
 GBytes *
 request_body (SoupServerMessage *msg)
 {
   return soup_message_body_flatten (soup_server_message_get_request_body (msg));
-}
-
-std::string
-new_id ()
-{
-  gchar *uuid = g_uuid_string_random ();
-  std::string id = uuid;
-  g_free (uuid);
-  return id;
 }
 
 /* The reason in an endpoint's text/plain error body, on one line. */
@@ -73,15 +48,6 @@ reason_of (GBytes *body)
 }
 
 } // namespace
-
-WhipReply
-WhipReply::error (unsigned status, const std::string &reason)
-{
-  WhipReply r;
-  r.status = status;
-  r.body = reason + "\n";
-  return r;
-}
 
 /* A request forwarded to a recording's endpoint, while the publisher's
  * request waits (paused). */
@@ -125,30 +91,16 @@ WhipFront::~WhipFront ()
 bool
 WhipFront::start (std::string *error)
 {
-  server_ = soup_server_new ("server-header", "gst-webrtc-record ", nullptr);
-  soup_server_add_handler (server_, nullptr, on_request, this, nullptr);
-  GSocketAddress *socket_address =
-      g_inet_socket_address_new_from_string (address_.host.c_str (), address_.port);
-  GError *gerror = nullptr;
-  bool ok = socket_address &&
-      soup_server_listen (server_, socket_address, (SoupServerListenOptions) 0, &gerror);
-  g_clear_object (&socket_address);
-  if (!ok) {
+  std::string reason;
+  unsigned port = 0;
+  server_ = http::listen ("gst-webrtc-record ", address_.host, address_.port, address_.path,
+      on_request, this, &port, &url_, &reason);
+  if (!server_) {
     *error = "cannot listen on " + address_.host + ":" + std::to_string (address_.port) + ": " +
-        (gerror ? gerror->message : "not an address") +
+        (reason.empty () ? "not an address" : reason) +
         " (pick a free port, or 0 for any, and an address of this machine)";
-    g_clear_error (&gerror);
-    g_clear_object (&server_);
     return false;
   }
-  GSList *uris = soup_server_get_uris (server_);
-  unsigned port = uris ? (unsigned) g_uri_get_port ((GUri *) uris->data) : address_.port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  bool any = address_.host == "0.0.0.0" || address_.host == "::";
-  std::string host = any ? "127.0.0.1"
-      : address_.host.find (':') != std::string::npos ? "[" + address_.host + "]"
-                                                      : address_.host;
-  url_ = "http://" + host + ":" + std::to_string (port) + address_.path;
 
   /* Loopback to our own pipelines: no proxy from the environment. */
   session_ = soup_session_new_with_options ("timeout", FORWARD_TIMEOUT_S, "proxy-resolver",
@@ -181,91 +133,31 @@ WhipFront::on_request (SoupServer *, SoupServerMessage *msg, const char *path,
   }
 }
 
-bool
-WhipFront::authorized (SoupServerMessage *msg) const
-{
-  if (auth_token_.empty ())
-    return true;
-  std::string auth = request_header (msg, "Authorization");
-  const char *prefix = "Bearer ";
-  if (g_ascii_strncasecmp (auth.c_str (), prefix, strlen (prefix)) != 0)
-    return false;
-  std::string token = auth.substr (strlen (prefix));
-  while (!token.empty () && token.front () == ' ')
-    token.erase (0, 1);
-  if (token.size () != auth_token_.size ())
-    return false;
-  /* Every byte compared, whichever differs first. */
-  unsigned diff = 0;
-  for (size_t i = 0; i < token.size (); i++)
-    diff |= (unsigned char) token[i] ^ (unsigned char) auth_token_[i];
-  return diff == 0;
-}
-
 void
 WhipFront::send (SoupServerMessage *msg, const WhipReply &reply)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
-  soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
-      "Location, ETag, Link, Accept-Patch, Accept-Post, Retry-After, WWW-Authenticate");
-  for (const auto &h : reply.headers)
-    soup_message_headers_append (headers, h.first.c_str (), h.second.c_str ());
-  if (!reply.body.empty ()) {
-    std::string type =
-        reply.content_type.empty () ? "text/plain; charset=utf-8" : reply.content_type;
-    soup_server_message_set_response (msg, type.c_str (), SOUP_MEMORY_COPY, reply.body.data (),
-        reply.body.size ());
-  }
-  soup_server_message_set_status (msg, reply.status, nullptr);
+  http::send_reply (msg, reply);
 }
 
 void
 WhipFront::handle (SoupServerMessage *msg, const std::string &path, GHashTable *query)
 {
   std::string method = soup_server_message_get_method (msg);
-  const std::string &base = address_.path;
-  std::string prefix = base == "/" ? "/" : base + "/";
-  bool at_endpoint = path == base;
-  bool at_resource = !at_endpoint && path.size () > prefix.size () &&
-      path.compare (0, prefix.size (), prefix) == 0 &&
-      path.find ('/', prefix.size ()) == std::string::npos;
-  if (!at_endpoint && !at_resource) {
-    send (msg, WhipReply::error (404, "Nothing here: the WHIP endpoint is " + base + "."));
+  std::string id;
+  http::Route route = http::route (msg, method, path, address_.path, "WHIP", &id);
+  if (route == http::Route::Answered)
     return;
-  }
-  std::string allow = at_endpoint ? "POST, OPTIONS" : "PATCH, DELETE, OPTIONS";
-  if (method == "OPTIONS") {
-    WhipReply reply;
-    reply.status = 204;
-    reply.headers = { { "Allow", allow }, { "Access-Control-Allow-Methods", allow },
-      { "Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match" },
-      { "Access-Control-Max-Age", "86400" },
-      { at_endpoint ? "Accept-Post" : "Accept-Patch", at_endpoint ? SDP_TYPE : SDPFRAG_TYPE } };
-    send (msg, reply);
-    return;
-  }
-  bool allowed = at_endpoint ? method == "POST" : (method == "PATCH" || method == "DELETE");
-  if (!allowed) {
-    WhipReply reply = WhipReply::error (405, "Method " + method + " is not allowed here: " +
-        (at_endpoint ? "POST an SDP offer to " + base + "."
-                     : std::string ("a session resource takes PATCH and DELETE.")));
-    reply.headers.emplace_back ("Allow", allow);
-    send (msg, reply);
-    return;
-  }
-  if (!authorized (msg)) {
+  if (!http::bearer_authorized (msg, auth_token_)) {
     WhipReply reply = WhipReply::error (401, "Unauthorized: send the recorder's token as "
         "\"Authorization: Bearer TOKEN\" (gst-webrtc-record --auth-token).");
     reply.headers.emplace_back ("WWW-Authenticate", "Bearer realm=\"WHIP\"");
     send (msg, reply);
     return;
   }
-  if (at_endpoint) {
+  if (route == http::Route::Endpoint) {
     handle_post (msg, query);
     return;
   }
-  std::string id = path.substr (prefix.size ());
   auto it = resources_.find (id);
   if (it == resources_.end () || it->second.resource_url.empty ()) {
     send (msg, WhipReply::error (404, "No session " + id + " here: it ended or never existed."));
@@ -285,7 +177,7 @@ WhipFront::handle_post (SoupServerMessage *msg, GHashTable *query)
     return;
   }
   /* What needs no pipeline to check; the rest is the endpoint's. */
-  std::string type = media_type (msg);
+  std::string type = http::request_media_type (msg);
   if (g_ascii_strcasecmp (type.c_str (), SDP_TYPE) != 0) {
     WhipReply reply = WhipReply::error (415, "Unsupported Content-Type '" + type + "': POST "
         "the SDP offer as Content-Type: application/sdp.");
@@ -310,7 +202,7 @@ WhipFront::handle_post (SoupServerMessage *msg, GHashTable *query)
   }
 
   WhipPublisher publisher;
-  publisher.id = new_id ();
+  publisher.id = http::random_uuid ();
   const char *remote = soup_server_message_get_remote_host (msg);
   publisher.remote = remote ? remote : "";
   publisher.user_agent = request_header (msg, "User-Agent");

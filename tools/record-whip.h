@@ -19,6 +19,7 @@
  */
 #pragma once
 
+#include "http-util.h"
 #include "record-options.h"
 
 #include <gio/gio.h>
@@ -36,14 +37,7 @@ typedef struct _SoupSession SoupSession;
 namespace gstsig::record {
 
 /* What a request gets back from the front itself. */
-struct WhipReply {
-  unsigned status = 200;
-  std::string body; /* text/plain unless content_type says otherwise */
-  std::string content_type;
-  std::vector<std::pair<std::string, std::string>> headers;
-
-  static WhipReply error (unsigned status, const std::string &reason);
-};
+using WhipReply = http::Reply;
 
 /* Who is publishing, for the recording's meta and file name. */
 struct WhipPublisher {
@@ -104,7 +98,6 @@ private:
   void forward (SoupServerMessage *msg, const std::string &id, const std::string &url,
       const std::string &token, bool post);
   void forwarded (Forward &forward, GBytes *body, const GError *error);
-  bool authorized (SoupServerMessage *msg) const;
   void send (SoupServerMessage *msg, const WhipReply &reply);
   std::string resource_path (const std::string &id) const;
 

@@ -77,9 +77,8 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
   g_auto (GStrv) turn = nullptr;
   gint port = opts->port, fps = 0, bitrate = 0;
   gboolean screen = FALSE, test = FALSE, loop = FALSE, reencode = FALSE, cursor = FALSE,
-           no_cursor = FALSE, no_audio = FALSE, json = FALSE, quiet = FALSE, status = FALSE,
-           version = FALSE;
-  GOptionEntry entries[] = {
+           no_cursor = FALSE, no_audio = FALSE;
+  std::vector<GOptionEntry> entries = {
     { "camera", 'c', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) on_camera,
         "Send a camera: a V4L2 device such as /dev/video0 (default: the first camera), or "
         "'pipewire' for the PipeWire camera portal", "[DEVICE]" },
@@ -117,39 +116,24 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     { "stun", 0, 0, G_OPTION_ARG_STRING, &stun, "STUN server, stun://HOST:PORT", "URI" },
     { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn,
         "TURN server, turn://USER:PASSWORD@HOST:PORT (may be repeated)", "URI" },
-    { "json", 'j', 0, G_OPTION_ARG_NONE, &json,
-        "Print events (serving, started, status, viewers, loop, eos, stopping, stopped, error) as one JSON "
-        "object per line on stdout", nullptr },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No status line and no messages but errors",
-        nullptr },
-    { "status", 0, 0, G_OPTION_ARG_NONE, &status,
-        "Show the status line even when stderr is not a terminal (a line a second)", nullptr },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr },
-    { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr },
   };
-
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- send a camera, screen or file to browsers");
-  g_option_context_set_summary (ctx,
-      "Sends one source (--camera, --screen, --file or --test) over WebRTC. Without --to,\n"
-      "a signalling server and viewer page run inside this program: open the URL it\n"
-      "prints and click the stream. Ctrl-C stops.");
-  g_option_context_set_description (ctx, EXIT_CODES_HELP);
-  g_option_context_add_main_entries (ctx, entries, nullptr);
-  g_autoptr (GError) gerror = nullptr;
-  bool ok = g_option_context_parse (ctx, argc, argv, &gerror);
+  const cli::CommandHelp help = {
+    "- send a camera, screen or file to browsers",
+    "Sends one source (--camera, --screen, --file or --test) over WebRTC. Without --to,\n"
+    "a signalling server and viewer page run inside this program: open the URL it\n"
+    "prints and click the stream. Ctrl-C stops.",
+    EXIT_CODES_HELP,
+    "Print events (serving, started, status, viewers, loop, eos, stopping, stopped, error) as one JSON "
+    "object per line on stdout",
+    "Show the status line even when stderr is not a terminal (a line a second)",
+  };
+  bool ok = cli::parse_command_line (help, std::move (entries), argc, argv, opts, error);
   parsed_for_callback = nullptr;
   g_autofree gchar *camera = parsed.camera;
-  if (!ok) {
-    *error = gerror->message;
+  if (!ok)
     return false;
-  }
-  opts->version = version;
-  if (version)
+  if (opts->version)
     return true;
-  if (*argc > 1) {
-    *error = std::string ("unexpected argument '") + (*argv)[1] + "'";
-    return false;
-  }
   int sources = (parsed.camera_set ? 1 : 0) + (screen ? 1 : 0) + (file ? 1 : 0) + (test ? 1 : 0);
   if (sources == 0) {
     *error = "say what to send: --camera, --screen, --file PATH or --test";
@@ -243,9 +227,6 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     opts->stun = stun;
   for (gchar **t = turn; t && *t; t++)
     opts->turn.emplace_back (*t);
-  opts->json = json;
-  opts->quiet = quiet;
-  opts->status = status;
   return true;
 }
 

@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include "cli-options.h"
+
 #include <string>
 #include <vector>
 
@@ -32,7 +34,8 @@ struct Region {
   int x = 0, y = 0, width = 0, height = 0; /* width 0: the whole screen */
 };
 
-struct Options {
+/* json, quiet, status and version come from cli::CommonOptions. */
+struct Options : cli::CommonOptions {
   SourceKind source = SourceKind::None;
   std::string camera_device; /* empty: the first camera */
   std::string file;
@@ -53,11 +56,6 @@ struct Options {
   bool audio = true;
   std::string stun;
   std::vector<std::string> turn;
-
-  bool json = false;
-  bool quiet = false;
-  bool status = false; /* the status line even when stderr is not a terminal */
-  bool version = false;
 };
 
 /* Parses argv into *opts; on bad input returns false with *error set. */

@@ -8,6 +8,7 @@
 #include "keyframe-merger.h"
 #include "sdp-utils.h"
 #include "test-data.h"
+#include "test-sdp.h"
 
 #include <gst/sdp/sdp.h>
 #include <gtest/gtest.h>
@@ -15,22 +16,7 @@
 
 using namespace gstsig;
 using gstsig::test::read_data;
-
-namespace {
-
-
-struct Sdp {
-  GstSDPMessage *msg = nullptr;
-  explicit Sdp (const std::string &text)
-  {
-    gst_sdp_message_new (&msg);
-    gst_sdp_message_parse_buffer ((const guint8 *) text.data (), text.size (), msg);
-  }
-  ~Sdp () { gst_sdp_message_free (msg); }
-  const GstSDPMedia *media (const char *kind) const { return find_media (msg, kind, nullptr); }
-};
-
-} // namespace
+using gstsig::test::Sdp;
 
 TEST (Codecs, ParseListKeepsOrderAndRejectsUnknown)
 {

@@ -8,6 +8,7 @@
 #include "codecs.h"
 #include "sdp-utils.h"
 #include "test-data.h"
+#include "test-sdp.h"
 
 #include <gst/sdp/sdp.h>
 #include <gtest/gtest.h>
@@ -16,16 +17,7 @@ using namespace gstsig;
 
 namespace {
 
-struct Sdp {
-  GstSDPMessage *msg = nullptr;
-  explicit Sdp (const std::string &text)
-  {
-    gst_sdp_message_new (&msg);
-    gst_sdp_message_parse_buffer ((const guint8 *) text.data (), text.size (), msg);
-  }
-  ~Sdp () { gst_sdp_message_free (msg); }
-  const GstSDPMedia *media (const char *kind) const { return find_media (msg, kind, nullptr); }
-};
+using gstsig::test::Sdp;
 
 std::string
 plid_of (const char *caps_text, std::string *error = nullptr)

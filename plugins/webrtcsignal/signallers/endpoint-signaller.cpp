@@ -362,14 +362,111 @@ EndpointSignaller::end_session (const gchar *session_id)
   });
 }
 
-void
-endpoint_install_properties (GObjectClass *klass, EndpointKind kind)
+namespace {
+
+enum { PROP_URI = 1, PROP_AUTH_TOKEN, PROP_URL };
+
+/* object: a GstSigWhipEndpoint or GstSigWhepEndpoint. */
+EndpointSignaller &
+endpoint_of (gpointer object)
 {
+  return *static_cast<EndpointObject *> (object)->endpoint;
+}
+
+gboolean
+endpoint_start (GstSigSignaller *signaller, GError **error)
+{
+  return endpoint_of (signaller).start (error);
+}
+
+void
+endpoint_stop (GstSigSignaller *signaller)
+{
+  endpoint_of (signaller).stop ();
+}
+
+void
+endpoint_send_sdp (GstSigSignaller *signaller, const gchar *session_id,
+    const GstWebRTCSessionDescription *desc)
+{
+  endpoint_of (signaller).send_sdp (session_id, desc);
+}
+
+void
+endpoint_add_ice (GstSigSignaller *signaller, const gchar *session_id, const gchar *candidate,
+    guint sdp_m_line_index, const gchar *)
+{
+  endpoint_of (signaller).add_ice (session_id, candidate, sdp_m_line_index);
+}
+
+void
+endpoint_end_session (GstSigSignaller *signaller, const gchar *session_id)
+{
+  endpoint_of (signaller).end_session (session_id);
+}
+
+void
+endpoint_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  EndpointSignaller &endpoint = endpoint_of (object);
+  switch (prop_id) {
+    case PROP_URI: endpoint.set_uri (g_value_get_string (value)); break;
+    case PROP_AUTH_TOKEN: endpoint.set_auth_token (g_value_get_string (value)); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
+  }
+}
+
+void
+endpoint_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  const EndpointSignaller &endpoint = endpoint_of (object);
+  std::string text;
+  switch (prop_id) {
+    case PROP_URI: text = endpoint.uri (); break;
+    case PROP_AUTH_TOKEN: text = endpoint.auth_token (); break;
+    case PROP_URL: text = endpoint.url (); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); return;
+  }
+  g_value_set_string (value, text.empty () ? nullptr : text.c_str ());
+}
+
+void
+endpoint_finalize (GObject *object)
+{
+  delete &endpoint_of (object); /* stops it */
+  /* The types are final and derive from GstObject: chain up to it. */
+  G_OBJECT_CLASS (g_type_class_peek_parent (G_OBJECT_GET_CLASS (object)))->finalize (object);
+}
+
+} // namespace
+
+void
+endpoint_iface_init (GstSigSignallerInterface *iface)
+{
+  iface->start = endpoint_start;
+  iface->stop = endpoint_stop;
+  iface->send_sdp = endpoint_send_sdp;
+  iface->add_ice = endpoint_add_ice;
+  iface->end_session = endpoint_end_session;
+}
+
+void
+endpoint_object_init (EndpointObject *self, EndpointKind kind)
+{
+  self->endpoint = new EndpointSignaller (GST_SIG_SIGNALLER (self), kind);
+}
+
+void
+endpoint_class_init (GObjectClass *klass, EndpointKind kind)
+{
+  klass->set_property = endpoint_set_property;
+  klass->get_property = endpoint_get_property;
+  klass->finalize = endpoint_finalize;
   const Names &n = names (kind);
   auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   auto ro = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  g_object_class_override_property (klass, ENDPOINT_PROP_URI, "uri");
-  g_object_class_install_property (klass, ENDPOINT_PROP_AUTH_TOKEN,
+  g_object_class_override_property (klass, PROP_URI, "uri");
+  g_object_class_install_property (klass, PROP_AUTH_TOKEN,
       g_param_spec_string ("auth-token", "Auth token",
           kind == EndpointKind::WHIP
               ? "Bearer token WHIP clients must send (Authorization: Bearer TOKEN); requests "
@@ -377,45 +474,12 @@ endpoint_install_properties (GObjectClass *klass, EndpointKind kind)
               : "Bearer token WHEP players must send (Authorization: Bearer TOKEN); requests "
                 "without it get 401. Default: none (no check)",
           nullptr, rw));
-  g_object_class_install_property (klass, ENDPOINT_PROP_URL,
+  g_object_class_install_property (klass, PROP_URL,
       g_param_spec_string ("url", "URL",
           g_intern_string ((std::string ("The URL clients POST their offer to, with the port "
               "actually bound (read-only; set once listening, e.g. http://127.0.0.1:PORT") +
               n.default_path + ")").c_str ()),
           nullptr, ro));
-}
-
-bool
-endpoint_set_property (EndpointSignaller &endpoint, guint prop_id, const GValue *value)
-{
-  switch (prop_id) {
-    case ENDPOINT_PROP_URI: endpoint.set_uri (g_value_get_string (value)); return true;
-    case ENDPOINT_PROP_AUTH_TOKEN: endpoint.set_auth_token (g_value_get_string (value)); return true;
-    default: return false;
-  }
-}
-
-bool
-endpoint_get_property (const EndpointSignaller &endpoint, guint prop_id, GValue *value)
-{
-  switch (prop_id) {
-    case ENDPOINT_PROP_URI: {
-      std::string uri = endpoint.uri ();
-      g_value_set_string (value, uri.empty () ? nullptr : uri.c_str ());
-      return true;
-    }
-    case ENDPOINT_PROP_AUTH_TOKEN: {
-      std::string token = endpoint.auth_token ();
-      g_value_set_string (value, token.empty () ? nullptr : token.c_str ());
-      return true;
-    }
-    case ENDPOINT_PROP_URL: {
-      std::string url = endpoint.url ();
-      g_value_set_string (value, url.empty () ? nullptr : url.c_str ());
-      return true;
-    }
-    default: return false;
-  }
 }
 
 } // namespace gstsig

@@ -63,10 +63,21 @@ private:
   bool used_ = false; /* WHIP: the element took its one session */
 };
 
-/* The "uri", "auth-token" and "url" properties both signallers install. */
-enum { ENDPOINT_PROP_URI = 1, ENDPOINT_PROP_AUTH_TOKEN, ENDPOINT_PROP_URL };
-void endpoint_install_properties (GObjectClass *klass, EndpointKind kind);
-bool endpoint_set_property (EndpointSignaller &endpoint, guint prop_id, const GValue *value);
-bool endpoint_get_property (const EndpointSignaller &endpoint, guint prop_id, GValue *value);
+/* The GObject glue both signaller types (GstSigWhipEndpoint in
+ * whip-endpoint.cpp, GstSigWhepEndpoint in whep-endpoint.cpp) share. Their
+ * instance struct derives from EndpointObject, adding nothing:
+ *   struct _GstSigWhipEndpoint : gstsig::EndpointObject {};
+ * Both derive from GstObject and are final. */
+struct EndpointObject {
+  GstObject parent;
+  EndpointSignaller *endpoint; /* created in init, deleted (stopped) in finalize */
+};
+
+/* Properties "uri", "auth-token" and "url" (blurbs by kind), their
+ * set/get_property, and finalize. */
+void endpoint_class_init (GObjectClass *klass, EndpointKind kind);
+/* The signaller interface calls, forwarded to self->endpoint. */
+void endpoint_iface_init (GstSigSignallerInterface *iface);
+void endpoint_object_init (EndpointObject *self, EndpointKind kind);
 
 } // namespace gstsig

@@ -19,26 +19,10 @@ namespace gstsig {
 
 namespace {
 
-const char *const SDP_TYPE = "application/sdp";
-const char *const SDPFRAG_TYPE = "application/trickle-ice-sdpfrag";
+using http::SDP_TYPE;
+using http::SDPFRAG_TYPE;
 /* A 201 or a refusal is a complete reply; 0 means "the POST waits". */
 const unsigned PENDING = 0;
-
-std::string
-header (SoupServerMessage *msg, const char *name)
-{
-  const char *value = soup_message_headers_get_one (
-      soup_server_message_get_request_headers (msg), name);
-  return value ? value : "";
-}
-
-std::string
-content_type (SoupServerMessage *msg)
-{
-  const char *type = soup_message_headers_get_content_type (
-      soup_server_message_get_request_headers (msg), nullptr);
-  return type ? type : "";
-}
 
 std::string
 request_body (SoupServerMessage *msg)
@@ -50,15 +34,6 @@ request_body (SoupServerMessage *msg)
   std::string text (data ? data : "", size);
   g_bytes_unref (bytes);
   return text;
-}
-
-std::string
-random_token ()
-{
-  gchar *uuid = g_uuid_string_random ();
-  std::string token = uuid;
-  g_free (uuid);
-  return token;
 }
 
 void
@@ -181,29 +156,15 @@ HttpEndpoint::~HttpEndpoint ()
 bool
 HttpEndpoint::start (std::string *error)
 {
-  server_ = soup_server_new ("server-header", "gst-webrtcsignal ", nullptr);
-  soup_server_add_handler (server_, nullptr, on_request, this, nullptr);
   const auto &addr = config_.address;
-  GSocketAddress *socket_address = g_inet_socket_address_new_from_string (addr.host.c_str (),
-      addr.port);
-  GError *gerror = nullptr;
-  bool ok = socket_address && soup_server_listen (server_, socket_address,
-      (SoupServerListenOptions) 0, &gerror);
-  g_clear_object (&socket_address);
-  if (!ok) {
+  std::string reason;
+  server_ = http::listen ("gst-webrtcsignal ", addr.host, addr.port, addr.path, on_request, this,
+      &port_, &url_, &reason);
+  if (!server_) {
     *error = "could not listen on " + addr.host + ":" + std::to_string (addr.port) + ": " +
-        (gerror ? gerror->message : "bad address") + "; pick another address or port";
-    g_clear_error (&gerror);
-    g_clear_object (&server_);
+        (reason.empty () ? "bad address" : reason) + "; pick another address or port";
     return false;
   }
-  GSList *uris = soup_server_get_uris (server_);
-  port_ = uris ? (unsigned) g_uri_get_port ((GUri *) uris->data) : addr.port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-  bool any = addr.host == "0.0.0.0" || addr.host == "::";
-  std::string host = any ? "127.0.0.1" : addr.host.find (':') != std::string::npos
-      ? "[" + addr.host + "]" : addr.host;
-  url_ = "http://" + host + ":" + std::to_string (port_) + addr.path;
   GST_INFO ("%s endpoint listening on %s", config_.name.c_str (), url_.c_str ());
   return true;
 }
@@ -230,83 +191,24 @@ HttpEndpoint::on_request (SoupServer *, SoupServerMessage *msg, const char *path
 bool
 HttpEndpoint::authorized (SoupServerMessage *msg) const
 {
-  if (config_.auth_token.empty ())
-    return true;
-  std::string auth = header (msg, "Authorization");
-  const char *prefix = "Bearer ";
-  if (g_ascii_strncasecmp (auth.c_str (), prefix, strlen (prefix)) != 0)
-    return false;
-  std::string token = auth.substr (strlen (prefix));
-  while (!token.empty () && token.front () == ' ')
-    token.erase (0, 1);
-  /* Compares every byte, whatever matches first. */
-  if (token.size () != config_.auth_token.size ())
-    return false;
-  unsigned diff = 0;
-  for (size_t i = 0; i < token.size (); i++)
-    diff |= (unsigned char) token[i] ^ (unsigned char) config_.auth_token[i];
-  return diff == 0;
+  return http::bearer_authorized (msg, config_.auth_token);
 }
 
 void
 HttpEndpoint::send (SoupServerMessage *msg, const HttpReply &reply)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
-  soup_message_headers_replace (headers, "Access-Control-Expose-Headers",
-      "Location, ETag, Link, Accept-Patch, Accept-Post, Retry-After, WWW-Authenticate");
-  for (const auto &h : reply.headers)
-    soup_message_headers_append (headers, h.first.c_str (), h.second.c_str ());
-  if (reply.body.empty ()) {
-    soup_server_message_set_status (msg, reply.status, nullptr);
-  } else {
-    std::string type = reply.content_type.empty () ? "text/plain; charset=utf-8"
-        : reply.content_type;
-    soup_server_message_set_response (msg, type.c_str (), SOUP_MEMORY_COPY, reply.body.data (),
-        reply.body.size ());
-    soup_server_message_set_status (msg, reply.status, nullptr);
-  }
+  http::send_reply (msg, reply);
 }
 
 void
 HttpEndpoint::handle (SoupServerMessage *msg, const std::string &path)
 {
   std::string method = soup_server_message_get_method (msg);
-  const std::string &base = config_.address.path;
-  std::string prefix = base == "/" ? "/" : base + "/";
-  bool at_endpoint = path == base;
-  bool at_resource = !at_endpoint && path.size () > prefix.size () &&
-      path.compare (0, prefix.size (), prefix) == 0 &&
-      path.find ('/', prefix.size ()) == std::string::npos;
-  std::string id = at_resource ? path.substr (prefix.size ()) : "";
   GST_DEBUG ("%s %s %s", config_.name.c_str (), method.c_str (), path.c_str ());
-
-  if (!at_endpoint && !at_resource) {
-    send (msg, HttpReply::error (404, "Nothing here: the " + config_.name + " endpoint is " +
-        base + "."));
+  std::string id;
+  http::Route route = http::route (msg, method, path, config_.address.path, config_.name, &id);
+  if (route == http::Route::Answered)
     return;
-  }
-  if (method == "OPTIONS") {
-    HttpReply reply;
-    reply.status = 204;
-    std::string allow = at_endpoint ? "POST, OPTIONS" : "PATCH, DELETE, OPTIONS";
-    reply.headers = { { "Allow", allow }, { "Access-Control-Allow-Methods", allow },
-      { "Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match" },
-      { "Access-Control-Max-Age", "86400" } };
-    reply.headers.emplace_back (at_endpoint ? "Accept-Post" : "Accept-Patch",
-        at_endpoint ? SDP_TYPE : SDPFRAG_TYPE);
-    send (msg, reply);
-    return;
-  }
-  bool allowed = at_endpoint ? method == "POST" : (method == "PATCH" || method == "DELETE");
-  if (!allowed) {
-    HttpReply reply = HttpReply::error (405, "Method " + method + " is not allowed here: " +
-        (at_endpoint ? "POST an SDP offer to " + base + "."
-                     : std::string ("a session resource takes PATCH and DELETE.")));
-    reply.headers.emplace_back ("Allow", at_endpoint ? "POST, OPTIONS" : "PATCH, DELETE, OPTIONS");
-    send (msg, reply);
-    return;
-  }
   if (!authorized (msg)) {
     GST_INFO ("%s %s %s: missing or wrong bearer token", config_.name.c_str (), method.c_str (),
         path.c_str ());
@@ -316,7 +218,7 @@ HttpEndpoint::handle (SoupServerMessage *msg, const std::string &path)
     send (msg, reply);
     return;
   }
-  if (at_endpoint) {
+  if (route == http::Route::Endpoint) {
     HttpReply reply = handle_post (msg);
     if (reply.status != PENDING)
       send (msg, reply);
@@ -343,7 +245,7 @@ HttpEndpoint::handle (SoupServerMessage *msg, const std::string &path)
 HttpReply
 HttpEndpoint::handle_post (SoupServerMessage *msg)
 {
-  std::string type = content_type (msg);
+  std::string type = http::request_media_type (msg);
   if (g_ascii_strcasecmp (type.c_str (), SDP_TYPE) != 0) {
     HttpReply reply = HttpReply::error (415, "Unsupported Content-Type '" + type + "': POST the "
         "SDP offer as Content-Type: application/sdp.");
@@ -383,8 +285,8 @@ HttpEndpoint::handle_post (SoupServerMessage *msg)
   }
 
   auto resource = std::make_unique<Resource> ();
-  resource->id = random_token ();
-  resource->etag = "\"" + random_token () + "\"";
+  resource->id = http::random_uuid ();
+  resource->etag = "\"" + http::random_uuid () + "\"";
   GstSDPMessage *copy = nullptr;
   gst_sdp_message_copy (offer->sdp, &copy);
   resource->offer.reset (copy);
@@ -431,8 +333,8 @@ HttpEndpoint::handle_post (SoupServerMessage *msg)
 HttpReply
 HttpEndpoint::handle_patch (SoupServerMessage *msg, Resource &resource)
 {
-  std::string if_match = header (msg, "If-Match");
-  std::string type = content_type (msg);
+  std::string if_match = http::request_header (msg, "If-Match");
+  std::string type = http::request_media_type (msg);
   if (g_ascii_strcasecmp (type.c_str (), SDPFRAG_TYPE) != 0) {
     HttpReply reply = HttpReply::error (415, "Unsupported Content-Type '" + type + "': PATCH "
         "takes application/trickle-ice-sdpfrag (RFC 8840).");

@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include "http-util.h"
 #include "sdpfrag.h"
 
 #include <glib.h>
@@ -51,20 +52,7 @@ std::vector<std::string> ice_server_links (const std::string &stun_server,
     const std::vector<std::string> &turn_servers);
 
 /* What an HTTP request gets back. */
-struct HttpReply {
-  unsigned status = 200;
-  std::string body;         /* text/plain unless content_type says otherwise */
-  std::string content_type;
-  std::vector<std::pair<std::string, std::string>> headers;
-
-  static HttpReply error (unsigned status, const std::string &reason)
-  {
-    HttpReply r;
-    r.status = status;
-    r.body = reason + "\n";
-    return r;
-  }
-};
+using HttpReply = http::Reply;
 
 struct EndpointConfig {
   ListenAddress address;

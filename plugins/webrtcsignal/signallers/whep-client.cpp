@@ -13,19 +13,10 @@
 
 enum { PROP_SERVER_OFFER = gstsig::WHIP_PROP_LAST, PROP_RECEIVER_OFFERS };
 
-struct _GstSigWhepClient {
-  GstObject parent;
-  gstsig::WhipGlue *glue;
-};
-
-static void
-gst_sig_whep_client_iface_init (GstSigSignallerInterface *iface)
-{
-  gstsig::whip_glue_iface_init (iface);
-}
+struct _GstSigWhepClient : gstsig::WhipGlueObject {};
 
 G_DEFINE_TYPE_WITH_CODE (GstSigWhepClient, gst_sig_whep_client, GST_TYPE_OBJECT,
-    G_IMPLEMENT_INTERFACE (GST_SIG_TYPE_SIGNALLER, gst_sig_whep_client_iface_init));
+    G_IMPLEMENT_INTERFACE (GST_SIG_TYPE_SIGNALLER, gstsig::whip_glue_iface_init));
 
 static void
 gst_sig_whep_client_set_property (GObject *object, guint prop_id, const GValue *value,
@@ -57,22 +48,12 @@ gst_sig_whep_client_get_property (GObject *object, guint prop_id, GValue *value,
 }
 
 static void
-gst_sig_whep_client_finalize (GObject *object)
-{
-  auto self = GST_SIG_WHEP_CLIENT (object);
-  self->glue->client.reset ();
-  delete self->glue;
-  G_OBJECT_CLASS (gst_sig_whep_client_parent_class)->finalize (object);
-}
-
-static void
 gst_sig_whep_client_class_init (GstSigWhepClientClass *klass)
 {
   auto gobject_class = G_OBJECT_CLASS (klass);
+  gstsig::whip_glue_class_init (gobject_class, "WHEP");
   gobject_class->set_property = gst_sig_whep_client_set_property;
   gobject_class->get_property = gst_sig_whep_client_get_property;
-  gobject_class->finalize = gst_sig_whep_client_finalize;
-  gstsig::whip_glue_install_properties (gobject_class, "WHEP");
   g_object_class_install_property (gobject_class, PROP_SERVER_OFFER,
       g_param_spec_boolean ("server-offer", "Server offer",
           "Let the server make the offer: POST with an empty body, the 201 carries the "
@@ -88,8 +69,5 @@ gst_sig_whep_client_class_init (GstSigWhepClientClass *klass)
 static void
 gst_sig_whep_client_init (GstSigWhepClient *self)
 {
-  self->glue = new gstsig::WhipGlue ();
-  self->glue->settings.role = gstsig::WhipRole::Play;
-  self->glue->client = std::make_unique<gstsig::WhipHttpClient> (GST_SIG_SIGNALLER (self));
-  gstsig::whip_glue_attach (G_OBJECT (self), self->glue);
+  gstsig::whip_glue_object_init (self, gstsig::WhipRole::Play);
 }

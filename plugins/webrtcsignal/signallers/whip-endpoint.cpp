@@ -9,103 +9,20 @@
 #include "whip-endpoint.h"
 
 #include "endpoint-signaller.h"
-#include "signaller.h"
 
-struct _GstSigWhipEndpoint {
-  GstObject parent;
-  gstsig::EndpointSignaller *endpoint;
-};
-
-static void gst_sig_whip_endpoint_iface_init (GstSigSignallerInterface *iface);
+struct _GstSigWhipEndpoint : gstsig::EndpointObject {};
 
 G_DEFINE_TYPE_WITH_CODE (GstSigWhipEndpoint, gst_sig_whip_endpoint, GST_TYPE_OBJECT,
-    G_IMPLEMENT_INTERFACE (GST_SIG_TYPE_SIGNALLER, gst_sig_whip_endpoint_iface_init));
-
-static gstsig::EndpointSignaller &
-endpoint_of (GstSigSignaller *signaller)
-{
-  return *GST_SIG_WHIP_ENDPOINT (signaller)->endpoint;
-}
-
-static gboolean
-whip_start (GstSigSignaller *signaller, GError **error)
-{
-  return endpoint_of (signaller).start (error);
-}
-
-static void
-whip_stop (GstSigSignaller *signaller)
-{
-  endpoint_of (signaller).stop ();
-}
-
-static void
-whip_send_sdp (GstSigSignaller *signaller, const gchar *session_id,
-    const GstWebRTCSessionDescription *desc)
-{
-  endpoint_of (signaller).send_sdp (session_id, desc);
-}
-
-static void
-whip_add_ice (GstSigSignaller *signaller, const gchar *session_id, const gchar *candidate,
-    guint sdp_m_line_index, const gchar *)
-{
-  endpoint_of (signaller).add_ice (session_id, candidate, sdp_m_line_index);
-}
-
-static void
-whip_end_session (GstSigSignaller *signaller, const gchar *session_id)
-{
-  endpoint_of (signaller).end_session (session_id);
-}
-
-static void
-gst_sig_whip_endpoint_iface_init (GstSigSignallerInterface *iface)
-{
-  iface->start = whip_start;
-  iface->stop = whip_stop;
-  iface->send_sdp = whip_send_sdp;
-  iface->add_ice = whip_add_ice;
-  iface->end_session = whip_end_session;
-}
-
-static void
-gst_sig_whip_endpoint_set_property (GObject *object, guint prop_id, const GValue *value,
-    GParamSpec *pspec)
-{
-  if (!gstsig::endpoint_set_property (*GST_SIG_WHIP_ENDPOINT (object)->endpoint, prop_id, value))
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-}
-
-static void
-gst_sig_whip_endpoint_get_property (GObject *object, guint prop_id, GValue *value,
-    GParamSpec *pspec)
-{
-  if (!gstsig::endpoint_get_property (*GST_SIG_WHIP_ENDPOINT (object)->endpoint, prop_id, value))
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-}
-
-static void
-gst_sig_whip_endpoint_finalize (GObject *object)
-{
-  auto self = GST_SIG_WHIP_ENDPOINT (object);
-  delete self->endpoint; /* stops it */
-  G_OBJECT_CLASS (gst_sig_whip_endpoint_parent_class)->finalize (object);
-}
+    G_IMPLEMENT_INTERFACE (GST_SIG_TYPE_SIGNALLER, gstsig::endpoint_iface_init));
 
 static void
 gst_sig_whip_endpoint_class_init (GstSigWhipEndpointClass *klass)
 {
-  auto gobject_class = G_OBJECT_CLASS (klass);
-  gobject_class->set_property = gst_sig_whip_endpoint_set_property;
-  gobject_class->get_property = gst_sig_whip_endpoint_get_property;
-  gobject_class->finalize = gst_sig_whip_endpoint_finalize;
-  gstsig::endpoint_install_properties (gobject_class, gstsig::EndpointKind::WHIP);
+  gstsig::endpoint_class_init (G_OBJECT_CLASS (klass), gstsig::EndpointKind::WHIP);
 }
 
 static void
 gst_sig_whip_endpoint_init (GstSigWhipEndpoint *self)
 {
-  self->endpoint = new gstsig::EndpointSignaller (GST_SIG_SIGNALLER (self),
-      gstsig::EndpointKind::WHIP);
+  gstsig::endpoint_object_init (self, gstsig::EndpointKind::WHIP);
 }

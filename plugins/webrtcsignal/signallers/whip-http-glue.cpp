@@ -24,12 +24,11 @@ namespace gstsig {
 
 namespace {
 
-const char *const GLUE_KEY = "gstsig-whip-glue";
-
+/* object: a GstSigWhipClient or GstSigWhepClient. */
 WhipGlue &
-glue_of (GstSigSignaller *self)
+glue_of (gpointer object)
 {
-  return *static_cast<WhipGlue *> (g_object_get_data (G_OBJECT (self), GLUE_KEY));
+  return *static_cast<WhipGlueObject *> (object)->glue;
 }
 
 gboolean
@@ -96,12 +95,38 @@ glue_end_session (GstSigSignaller *self, const gchar *session_id)
   glue_of (self).client->end_session (session_id ? session_id : "", element_at_eos (self));
 }
 
+void
+glue_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  if (!whip_glue_set_property (glue_of (object), prop_id, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+void
+glue_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  if (!whip_glue_get_property (glue_of (object), prop_id, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+void
+glue_finalize (GObject *object)
+{
+  WhipGlue *glue = &glue_of (object);
+  glue->client.reset ();
+  delete glue;
+  /* The types are final and derive from GstObject: chain up to it. */
+  G_OBJECT_CLASS (g_type_class_peek_parent (G_OBJECT_GET_CLASS (object)))->finalize (object);
+}
+
 } // namespace
 
 void
-whip_glue_attach (GObject *object, WhipGlue *glue)
+whip_glue_object_init (WhipGlueObject *self, WhipRole role)
 {
-  g_object_set_data (object, GLUE_KEY, glue);
+  self->glue = new WhipGlue ();
+  self->glue->settings.role = role;
+  self->glue->client = std::make_unique<WhipHttpClient> (GST_SIG_SIGNALLER (self));
 }
 
 void
@@ -115,8 +140,11 @@ whip_glue_iface_init (GstSigSignallerInterface *iface)
 }
 
 void
-whip_glue_install_properties (GObjectClass *klass, const char *protocol)
+whip_glue_class_init (GObjectClass *klass, const char *protocol)
 {
+  klass->set_property = glue_set_property;
+  klass->get_property = glue_get_property;
+  klass->finalize = glue_finalize;
   auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   auto ro = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   /* Blurbs are kept for the life of the class (static strings). */

@@ -1,7 +1,8 @@
 /* gst-webrtcsignal: what the WHIP (whip-client.cpp) and WHEP
  * (whep-client.cpp) signaller objects share as GObjects: their common
  * properties (uri, auth-token, timeout, trickle, resource-url), the trickle
- * enum, and the signaller interface calls forwarded to a WhipHttpClient.
+ * enum, the signaller interface calls forwarded to a WhipHttpClient, and
+ * the rest of the GObject glue (init, finalize).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -38,14 +39,27 @@ struct WhipGlue {
   std::unique_ptr<WhipHttpClient> client; /* created in init, lives with the object */
 };
 
-void whip_glue_install_properties (GObjectClass *klass, const char *protocol);
+/* The instance struct of both client types (GstSigWhipClient in
+ * whip-client.cpp, GstSigWhepClient in whep-client.cpp) derives from
+ * WhipGlueObject, adding nothing:
+ *   struct _GstSigWhipClient : gstsig::WhipGlueObject {};
+ * Both derive from GstObject and are final. */
+struct WhipGlueObject {
+  GstObject parent;
+  WhipGlue *glue; /* created in init, deleted in finalize */
+};
+
+/* The common properties (blurbs naming protocol, "WHIP" or "WHEP"), a
+ * set/get_property for them, and finalize. A type with more properties
+ * installs them after this and sets its own set/get_property, which hand
+ * the common ones to whip_glue_set/get_property. */
+void whip_glue_class_init (GObjectClass *klass, const char *protocol);
+/* The signaller interface calls, forwarded to the glue's WhipHttpClient. */
+void whip_glue_iface_init (GstSigSignallerInterface *iface);
+/* role says what start asks for. */
+void whip_glue_object_init (WhipGlueObject *self, WhipRole role);
 /* False when prop_id is not a common one. */
 bool whip_glue_set_property (WhipGlue &glue, guint prop_id, const GValue *value);
 bool whip_glue_get_property (WhipGlue &glue, guint prop_id, GValue *value);
-
-/* Each object keeps its WhipGlue as object data (whip_glue_attach); the
- * interface calls below find it there. role says what start asks for. */
-void whip_glue_attach (GObject *object, WhipGlue *glue);
-void whip_glue_iface_init (GstSigSignallerInterface *iface);
 
 } // namespace gstsig
