@@ -161,6 +161,20 @@ on_session_ending (GstSigRecv *self, gstsig::WebrtcSession &session, const std::
          "video-codecs/audio-codecs.", reason.c_str ()), (nullptr));
     return;
   }
+  /* A WHIP endpoint whose publisher left before our answer (a page
+   * reloaded) takes the next one: wait for it instead of failing. */
+  GstSigSignaller *signaller = self->priv->host->signaller ();
+  gboolean takes_another = FALSE;
+  if (self->priv->outputs->empty () && signaller &&
+      g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "takes-another-session"))
+    g_object_get (signaller, "takes-another-session", &takes_another, nullptr);
+  if (takes_another) {
+    GST_ELEMENT_WARNING (self, RESOURCE, NOT_FOUND,
+        ("The publisher left before sending media (%s); waiting for the next one.",
+            reason.c_str ()), (nullptr));
+    self->priv->had_session = false;
+    return;
+  }
   self->priv->outputs->end (reason);
 }
 

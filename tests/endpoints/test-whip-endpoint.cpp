@@ -280,3 +280,55 @@ TEST (WhipEndpoint, SettingErrorsNameWhatToFix)
   g_error_free (error);
   gst_message_unref (msg);
 }
+
+/* A client that POSTs its offer and hangs up before our answer (a page
+ * reloaded during gathering) does not use up the element's one session:
+ * the next publisher gets 201 and its media reaches the pads; the element
+ * only warns. */
+TEST (WhipEndpoint, PublisherGoneBeforeTheAnswerLeavesRoomForTheNext)
+{
+  Receiver recv;
+  Peer gone (endpoint_test::PUBLISHER);
+  std::string gone_offer = publisher_offer (gone);
+  ASSERT_FALSE (gone_offer.empty ());
+
+  /* HTTP by hand on a socket we close right after the request. */
+  GUri *uri = g_uri_parse (recv.url.c_str (), G_URI_FLAGS_NONE, nullptr);
+  ASSERT_NE (uri, nullptr);
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *conn = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
+      (guint16) g_uri_get_port (uri), nullptr, nullptr);
+  ASSERT_NE (conn, nullptr);
+  std::string request = "POST " + std::string (g_uri_get_path (uri)) + " HTTP/1.1\r\n"
+      "Host: " + g_uri_get_host (uri) + "\r\nContent-Type: application/sdp\r\n"
+      "Content-Length: " + std::to_string (gone_offer.size ()) + "\r\n\r\n" + gone_offer;
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  ASSERT_TRUE (g_output_stream_write_all (out, request.data (), request.size (), nullptr, nullptr,
+      nullptr));
+  /* Closed at once: the endpoint reads the offer, then finds the client gone. */
+  g_io_stream_close (G_IO_STREAM (conn), nullptr, nullptr);
+  g_object_unref (conn);
+  g_object_unref (client);
+  g_uri_unref (uri);
+
+  /* The element warns and waits for the next publisher. */
+  GstMessage *warning = recv.pipeline.wait (GST_MESSAGE_WARNING, 10 * GST_SECOND);
+  ASSERT_NE (warning, nullptr) << "no warning about the publisher that left";
+  GError *error = nullptr;
+  gst_message_parse_warning (warning, &error, nullptr);
+  EXPECT_TRUE (contains (error->message, "waiting for the next")) << error->message;
+  g_error_free (error);
+  gst_message_unref (warning);
+
+  Http http;
+  Peer publisher (endpoint_test::PUBLISHER);
+  std::string offer = publisher_offer (publisher);
+  Response created = http.request ("POST", recv.url, SDP, offer);
+  ASSERT_EQ (created.status, 201u) << created.body;
+  ASSERT_TRUE (publisher.answer (created.body, false));
+  EXPECT_TRUE (recv.video.wait (30)) << "video buffers: " << recv.video.buffers;
+  GstMessage *failure = recv.pipeline.pop_error ();
+  EXPECT_EQ (failure, nullptr);
+  if (failure)
+    gst_message_unref (failure);
+}

@@ -265,6 +265,7 @@ EndpointSignaller::start (GError **error)
     gst_sig_signaller_emit_handle_ice (owner, id.c_str (), mline,
         mid.empty () ? nullptr : mid.c_str (), candidate.c_str ());
   };
+  callbacks.abandoned = [this] (const std::string &) { used_ = false; };
   callbacks.gone = [owner] (const std::string &id, const std::string &reason) {
     GST_INFO_OBJECT (owner, "Session %s is over: %s", id.c_str (), reason.c_str ());
     gst_sig_signaller_emit_session_ended (owner, id.c_str ());
@@ -364,7 +365,7 @@ EndpointSignaller::end_session (const gchar *session_id)
 
 namespace {
 
-enum { PROP_URI = 1, PROP_AUTH_TOKEN, PROP_URL };
+enum { PROP_URI = 1, PROP_AUTH_TOKEN, PROP_URL, PROP_TAKES_ANOTHER_SESSION };
 
 /* object: a GstSigWhipEndpoint or GstSigWhepEndpoint. */
 EndpointSignaller &
@@ -420,6 +421,10 @@ void
 endpoint_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   const EndpointSignaller &endpoint = endpoint_of (object);
+  if (prop_id == PROP_TAKES_ANOTHER_SESSION) {
+    g_value_set_boolean (value, endpoint.takes_another_session ());
+    return;
+  }
   std::string text;
   switch (prop_id) {
     case PROP_URI: text = endpoint.uri (); break;
@@ -480,6 +485,12 @@ endpoint_class_init (GObjectClass *klass, EndpointKind kind)
               "actually bound (read-only; set once listening, e.g. http://127.0.0.1:PORT") +
               n.default_path + ")").c_str ()),
           nullptr, ro));
+  if (kind == EndpointKind::WHIP)
+    g_object_class_install_property (klass, PROP_TAKES_ANOTHER_SESSION,
+        g_param_spec_boolean ("takes-another-session", "Takes another session",
+            "Read-only: TRUE while webrtcrecv may take a publisher, i.e. before the first one, "
+            "or when the last one left before our answer (a page reloaded); webrtcrecv then "
+            "waits for the next instead of failing", TRUE, ro));
 }
 
 } // namespace gstsig

@@ -12,6 +12,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -60,7 +61,13 @@ private:
   std::unique_ptr<ContextThread> thread_;
   /* On thread_ only. */
   std::unique_ptr<HttpEndpoint> endpoint_;
-  bool used_ = false; /* WHIP: the element took its one session */
+  /* WHIP: the element took its one session (thread_ writes; any reads). */
+  std::atomic<bool> used_ { false };
+
+public:
+  /* WHIP: no session was taken yet, or the last one was abandoned by its
+   * client before our answer: the element may take the next publisher. */
+  bool takes_another_session () const { return !used_; }
 };
 
 /* The GObject glue both signaller types (GstSigWhipEndpoint in

@@ -125,7 +125,7 @@ struct HttpEndpoint::Resource {
   std::string etag;
   UniqueSdpMessage offer;
   SoupServerMessage *pending = nullptr; /* the POST waiting for our answer (owned ref) */
-  gulong disconnected_handler = 0;      /* on pending: its client went away */
+  GSource *hangup_watch = nullptr;      /* on pending's socket: its client went away (owned) */
   std::string answer;
   bool gathered = false;
   std::vector<manual::Candidate> candidates;
@@ -305,17 +305,31 @@ HttpEndpoint::handle_post (SoupServerMessage *msg)
     return false;
   });
   /* A client that goes away before our answer (a page reloaded) must not
-   * leave a session that blocks the next publisher. */
-  struct Watch {
-    HttpEndpoint *endpoint;
-    std::string id;
-  };
-  resource->disconnected_handler = g_signal_connect_data (msg, "disconnected",
-      G_CALLBACK (+[] (SoupServerMessage *, Watch *watch) {
-        watch->endpoint->client_gone (watch->id);
-      }),
-      new Watch { this, id }, [] (gpointer data, GClosure *) { delete static_cast<Watch *> (data); },
-      (GConnectFlags) 0);
+   * leave a session that blocks the next publisher. libsoup reads nothing
+   * from a paused message's connection, so watch its socket for the end. */
+  if (GSocket *socket = soup_server_message_get_socket (msg)) {
+    struct Watch {
+      HttpEndpoint *endpoint;
+      std::string id;
+    };
+    resource->hangup_watch = g_socket_create_source (socket,
+        (GIOCondition) (G_IO_IN | G_IO_HUP | G_IO_ERR), nullptr);
+    g_source_set_callback (resource->hangup_watch, G_SOURCE_FUNC (+[] (GSocket *sock,
+        GIOCondition, gpointer data) -> gboolean {
+          auto watch = static_cast<Watch *> (data);
+          /* Readable: the end of the stream (0 bytes) or a pipelined request. */
+          gchar byte;
+          GError *error = nullptr;
+          gssize n = g_socket_receive_with_blocking (sock, &byte, 1, FALSE, nullptr, &error);
+          (void) byte;
+          bool would_block = error && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
+          g_clear_error (&error);
+          if (n == 0 || (n < 0 && !would_block))
+            watch->endpoint->client_gone (watch->id);
+          return G_SOURCE_REMOVE;
+        }), new Watch { this, id }, [] (gpointer data) { delete static_cast<Watch *> (data); });
+    g_source_attach (resource->hangup_watch, thread_.context ());
+  }
   resources_[id] = std::move (resource);
   soup_server_message_pause (msg);
 
@@ -451,7 +465,10 @@ HttpEndpoint::complete (const std::string &resource_id, const HttpReply &reply)
   if (it == resources_.end () || !it->second->pending)
     return;
   SoupServerMessage *msg = std::exchange (it->second->pending, nullptr);
-  g_clear_signal_handler (&it->second->disconnected_handler, msg);
+  if (GSource *watch = std::exchange (it->second->hangup_watch, nullptr)) {
+    g_source_destroy (watch);
+    g_source_unref (watch);
+  }
   send (msg, reply);
   soup_server_message_unpause (msg);
   g_object_unref (msg);
@@ -463,12 +480,12 @@ HttpEndpoint::client_gone (const std::string &resource_id)
   auto it = resources_.find (resource_id);
   if (it == resources_.end () || !it->second->pending)
     return;
-  SoupServerMessage *msg = std::exchange (it->second->pending, nullptr);
-  g_clear_signal_handler (&it->second->disconnected_handler, msg);
-  g_object_unref (msg);
   GST_INFO ("%s session %s: the client went away before our answer", config_.name.c_str (),
       resource_id.c_str ());
-  end (resource_id, HttpReply ());
+  /* The reply goes nowhere; sending it lets libsoup finish the message. */
+  end (resource_id, HttpReply::error (400, "The client went away before the answer."));
+  if (callbacks_.abandoned)
+    callbacks_.abandoned (resource_id);
   if (callbacks_.gone)
     callbacks_.gone (resource_id, "the client went away before the answer");
 }

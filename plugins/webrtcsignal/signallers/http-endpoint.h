@@ -80,6 +80,9 @@ public:
     /* The client DELETEd the resource, or it was dropped because our answer
      * never came: the session is over. */
     std::function<void (const std::string &resource_id, const std::string &reason)> gone;
+    /* Optional, just before gone: the client left before our answer, so
+     * no session was really made. */
+    std::function<void (const std::string &resource_id)> abandoned;
   };
 
   HttpEndpoint (ContextThread &thread, EndpointConfig config, Callbacks callbacks);
