@@ -296,6 +296,7 @@ private:
     e.str ("source", plan_.kind).str ("name", plan_.name).str ("detail", plan_.detail)
         .str ("to", opts_.to.empty () ? url_ : opts_.to)
         .boolean ("passthrough", plan_.passthrough)
+        .boolean ("audio-passthrough", plan_.audio_passthrough)
         .str ("video-format", plan_.video_format)
         .str ("video-codecs", plan_.video_codecs)
         .integer ("width", plan_.width).integer ("height", plan_.height)

@@ -152,6 +152,17 @@ probe_file (const std::string &path, FileInfo *info, std::string *error)
                                           !g_strcmp0 (profile, "baseline"));
     }
     info->has_audio = audios != nullptr;
+    if (audios) {
+      GstCaps *caps = gst_discoverer_stream_info_get_caps (GST_DISCOVERER_STREAM_INFO (audios->data));
+      if (caps && !gst_caps_is_empty (caps)) {
+        const GstStructure *s = gst_caps_get_structure (caps, 0);
+        gint channels = 0;
+        gst_structure_get_int (s, "channels", &channels);
+        info->browser_opus = gst_structure_has_name (s, "audio/x-opus") && channels >= 1 &&
+            channels <= 2;
+      }
+      gst_clear_caps (&caps);
+    }
     GstClockTime d = gst_discoverer_info_get_duration (di);
     info->duration_s = GST_CLOCK_TIME_IS_VALID (d) ? (double) d / GST_SECOND : 0;
     if (result == GST_DISCOVERER_MISSING_PLUGINS) {

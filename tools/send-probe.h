@@ -24,6 +24,7 @@ struct FileInfo {
   GstCaps *video_caps = nullptr; /* (owned) */
   int width = 0, height = 0, fps_n = 0, fps_d = 1;
   bool has_audio = false;
+  bool browser_opus = false; /* its audio is Opus, mono or stereo */
   double duration_s = 0;
   ~FileInfo () { gst_clear_caps (&video_caps); }
 };

@@ -166,6 +166,12 @@ Source::prepare_file (SourcePlan *plan, std::string *error)
         "(constrained baseline, baseline)";
   else if (!webrtcsend_takes (info.video_caps))
     why_not = "this webrtcsend takes raw video only";
+  /* Opus (mono or stereo) is what browsers take: sent as it is when the
+   * video is, since nothing is re-encoded then anyway. */
+  if (why_not.empty () && plan->audio && info.browser_opus) {
+    plan->audio_passthrough = true;
+    plan->notes.push_back ("sending the file's Opus audio as it is");
+  }
   if (why_not.empty ()) {
     plan->passthrough = true;
     plan->video_codecs = info.video_codec == "H264" ? "h264" : "vp8";
@@ -378,8 +384,13 @@ Source::build_file (GstElement *pipeline, GstElement *send)
   } else {
     video_head_ = raw_video_tail (pipeline, send);
   }
-  if (plan_.audio)
+  if (plan_.audio_passthrough) {
+    GstElement *queue = add (pipeline, "queue");
+    feed (queue, send, "audio_%u");
+    audio_head_ = queue;
+  } else if (plan_.audio) {
     audio_head_ = audio_tail (pipeline, send);
+  }
   g_signal_connect (parse, "pad-added", G_CALLBACK (on_parsebin_pad), this);
 }
 
@@ -445,7 +456,8 @@ Source::on_parsebin_pad (GstElement *, GstPad *pad, gpointer data)
     if (!self->seek_pad_)
       self->seek_pad_ = GST_PAD (gst_object_ref (pad));
   }
-  if (target == self->video_head_ && self->plan_.passthrough) {
+  if ((target == self->video_head_ && self->plan_.passthrough) ||
+      (target == self->audio_head_ && self->plan_.audio_passthrough)) {
     link_to (pad, target);
     self->linked_++;
     return;

@@ -35,6 +35,7 @@ struct SourcePlan {
   std::string detail;        /* device, display or path */
   std::string video_codecs;  /* for webrtcsend; empty: its default */
   bool passthrough = false;  /* the file's video goes out as it is */
+  bool audio_passthrough = false; /* the file's Opus goes out as it is */
   std::string video_format;  /* "H264", "VP8", ... of a file; "raw" otherwise */
   bool audio = false;
   int width = 0, height = 0, fps_n = 0, fps_d = 1; /* what is sent, 0 when unknown */
