@@ -155,6 +155,15 @@ InputStream::on_caps (GstCaps *caps)
       return false;
     }
     form.h264_profile = *plid;
+    /* Without a profile in the caps (no parser upstream) we announce
+     * constrained baseline; a stream that is not would fail in strict
+     * decoders, so say how to get it right. */
+    if (!gst_structure_has_field (gst_caps_get_structure (caps, 0), "profile"))
+      GST_ELEMENT_WARNING (GST_ELEMENT (bin_), STREAM, FORMAT,
+          ("%s: the H264 caps name no profile, so it is announced as constrained baseline "
+           "(42e01f). Put h264parse before webrtcsend so the stream's own profile is "
+           "announced.", name_.c_str ()),
+          ("caps %" GST_PTR_FORMAT, caps));
   }
   if (form.codec && g_strcmp0 (form.codec->name, "opus") == 0) {
     int channels = 0;

@@ -447,3 +447,25 @@ TEST (PreEncoded, H264ProfileBrowsersCannotDecodeIsAnError)
   g_error_free (error);
   gst_message_unref (msg);
 }
+
+/* H264 caps that name no profile (no parser upstream): announced as
+ * constrained baseline, with a warning that says to put h264parse first. */
+TEST (PreEncoded, H264WithoutProfileInCapsIsWarnedAbout)
+{
+  Pipeline producer ("videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
+                     "framerate=30/1 ! x264enc tune=zerolatency ! capssetter replace=true "
+                     "caps=\"video/x-h264,stream-format=byte-stream,alignment=au,width=320,"
+                     "height=240,framerate=30/1\" ! webrtcsend name=s serve=127.0.0.1:0");
+  ASSERT_NE (gst_element_set_state (producer.pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  GstMessage *msg = producer.wait (GST_MESSAGE_WARNING, 10 * GST_SECOND);
+  ASSERT_NE (msg, nullptr) << "no warning";
+  GError *error = nullptr;
+  gst_message_parse_warning (msg, &error, nullptr);
+  std::string text = error->message;
+  EXPECT_NE (text.find ("video_0"), std::string::npos) << text;
+  EXPECT_NE (text.find ("no profile"), std::string::npos) << text;
+  EXPECT_NE (text.find ("h264parse"), std::string::npos) << "says what to do: " << text;
+  g_error_free (error);
+  gst_message_unref (msg);
+}
