@@ -36,6 +36,7 @@ struct GstSigManualSignallerPrivate {
   std::string uri;
   bool consumer = false;
   bool answering = false;
+  bool receiver_offers = false;   /* webrtcrecv offers (receive-only) instead of answering */
   std::string directory;          /* empty: stdin/stdout */
   bool stdio = true;
   guint timeout_s = DEFAULT_TIMEOUT_S;
@@ -72,7 +73,7 @@ struct _GstSigManualSignaller {
 
 enum {
   PROP_0, PROP_URI, PROP_ROLE, PROP_ANSWERING, PROP_DIRECTORY, PROP_STDIO, PROP_TIMEOUT,
-  PROP_COMPRESS, PROP_OFFER, PROP_ANSWER
+  PROP_COMPRESS, PROP_OFFER, PROP_ANSWER, PROP_RECEIVER_OFFERS
 };
 enum { SIGNAL_LOCAL_TOKEN, SIGNAL_PASTE, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -107,6 +108,8 @@ apply_uri (GstSigManualSignallerPrivate *priv, const char *uri)
     return;
   if (auto v = (const char *) g_hash_table_lookup (params, "answer"))
     priv->answering = is_true (v);
+  if (auto v = (const char *) g_hash_table_lookup (params, "offer"))
+    priv->receiver_offers = is_true (v);
   if (auto v = (const char *) g_hash_table_lookup (params, "compress"))
     priv->compress = is_true (v);
   if (auto v = (const char *) g_hash_table_lookup (params, "timeout")) {
@@ -372,7 +375,8 @@ manual_start (GstSigSignaller *signaller, GError **error)
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     consumer = priv->consumer;
-    answering = priv->answering;
+    /* webrtcrecv answers, unless it was asked to offer (receiver-offers). */
+    answering = priv->answering || (priv->consumer && !priv->receiver_offers);
     compress = priv->compress;
     stdio = priv->stdio;
     directory = priv->directory;
@@ -388,7 +392,7 @@ manual_start (GstSigSignaller *signaller, GError **error)
   priv->thread->invoke ([self, consumer, answering, compress, stdio, directory, timeout_s] () {
     auto priv = self->priv;
     priv->run_consumer = consumer;
-    priv->run_answering = answering || consumer; /* webrtcrecv only answers */
+    priv->run_answering = answering;
     priv->run_compress = compress;
     priv->run_directory = directory;
     priv->run_stdio = stdio && directory.empty ();
@@ -414,8 +418,13 @@ manual_start (GstSigSignaller *signaller, GError **error)
     } else {
       priv->stage = Stage::GATHERING;
       g_printerr ("webrtc manual: preparing our offer (gathering every ICE candidate)...\n");
-      gst_sig_signaller_emit_session_requested (GST_SIG_SIGNALLER (self), SESSION_ID, PEER_ID,
-          nullptr);
+      /* webrtcsend is asked for a session; webrtcrecv (receiver-offers) is
+       * told one started and makes its receive-only offer. */
+      if (priv->run_consumer)
+        gst_sig_signaller_emit_session_started (GST_SIG_SIGNALLER (self), SESSION_ID, PEER_ID);
+      else
+        gst_sig_signaller_emit_session_requested (GST_SIG_SIGNALLER (self), SESSION_ID, PEER_ID,
+            nullptr);
     }
   });
   return TRUE;
@@ -564,6 +573,7 @@ gst_sig_manual_signaller_set_property (GObject *object, guint prop_id, const GVa
       priv->consumer = g_strcmp0 (g_value_get_string (value), "consumer") == 0;
       break;
     case PROP_ANSWERING: priv->answering = g_value_get_boolean (value); break;
+    case PROP_RECEIVER_OFFERS: priv->receiver_offers = g_value_get_boolean (value); break;
     case PROP_DIRECTORY:
       priv->directory = g_value_get_string (value) ? g_value_get_string (value) : "";
       break;
@@ -585,6 +595,7 @@ gst_sig_manual_signaller_get_property (GObject *object, guint prop_id, GValue *v
     case PROP_URI: g_value_set_string (value, priv->uri.c_str ()); break;
     case PROP_ROLE: g_value_set_string (value, priv->consumer ? "consumer" : "producer"); break;
     case PROP_ANSWERING: g_value_set_boolean (value, priv->answering); break;
+    case PROP_RECEIVER_OFFERS: g_value_set_boolean (value, priv->receiver_offers); break;
     case PROP_DIRECTORY: g_value_set_string (value, priv->directory.c_str ()); break;
     case PROP_STDIO: g_value_set_boolean (value, priv->stdio); break;
     case PROP_TIMEOUT: g_value_set_uint (value, priv->timeout_s); break;
@@ -623,12 +634,19 @@ gst_sig_manual_signaller_class_init (GstSigManualSignallerClass *klass)
   g_object_class_install_property (gobject_class, PROP_ROLE,
       g_param_spec_string ("role", "Role",
           "\"producer\" (webrtcsend: offers, or answers with answering=true) or \"consumer\" "
-          "(webrtcrecv: answers a pasted offer). Set by the element. Default: \"producer\"",
+          "(webrtcrecv: answers a pasted offer, or offers with receiver-offers=true). Set by "
+          "the element. Default: \"producer\"",
           "producer", rw));
   g_object_class_install_property (gobject_class, PROP_ANSWERING,
       g_param_spec_boolean ("answering", "Answering",
-          "Wait for the other side's offer and answer it instead of offering (always so for "
-          "webrtcrecv). Also ?answer=1 in the URI. Default: false", FALSE, rw));
+          "Wait for the other side's offer and answer it instead of offering (webrtcrecv "
+          "answers unless receiver-offers is set). Also ?answer=1 in the URI. Default: false",
+          FALSE, rw));
+  g_object_class_install_property (gobject_class, PROP_RECEIVER_OFFERS,
+      g_param_spec_boolean ("receiver-offers", "Receiver offers",
+          "webrtcrecv makes a receive-only offer (printed as our token) and reads the answer, "
+          "instead of answering a pasted offer. Also ?offer=1 in the URI. Default: false",
+          FALSE, rw));
   g_object_class_install_property (gobject_class, PROP_DIRECTORY,
       g_param_spec_string ("directory", "Directory",
           "Exchange tokens through DIR/offer.txt and DIR/answer.txt instead of stdin/stdout "
