@@ -158,7 +158,8 @@ InputStream::on_caps (GstCaps *caps)
     /* Without a profile in the caps (no parser upstream) we announce
      * constrained baseline; a stream that is not would fail in strict
      * decoders, so say how to get it right. */
-    if (!gst_structure_has_field (gst_caps_get_structure (caps, 0), "profile"))
+    if (!gst_structure_has_field (gst_caps_get_structure (caps, 0), "profile") &&
+        !warned_no_profile_.exchange (true))
       GST_ELEMENT_WARNING (GST_ELEMENT (bin_), STREAM, FORMAT,
           ("%s: the H264 caps name no profile, so it is announced as constrained baseline "
            "(42e01f). Put h264parse before webrtcsend so the stream's own profile is "

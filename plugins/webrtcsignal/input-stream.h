@@ -158,6 +158,7 @@ private:
   std::mutex encoders_lock; /* guards encoders_ (the map, not the Encoders) and removed_ */
   std::map<std::string, std::unique_ptr<Encoder>> encoders_;
   bool removed_ = false;    /* remove_from_bin ran: no new encoder */
+  std::atomic<bool> warned_no_profile_ { false }; /* H264 caps without profile: warned once */
 };
 
 } // namespace gstsig

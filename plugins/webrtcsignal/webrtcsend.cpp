@@ -188,7 +188,7 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
   }
   /* A flushing seek (an application looping a file) brings an ended
    * stream back: its inputs are no longer at EOS. */
-  if (priv->ended && !all_inputs_ended (self)) {
+  if (priv->ended && !current_inputs (self).empty () && !all_inputs_ended (self)) {
     GST_INFO_OBJECT (self, "The inputs flow again after their end: taking consumers again");
     priv->ended = false;
   }

@@ -265,7 +265,11 @@ EndpointSignaller::start (GError **error)
     gst_sig_signaller_emit_handle_ice (owner, id.c_str (), mline,
         mid.empty () ? nullptr : mid.c_str (), candidate.c_str ());
   };
-  callbacks.abandoned = [this] (const std::string &) { used_ = false; };
+  callbacks.abandoned = [this] (const std::string &) {
+    used_ = false;
+    last_abandoned_ = true;
+  };
+  callbacks.answered = [this] (const std::string &) { last_abandoned_ = false; };
   callbacks.gone = [owner] (const std::string &id, const std::string &reason) {
     GST_INFO_OBJECT (owner, "Session %s is over: %s", id.c_str (), reason.c_str ());
     gst_sig_signaller_emit_session_ended (owner, id.c_str ());
@@ -488,9 +492,8 @@ endpoint_class_init (GObjectClass *klass, EndpointKind kind)
   if (kind == EndpointKind::WHIP)
     g_object_class_install_property (klass, PROP_TAKES_ANOTHER_SESSION,
         g_param_spec_boolean ("takes-another-session", "Takes another session",
-            "Read-only: TRUE while webrtcrecv may take a publisher, i.e. before the first one, "
-            "or when the last one left before our answer (a page reloaded); webrtcrecv then "
-            "waits for the next instead of failing", TRUE, ro));
+            "Read-only: TRUE when the last publisher left before our answer (a page reloaded): "
+            "webrtcrecv then waits for the next publisher instead of failing", FALSE, ro));
 }
 
 } // namespace gstsig

@@ -61,13 +61,18 @@ private:
   std::unique_ptr<ContextThread> thread_;
   /* On thread_ only. */
   std::unique_ptr<HttpEndpoint> endpoint_;
-  /* WHIP: the element took its one session (thread_ writes; any reads). */
-  std::atomic<bool> used_ { false };
+  /* WHIP: the element took its one session (thread_ only). */
+  bool used_ = false;
+  /* WHIP: the last session's client left before our answer; cleared when
+   * our next answer goes out (thread_ writes; any thread reads). A flag of
+   * its own, not !used_: the next POST may be admitted before the element
+   * has handled the end of the abandoned one. */
+  std::atomic<bool> last_abandoned_ { false };
 
 public:
-  /* WHIP: no session was taken yet, or the last one was abandoned by its
-   * client before our answer: the element may take the next publisher. */
-  bool takes_another_session () const { return !used_; }
+  /* WHIP: the element may take the next publisher after the session that
+   * just ended. */
+  bool takes_another_session () const { return last_abandoned_; }
 };
 
 /* The GObject glue both signaller types (GstSigWhipEndpoint in

@@ -10,7 +10,9 @@
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 
+#include <cerrno>
 #include <cstring>
+#include <sys/socket.h>
 
 GST_DEBUG_CATEGORY_STATIC (http_endpoint_debug);
 #define GST_CAT_DEFAULT http_endpoint_debug
@@ -317,16 +319,15 @@ HttpEndpoint::handle_post (SoupServerMessage *msg)
     g_source_set_callback (resource->hangup_watch, G_SOURCE_FUNC (+[] (GSocket *sock,
         GIOCondition, gpointer data) -> gboolean {
           auto watch = static_cast<Watch *> (data);
-          /* Readable: the end of the stream (0 bytes) or a pipelined request. */
-          gchar byte;
-          GError *error = nullptr;
-          gssize n = g_socket_receive_with_blocking (sock, &byte, 1, FALSE, nullptr, &error);
-          (void) byte;
-          bool would_block = error && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK);
-          g_clear_error (&error);
-          if (n == 0 || (n < 0 && !would_block))
+          /* Readable: the end of the stream (0 bytes), or data of the next
+           * request, which is libsoup's: peek, never read. */
+          char byte;
+          ssize_t n = recv (g_socket_get_fd (sock), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+          if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return G_SOURCE_CONTINUE; /* a spurious wake-up */
+          if (n <= 0)
             watch->endpoint->client_gone (watch->id);
-          return G_SOURCE_REMOVE;
+          return G_SOURCE_REMOVE; /* gone, or data: stop watching (it would stay readable) */
         }), new Watch { this, id }, [] (gpointer data) { delete static_cast<Watch *> (data); });
     g_source_attach (resource->hangup_watch, thread_.context ());
   }
@@ -455,7 +456,10 @@ HttpEndpoint::maybe_complete (Resource &resource)
     reply.headers.emplace_back ("Link", link);
   GST_INFO ("%s session %s: 201 with our answer and %zu candidates", config_.name.c_str (),
       resource.id.c_str (), resource.candidates.size ());
-  complete (resource.id, reply);
+  std::string id = resource.id;
+  complete (id, reply);
+  if (callbacks_.answered)
+    callbacks_.answered (id);
 }
 
 void

@@ -83,6 +83,8 @@ public:
     /* Optional, just before gone: the client left before our answer, so
      * no session was really made. */
     std::function<void (const std::string &resource_id)> abandoned;
+    /* Optional: our 201 with the answer went out for this resource. */
+    std::function<void (const std::string &resource_id)> answered;
   };
 
   HttpEndpoint (ContextThread &thread, EndpointConfig config, Callbacks callbacks);

@@ -96,10 +96,12 @@ private:
   /* One start()..stop(): the thread and what callers from other threads
    * need. Shared with those callers for the length of their call. */
   struct Worker {
-    explicit Worker (const std::string &id) : thread ("webrtcsignal-whip"), session_id (id) {}
-    ContextThread thread;
+    explicit Worker (const std::string &id) : session_id (id), thread ("webrtcsignal-whip") {}
+    /* Declared before the thread, so they outlive it: its destructor runs
+     * what is still queued, which reads them. */
     const std::string session_id;
     std::atomic<bool> stopped { false }; /* set by stop(): queued calls are dropped */
+    ContextThread thread;
   };
 
   /* Any thread: the running Worker, or nullptr. */
