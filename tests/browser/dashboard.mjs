@@ -237,12 +237,18 @@ runTest('dashboard', async (t) => {
     info(`screenshot: ${shot}`);
   }
 
-  // The session ends: it leaves the dashboard.
-  await peersPage.evaluate(() => window.fake.endSession());
+  // The session ends: it leaves the dashboard. The fake peers stop
+  // reporting first: a report for a session the server has just ended is
+  // (rightly) answered with an error, and the producer's reports travel on
+  // another connection than the consumer's endSession.
+  await peersPage.evaluate(async () => {
+    window.fake.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // reports in flight land first
+    window.fake.endSession();
+  });
   await waitFor(() => page.evaluate((id) => !window.gstsigDashboard.sessions().some((s) => s.sessionId === id) &&
                                     !document.querySelector(`.dash-session[data-session-id="${id}"]`), sessionId),
                 { timeoutMs: 3000, what: 'the ended session to leave the dashboard' });
-  await peersPage.evaluate(() => window.fake.stop());
 
   // Nobody else heard of stats.
   const fake = await peersPage.evaluate(() => ({ types: window.fake.listenerTypes, errors: window.fake.errors }));
