@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "session-host.h"
 
+#include "signaller-slot.h"
+
 #include <utility>
 
 GST_DEBUG_CATEGORY_STATIC (session_host_debug);
@@ -41,12 +43,14 @@ SessionHost::~SessionHost ()
 }
 
 bool
-SessionHost::start (GstSigSignaller *signaller, Callbacks callbacks, guint stats_interval_ms,
-    GError **error)
+SessionHost::start (GstSigSignaller *signaller, Callbacks callbacks, guint stats_interval_ms)
 {
   attach (signaller, std::move (callbacks));
   running_ = GST_SIG_SIGNALLER (gst_object_ref (signaller));
-  if (!gst_sig_signaller_start (signaller, error)) {
+  GError *error = nullptr;
+  if (!gst_sig_signaller_start (signaller, &error)) {
+    post_signaller_error (element_, G_OBJECT_TYPE_NAME (signaller), error, true);
+    g_clear_error (&error);
     stop ();
     return false;
   }
@@ -167,9 +171,8 @@ SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks)
       self->end (session_id, "the peer or the server ended it", false);
     });
   };
-  auto error = +[] (GstSigSignaller *, GError *err, SessionHost *self) {
-    if (self->callbacks_.signaller_error)
-      self->callbacks_.signaller_error (err);
+  auto error = +[] (GstSigSignaller *sig, GError *err, SessionHost *self) {
+    post_signaller_error (self->element_, G_OBJECT_TYPE_NAME (sig), err, false);
   };
   handlers_.emplace_back (signaller, "session-requested", G_CALLBACK (requested), this);
   handlers_.emplace_back (signaller, "session-started", G_CALLBACK (started), this);

@@ -37,8 +37,6 @@ public:
     std::function<void (WebrtcSession &session, const std::string &reason)> ending;
     /* Control thread: the number of sessions changed. */
     std::function<void ()> count_changed;
-    /* Signaller thread: the signaller failed for good. */
-    std::function<void (const GError *error)> signaller_error;
     /* Control thread: fresh figures of a session, before they are kept,
      * posted and reported; the element may add its own fields. */
     std::function<void (WebrtcSession &session, GstStructure *stats)> stats;
@@ -55,9 +53,10 @@ public:
    * stats_interval_ms (0 = never), the collection of statistics: each
    * session's figures are kept (dup_stats), posted as an element message
    * named "<thread_name>-stats" and reported through the signaller. On
-   * failure everything is undone and *error says why. */
-  bool start (GstSigSignaller *signaller, Callbacks callbacks, guint stats_interval_ms,
-      GError **error);
+   * failure everything is undone and the element has posted why. A
+   * signaller failing later is posted as the element's error too
+   * (post_signaller_error). */
+  bool start (GstSigSignaller *signaller, Callbacks callbacks, guint stats_interval_ms);
   /* Any thread: {sessions: < session-stats, ... >} (transfer full). */
   GstStructure *dup_stats () const;
   /* State-change thread: stops the signaller and ends every session. */

@@ -258,16 +258,7 @@ start_signaller (GstSigRecv *self)
     std::lock_guard<std::mutex> guard (priv->lock);
     stats_interval = priv->stats_interval;
   }
-  const char *signaller_type = G_OBJECT_TYPE_NAME (signaller); /* static */
-  callbacks.signaller_error = [self, signaller_type] (const GError *error) {
-    gstsig::post_signaller_error (GST_ELEMENT (self), signaller_type, error, false);
-  };
-  GError *error = nullptr;
-  bool ok = priv->host->start (signaller, std::move (callbacks), stats_interval, &error);
-  if (!ok) {
-    gstsig::post_signaller_error (GST_ELEMENT (self), signaller_type, error, true);
-    g_clear_error (&error);
-  }
+  bool ok = priv->host->start (signaller, std::move (callbacks), stats_interval);
   gst_object_unref (signaller);
   return ok;
 }

@@ -895,7 +895,7 @@ WhipHttpClient::on_element_added (GstBin *, GstElement *element, WhipHttpClient 
 void
 WhipHttpClient::apply_ice_servers (GstElement *webrtcbin, bool late)
 {
-  std::vector<std::pair<std::string, bool>> todo; /* uri, is_turn */
+  std::vector<std::pair<std::string, bool>> servers; /* uri, is_turn */
   {
     std::lock_guard<std::mutex> guard (lock_);
     for (const auto &server : ice_servers_) {
@@ -906,10 +906,10 @@ WhipHttpClient::apply_ice_servers (GstElement *webrtcbin, bool late)
         continue;
       }
       if (applied_.insert (uri).second)
-        todo.emplace_back (uri, is_turn);
+        servers.emplace_back (uri, is_turn);
     }
   }
-  for (const auto &entry : todo) {
+  for (const auto &entry : servers) {
     if (entry.second) {
       gboolean added = FALSE;
       g_signal_emit_by_name (webrtcbin, "add-turn-server", entry.first.c_str (), &added);
