@@ -13,6 +13,7 @@ enum {
   SIGNAL_SESSION_DESCRIPTION,
   SIGNAL_HANDLE_ICE,
   SIGNAL_SESSION_ENDED,
+  SIGNAL_ICE_SERVERS,
   SIGNAL_ERROR,
   N_SIGNALS
 };
@@ -38,16 +39,88 @@ gst_sig_signaller_default_init (GstSigSignallerInterface *iface)
       nullptr, nullptr, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
   signals[SIGNAL_SESSION_ENDED] = g_signal_new ("session-ended", type, G_SIGNAL_RUN_LAST, 0,
       nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_ICE_SERVERS] = g_signal_new ("ice-servers", type, G_SIGNAL_RUN_LAST, 0,
+      nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRV);
   signals[SIGNAL_ERROR] = g_signal_new ("error", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
       nullptr, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
+const gchar *
+gst_sig_session_end_to_string (GstSigSessionEnd reason)
+{
+  switch (reason) {
+    case GST_SIG_SESSION_END_STOPPING: return "the element is stopping";
+    case GST_SIG_SESSION_END_END_OF_STREAM: return "end of stream";
+    case GST_SIG_SESSION_END_BUSY: return "refused: the session limit is reached";
+    case GST_SIG_SESSION_END_REFUSED: return "refused";
+    case GST_SIG_SESSION_END_PEER_GONE: return "the peer is gone";
+    case GST_SIG_SESSION_END_FAILED: return "negotiation failed";
+    case GST_SIG_SESSION_END_INPUT_RELEASED: return "its input was released";
+  }
+  return "unknown";
+}
+
+/* ---- settings ---- */
+
+GstSigSignallerSettings *
+gst_sig_signaller_settings_new (void)
+{
+  return g_new0 (GstSigSignallerSettings, 1);
+}
+
+GstSigSignallerSettings *
+gst_sig_signaller_settings_copy (const GstSigSignallerSettings *s)
+{
+  g_return_val_if_fail (s != nullptr, nullptr);
+  GstSigSignallerSettings *copy = gst_sig_signaller_settings_new ();
+  copy->role = s->role;
+  copy->stun_server = g_strdup (s->stun_server);
+  copy->turn_servers = g_strdupv (s->turn_servers);
+  copy->video_codecs = g_strdupv (s->video_codecs);
+  copy->audio_codecs = g_strdupv (s->audio_codecs);
+  copy->max_sessions = s->max_sessions;
+  copy->meta = s->meta ? gst_structure_copy (s->meta) : nullptr;
+  return copy;
+}
+
+void
+gst_sig_signaller_settings_free (GstSigSignallerSettings *s)
+{
+  if (!s)
+    return;
+  g_free (s->stun_server);
+  g_strfreev (s->turn_servers);
+  g_strfreev (s->video_codecs);
+  g_strfreev (s->audio_codecs);
+  if (s->meta)
+    gst_structure_free (s->meta);
+  g_free (s);
+}
+
+G_DEFINE_BOXED_TYPE (GstSigSignallerSettings, gst_sig_signaller_settings,
+    gst_sig_signaller_settings_copy, gst_sig_signaller_settings_free)
+
+/* ---- calls into the signaller ---- */
+
 gboolean
-gst_sig_signaller_start (GstSigSignaller *self, GError **error)
+gst_sig_signaller_start (GstSigSignaller *self, const GstSigSignallerSettings *settings,
+    GError **error)
 {
   g_return_val_if_fail (GST_SIG_IS_SIGNALLER (self), FALSE);
+  g_return_val_if_fail (settings != nullptr, FALSE);
   auto iface = GST_SIG_SIGNALLER_GET_IFACE (self);
-  return iface->start ? iface->start (self, error) : TRUE;
+  return iface->start ? iface->start (self, settings, error) : TRUE;
+}
+
+void
+gst_sig_signaller_get_capabilities (GstSigSignaller *self, GstSigSignallerCapabilities *caps)
+{
+  g_return_if_fail (GST_SIG_IS_SIGNALLER (self));
+  g_return_if_fail (caps != nullptr);
+  *caps = GstSigSignallerCapabilities ();
+  auto iface = GST_SIG_SIGNALLER_GET_IFACE (self);
+  if (iface->get_capabilities)
+    iface->get_capabilities (self, caps);
 }
 
 void
@@ -77,12 +150,13 @@ gst_sig_signaller_add_ice (GstSigSignaller *self, const gchar *session_id,
 }
 
 void
-gst_sig_signaller_end_session (GstSigSignaller *self, const gchar *session_id)
+gst_sig_signaller_end_session (GstSigSignaller *self, const gchar *session_id,
+    GstSigSessionEnd reason)
 {
   g_return_if_fail (GST_SIG_IS_SIGNALLER (self));
   auto iface = GST_SIG_SIGNALLER_GET_IFACE (self);
   if (iface->end_session)
-    iface->end_session (self, session_id);
+    iface->end_session (self, session_id, reason);
 }
 
 void
@@ -128,6 +202,13 @@ void
 gst_sig_signaller_emit_session_ended (GstSigSignaller *self, const gchar *session_id)
 {
   g_signal_emit (self, signals[SIGNAL_SESSION_ENDED], 0, session_id);
+}
+
+void
+gst_sig_signaller_emit_ice_servers (GstSigSignaller *self, const gchar *session_id,
+    const gchar *const *uris)
+{
+  g_signal_emit (self, signals[SIGNAL_ICE_SERVERS], 0, session_id, uris);
 }
 
 void

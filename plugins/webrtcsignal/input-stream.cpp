@@ -67,6 +67,9 @@ InputStream::InputStream (GstBin *bin, MediaKind kind, std::string name, Context
       keyframe_window_ (keyframe_window)
 {
   raw_tee_ = make ("tee", name_ + "-input-tee");
+  /* Our own reference: a branch being built on a streaming thread may
+   * still ask it for a pad while remove_from_bin takes it out. */
+  gst_object_ref (raw_tee_);
   g_object_set (raw_tee_, "allow-not-linked", TRUE, nullptr);
   pace_queue_ = make ("queue", name_ + "-pace-queue");
   pace_sink_ = make ("fakesink", name_ + "-pace-sink");
@@ -240,31 +243,35 @@ InputStream::check_liveness ()
 InputStream::~InputStream ()
 {
   gst_clear_object (&sink_pad_);
+  gst_clear_object (&raw_tee_);
+}
+
+void
+InputStream::discard_encoder (Encoder &enc)
+{
+  {
+    std::lock_guard<std::mutex> merge_guard (enc.merge_lock);
+    control_->cancel (std::exchange (enc.timer, 0u));
+  }
+  for (GstElement *e : { enc.branch, enc.tee })
+    discard_from_bin (bin_, e);
+  gst_element_release_request_pad (raw_tee_, enc.raw_tee_pad);
+  gst_clear_object (&enc.raw_tee_pad);
 }
 
 void
 InputStream::remove_from_bin ()
 {
-  /* Taken out under the lock, torn down without it: setting the raw tee to
-   * NULL waits for its sink pad's stream lock, which a caps probe may hold
-   * while it waits for encoders_lock (ensure_encoder). */
-  std::map<std::string, std::unique_ptr<Encoder>> encoders;
+  /* Taken out under the lock, torn down without it (setting elements to
+   * NULL waits for their streaming threads). */
+  std::map<std::string, std::shared_ptr<Encoder>> encoders;
   {
     std::lock_guard<std::mutex> guard (encoders_lock);
     encoders.swap (encoders_);
     removed_ = true;
   }
-  for (auto &entry : encoders) {
-    Encoder &enc = *entry.second;
-    {
-      std::lock_guard<std::mutex> merge_guard (enc.merge_lock);
-      control_->cancel (std::exchange (enc.timer, 0u));
-    }
-    for (GstElement *e : { enc.branch, enc.tee })
-      discard_from_bin (bin_, e);
-    gst_element_release_request_pad (raw_tee_, enc.raw_tee_pad);
-    gst_object_unref (enc.raw_tee_pad);
-  }
+  for (auto &entry : encoders)
+    discard_encoder (*entry.second);
   encoders.clear ();
   for (GstElement *e : { raw_tee_, pace_queue_, pace_sink_ })
     discard_from_bin (bin_, e);
@@ -277,17 +284,46 @@ InputStream::released ()
   return removed_;
 }
 
-InputStream::Encoder *
+namespace {
+
+/* Probe data: the Encoder lives as long as its probes. */
+gpointer
+encoder_data (const std::shared_ptr<void> &enc)
+{
+  return new std::shared_ptr<void> (enc);
+}
+
+void
+free_encoder_data (gpointer data)
+{
+  delete static_cast<std::shared_ptr<void> *> (data);
+}
+
+} // namespace
+
+InputStream::Encoder &
+InputStream::encoder_of (gpointer probe_data)
+{
+  return *static_cast<Encoder *> (static_cast<std::shared_ptr<void> *> (probe_data)->get ());
+}
+
+/* Any thread (the control thread for raw input; the streaming thread that
+ * brings the caps for pre-encoded input). The branch is built without
+ * encoders_lock, then published under it; if another thread published one
+ * for the codec meanwhile, ours is discarded and theirs is used. */
+std::shared_ptr<InputStream::Encoder>
 InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, std::string *error)
 {
-  std::lock_guard<std::mutex> guard (encoders_lock);
-  if (removed_) {
-    *error = name_ + " is being released";
-    return nullptr;
+  {
+    std::lock_guard<std::mutex> guard (encoders_lock);
+    if (removed_) {
+      *error = name_ + " is being released";
+      return nullptr;
+    }
+    auto it = encoders_.find (codec.name);
+    if (it != encoders_.end ())
+      return it->second;
   }
-  auto it = encoders_.find (codec.name);
-  if (it != encoders_.end ())
-    return it->second.get ();
 
   auto input = form ();
   bool encoded = input && input->encoded ();
@@ -308,7 +344,7 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   }
   gst_object_set_name (GST_OBJECT (branch),
       (name_ + "-" + codec.name + (encoded ? "-input" : "-encoder")).c_str ());
-  auto enc = std::make_unique<Encoder> (&codec, keyframe_window_, control_);
+  auto enc = std::make_shared<Encoder> (&codec, keyframe_window_, control_);
   enc->branch = branch;
   enc->tee = make ("tee", name_ + "-" + codec.name + "-tee");
   g_object_set (enc->tee, "allow-not-linked", TRUE, nullptr);
@@ -316,14 +352,14 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   gst_element_link (enc->branch, enc->tee);
 
   GstPad *tee_sink = gst_element_get_static_pad (enc->tee, "sink");
-  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event, enc.get (),
-      nullptr);
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event,
+      encoder_data (enc), free_encoder_data);
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
       [] (GstPad *, GstPadProbeInfo *, gpointer data) {
-        static_cast<Encoder *> (data)->frames++;
+        encoder_of (data).frames++;
         return GST_PAD_PROBE_OK;
       },
-      enc.get (), nullptr);
+      encoder_data (enc), free_encoder_data);
   gst_object_unref (tee_sink);
 
   gst_element_sync_state_with_parent (enc->tee);
@@ -332,12 +368,28 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   GstPad *branch_sink = gst_element_get_static_pad (enc->branch, "sink");
   gst_pad_link (enc->raw_tee_pad, branch_sink);
   gst_object_unref (branch_sink);
+
+  std::shared_ptr<Encoder> published;
+  {
+    std::lock_guard<std::mutex> guard (encoders_lock);
+    if (!removed_) {
+      auto &slot = encoders_[codec.name];
+      if (!slot)
+        slot = enc;
+      published = slot;
+    }
+  }
+  if (published != enc) {
+    GST_DEBUG_OBJECT (bin_, "%s: another thread started the %s branch first", name_.c_str (),
+        codec.name);
+    discard_encoder (*enc);
+    if (!published)
+      *error = name_ + " is being released";
+    return published;
+  }
   GST_INFO_OBJECT (bin_, "%s: started the %s %s", name_.c_str (), codec.name,
       encoded ? "input branch (no encoder)" : "encoder");
-
-  Encoder *result = enc.get ();
-  encoders_[codec.name] = std::move (enc);
-  return result;
+  return enc;
 }
 
 bool
@@ -345,7 +397,7 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
     unsigned twcc_ext_id, const std::string &h264_profile, unsigned video_bitrate_kbps,
     bool diagnostics, GstPad *webrtc_pad, std::string *error)
 {
-  Encoder *enc = ensure_encoder (codec, video_bitrate_kbps, error);
+  std::shared_ptr<Encoder> enc = ensure_encoder (codec, video_bitrate_kbps, error);
   if (!enc)
     return false;
   branch.codec = &codec;
@@ -516,7 +568,7 @@ InputStream::request_keyframe ()
 }
 
 void
-InputStream::send_merged_keyframe (Encoder *enc)
+InputStream::send_merged_keyframe (const std::shared_ptr<Encoder> &enc)
 {
   GstEvent *event = gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0);
   {
@@ -533,7 +585,10 @@ InputStream::send_merged_keyframe (Encoder *enc)
 GstPadProbeReturn
 InputStream::on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
-  auto enc = static_cast<Encoder *> (data);
+  /* The timer below holds the Encoder, not a bare pointer: it may fire
+   * after remove_from_bin took the Encoder out (it cancels it, but a timer
+   * already dispatched runs). */
+  auto enc = std::static_pointer_cast<Encoder> (*static_cast<std::shared_ptr<void> *> (data));
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   if (!gst_video_event_is_force_key_unit (event))
     return GST_PAD_PROBE_OK;

@@ -17,9 +17,16 @@
  * most PACE_AHEAD of media, so the fakesink, which waits for the clock,
  * holds the whole input back to real time; live input is not held.
  *
- * Threads: construct, encoder()/attach()/detach() on the element's control
- * thread or the state-change thread, never on a streaming thread, except
- * the branch of pre-encoded input, made when its first caps arrive.
+ * Threads: construct, attach()/detach() on the element's control thread or
+ * the state-change thread, never on a streaming thread, except the branch
+ * of pre-encoded input, made when its first caps arrive. A branch is built
+ * without encoders_lock and published under it (ensure_encoder); probes
+ * and timers hold the Encoder they use (a shared_ptr), never a bare
+ * pointer.
+ *
+ * Lock order: encoders_lock, then an Encoder's merge_lock (neither is held
+ * while building, linking or changing the state of elements); form_lock
+ * nests with nothing.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -126,11 +133,15 @@ private:
         : codec (c), merger ((int64_t) (window / GST_USECOND)), control (ctl) {}
   };
 
-  Encoder *ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, std::string *error);
+  std::shared_ptr<Encoder> ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps,
+      std::string *error);
+  /* Takes an encoder's branch out of the bin (not from encoders_). */
+  void discard_encoder (Encoder &enc);
+  static Encoder &encoder_of (gpointer probe_data);
   bool released (); /* remove_from_bin has run */
   static GstPadProbeReturn on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   static GstPadProbeReturn on_input (GstPad *pad, GstPadProbeInfo *info, gpointer data);
-  static void send_merged_keyframe (Encoder *encoder);
+  static void send_merged_keyframe (const std::shared_ptr<Encoder> &encoder);
   bool on_caps (GstCaps *caps);
   void check_liveness ();
   void warn_if_no_keyframe (ConsumerBranch &branch, std::shared_ptr<std::atomic<bool>> seen);
@@ -140,7 +151,7 @@ private:
   std::string name_;
   ContextThread *control_;
   GstClockTime keyframe_window_;
-  GstElement *raw_tee_ = nullptr; /* the input tee, raw or pre-encoded */
+  GstElement *raw_tee_ = nullptr; /* the input tee, raw or pre-encoded (owned ref) */
   GstElement *pace_queue_ = nullptr;
   GstElement *pace_sink_ = nullptr;
   GstPad *sink_pad_ = nullptr;
@@ -156,7 +167,7 @@ private:
   std::shared_ptr<std::atomic<gint64>> last_keyframe_us_ =
       std::make_shared<std::atomic<gint64>> (0);
   std::mutex encoders_lock; /* guards encoders_ (the map, not the Encoders) and removed_ */
-  std::map<std::string, std::unique_ptr<Encoder>> encoders_;
+  std::map<std::string, std::shared_ptr<Encoder>> encoders_;
   bool removed_ = false;    /* remove_from_bin ran: no new encoder */
   std::atomic<bool> warned_no_profile_ { false }; /* H264 caps without profile: warned once */
 };

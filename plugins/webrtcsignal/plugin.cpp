@@ -4,12 +4,12 @@
 #endif
 
 #include "signaller.h"
-#include "signallers/manual-signaller.h"
-#include "signallers/whep-client.h"
-#include "signallers/whep-endpoint.h"
-#include "signallers/whip-client.h"
-#include "signallers/whip-endpoint.h"
-#include "signallers/ws-signaller.h"
+#include "signallers/manual/manual-signaller.h"
+#include "signallers/whip/whep-client.h"
+#include "signallers/whip/whep-endpoint.h"
+#include "signallers/whip/whip-client.h"
+#include "signallers/whip/whip-endpoint.h"
+#include "signallers/ws/ws-signaller.h"
 #include "webrtcrecv.h"
 #include "webrtcsend.h"
 

@@ -177,16 +177,7 @@ RecvSession::start_offer (std::string *error)
       !add_offer_transceiver (MediaKind::Audio, error))
     return false;
   offering_ = true;
-  GstPromise *promise = make_promise ("offer",
-      [] (WebrtcSession &s, GstWebRTCSessionDescription *desc, const std::string &err) {
-        auto &self = static_cast<RecvSession &> (s);
-        if (!desc)
-          self.fail ("could not create a receive-only offer: " + err);
-        else
-          self.set_local_and_send (desc);
-      });
-  g_signal_emit_by_name (webrtcbin_, "create-offer", nullptr, promise);
-  gst_promise_unref (promise);
+  offer ();
   return true;
 }
 
@@ -215,16 +206,11 @@ RecvSession::on_answer (const GstWebRTCSessionDescription *answer)
   if (expected_streams_ == 0) {
     no_usable_codec_ = true;
     fail ("the producer's answer accepts none of the media we asked for (we offered " +
-        receivable_codec_names () + " as configured by video-codecs/audio-codecs)");
+        receivable_codec_names () + " as configured by video-codecs/audio-codecs)",
+        GST_SIG_SESSION_END_REFUSED);
     return;
   }
-  GstPromise *promise = make_promise (nullptr,
-      [] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
-        if (!err.empty ())
-          static_cast<RecvSession &> (s).fail ("the producer's answer was refused: " + err);
-      });
-  g_signal_emit_by_name (webrtcbin_, "set-remote-description", answer, promise);
-  gst_promise_unref (promise);
+  accept_answer (answer);
 }
 
 void
@@ -252,29 +238,10 @@ RecvSession::on_remote_description (const GstWebRTCSessionDescription *desc)
     no_usable_codec_ = true;
     fail ("the producer offers no codec we can receive (offered: " +
         (offered.empty () ? std::string ("nothing") : offered) + "; we take " +
-        receivable_codec_names () + ")");
+        receivable_codec_names () + ")", GST_SIG_SESSION_END_REFUSED);
     return;
   }
-  GstPromise *promise = make_promise (nullptr,
-      [] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
-        auto &self = static_cast<RecvSession &> (s);
-        if (!err.empty ()) {
-          self.fail ("the producer's offer was refused: " + err);
-          return;
-        }
-        GstPromise *answer = self.make_promise ("answer",
-            [] (WebrtcSession &s2, GstWebRTCSessionDescription *desc2, const std::string &err2) {
-              auto &self2 = static_cast<RecvSession &> (s2);
-              if (!desc2)
-                self2.fail ("could not create an answer: " + err2);
-              else
-                self2.set_local_and_send (desc2);
-            });
-        g_signal_emit_by_name (self.webrtcbin_, "create-answer", nullptr, answer);
-        gst_promise_unref (answer);
-      });
-  g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
-  gst_promise_unref (promise);
+  answer (desc);
 }
 
 

@@ -278,10 +278,8 @@ SendSession::start (const std::vector<InputStream *> &inputs,
   GST_INFO_OBJECT (bin_, "Session %s: waiting for the caps of %s", id_.c_str (),
       waiting.c_str ());
   for (InputStream *input : inputs) {
-    input->when_form_known ([link = link_] () {
-      std::lock_guard<std::mutex> guard (link->lock);
-      if (link->alive)
-        link->post ([] (WebrtcSession &s) { static_cast<SendSession &> (s).resume (); });
+    input->when_form_known ([this, link = link_] () {
+      link->post_if_alive ([this] (WebrtcSession &) { resume (); });
     });
   }
   return true;
@@ -321,44 +319,12 @@ SendSession::negotiate (std::string *error)
 
   we_offered_ = offer == nullptr;
   if (we_offered_) {
-    GstPromise *promise = make_promise ("offer",
-        [] (WebrtcSession &s, GstWebRTCSessionDescription *desc, const std::string &err) {
-          auto &self = static_cast<SendSession &> (s);
-          if (!desc)
-            self.fail ("could not create an offer: " + err);
-          else
-            self.set_local_and_send (desc);
-        });
-    g_signal_emit_by_name (webrtcbin_, "create-offer", nullptr, promise);
-    gst_promise_unref (promise);
+    WebrtcSession::offer ();
     return true;
   }
-  GstPromise *promise = make_promise (nullptr,
-      [] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
-        auto &self = static_cast<SendSession &> (s);
-        if (!err.empty ()) {
-          self.fail ("the consumer's offer was refused: " + err);
-          return;
-        }
-        GstPromise *answer_promise = self.make_promise ("answer",
-            [] (WebrtcSession &s2, GstWebRTCSessionDescription *desc, const std::string &err2) {
-              auto &self2 = static_cast<SendSession &> (s2);
-              if (!desc) {
-                self2.fail ("could not create an answer: " + err2);
-                return;
-              }
-              /* The transceivers' m-lines are known once webrtcbin applied it. */
-              auto copy = std::shared_ptr<GstWebRTCSessionDescription> (
-                  gst_webrtc_session_description_copy (desc), gst_webrtc_session_description_free);
-              self2.set_local_and_send (desc, [copy] (WebrtcSession &s3) {
-                static_cast<SendSession &> (s3).on_negotiated (copy.get ());
-              });
-            });
-        g_signal_emit_by_name (self.webrtcbin_, "create-answer", nullptr, answer_promise);
-        gst_promise_unref (answer_promise);
-      });
-  g_signal_emit_by_name (webrtcbin_, "set-remote-description", offer, promise);
-  gst_promise_unref (promise);
+  /* The transceivers' m-lines are known once webrtcbin applied the answer. */
+  WebrtcSession::answer (offer,
+      [this] (const GstWebRTCSessionDescription *answer) { on_negotiated (answer); });
   return true;
 }
 
@@ -370,18 +336,8 @@ SendSession::on_remote_description (const GstWebRTCSessionDescription *desc)
         "supported)", id_.c_str (), gst_webrtc_sdp_type_to_string (desc->type));
     return;
   }
-  auto copy = gst_webrtc_session_description_copy (desc);
-  GstPromise *promise = make_promise (nullptr,
-      [copy] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
-        auto &self = static_cast<SendSession &> (s);
-        if (!err.empty ())
-          self.fail ("the consumer's answer was refused: " + err);
-        else
-          self.on_negotiated (copy);
-        gst_webrtc_session_description_free (copy);
-      });
-  g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
-  gst_promise_unref (promise);
+  accept_answer (desc,
+      [this] (const GstWebRTCSessionDescription *answer) { on_negotiated (answer); });
 }
 
 void

@@ -3,6 +3,7 @@
 
 #include "signaller-slot.h"
 
+#include <algorithm>
 #include <utility>
 
 GST_DEBUG_CATEGORY_STATIC (session_host_debug);
@@ -43,12 +44,13 @@ SessionHost::~SessionHost ()
 }
 
 bool
-SessionHost::start (GstSigSignaller *signaller, Callbacks callbacks, guint stats_interval_ms)
+SessionHost::start (GstSigSignaller *signaller, const GstSigSignallerSettings &settings,
+    const IceSettings &ice, Callbacks callbacks, guint stats_interval_ms)
 {
-  attach (signaller, std::move (callbacks));
-  running_ = GST_SIG_SIGNALLER (gst_object_ref (signaller));
+  attach (signaller, std::move (callbacks), ice);
+  running_ = GST_SIG_SIGNALLER (g_object_ref (signaller));
   GError *error = nullptr;
-  if (!gst_sig_signaller_start (signaller, &error)) {
+  if (!gst_sig_signaller_start (signaller, &settings, &error)) {
     post_signaller_error (element_, G_OBJECT_TYPE_NAME (signaller), error, true);
     g_clear_error (&error);
     stop ();
@@ -83,13 +85,31 @@ SessionHost::dup_stats () const
   return s;
 }
 
+GstSigSignallerCapabilities
+SessionHost::capabilities () const
+{
+  GstSigSignaller *signaller = nullptr;
+  {
+    std::lock_guard<std::mutex> guard (caps_lock_);
+    if (caps_source_)
+      signaller = GST_SIG_SIGNALLER (g_object_ref (caps_source_));
+  }
+  GstSigSignallerCapabilities caps {};
+  if (signaller) {
+    gst_sig_signaller_get_capabilities (signaller, &caps);
+    g_object_unref (signaller);
+  }
+  return caps;
+}
+
 void
 SessionHost::collect_stats ()
 {
-  for (auto &entry : sessions_)
-    entry.second->request_stats ([this] (WebrtcSession &session, GstStructure *stats) {
-      on_stats (session, stats);
-    });
+  for (auto &entry : sessions_) {
+    WebrtcSession *session = entry.second.get ();
+    /* Runs only while this session exists (its link says so). */
+    session->request_stats ([this, session] (GstStructure *stats) { on_stats (*session, stats); });
+  }
 }
 
 void
@@ -115,19 +135,33 @@ SessionHost::on_stats (WebrtcSession &session, GstStructure *stats)
 void
 SessionHost::stop ()
 {
+  /* Sessions first: once they are gone no webrtcbin callback reaches the
+   * signaller, which may then stop. */
+  detach ();
   if (running_) {
     gst_sig_signaller_stop (running_);
-    gst_clear_object (&running_);
+    g_clear_object (&running_);
   }
-  detach ();
+  std::lock_guard<std::mutex> guard (caps_lock_);
+  g_clear_object (&caps_source_);
 }
 
 void
-SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks)
+SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks, const IceSettings &ice)
 {
-  control_->invoke_sync ([this, signaller, &callbacks] () {
+  GstSigSignallerCapabilities caps;
+  gst_sig_signaller_get_capabilities (signaller, &caps);
+  {
+    std::lock_guard<std::mutex> guard (caps_lock_);
+    g_clear_object (&caps_source_);
+    caps_source_ = GST_SIG_SIGNALLER (g_object_ref (signaller));
+  }
+  control_->invoke_sync ([this, signaller, &callbacks, &ice, &caps] () {
     callbacks_ = std::move (callbacks);
-    signaller_ = GST_SIG_SIGNALLER (gst_object_ref (signaller));
+    ice_ = ice;
+    if (caps.setup_timeout_s)
+      ice_.setup_timeout_s = caps.setup_timeout_s;
+    signaller_ = GST_SIG_SIGNALLER (g_object_ref (signaller));
     watchdog_ = control_->timeout (1000, [this] () {
       check_sessions ();
       return true;
@@ -153,22 +187,34 @@ SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks)
     std::string session_id = sid;
     auto copy = std::make_shared<Description> (copy_description (desc));
     self->control_->invoke ([self, session_id, copy] () {
-      self->with_session (session_id,
+      self->with_session (session_id, nullptr,
           [copy] (WebrtcSession &s) { s.on_remote_description (copy->get ()); });
     });
   };
-  auto ice = +[] (GstSigSignaller *, const gchar *sid, guint mline, const gchar *,
+  auto remote_ice = +[] (GstSigSignaller *, const gchar *sid, guint mline, const gchar *,
                   const gchar *candidate, SessionHost *self) {
     std::string session_id = sid, cand = candidate ? candidate : "";
     self->control_->invoke ([self, session_id, mline, cand] () {
-      self->with_session (session_id,
+      self->with_session (session_id, nullptr,
           [mline, cand] (WebrtcSession &s) { s.on_remote_candidate (mline, cand); });
     });
   };
   auto ended = +[] (GstSigSignaller *, const gchar *sid, SessionHost *self) {
     std::string session_id = sid;
     self->control_->invoke ([self, session_id] () {
-      self->end (session_id, "the peer or the server ended it", false);
+      SessionEnding ending;
+      ending.by_peer = true;
+      ending.detail = "the peer or the server ended it";
+      self->remove (session_id, ending);
+    });
+  };
+  auto servers = +[] (GstSigSignaller *, const gchar *sid, gchar **uris, SessionHost *self) {
+    std::string session_id = sid ? sid : "";
+    std::vector<std::string> list;
+    for (gchar **u = uris; u && *u; u++)
+      list.emplace_back (*u);
+    self->control_->invoke ([self, session_id, list] () {
+      self->on_ice_servers (session_id, list);
     });
   };
   auto error = +[] (GstSigSignaller *sig, GError *err, SessionHost *self) {
@@ -177,8 +223,9 @@ SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks)
   handlers_.emplace_back (signaller, "session-requested", G_CALLBACK (requested), this);
   handlers_.emplace_back (signaller, "session-started", G_CALLBACK (started), this);
   handlers_.emplace_back (signaller, "session-description", G_CALLBACK (description), this);
-  handlers_.emplace_back (signaller, "handle-ice", G_CALLBACK (ice), this);
+  handlers_.emplace_back (signaller, "handle-ice", G_CALLBACK (remote_ice), this);
   handlers_.emplace_back (signaller, "session-ended", G_CALLBACK (ended), this);
+  handlers_.emplace_back (signaller, "ice-servers", G_CALLBACK (servers), this);
   handlers_.emplace_back (signaller, "error", G_CALLBACK (error), this);
 }
 
@@ -199,14 +246,16 @@ SessionHost::detach ()
     }
     auto sessions = std::move (sessions_);
     sessions_.clear ();
+    SessionEnding stopping;
+    stopping.detail = "the element is stopping";
     for (auto &entry : sessions) {
       if (callbacks_.ending)
-        callbacks_.ending (*entry.second, "stopping");
+        callbacks_.ending (*entry.second, stopping);
       entry.second->stop ();
     }
     if (!sessions.empty ())
       changed ();
-    gst_clear_object (&signaller_);
+    g_clear_object (&signaller_);
     callbacks_ = Callbacks ();
   });
 }
@@ -219,36 +268,80 @@ SessionHost::on_new_session (const std::string &session_id, const std::string &p
     return;
   auto link = std::make_shared<SessionLink> ();
   link->session_id = session_id;
-  link->signaller = GST_SIG_SIGNALLER (gst_object_ref (signaller_));
-  link->post = [this, session_id] (std::function<void (WebrtcSession &)> fn) {
-    control_->invoke ([this, session_id, fn] () { with_session (session_id, fn); });
+  link->signaller = GST_SIG_SIGNALLER (g_object_ref (signaller_));
+  const SessionLink *identity = link.get ();
+  link->post = [this, session_id, identity] (std::function<void (WebrtcSession &)> fn) {
+    control_->invoke ([this, session_id, identity, fn] () {
+      with_session (session_id, identity, fn);
+    });
   };
-  link->end = [this, session_id] (const std::string &reason) {
-    control_->invoke ([this, session_id, reason] () { end (session_id, reason, true); });
+  link->end = [this, session_id, identity] (GstSigSessionEnd reason, const std::string &detail) {
+    control_->invoke ([this, session_id, identity, reason, detail] () {
+      with_session (session_id, identity,
+          [this, &session_id, reason, &detail] (WebrtcSession &) {
+            end (session_id, reason, detail);
+          });
+    });
   };
   std::string error;
-  auto session = callbacks_.create (session_id, peer_id, offer, link, &error);
+  GstSigSessionEnd why = GST_SIG_SESSION_END_REFUSED;
+  auto session = callbacks_.create (session_id, peer_id, offer, link, ice_, &error, &why);
   if (!session) {
     GST_INFO_OBJECT (element_, "Session %s with %s not started: %s", session_id.c_str (),
         peer_id.c_str (), error.c_str ());
-    gst_sig_signaller_end_session (signaller_, session_id.c_str ());
+    gst_sig_signaller_end_session (signaller_, session_id.c_str (), why);
     return;
   }
   sessions_[session_id] = std::move (session);
   changed ();
 }
 
+/* link: when given, only the session of that link (not a later session
+ * that reuses the id). */
 void
-SessionHost::with_session (const std::string &session_id,
+SessionHost::with_session (const std::string &session_id, const SessionLink *link,
     const std::function<void (WebrtcSession &)> &fn)
 {
   auto it = sessions_.find (session_id);
-  if (it != sessions_.end ())
+  if (it != sessions_.end () && (!link || it->second->link () == link))
     fn (*it->second);
 }
 
 void
-SessionHost::end (const std::string &session_id, const std::string &reason, bool tell_signaller)
+SessionHost::on_ice_servers (const std::string &session_id, const std::vector<std::string> &uris)
+{
+  if (!session_id.empty ()) {
+    std::vector<std::string> turn;
+    for (const auto &uri : uris)
+      if (g_str_has_prefix (uri.c_str (), "turn"))
+        turn.push_back (uri);
+    with_session (session_id, nullptr, [&turn] (WebrtcSession &s) { s.add_turn_servers (turn); });
+    return;
+  }
+  /* For the sessions to come: the element's own settings win. */
+  for (const auto &uri : uris) {
+    if (g_str_has_prefix (uri.c_str (), "stun")) {
+      if (ice_.stun_server.empty ())
+        ice_.stun_server = uri;
+    } else if (std::find (ice_.turn_servers.begin (), ice_.turn_servers.end (), uri) ==
+        ice_.turn_servers.end ()) {
+      ice_.turn_servers.push_back (uri);
+    }
+  }
+}
+
+void
+SessionHost::end (const std::string &session_id, GstSigSessionEnd reason,
+    const std::string &detail)
+{
+  SessionEnding ending;
+  ending.reason = reason;
+  ending.detail = detail;
+  remove (session_id, ending);
+}
+
+void
+SessionHost::remove (const std::string &session_id, const SessionEnding &ending)
 {
   auto it = sessions_.find (session_id);
   if (it == sessions_.end ())
@@ -256,9 +349,9 @@ SessionHost::end (const std::string &session_id, const std::string &reason, bool
   std::unique_ptr<WebrtcSession> session = std::move (it->second);
   sessions_.erase (it);
   GST_INFO_OBJECT (element_, "Ending session %s with %s: %s", session_id.c_str (),
-      session->peer_id ().c_str (), reason.c_str ());
+      session->peer_id ().c_str (), ending.detail.c_str ());
   if (callbacks_.ending)
-    callbacks_.ending (*session, reason);
+    callbacks_.ending (*session, ending);
   session->stop ();
   {
     std::lock_guard<std::mutex> guard (stats_lock_);
@@ -268,8 +361,8 @@ SessionHost::end (const std::string &session_id, const std::string &reason, bool
       stats_.erase (stats);
     }
   }
-  if (tell_signaller && signaller_)
-    gst_sig_signaller_end_session (signaller_, session_id.c_str ());
+  if (!ending.by_peer && signaller_)
+    gst_sig_signaller_end_session (signaller_, session_id.c_str (), ending.reason);
   changed ();
 }
 
@@ -289,7 +382,7 @@ SessionHost::check_sessions ()
     if (auto reason = entry.second->check_health (now))
       gone.emplace_back (entry.first, *reason);
   for (auto &g : gone)
-    end (g.first, g.second, true);
+    end (g.first, GST_SIG_SESSION_END_PEER_GONE, g.second);
 }
 
 void

@@ -3,6 +3,21 @@
  * operation runs, the signaller's signals dispatched to the right session,
  * and a watchdog that ends sessions whose peer vanished.
  *
+ * Threads and locks:
+ * - the state-change thread calls start () and stop ();
+ * - every session operation, and every callback below, runs on the control
+ *   thread (a ContextThread of the host's own);
+ * - the signaller's signals arrive on its thread and are re-posted to the
+ *   control thread; webrtcbin's callbacks reach sessions through their
+ *   SessionLink, which re-posts them too.
+ * Lock order: SessionLink::lock, then whatever the signaller takes inside
+ * send_sdp/add_ice (SignallerWorker's, which nests with nothing);
+ * stats_lock_ and learnt_lock_ nest with nothing.
+ *
+ * stop () ends every session (each webrtcbin stopped, each link dead) before
+ * it stops the signaller: no callback of webrtcbin can reach a signaller
+ * that is stopping.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -17,24 +32,33 @@
 #include <atomic>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 namespace gstsig {
+
+/* Why a session ended, on our side or the peer's. */
+struct SessionEnding {
+  bool by_peer = false;   /* the peer or the server ended it (reason unused) */
+  GstSigSessionEnd reason = GST_SIG_SESSION_END_STOPPING;
+  std::string detail;     /* for logs and messages */
+  bool stopping () const { return !by_peer && reason == GST_SIG_SESSION_END_STOPPING; }
+};
 
 class SessionHost {
 public:
   struct Callbacks {
     /* Control thread: build and start a session for a new signalling
      * session (offer is the peer's offer when it made one). nullptr with
-     * *error when it cannot be started. */
+     * *error and *why when it cannot be started. */
     std::function<std::unique_ptr<WebrtcSession> (const std::string &session_id,
         const std::string &peer_id, const GstWebRTCSessionDescription *offer,
-        std::shared_ptr<SessionLink> link, std::string *error)> create;
+        std::shared_ptr<SessionLink> link, IceSettings ice, std::string *error,
+        GstSigSessionEnd *why)> create;
     /* Control thread: a session is about to be stopped and dropped. */
-    std::function<void (WebrtcSession &session, const std::string &reason)> ending;
+    std::function<void (WebrtcSession &session, const SessionEnding &ending)> ending;
     /* Control thread: the number of sessions changed. */
     std::function<void ()> count_changed;
     /* Control thread: fresh figures of a session, before they are kept,
@@ -48,32 +72,37 @@ public:
   ContextThread &control () { return *control_; }
   unsigned count () const { return count_; }
 
-  /* State-change thread: follows the signaller's signals, starts it
-   * (blocking until it can take sessions), the watchdog and, every
+  /* State-change thread: follows the signaller's signals, starts it with
+   * settings (blocking until it can take sessions), the watchdog and, every
    * stats_interval_ms (0 = never), the collection of statistics: each
    * session's figures are kept (dup_stats), posted as an element message
-   * named "<thread_name>-stats" and reported through the signaller. On
-   * failure everything is undone and the element has posted why. A
-   * signaller failing later is posted as the element's error too
-   * (post_signaller_error). */
-  bool start (GstSigSignaller *signaller, Callbacks callbacks, guint stats_interval_ms);
+   * named "<thread_name>-stats" and reported through the signaller. ice
+   * is what each session starts with (ICE servers the signaller learns are
+   * added). On failure everything is undone and the element has posted
+   * why. A signaller failing later is posted as the element's error. */
+  bool start (GstSigSignaller *signaller, const GstSigSignallerSettings &settings,
+      const IceSettings &ice, Callbacks callbacks, guint stats_interval_ms);
+  /* State-change thread: ends every session, then stops the signaller. */
+  void stop ();
   /* Any thread: {sessions: < session-stats, ... >} (transfer full). */
   GstStructure *dup_stats () const;
-  /* State-change thread: stops the signaller and ends every session. */
-  void stop ();
+  /* What the running signaller says about its protocol now (defaults when
+   * none runs). Any thread. */
+  GstSigSignallerCapabilities capabilities () const;
 
   /* Control thread. */
-  void end (const std::string &session_id, const std::string &reason, bool tell_signaller);
+  void end (const std::string &session_id, GstSigSessionEnd reason, const std::string &detail);
   void for_each (const std::function<void (WebrtcSession &)> &fn);
-  GstSigSignaller *signaller () const { return signaller_; }
 
 private:
-  void attach (GstSigSignaller *signaller, Callbacks callbacks);
+  void attach (GstSigSignaller *signaller, Callbacks callbacks, const IceSettings &ice);
   void detach ();
   void on_new_session (const std::string &session_id, const std::string &peer_id,
       GstWebRTCSessionDescription *offer);
-  void with_session (const std::string &session_id,
+  void on_ice_servers (const std::string &session_id, const std::vector<std::string> &uris);
+  void with_session (const std::string &session_id, const SessionLink *link,
       const std::function<void (WebrtcSession &)> &fn);
+  void remove (const std::string &session_id, const SessionEnding &ending);
   void check_sessions ();
   void collect_stats ();
   void on_stats (WebrtcSession &session, GstStructure *stats);
@@ -85,14 +114,30 @@ private:
   GstSigSignaller *running_ = nullptr;     /* state-change thread; owned */
   /* Control thread only. */
   Callbacks callbacks_;
+  IceSettings ice_; /* with the servers the signaller learnt */
   GstSigSignaller *signaller_ = nullptr; /* owned while attached */
   std::map<std::string, std::unique_ptr<WebrtcSession>> sessions_;
   guint watchdog_ = 0;
   guint stats_timer_ = 0;
   std::string name_;
   std::atomic<unsigned> count_ { 0 };
-  mutable std::mutex stats_lock_; /* guards stats_ */
+  mutable std::mutex caps_lock_; /* guards caps_source_; nests with nothing */
+  GstSigSignaller *caps_source_ = nullptr; /* the running signaller (owned) */
+  mutable std::mutex stats_lock_; /* guards stats_; nests with nothing */
   std::map<std::string, GstStructure *> stats_; /* latest per session (owned) */
+};
+
+/* A SessionHost whose sessions are all of type S: the one place where a
+ * WebrtcSession becomes the element's own session type. */
+template <class S> class Sessions : public SessionHost {
+public:
+  using SessionHost::SessionHost;
+
+  void for_each (const std::function<void (S &)> &fn)
+  {
+    SessionHost::for_each ([&fn] (WebrtcSession &s) { fn (static_cast<S &> (s)); });
+  }
+  static S &of (WebrtcSession &session) { return static_cast<S &> (session); }
 };
 
 } // namespace gstsig

@@ -12,6 +12,9 @@ namespace gstsig {
 
 namespace {
 
+using DescriptionHandler =
+    std::function<void (GstWebRTCSessionDescription *desc, const std::string &error)>;
+
 struct PromiseData {
   std::shared_ptr<SessionLink> link;
   const char *field; /* "offer", "answer" or nullptr */
@@ -38,18 +41,13 @@ on_promise_changed (GstPromise *promise, gpointer user_data)
     if (!desc)
       error = std::string ("webrtcbin gave no ") + data->field;
   }
-  std::lock_guard<std::mutex> guard (data->link->lock);
-  if (!data->link->alive) {
-    if (desc)
-      gst_webrtc_session_description_free (desc);
-    return;
-  }
-  auto handler = data->handler;
-  data->link->post ([handler, desc, error] (WebrtcSession &session) {
-    handler (session, desc, error);
-    if (desc)
-      gst_webrtc_session_description_free (desc);
+  auto owned = std::shared_ptr<GstWebRTCSessionDescription> (desc, [] (auto *d) {
+    if (d)
+      gst_webrtc_session_description_free (d);
   });
+  auto handler = data->handler;
+  data->link->post_if_alive (
+      [handler, owned, error] (WebrtcSession &) { handler (owned.get (), error); });
 }
 
 /* Signal user data: a strong ref to the link, dropped on disconnect. */
@@ -74,11 +72,7 @@ link_of (gpointer data)
 void
 on_ice_candidate (GstElement *, guint mline, gchar *candidate, gpointer data)
 {
-  SessionLink &link = link_of (data);
-  std::lock_guard<std::mutex> guard (link.lock);
-  if (link.alive)
-    gst_sig_signaller_add_ice (link.signaller, link.session_id.c_str (), candidate, mline,
-        nullptr);
+  link_of (data).send_candidate (mline, candidate ? candidate : "");
 }
 
 void
@@ -89,10 +83,7 @@ on_gathering_state (GstElement *webrtcbin, GParamSpec *, gpointer data)
   if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
     return;
   /* webrtcbin 1.22 never signals end-of-candidates: do it ourselves. */
-  SessionLink &link = link_of (data);
-  std::lock_guard<std::mutex> guard (link.lock);
-  if (link.alive)
-    gst_sig_signaller_add_ice (link.signaller, link.session_id.c_str (), "", 0, nullptr);
+  link_of (data).send_candidate (0, "");
 }
 
 void
@@ -100,10 +91,8 @@ on_connection_state (GstElement *webrtcbin, GParamSpec *, gpointer data)
 {
   GstWebRTCICEConnectionState state;
   g_object_get (webrtcbin, "ice-connection-state", &state, nullptr);
-  SessionLink &link = link_of (data);
-  std::lock_guard<std::mutex> guard (link.lock);
-  if (link.alive)
-    link.post ([state] (WebrtcSession &session) { session.on_ice_connection_state (state); });
+  link_of (data).post_if_alive (
+      [state] (WebrtcSession &session) { session.on_ice_connection_state (state); });
 }
 
 /* RTCP from the peer (reports, BYE) proves it is still there: webrtcbin
@@ -115,6 +104,45 @@ on_ssrc_active (GstElement *, guint, guint, gpointer data)
 }
 
 } // namespace
+
+/* ---- SessionLink ---- */
+
+void
+SessionLink::post_if_alive (std::function<void (WebrtcSession &)> fn)
+{
+  std::lock_guard<std::mutex> guard (lock);
+  if (alive)
+    post (std::move (fn));
+}
+
+void
+SessionLink::send_candidate (guint mline, const std::string &candidate)
+{
+  std::lock_guard<std::mutex> guard (lock);
+  if (!alive)
+    return;
+  if (!description_sent) {
+    held.emplace_back (mline, candidate);
+    return;
+  }
+  gst_sig_signaller_add_ice (signaller, session_id.c_str (), candidate.c_str (), mline, nullptr);
+}
+
+void
+SessionLink::send_description (const GstWebRTCSessionDescription *desc)
+{
+  std::lock_guard<std::mutex> guard (lock);
+  if (!alive)
+    return;
+  gst_sig_signaller_send_sdp (signaller, session_id.c_str (), desc);
+  description_sent = true;
+  for (const auto &candidate : held)
+    gst_sig_signaller_add_ice (signaller, session_id.c_str (), candidate.second.c_str (),
+        candidate.first, nullptr);
+  held.clear ();
+}
+
+/* ---- WebrtcSession ---- */
 
 WebrtcSession::WebrtcSession (GstBin *bin, std::string id, std::string peer_id, IceSettings ice,
     std::shared_ptr<SessionLink> link)
@@ -182,13 +210,13 @@ WebrtcSession::make_promise (const char *field, DescriptionHandler handler)
 }
 
 void
-WebrtcSession::request_stats (std::function<void (WebrtcSession &, GstStructure *)> on_stats)
+WebrtcSession::request_stats (std::function<void (GstStructure *)> on_stats)
 {
   if (!webrtcbin_ || !stats_)
     return;
   struct StatsData {
     std::shared_ptr<SessionLink> link;
-    std::function<void (WebrtcSession &, GstStructure *)> on_stats;
+    std::function<void (GstStructure *)> on_stats;
   };
   GstPromise *promise = gst_promise_new_with_change_func (
       [] (GstPromise *promise, gpointer user_data) {
@@ -200,34 +228,89 @@ WebrtcSession::request_stats (std::function<void (WebrtcSession &, GstStructure 
           return;
         auto copy = std::shared_ptr<GstStructure> (gst_structure_copy (reply), gst_structure_free);
         auto on_stats = data->on_stats;
-        std::lock_guard<std::mutex> guard (data->link->lock);
-        if (data->link->alive)
-          data->link->post ([copy, on_stats] (WebrtcSession &session) {
-            on_stats (session, session.stats_->update (copy.get (), g_get_monotonic_time ()));
-          });
+        data->link->post_if_alive ([copy, on_stats] (WebrtcSession &) { on_stats (copy.get ()); });
       },
-      new StatsData { link_, std::move (on_stats) },
+      new StatsData { link_, [this, on_stats = std::move (on_stats)] (GstStructure *raw) {
+        on_stats (stats_->update (raw, g_get_monotonic_time ()));
+      } },
       [] (gpointer data) { delete static_cast<StatsData *> (data); });
   g_signal_emit_by_name (webrtcbin_, "get-stats", nullptr, promise);
   gst_promise_unref (promise);
 }
 
+/* ---- negotiation ---- */
+
 void
-WebrtcSession::set_local_and_send (GstWebRTCSessionDescription *desc,
-    std::function<void (WebrtcSession &)> then)
+WebrtcSession::offer (Then then)
 {
-  GstPromise *promise = nullptr;
-  if (then)
-    promise = make_promise (nullptr,
-        [then] (WebrtcSession &s, GstWebRTCSessionDescription *, const std::string &err) {
-          if (!err.empty ())
-            s.fail ("webrtcbin refused our own description: " + err);
-          else
-            then (s);
-        });
+  create ("offer", std::move (then));
+}
+
+void
+WebrtcSession::answer (const GstWebRTCSessionDescription *remote_offer, Then then)
+{
+  set_remote (remote_offer, "offer",
+      [this, then = std::move (then)] (const GstWebRTCSessionDescription *) {
+        create ("answer", then);
+      });
+}
+
+void
+WebrtcSession::accept_answer (const GstWebRTCSessionDescription *remote_answer, Then then)
+{
+  set_remote (remote_answer, "answer", std::move (then));
+}
+
+/* what: "offer" or "answer". */
+void
+WebrtcSession::create (const char *what, Then then)
+{
+  GstPromise *promise = make_promise (what,
+      [this, what, then = std::move (then)] (GstWebRTCSessionDescription *desc,
+          const std::string &error) {
+        if (!desc)
+          fail (std::string ("could not create an ") + what + ": " + error);
+        else
+          set_local_and_send (desc, then);
+      });
+  g_signal_emit_by_name (webrtcbin_, what[0] == 'o' ? "create-offer" : "create-answer", nullptr,
+      promise);
+  gst_promise_unref (promise);
+}
+
+void
+WebrtcSession::set_remote (const GstWebRTCSessionDescription *desc, const std::string &what,
+    Then then)
+{
+  auto copy = std::shared_ptr<GstWebRTCSessionDescription> (
+      gst_webrtc_session_description_copy (desc), gst_webrtc_session_description_free);
+  GstPromise *promise = make_promise (nullptr,
+      [this, what, copy, then = std::move (then)] (GstWebRTCSessionDescription *,
+          const std::string &error) {
+        if (!error.empty ())
+          fail ("the peer's " + what + " was refused: " + error);
+        else if (then)
+          then (copy.get ());
+      });
+  g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
+  gst_promise_unref (promise);
+}
+
+void
+WebrtcSession::set_local_and_send (GstWebRTCSessionDescription *desc, Then then)
+{
+  auto copy = std::shared_ptr<GstWebRTCSessionDescription> (
+      gst_webrtc_session_description_copy (desc), gst_webrtc_session_description_free);
+  GstPromise *promise = make_promise (nullptr,
+      [this, copy, then = std::move (then)] (GstWebRTCSessionDescription *,
+          const std::string &err) {
+        if (!err.empty ())
+          fail ("webrtcbin refused our own description: " + err);
+        else if (then)
+          then (copy.get ());
+      });
   g_signal_emit_by_name (webrtcbin_, "set-local-description", desc, promise);
-  if (promise)
-    gst_promise_unref (promise);
+  gst_promise_unref (promise);
   GST_DEBUG_OBJECT (bin_, "Session %s: local %s\n%s", id_.c_str (),
       gst_webrtc_sdp_type_to_string (desc->type), session_description_to_text (desc).c_str ());
   /* What the peer gets: webrtcbin's, less its placeholder SSRC groups. */
@@ -235,8 +318,22 @@ WebrtcSession::set_local_and_send (GstWebRTCSessionDescription *desc,
   if (unsigned dropped = drop_placeholder_ssrc_groups (sent->sdp))
     GST_DEBUG_OBJECT (bin_, "Session %s: dropped %u SSRC group(s) of SSRC 0 from our %s",
         id_.c_str (), dropped, gst_webrtc_sdp_type_to_string (desc->type));
-  gst_sig_signaller_send_sdp (link_->signaller, id_.c_str (), sent);
+  /* Candidates gathered since set-local-description follow it. */
+  link_->send_description (sent);
   gst_webrtc_session_description_free (sent);
+}
+
+void
+WebrtcSession::add_turn_servers (const std::vector<std::string> &uris)
+{
+  if (!webrtcbin_)
+    return;
+  for (const auto &uri : uris) {
+    gboolean added = FALSE;
+    g_signal_emit_by_name (webrtcbin_, "add-turn-server", uri.c_str (), &added);
+    GST_INFO_OBJECT (bin_, "Session %s: TURN server from the signaller %s (relay candidates "
+        "are gathered now)", id_.c_str (), added ? "added" : "refused by webrtcbin");
+  }
 }
 
 void
@@ -260,7 +357,8 @@ WebrtcSession::on_ice_connection_state (GstWebRTCICEConnectionState state)
       on_connected ();
     }
   } else if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) {
-    fail ("ICE failed: no network path to the peer (check STUN/TURN settings)");
+    fail ("ICE failed: no network path to the peer (check STUN/TURN settings)",
+        GST_SIG_SESSION_END_PEER_GONE);
   }
 }
 
@@ -281,14 +379,14 @@ WebrtcSession::check_health (gint64 now_us) const
 }
 
 void
-WebrtcSession::fail (const std::string &why)
+WebrtcSession::fail (const std::string &why, GstSigSessionEnd reason)
 {
   if (failed_)
     return;
   failed_ = true;
   GST_WARNING_OBJECT (bin_, "Session %s with %s: %s", id_.c_str (), peer_id_.c_str (),
       why.c_str ());
-  link_->end (why);
+  link_->end (reason, why);
 }
 
 void

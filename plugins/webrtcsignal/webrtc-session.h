@@ -19,28 +19,49 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
 namespace gstsig {
 
+/* What webrtcbin's threads may reach of a session. Once alive is false the
+ * session is gone and callbacks do nothing.
+ *
+ * Our description always reaches the signaller before our candidates:
+ * webrtcbin gathers (and calls on-ice-candidate on its own thread) as soon
+ * as set-local-description is applied, before we have sent the description,
+ * so candidates are held here until send_description () has gone out. */
 class WebrtcSession;
 
-/* What webrtcbin's threads may reach of a session. Once alive is false the
- * session is gone and callbacks do nothing. */
 struct SessionLink {
-  std::mutex lock; /* guards alive; held while forwarding (never blocks) */
+  /* Guards alive, description_sent and held; held while handing a message
+   * to the signaller (which only queues it: never blocks). */
+  std::mutex lock;
   bool alive = true;
+  bool description_sent = false;
+  std::vector<std::pair<guint, std::string>> held; /* mline, candidate ("" = end) */
   std::string session_id;
   GstSigSignaller *signaller = nullptr; /* owned */
-  /* Runs fn on the control thread with the session, if it still exists. */
+  /* Runs fn on the control thread with the session if this very session
+   * (not another of the same id) still exists then (set by the
+   * SessionHost). A closure that captures the session's own this is safe
+   * there. */
   std::function<void (std::function<void (WebrtcSession &)>)> post;
   /* Asks the element, later on the control thread, to end the session. */
-  std::function<void (const std::string &reason)> end;
+  std::function<void (GstSigSessionEnd why, const std::string &detail)> end;
   /* Monotonic time of the last sign of life of the peer (RTCP, or RTP). */
   std::atomic<gint64> last_activity_us { 0 };
 
-  ~SessionLink () { gst_clear_object (&signaller); }
+  /* Any thread: post (fn), unless the session has ended. */
+  void post_if_alive (std::function<void (WebrtcSession &)> fn);
+  /* Any thread: one local candidate ("" = end-of-candidates), held until
+   * our description is out. */
+  void send_candidate (guint mline, const std::string &candidate);
+  /* Control thread: our description, then the candidates held for it. */
+  void send_description (const GstWebRTCSessionDescription *desc);
+
+  ~SessionLink () { g_clear_object (&signaller); }
 };
 
 struct IceSettings {
@@ -51,22 +72,27 @@ struct IceSettings {
   unsigned latency_ms = 0;       /* jitterbuffer latency; 0 = webrtcbin's default */
 };
 
-/* The description in a promise reply (or nullptr) and an error text. */
-using DescriptionHandler =
-    std::function<void (WebrtcSession &, GstWebRTCSessionDescription *, const std::string &)>;
-
+/* One peer connection: one webrtcbin in the element's bin and its
+ * negotiation. Every method runs on the element's control thread. */
 class WebrtcSession {
 public:
+  /* A negotiation step's continuation: the description it made or
+   * applied (our offer, our answer, the peer's answer). */
+  using Then = std::function<void (const GstWebRTCSessionDescription *desc)>;
+
   WebrtcSession (GstBin *bin, std::string id, std::string peer_id, IceSettings ice,
       std::shared_ptr<SessionLink> link);
   virtual ~WebrtcSession ();
 
   const std::string &id () const { return id_; }
   const std::string &peer_id () const { return peer_id_; }
+  const SessionLink *link () const { return link_.get (); }
 
   virtual void on_remote_description (const GstWebRTCSessionDescription *desc) = 0;
   void on_remote_candidate (guint mline, const std::string &candidate);
   void on_ice_connection_state (GstWebRTCICEConnectionState state);
+  /* TURN servers the signaller learnt while this session runs. */
+  void add_turn_servers (const std::vector<std::string> &uris);
   /* std::nullopt while healthy, else why the peer is considered gone. */
   std::optional<std::string> check_health (gint64 now_us) const;
   /* Removes the webrtcbin; derived classes detach their branches first. */
@@ -74,19 +100,23 @@ public:
 
   /* Asks webrtcbin for its statistics; their summary (session-stats.h)
    * reaches on_stats on the control thread (transfer full). */
-  void request_stats (std::function<void (WebrtcSession &, GstStructure *)> on_stats);
+  void request_stats (std::function<void (GstStructure *)> on_stats);
 
 protected:
   /* Creates the webrtcbin (not yet in a playing state) inside the bin. */
   bool create_webrtcbin (std::string *error);
-  /* A promise whose outcome reaches handler on the control thread. */
-  GstPromise *make_promise (const char *field, DescriptionHandler handler);
-  /* Sets desc as the local description and sends it. then, when given,
-   * runs on the control thread once webrtcbin has applied it (transceivers
-   * know their m-line only from then on). */
-  void set_local_and_send (GstWebRTCSessionDescription *desc,
-      std::function<void (WebrtcSession &)> then = nullptr);
-  void fail (const std::string &why);
+
+  /* The negotiation steps. Each runs then on the control thread once
+   * webrtcbin has applied what it did (transceivers know their m-line only
+   * from then on); a step that fails ends the session, saying why.
+   * We offer: create it, apply it, send it. */
+  void offer (Then then = nullptr);
+  /* We answer: apply the peer's offer, create the answer, apply, send it. */
+  void answer (const GstWebRTCSessionDescription *remote_offer, Then then = nullptr);
+  /* We offered: apply the peer's answer. */
+  void accept_answer (const GstWebRTCSessionDescription *remote_answer, Then then = nullptr);
+
+  void fail (const std::string &why, GstSigSessionEnd reason = GST_SIG_SESSION_END_FAILED);
   virtual void on_connected () {}
 
   GstBin *bin_;
@@ -99,6 +129,18 @@ protected:
   bool failed_ = false;
   gint64 created_us_ = 0;
   std::unique_ptr<SessionStatsTracker> stats_; /* control thread; set by derived classes */
+
+private:
+  using DescriptionHandler =
+      std::function<void (GstWebRTCSessionDescription *desc, const std::string &error)>;
+  /* A promise whose outcome reaches handler on the control thread, if the
+   * session still exists then. */
+  GstPromise *make_promise (const char *field, DescriptionHandler handler);
+  void create (const char *what, Then then);
+  void set_remote (const GstWebRTCSessionDescription *desc, const std::string &what,
+      Then then);
+  /* Sets desc as the local description and sends it (then: see offer). */
+  void set_local_and_send (GstWebRTCSessionDescription *desc, Then then);
 };
 
 } // namespace gstsig

@@ -5,12 +5,14 @@
  */
 #pragma once
 
+#include "base-bin.h"
+
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
 
 #define GST_SIG_TYPE_RECV (gst_sig_recv_get_type ())
-G_DECLARE_FINAL_TYPE (GstSigRecv, gst_sig_recv, GST_SIG, RECV, GstBin)
+G_DECLARE_FINAL_TYPE (GstSigRecv, gst_sig_recv, GST_SIG, RECV, GstSigBaseBin)
 
 GST_ELEMENT_REGISTER_DECLARE (webrtcrecv);
 

@@ -51,16 +51,14 @@
 
 #include "webrtcsend.h"
 
+#include "base-bin.h"
 #include "codecs.h"
-#include "context-thread.h"
+#include "embedded-server.h"
 #include "input-stream.h"
 #include "meta.h"
 #include "raii.h"
 #include "send-session.h"
 #include "session-host.h"
-#include "signaller-slot.h"
-#include "server.h"
-#include "signaller.h"
 
 #include <gst/pbutils/missing-plugins.h>
 
@@ -75,82 +73,73 @@ GST_DEBUG_CATEGORY (gst_sig_send_debug);
 
 using gstsig::Codec;
 using gstsig::MediaKind;
+using gstsig::SendSession;
 
-#define DEFAULT_VIDEO_CODECS "vp8,h264"
-#define DEFAULT_AUDIO_CODECS "opus"
 #define DEFAULT_VIDEO_BITRATE 2000
 #define DEFAULT_MAX_CONSUMERS 0
-#define DEFAULT_PEER_TIMEOUT 10
-#define DEFAULT_STATS_INTERVAL 1000
 #define KEYFRAME_MERGE_WINDOW (300 * GST_MSECOND)
-
-enum {
-  PROP_0,
-  PROP_URI,
-  PROP_SERVE,
-  PROP_SERVE_URL,
-  PROP_STUN_SERVER,
-  PROP_TURN_SERVERS,
-  PROP_VIDEO_CODECS,
-  PROP_AUDIO_CODECS,
-  PROP_VIDEO_BITRATE,
-  PROP_MAX_CONSUMERS,
-  PROP_META,
-  PROP_PEER_TIMEOUT,
-  PROP_CONSUMERS,
-  PROP_SIGNALLER,
-  PROP_STATS,
-  PROP_STATS_INTERVAL,
-  PROP_DIAGNOSTICS,
-};
-
-struct GstSigSendPrivate {
-  std::mutex lock; /* guards the settings, serve_url and inputs */
-  std::string serve;
-  std::string serve_url;
-  std::string stun_server;
-  std::vector<std::string> turn_servers;
-  std::string video_codecs = DEFAULT_VIDEO_CODECS;
-  std::string audio_codecs = DEFAULT_AUDIO_CODECS;
-  unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
-  unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
-  unsigned peer_timeout = DEFAULT_PEER_TIMEOUT;
-  unsigned stats_interval = DEFAULT_STATS_INTERVAL;
-  bool diagnostics = false;
-  gstsig::UniqueStructure meta;
-  std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
-  std::unique_ptr<gstsig::SignallerSlot> slot;
-
-  /* Lives as long as the element: sessions and negotiation run on its
-   * control thread. */
-  std::unique_ptr<gstsig::SessionHost> host;
-
-  /* State-change thread only. */
-  std::unique_ptr<gstsig::ContextThread> server_thread;
-  std::unique_ptr<gstsig::Server> server;
-
-  /* Control thread only. */
-  gstsig::SendSettings settings;
-  bool ended = false;    /* every input has ended: no new sessions */
-  guint end_timer = 0;   /* ends the sessions once the last media is out */
-};
-
-struct _GstSigSend {
-  GstBin parent;
-  GstSigSendPrivate *priv;
-};
-
-static void gst_sig_send_uri_handler_init (GstURIHandlerInterface *iface);
-
-#define gst_sig_send_parent_class parent_class
-G_DEFINE_TYPE_WITH_CODE (GstSigSend, gst_sig_send, GST_TYPE_BIN,
-    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, gstsig::signaller_slot_child_proxy_init);
-    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER, gst_sig_send_uri_handler_init));
-GST_ELEMENT_REGISTER_DEFINE (webrtcsend, "webrtcsend", GST_RANK_MARGINAL, GST_SIG_TYPE_SEND);
-
 /* After the last input ended, how long the last media has to reach the
  * consumers before their sessions are ended. */
 #define END_GRACE_MS 500
+
+enum {
+  PROP_SERVE = GST_SIG_BASE_BIN_PROP_LAST,
+  PROP_SERVE_URL,
+  PROP_VIDEO_BITRATE,
+  PROP_MAX_CONSUMERS,
+  PROP_META,
+  PROP_CONSUMERS,
+};
+
+static const gstsig::BaseBinDefaults send_defaults = {
+  "webrtcsend",
+  "Where to signal: ws://HOST:PORT/ or wss://HOST:PORT/ (gst-plugins-rs signalling protocol), "
+  "manual: (copy-paste tokens, no server), whip+http(s)://... (publish to a WHIP server), "
+  "whep-listen://ADDR:PORT/PATH (be a WHEP endpoint). The scheme picks the signaller. "
+  "Default: none (with serve=, the embedded server)",
+  "offered to consumers",
+  "vp8,h264",
+  "opus",
+  10,
+  2,
+  "Seconds without RTCP from a connected consumer before its session is ended (webrtcbin 1.22 "
+  "does not notice a vanished browser). Default: 10",
+  "Latest figures of each session (read-only): a \"webrtcsend-stats\" structure whose "
+  "\"sessions\" array holds one structure per consumer with session-id, role, peer-id, codec, "
+  "bitrate-out (bit/s), packets-sent, bytes-sent, packets-lost and fraction-lost (0..1, as the "
+  "consumer reports), jitter and rtt (s), nack-count, pli-count, fir-count, candidate-pair, "
+  "fps, frame-width, frame-height and, with diagnostics, rtpdiag-<pad>. The same structure per "
+  "session is posted as a \"webrtcsend-stats\" element message every stats-interval",
+};
+
+struct GstSigSendPrivate {
+  std::mutex lock; /* guards the settings, serve_url and inputs; nests with nothing */
+  std::string serve;
+  std::string serve_url;
+  unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
+  unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
+  gstsig::UniqueStructure meta;
+  std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
+
+  /* Owned by the base; lives as long as the element. */
+  gstsig::Sessions<SendSession> *sessions = nullptr;
+
+  /* State-change thread only. */
+  gstsig::EmbeddedServer server;
+
+  /* Control thread only. */
+  bool ended = false;  /* every input has ended: no new sessions */
+  guint end_timer = 0; /* ends the sessions once the last media is out */
+};
+
+struct _GstSigSend {
+  GstSigBaseBin parent;
+  GstSigSendPrivate *priv;
+};
+
+#define gst_sig_send_parent_class parent_class
+G_DEFINE_TYPE (GstSigSend, gst_sig_send, GST_SIG_TYPE_BASE_BIN);
+GST_ELEMENT_REGISTER_DEFINE (webrtcsend, "webrtcsend", GST_RANK_MARGINAL, GST_SIG_TYPE_SEND);
 
 /* ---- sessions (control thread) ---- */
 
@@ -178,13 +167,15 @@ all_inputs_ended (GstSigSend *self)
 static std::unique_ptr<gstsig::WebrtcSession>
 create_session (GstSigSend *self, const std::string &session_id, const std::string &peer_id,
     const GstWebRTCSessionDescription *offer, std::shared_ptr<gstsig::SessionLink> link,
-    std::string *error)
+    gstsig::IceSettings ice, std::string *error, GstSigSessionEnd *why)
 {
   auto priv = self->priv;
+  gstsig::SendSettings settings;
   unsigned max_consumers;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     max_consumers = priv->max_consumers;
+    settings.video_bitrate_kbps = priv->video_bitrate;
   }
   /* A flushing seek (an application looping a file) brings an ended
    * stream back: its inputs are no longer at EOS. */
@@ -194,21 +185,30 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
   }
   if (priv->ended) {
     *error = "the stream has ended";
+    *why = GST_SIG_SESSION_END_END_OF_STREAM;
     return nullptr;
   }
-  if (max_consumers && priv->host->count () >= max_consumers) {
+  /* The one place where max-consumers is enforced. */
+  if (max_consumers && priv->sessions->count () >= max_consumers) {
     GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
         ("Refused a consumer: max-consumers=%u reached.", max_consumers),
         ("session %s from %s", session_id.c_str (), peer_id.c_str ()));
     *error = "max-consumers reached";
+    *why = GST_SIG_SESSION_END_BUSY;
     return nullptr;
   }
-  auto session = std::make_unique<gstsig::SendSession> (GST_BIN (self), session_id, peer_id,
-      priv->settings, std::move (link));
+  const gstsig::BaseBinSettings &common = gstsig::gst_sig_base_bin_settings (GST_SIG_BASE_BIN (self));
+  settings.ice = std::move (ice);
+  settings.video_codecs = common.video_codecs;
+  settings.audio_codecs = common.audio_codecs;
+  settings.diagnostics = common.diagnostics;
+  auto session = std::make_unique<SendSession> (GST_BIN (self), session_id, peer_id,
+      std::move (settings), std::move (link));
   if (!session->start (current_inputs (self), offer, error)) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Could not start a session with a consumer: %s.",
         error->c_str ()), ("session %s, peer %s", session_id.c_str (), peer_id.c_str ()));
     session->stop ();
+    *why = GST_SIG_SESSION_END_REFUSED;
     return nullptr;
   }
   GST_INFO_OBJECT (self, "Session %s with %s started (%s)", session_id.c_str (),
@@ -227,22 +227,41 @@ on_input_ended (GstSigSend *self, guint32 seqnum)
   if (priv->ended || priv->end_timer)
     return;
   GST_INFO_OBJECT (self, "Every input has ended; ending the sessions in %d ms", END_GRACE_MS);
-  priv->end_timer = priv->host->control ().timeout (END_GRACE_MS, [self, seqnum] () {
+  priv->end_timer = priv->sessions->control ().timeout (END_GRACE_MS, [self, seqnum] () {
     auto priv = self->priv;
     priv->end_timer = 0;
     if (!all_inputs_ended (self))
       return false; /* a seek brought them back within the grace time */
     priv->ended = true;
     std::vector<std::string> ids;
-    priv->host->for_each ([&ids] (gstsig::WebrtcSession &s) { ids.push_back (s.id ()); });
+    priv->sessions->for_each ([&ids] (SendSession &s) { ids.push_back (s.id ()); });
     for (const auto &id : ids)
-      priv->host->end (id, "end of stream", true);
+      priv->sessions->end (id, GST_SIG_SESSION_END_END_OF_STREAM, "end of stream");
     GstMessage *eos = gst_message_new_eos (GST_OBJECT (self));
     if (seqnum != GST_SEQNUM_INVALID)
       gst_message_set_seqnum (eos, seqnum);
     gst_element_post_message (GST_ELEMENT (self), eos);
     return false;
   });
+}
+
+static gstsig::SessionHost::Callbacks
+gst_sig_send_callbacks (GstSigBaseBin *base)
+{
+  auto self = GST_SIG_SEND (base);
+  gstsig::SessionHost::Callbacks callbacks;
+  callbacks.create = [self] (const std::string &sid, const std::string &peer,
+                         const GstWebRTCSessionDescription *offer,
+                         std::shared_ptr<gstsig::SessionLink> link, gstsig::IceSettings ice,
+                         std::string *error, GstSigSessionEnd *why) {
+    return create_session (self, sid, peer, offer, std::move (link), std::move (ice), error,
+        why);
+  };
+  callbacks.count_changed = [self] () { g_object_notify (G_OBJECT (self), "consumers"); };
+  callbacks.stats = [] (gstsig::WebrtcSession &session, GstStructure *stats) {
+    gstsig::Sessions<SendSession>::of (session).add_own_figures (stats);
+  };
+  return callbacks;
 }
 
 /* The pacing sinks post EOS, webrtcbin's sinks never do: the element posts
@@ -260,135 +279,11 @@ gst_sig_send_handle_message (GstBin *bin, GstMessage *message)
 
 /* ---- start/stop (state-change thread) ---- */
 
-static gboolean
-parse_serve_address (const std::string &serve, std::string *host, unsigned *port)
-{
-  auto colon = serve.rfind (':');
-  if (colon == std::string::npos || colon == 0)
-    return FALSE;
-  *host = serve.substr (0, colon);
-  if (host->size () > 2 && host->front () == '[' && host->back () == ']')
-    *host = host->substr (1, host->size () - 2);
-  char *end = nullptr;
-  std::string port_str = serve.substr (colon + 1);
-  unsigned long value = strtoul (port_str.c_str (), &end, 10);
-  if (port_str.empty () || *end || value > 65535)
-    return FALSE;
-  *port = (unsigned) value;
-  return TRUE;
-}
-
 static bool
-start_server (GstSigSend *self, const std::string &serve)
+check_factories (GstSigSend *self)
 {
-  auto priv = self->priv;
-  std::string host;
-  unsigned port = 0;
-  if (!parse_serve_address (serve, &host, &port)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("serve='%s' is not an address; use ADDR:PORT, e.g. serve=127.0.0.1:8443.",
-            serve.c_str ()), (nullptr));
-    return false;
-  }
-  gstsig::ServerConfig config;
-  config.host = host;
-  config.port = port;
-  priv->server_thread = std::make_unique<gstsig::ContextThread> ("webrtcsend-serve");
-  GError *error = nullptr;
-  bool ok = false;
-  priv->server_thread->invoke_sync ([&] () {
-    priv->server = std::make_unique<gstsig::Server> (config);
-    ok = priv->server->start (&error);
-    if (ok)
-      port = priv->server->port ();
-    else
-      priv->server.reset ();
-  });
-  if (!ok) {
-    GST_ELEMENT_ERROR_WITH_DETAILS (self, RESOURCE, OPEN_READ_WRITE,
-        ("Could not serve on %s: %s. Pick another address or port with serve=ADDR:PORT.",
-            serve.c_str (), error ? error->message : "unknown error"),
-        ("server start failed"),
-        ("error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
-            "error-code", G_TYPE_INT, error ? error->code : 0, nullptr));
-    g_clear_error (&error);
-    priv->server_thread.reset ();
-    return false;
-  }
-  bool any = host == "0.0.0.0" || host == "::" || host.empty ();
-  std::string url_host = any ? "127.0.0.1" : host.find (':') != std::string::npos ? "[" + host + "]" : host;
-  std::string url = "http://" + url_host + ":" + std::to_string (port) + "/";
-  std::string ws_uri = "ws://" + url_host + ":" + std::to_string (port) + "/";
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    priv->serve_url = url;
-  }
-  if (priv->slot->uri ().empty ()) {
-    GstSigSignaller *signaller = priv->slot->dup ();
-    g_object_set (signaller, "uri", ws_uri.c_str (), nullptr);
-    gst_object_unref (signaller);
-  }
-  GST_ELEMENT_INFO (self, RESOURCE, OPEN_READ_WRITE,
-      ("Serving the web app and signalling on %s", url.c_str ()),
-      ("webrtcsend: serving %s", url.c_str ()));
-  g_object_notify (G_OBJECT (self), "serve-url");
-  return true;
-}
-
-static void
-stop_server (GstSigSend *self)
-{
-  auto priv = self->priv;
-  if (!priv->server_thread)
-    return;
-  priv->server_thread->invoke_sync ([priv] () {
-    if (priv->server)
-      priv->server->stop ();
-    priv->server.reset ();
-  });
-  priv->server_thread.reset ();
-}
-
-/* Validates the settings and snapshots them for the sessions. */
-static bool
-prepare (GstSigSend *self)
-{
-  auto priv = self->priv;
-  std::string video_codecs, audio_codecs, uri_error, serve, uri;
-  gstsig::SendSettings settings;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    video_codecs = priv->video_codecs;
-    audio_codecs = priv->audio_codecs;
-    serve = priv->serve;
-    settings.ice.stun_server = priv->stun_server;
-    settings.ice.turn_servers = priv->turn_servers;
-    settings.ice.peer_timeout_s = priv->peer_timeout;
-    settings.video_bitrate_kbps = priv->video_bitrate;
-    settings.diagnostics = priv->diagnostics;
-  }
-  uri_error = priv->slot->uri_error ();
-  uri = priv->slot->uri ();
-  if (!uri_error.empty ()) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error.c_str ()), (nullptr));
-    return false;
-  }
-  if (uri.empty () && serve.empty ()) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("webrtcsend needs somewhere to signal: set uri=ws://HOST:PORT/ or serve=ADDR:PORT."),
-        (nullptr));
-    return false;
-  }
-  std::string error;
-  auto video = gstsig::parse_codec_list (video_codecs, MediaKind::Video, &error);
-  auto audio = video ? gstsig::parse_codec_list (audio_codecs, MediaKind::Audio, &error)
-                     : std::nullopt;
-  if (!video || !audio) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("Bad codec list: %s.", error.c_str ()),
-        (nullptr));
-    return false;
-  }
-  for (auto list : { &*video, &*audio }) {
+  const gstsig::BaseBinSettings &common = gstsig::gst_sig_base_bin_settings (GST_SIG_BASE_BIN (self));
+  for (auto list : { &common.video_codecs, &common.audio_codecs }) {
     for (const Codec *codec : *list) {
       if (const char *missing = gstsig::missing_factory (*codec)) {
         gst_element_post_message (GST_ELEMENT (self),
@@ -403,8 +298,8 @@ prepare (GstSigSend *self)
       }
     }
   }
-  for (const char *factory : { "webrtcbin", "tee", "queue", "fakesink", "videoconvert", "capssetter",
-           "audioconvert", "audioresample" }) {
+  for (const char *factory : { "webrtcbin", "tee", "queue", "fakesink", "videoconvert",
+           "capssetter", "audioconvert", "audioresample" }) {
     GstElementFactory *f = gst_element_factory_find (factory);
     if (!f) {
       gst_element_post_message (GST_ELEMENT (self),
@@ -416,85 +311,80 @@ prepare (GstSigSend *self)
     }
     gst_object_unref (f);
   }
-  settings.video_codecs = *video;
-  settings.audio_codecs = *audio;
-  priv->host->control ().invoke_sync ([priv, &settings] () { priv->settings = settings; });
-  if (!serve.empty () && !start_server (self, serve))
-    return false;
   return true;
 }
 
-static bool
-start_signaller (GstSigSend *self)
+/* NULL->READY, after the base checked uri and codecs. */
+static gboolean
+gst_sig_send_prepare (GstSigBaseBin *base)
 {
+  auto self = GST_SIG_SEND (base);
   auto priv = self->priv;
-  GstSigSignaller *signaller;
-  std::string meta_json;
+  std::string serve;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    signaller = priv->slot->dup ();
-    meta_json = gstsig::structure_to_json (priv->meta.get ());
+    serve = priv->serve;
   }
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "meta"))
-    g_object_set (signaller, "meta", meta_json.c_str (), nullptr);
+  bool has_uri = !gstsig::gst_sig_base_bin_uri (base).empty ();
+  if (!has_uri && serve.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("webrtcsend needs somewhere to signal: set uri=ws://HOST:PORT/ or serve=ADDR:PORT."),
+        (nullptr));
+    return FALSE;
+  }
+  if (!check_factories (self))
+    return FALSE;
+  if (serve.empty ())
+    return TRUE;
+  if (!priv->server.start (GST_ELEMENT (self), serve))
+    return FALSE;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->serve_url = priv->server.url ();
+  }
+  if (!has_uri) {
+    GstSigSignaller *signaller = gstsig::gst_sig_base_bin_dup_signaller (base);
+    g_object_set (signaller, "uri", priv->server.ws_uri ().c_str (), nullptr);
+    gst_object_unref (signaller);
+  }
+  g_object_notify (G_OBJECT (self), "serve-url");
+  return TRUE;
+}
 
-  unsigned setup_timeout = gstsig::signaller_setup_timeout (signaller, 30);
-  priv->host->control ().invoke_sync ([priv, setup_timeout] () {
-    priv->settings.ice.setup_timeout_s = setup_timeout;
-  });
-  gstsig::SessionHost::Callbacks callbacks;
-  callbacks.create = [self] (const std::string &sid, const std::string &peer,
-                         const GstWebRTCSessionDescription *offer,
-                         std::shared_ptr<gstsig::SessionLink> link, std::string *error) {
-    return create_session (self, sid, peer, offer, std::move (link), error);
-  };
-  callbacks.count_changed = [self] () { g_object_notify (G_OBJECT (self), "consumers"); };
-  callbacks.stats = [] (gstsig::WebrtcSession &session, GstStructure *stats) {
-    static_cast<gstsig::SendSession &> (session).add_own_figures (stats);
-  };
-  unsigned stats_interval;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    stats_interval = priv->stats_interval;
-  }
-  bool ok = priv->host->start (signaller, std::move (callbacks), stats_interval);
-  gst_object_unref (signaller);
-  return ok;
+/* READY->PAUSED: what the signaller is told besides the common settings. */
+static void
+gst_sig_send_configure (GstSigBaseBin *base, GstSigSignallerSettings *settings)
+{
+  auto priv = GST_SIG_SEND (base)->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  settings->max_sessions = priv->max_consumers;
+  settings->meta = priv->meta ? gst_structure_copy (priv->meta.get ()) : nullptr;
 }
 
 static GstStateChangeReturn
 gst_sig_send_change_state (GstElement *element, GstStateChange transition)
 {
   auto self = GST_SIG_SEND (element);
+  auto priv = self->priv;
   switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!prepare (self)) {
-        stop_server (self);
-        return GST_STATE_CHANGE_FAILURE;
-      }
-      break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      self->priv->host->control ().invoke_sync ([self] () { self->priv->ended = false; });
-      if (!start_signaller (self))
-        return GST_STATE_CHANGE_FAILURE;
+      priv->sessions->control ().invoke_sync ([priv] () { priv->ended = false; });
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      self->priv->host->control ().invoke_sync ([self] () {
-        self->priv->host->control ().cancel (std::exchange (self->priv->end_timer, 0u));
+      priv->sessions->control ().invoke_sync ([priv] () {
+        priv->sessions->control ().cancel (std::exchange (priv->end_timer, 0u));
       });
-      self->priv->host->stop ();
       break;
     default:
       break;
   }
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE) {
-    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-      self->priv->host->stop ();
-    return ret;
+  if ((ret == GST_STATE_CHANGE_FAILURE && transition == GST_STATE_CHANGE_NULL_TO_READY) ||
+      transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    priv->server.stop ();
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->serve_url.clear ();
   }
-  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
-    stop_server (self);
   return ret;
 }
 
@@ -523,12 +413,12 @@ gst_sig_send_request_new_pad (GstElement *element, GstPadTemplate *templ, const 
     }
   }
   gstsig::InputStream *input = nullptr;
-  priv->host->control ().invoke_sync ([&] () {
+  priv->sessions->control ().invoke_sync ([&] () {
     input = new gstsig::InputStream (GST_BIN (self), video ? MediaKind::Video : MediaKind::Audio,
-        pad_name, &priv->host->control (), KEYFRAME_MERGE_WINDOW);
+        pad_name, &priv->sessions->control (), KEYFRAME_MERGE_WINDOW);
   });
   input->set_eos_handler ([self] () {
-    self->priv->host->control ().invoke ([self] () { on_input_ended (self, GST_SEQNUM_INVALID); });
+    self->priv->sessions->control ().invoke ([self] () { on_input_ended (self, GST_SEQNUM_INVALID); });
   });
   GstPad *ghost = gst_ghost_pad_new_from_template (pad_name.c_str (), input->sink_pad (), templ);
   {
@@ -560,16 +450,17 @@ gst_sig_send_release_pad (GstElement *element, GstPad *pad)
   }
   gst_element_remove_pad (element, pad);
   if (input)
-    priv->host->control ().invoke_sync ([priv, &input] () {
+    priv->sessions->control ().invoke_sync ([priv, &input] () {
       /* Sessions send every input they were made with (no renegotiation):
        * the ones using this input end first, so none keeps a pointer to it. */
       std::vector<std::string> ids;
-      priv->host->for_each ([&ids, &input] (gstsig::WebrtcSession &s) {
-        if (static_cast<gstsig::SendSession &> (s).uses (input.get ()))
+      priv->sessions->for_each ([&ids, &input] (SendSession &s) {
+        if (s.uses (input.get ()))
           ids.push_back (s.id ());
       });
       for (const auto &id : ids)
-        priv->host->end (id, "its input " + input->name () + " was released", true);
+        priv->sessions->end (id, GST_SIG_SESSION_END_INPUT_RELEASED,
+            "its input " + input->name () + " was released");
       input->remove_from_bin ();
       input.reset ();
     });
@@ -577,53 +468,28 @@ gst_sig_send_release_pad (GstElement *element, GstPad *pad)
 
 /* ---- properties ---- */
 
-
-static GStrv
-strv_from_vector (const std::vector<std::string> &items)
-{
-  GStrvBuilder *builder = g_strv_builder_new ();
-  for (const auto &item : items)
-    g_strv_builder_add (builder, item.c_str ());
-  GStrv result = g_strv_builder_end (builder);
-  g_strv_builder_unref (builder);
-  return result;
-}
-
 static void
 gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
     GParamSpec *pspec)
 {
   auto self = GST_SIG_SEND (object);
   auto priv = self->priv;
-  if (prop_id == PROP_URI) {
-    priv->slot->set_uri (g_value_get_string (value));
+  if (prop_id < GST_SIG_BASE_BIN_PROP_LAST) {
+    gstsig::gst_sig_base_bin_set_property (object, prop_id, value, pspec);
     return;
   }
-  std::vector<gstsig::InputStream *> bitrate_inputs;
+  bool bitrate_changed = false;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    auto str = [value] () { return std::string (g_value_get_string (value) ? g_value_get_string (value) : ""); };
     switch (prop_id) {
-      case PROP_SERVE: priv->serve = str (); break;
-      case PROP_STUN_SERVER: priv->stun_server = str (); break;
-      case PROP_TURN_SERVERS: {
-        priv->turn_servers.clear ();
-        auto strv = static_cast<gchar **> (g_value_get_boxed (value));
-        for (gchar **s = strv; s && *s; s++)
-          priv->turn_servers.emplace_back (*s);
+      case PROP_SERVE:
+        priv->serve = g_value_get_string (value) ? g_value_get_string (value) : "";
         break;
-      }
-      case PROP_VIDEO_CODECS: priv->video_codecs = str (); break;
-      case PROP_AUDIO_CODECS: priv->audio_codecs = str (); break;
       case PROP_VIDEO_BITRATE:
         priv->video_bitrate = g_value_get_uint (value);
-        for (auto &input : priv->inputs)
-          bitrate_inputs.push_back (input.get ());
+        bitrate_changed = !priv->inputs.empty ();
         break;
       case PROP_MAX_CONSUMERS: priv->max_consumers = g_value_get_uint (value); break;
-      case PROP_PEER_TIMEOUT: priv->peer_timeout = g_value_get_uint (value); break;
-      case PROP_STATS_INTERVAL: priv->stats_interval = g_value_get_uint (value); break;
-      case PROP_DIAGNOSTICS: priv->diagnostics = g_value_get_boolean (value); break;
       case PROP_META: {
         auto s = static_cast<const GstStructure *> (g_value_get_boxed (value));
         priv->meta.reset (s ? gst_structure_copy (s) : nullptr);
@@ -633,10 +499,9 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
   }
-  if (!bitrate_inputs.empty ()) {
+  if (bitrate_changed) {
     unsigned kbps = g_value_get_uint (value);
-    priv->host->control ().invoke ([self, kbps] () {
-      self->priv->settings.video_bitrate_kbps = kbps;
+    priv->sessions->control ().invoke ([self, kbps] () {
       for (auto input : current_inputs (self))
         input->set_video_bitrate (kbps);
     });
@@ -648,67 +513,27 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
 {
   auto self = GST_SIG_SEND (object);
   auto priv = self->priv;
+  if (prop_id < GST_SIG_BASE_BIN_PROP_LAST) {
+    gstsig::gst_sig_base_bin_get_property (object, prop_id, value, pspec);
+    return;
+  }
   if (prop_id == PROP_CONSUMERS) {
-    g_value_set_uint (value, priv->host->count ());
+    g_value_set_uint (value, priv->sessions->count ());
     return;
   }
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, priv->host->dup_stats ());
-    return;
-  }
-  if (prop_id == PROP_URI) {
-    std::string uri = priv->slot->uri ();
-    g_value_set_string (value, uri.empty () ? nullptr : uri.c_str ());
-    return;
-  }
-  if (prop_id == PROP_SIGNALLER) {
-    g_value_take_object (value, priv->slot->dup ());
-    return;
-  }
+  auto set_string = [value] (const std::string &s) {
+    g_value_set_string (value, s.empty () ? nullptr : s.c_str ());
+  };
   std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
-    case PROP_SERVE: g_value_set_string (value, priv->serve.empty () ? nullptr : priv->serve.c_str ()); break;
-    case PROP_SERVE_URL:
-      g_value_set_string (value, priv->serve_url.empty () ? nullptr : priv->serve_url.c_str ());
-      break;
-    case PROP_STUN_SERVER:
-      g_value_set_string (value, priv->stun_server.empty () ? nullptr : priv->stun_server.c_str ());
-      break;
-    case PROP_TURN_SERVERS: g_value_take_boxed (value, strv_from_vector (priv->turn_servers)); break;
-    case PROP_VIDEO_CODECS: g_value_set_string (value, priv->video_codecs.c_str ()); break;
-    case PROP_AUDIO_CODECS: g_value_set_string (value, priv->audio_codecs.c_str ()); break;
+    case PROP_SERVE: set_string (priv->serve); break;
+    case PROP_SERVE_URL: set_string (priv->serve_url); break;
     case PROP_VIDEO_BITRATE: g_value_set_uint (value, priv->video_bitrate); break;
     case PROP_MAX_CONSUMERS: g_value_set_uint (value, priv->max_consumers); break;
-    case PROP_PEER_TIMEOUT: g_value_set_uint (value, priv->peer_timeout); break;
-    case PROP_STATS_INTERVAL: g_value_set_uint (value, priv->stats_interval); break;
-    case PROP_DIAGNOSTICS: g_value_set_boolean (value, priv->diagnostics); break;
     case PROP_META: g_value_set_boxed (value, priv->meta.get ()); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
-}
-
-/* ---- GstURIHandler ---- */
-
-static GstURIType
-gst_sig_send_uri_get_type (GType)
-{
-  return GST_URI_SINK;
-}
-
-static const gchar *const *
-gst_sig_send_uri_get_protocols (GType)
-{
-  static const gchar *protocols[] = { "ws", "wss", "whip+http", "whip+https", nullptr };
-  return protocols;
-}
-
-static void
-gst_sig_send_uri_handler_init (GstURIHandlerInterface *iface)
-{
-  iface->get_type = gst_sig_send_uri_get_type;
-  iface->get_protocols = gst_sig_send_uri_get_protocols;
-  gstsig::signaller_slot_uri_handler_init (iface);
 }
 
 /* ---- GObject ---- */
@@ -716,26 +541,19 @@ gst_sig_send_uri_handler_init (GstURIHandlerInterface *iface)
 static void
 gst_sig_send_finalize (GObject *object)
 {
-  auto self = GST_SIG_SEND (object);
-  auto priv = self->priv;
-  priv->host.reset ();
-  priv->slot.reset ();
-  delete priv;
+  delete GST_SIG_SEND (object)->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 static void
 gst_sig_send_dispose (GObject *object)
 {
-  auto self = GST_SIG_SEND (object);
-  auto priv = self->priv;
-  if (priv->host) {
-    priv->host->control ().invoke_sync ([priv] () {
-      for (auto &input : priv->inputs)
-        input->remove_from_bin ();
-      priv->inputs.clear ();
-    });
-  }
+  auto priv = GST_SIG_SEND (object)->priv;
+  priv->sessions->control ().invoke_sync ([priv] () {
+    for (auto &input : priv->inputs)
+      input->remove_from_bin ();
+    priv->inputs.clear ();
+  });
   G_OBJECT_CLASS (parent_class)->dispose (object);
 }
 
@@ -744,6 +562,7 @@ gst_sig_send_class_init (GstSigSendClass *klass)
 {
   auto gobject_class = G_OBJECT_CLASS (klass);
   auto element_class = GST_ELEMENT_CLASS (klass);
+  auto base_class = GST_SIG_BASE_BIN_CLASS (klass);
   auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   auto rw_ready = (GParamFlags) (rw | GST_PARAM_MUTABLE_READY);
   auto rw_playing = (GParamFlags) (rw | GST_PARAM_MUTABLE_PLAYING);
@@ -754,11 +573,7 @@ gst_sig_send_class_init (GstSigSendClass *klass)
   gobject_class->dispose = gst_sig_send_dispose;
   gobject_class->finalize = gst_sig_send_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_URI,
-      g_param_spec_string ("uri", "URI",
-          "Where to signal: ws://HOST:PORT/ or wss://HOST:PORT/ (gst-plugins-rs signalling "
-          "protocol), or manual: (copy-paste tokens, no server). The scheme picks the "
-          "signaller. Default: none (with serve=, the embedded server)", nullptr, rw_ready));
+  gstsig::gst_sig_base_bin_class_install_properties (gobject_class, send_defaults);
   g_object_class_install_property (gobject_class, PROP_SERVE,
       g_param_spec_string ("serve", "Serve",
           "Run the signalling server and the web app inside the element on ADDR:PORT, e.g. "
@@ -767,21 +582,6 @@ gst_sig_send_class_init (GstSigSendClass *klass)
   g_object_class_install_property (gobject_class, PROP_SERVE_URL,
       g_param_spec_string ("serve-url", "Serve URL",
           "The web app's URL while serve= is running (read-only)", nullptr, ro));
-  g_object_class_install_property (gobject_class, PROP_STUN_SERVER,
-      g_param_spec_string ("stun-server", "STUN server",
-          "STUN server as stun://HOST:PORT, needed behind NAT. Default: none", nullptr, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_TURN_SERVERS,
-      g_param_spec_boxed ("turn-servers", "TURN servers",
-          "TURN servers as turn(s)://USER:PASSWORD@HOST:PORT, e.g. "
-          "turn-servers=\"<turn://u:p@host:3478>\". Default: none", G_TYPE_STRV, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_VIDEO_CODECS,
-      g_param_spec_string ("video-codecs", "Video codecs",
-          "Video codecs offered to consumers, in order of preference, from: vp8, h264, vp9. "
-          "Default: \"" DEFAULT_VIDEO_CODECS "\"", DEFAULT_VIDEO_CODECS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_AUDIO_CODECS,
-      g_param_spec_string ("audio-codecs", "Audio codecs",
-          "Audio codecs offered to consumers, in order of preference, from: opus. Default: \""
-          DEFAULT_AUDIO_CODECS "\"", DEFAULT_AUDIO_CODECS, rw_ready));
   g_object_class_install_property (gobject_class, PROP_VIDEO_BITRATE,
       g_param_spec_uint ("video-bitrate", "Video bitrate",
           "Target video bitrate of each encoder, in kbit/s. Default: 2000", 50, 100000,
@@ -790,11 +590,6 @@ gst_sig_send_class_init (GstSigSendClass *klass)
       g_param_spec_uint ("max-consumers", "Max consumers",
           "Most consumers served at once; more are refused (0 = no limit). Default: 0", 0,
           G_MAXUINT, DEFAULT_MAX_CONSUMERS, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_PEER_TIMEOUT,
-      g_param_spec_uint ("peer-timeout", "Peer timeout",
-          "Seconds without RTCP from a connected consumer before its session is ended "
-          "(webrtcbin 1.22 does not notice a vanished browser). Default: 10", 2, 3600,
-          DEFAULT_PEER_TIMEOUT, rw_playing));
   g_object_class_install_property (gobject_class, PROP_META,
       g_param_spec_boxed ("meta", "Meta",
           "Meta data announced with this producer, e.g. meta=\"meta,name=camera\" (sent as the "
@@ -802,28 +597,6 @@ gst_sig_send_class_init (GstSigSendClass *klass)
   g_object_class_install_property (gobject_class, PROP_CONSUMERS,
       g_param_spec_uint ("consumers", "Consumers", "Number of consumers being served (read-only)",
           0, G_MAXUINT, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL,
-      g_param_spec_uint ("stats-interval", "Stats interval",
-          "Milliseconds between two collections of each session's statistics (stats property, "
-          "\"webrtcsend-stats\" element messages, reports to the signalling server); 0 = "
-          "never. Default: 1000", 0, 3600000, DEFAULT_STATS_INTERVAL, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_DIAGNOSTICS,
-      g_param_spec_boolean ("diagnostics", "Diagnostics",
-          "Put an rtpdiag element on every stream sent, and its figures into the statistics "
-          "(field \"rtpdiag-<pad>\"). Default: false", FALSE, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_STATS,
-      g_param_spec_boxed ("stats", "Statistics",
-          "Latest figures of each session (read-only): a \"webrtcsend-stats\" structure whose "
-          "\"sessions\" array holds one structure per consumer with session-id, role, peer-id, "
-          "codec, bitrate-out (bit/s), packets-sent, bytes-sent, packets-lost and fraction-lost "
-          "(0..1, as the consumer reports), jitter and rtt (s), nack-count, pli-count, fir-count, "
-          "candidate-pair and, with diagnostics, rtpdiag-<pad>. The same structure per session is "
-          "posted as a \"webrtcsend-stats\" element message every stats-interval",
-          GST_TYPE_STRUCTURE, ro));
-  g_object_class_install_property (gobject_class, PROP_SIGNALLER,
-      g_param_spec_object ("signaller", "Signaller",
-          "The signaller picked by uri (read-only; its properties are reachable as "
-          "signaller::NAME)", GST_SIG_TYPE_SIGNALLER, ro));
 
   for (auto kind : { MediaKind::Video, MediaKind::Audio }) {
     GstCaps *caps = gst_caps_from_string (gstsig::input_caps (kind));
@@ -832,6 +605,13 @@ gst_sig_send_class_init (GstSigSendClass *klass)
             GST_PAD_REQUEST, caps));
     gst_caps_unref (caps);
   }
+  static const gchar *protocols[] = { "ws", "wss", "whip+http", "whip+https", nullptr };
+  base_class->role = GST_SIG_SIGNALLER_ROLE_PRODUCER;
+  base_class->uri_type = GST_URI_SINK;
+  base_class->uri_protocols = protocols;
+  base_class->prepare = gst_sig_send_prepare;
+  base_class->configure = gst_sig_send_configure;
+  base_class->callbacks = gst_sig_send_callbacks;
   GST_BIN_CLASS (klass)->handle_message = gst_sig_send_handle_message;
   element_class->request_new_pad = gst_sig_send_request_new_pad;
   element_class->release_pad = gst_sig_send_release_pad;
@@ -846,8 +626,10 @@ static void
 gst_sig_send_init (GstSigSend *self)
 {
   auto priv = self->priv = new GstSigSendPrivate ();
-  priv->host = std::make_unique<gstsig::SessionHost> (GST_ELEMENT (self), "webrtcsend");
-  priv->slot = std::make_unique<gstsig::SignallerSlot> (GST_OBJECT (self));
-  gstsig::signaller_slot_attach (G_OBJECT (self), priv->slot.get ());
+  auto sessions = std::make_unique<gstsig::Sessions<SendSession>> (GST_ELEMENT (self),
+      "webrtcsend");
+  priv->sessions = sessions.get ();
+  gstsig::gst_sig_base_bin_init_sessions (GST_SIG_BASE_BIN (self), std::move (sessions),
+      send_defaults);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
 }

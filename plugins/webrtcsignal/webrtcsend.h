@@ -5,12 +5,14 @@
  */
 #pragma once
 
+#include "base-bin.h"
+
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
 
 #define GST_SIG_TYPE_SEND (gst_sig_send_get_type ())
-G_DECLARE_FINAL_TYPE (GstSigSend, gst_sig_send, GST_SIG, SEND, GstBin)
+G_DECLARE_FINAL_TYPE (GstSigSend, gst_sig_send, GST_SIG, SEND, GstSigBaseBin)
 
 GST_ELEMENT_REGISTER_DECLARE (webrtcsend);
 

@@ -5,7 +5,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "manual-token.h"
+#include "signallers/manual/manual-token.h"
 #include "test-data.h"
 #include "test-pipeline.h"
 

@@ -4,7 +4,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "signallers/manual-token.h"
+#include "signallers/manual/manual-token.h"
 
 #include <glib.h>
 #include <gst/gst.h>

@@ -1,5 +1,5 @@
 /* Trickle ICE fragments (RFC 8840) as WHIP/WHEP PATCH bodies. */
-#include "signallers/sdpfrag.h"
+#include "signallers/whip/sdpfrag.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "signallers/whip-http-util.h"
+#include "signallers/whip/whip-http-util.h"
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>

@@ -10,8 +10,8 @@
 
 #include "context-thread.h"
 #include "ice-utils.h"
-#include "signallers/sdpfrag.h"
-#include "signallers/manual-token.h"
+#include "signallers/whip/sdpfrag.h"
+#include "signallers/manual/manual-token.h"
 #include "test-pipeline.h"
 
 #include <gst/sdp/sdp.h>

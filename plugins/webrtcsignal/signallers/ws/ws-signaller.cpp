@@ -6,6 +6,7 @@
 #include "protocol.h"
 #include "sdp-utils.h"
 #include "signaller.h"
+#include "signaller-worker.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -31,14 +32,15 @@ namespace proto = gstsig::protocol;
 struct GstSigWsSignallerPrivate {
   std::mutex lock;                /* guards the settings below */
   std::string uri;
-  std::string meta_json = "null";
   guint connect_timeout_s = DEFAULT_CONNECT_TIMEOUT_S;
+
+  /* Runs from start to stop; every call from other threads goes through
+   * post(). */
+  gstsig::SignallerWorker worker { "webrtcsignal-ws" };
+
+  /* Everything below lives on the worker's thread only. */
+  std::string meta_json = "null"; /* from the element's settings at start */
   bool consumer = false;          /* role: consume one producer instead of producing */
-
-  /* Owned by the state-change thread between start and stop. */
-  std::unique_ptr<gstsig::ContextThread> thread;
-
-  /* Everything below lives on `thread` only. */
   SoupSession *soup = nullptr;
   SoupWebsocketConnection *conn = nullptr;
   GCancellable *connecting = nullptr;
@@ -64,7 +66,7 @@ struct _GstSigWsSignaller {
   GstSigWsSignallerPrivate *priv;
 };
 
-enum { PROP_0, PROP_URI, PROP_META, PROP_CONNECT_TIMEOUT, PROP_ROLE };
+enum { PROP_0, PROP_URI, PROP_CONNECT_TIMEOUT };
 
 static void gst_sig_ws_signaller_iface_init (GstSigSignallerInterface *iface);
 
@@ -132,13 +134,9 @@ handle_welcome (GstSigWsSignaller *self, const proto::Welcome &welcome)
   auto priv = self->priv;
   priv->peer_id = welcome.peer_id;
   priv->backoff_ms = RECONNECT_MIN_MS;
-  bool consumer;
+  bool consumer = priv->consumer;
   proto::SetPeerStatus status;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    status.meta = priv->meta_json;
-    consumer = priv->consumer;
-  }
+  status.meta = priv->meta_json;
   /* A consumer listens, to see the producer it waits for appear. */
   status.roles.producer = !consumer;
   status.roles.listener = consumer;
@@ -328,7 +326,7 @@ schedule_reconnect (GstSigWsSignaller *self)
   priv->backoff_ms = MIN (priv->backoff_ms * 2, RECONNECT_MAX_MS);
   GST_WARNING_OBJECT (self, "Lost the signalling server; reconnecting in %u ms "
       "(sessions already flowing keep flowing)", delay);
-  priv->reconnect_source = priv->thread->timeout (delay, [self] () {
+  priv->reconnect_source = priv->worker.timeout (delay, [self] () {
     self->priv->reconnect_source = 0;
     connect_to_server (self);
     return false;
@@ -420,7 +418,7 @@ connect_to_server (GstSigWsSignaller *self)
 /* ---- the interface, called from element threads ---- */
 
 static gboolean
-ws_start (GstSigSignaller *signaller, GError **error)
+ws_start (GstSigSignaller *signaller, const GstSigSignallerSettings *settings, GError **error)
 {
   auto self = GST_SIG_WS_SIGNALLER (signaller);
   auto priv = self->priv;
@@ -452,9 +450,13 @@ ws_start (GstSigSignaller *signaller, GError **error)
     const char *producer = params ? (const char *) g_hash_table_lookup (params, "producer") : nullptr;
     wanted_producer = producer ? producer : "";
   }
-  priv->thread = std::make_unique<gstsig::ContextThread> ("webrtcsignal-ws");
-  priv->thread->invoke_sync ([self, wanted_producer] () {
+  bool consumer = settings->role == GST_SIG_SIGNALLER_ROLE_CONSUMER;
+  std::string meta_json = gstsig::structure_to_json (settings->meta);
+  priv->worker.start ();
+  priv->worker.post ([self, wanted_producer, consumer, meta_json] () {
     auto priv = self->priv;
+    priv->consumer = consumer;
+    priv->meta_json = meta_json;
     priv->wanted_producer = wanted_producer;
     priv->session_requested = false;
     priv->stopping = false;
@@ -487,12 +489,10 @@ ws_stop (GstSigSignaller *signaller)
 {
   auto self = GST_SIG_WS_SIGNALLER (signaller);
   auto priv = self->priv;
-  if (!priv->thread)
-    return;
-  priv->thread->invoke_sync ([self] () {
+  priv->worker.stop ([self] () {
     auto priv = self->priv;
     priv->stopping = true;
-    priv->thread->cancel (priv->reconnect_source);
+    priv->worker.cancel (priv->reconnect_source);
     priv->reconnect_source = 0;
     if (priv->connecting)
       g_cancellable_cancel (priv->connecting);
@@ -502,7 +502,6 @@ ws_stop (GstSigSignaller *signaller)
     drop_connection (self);
     g_clear_object (&priv->soup);
   });
-  priv->thread.reset ();
 }
 
 static void
@@ -510,7 +509,7 @@ ws_send_sdp (GstSigSignaller *signaller, const gchar *session_id,
     const GstWebRTCSessionDescription *desc)
 {
   auto self = GST_SIG_WS_SIGNALLER (signaller);
-  if (!self->priv->thread)
+  if (!self->priv->worker.running ())
     return;
   proto::PeerMessage msg;
   msg.session_id = session_id;
@@ -518,7 +517,7 @@ ws_send_sdp (GstSigSignaller *signaller, const gchar *session_id,
     desc->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer",
     gstsig::session_description_to_text (desc) };
   std::string text = proto::to_json (proto::ClientMessage (msg));
-  self->priv->thread->invoke ([self, text] () { send_text (self, text); });
+  self->priv->worker.post ([self, text] () { send_text (self, text); });
 }
 
 static void
@@ -526,23 +525,23 @@ ws_add_ice (GstSigSignaller *signaller, const gchar *session_id, const gchar *ca
     guint sdp_m_line_index, const gchar *sdp_mid)
 {
   auto self = GST_SIG_WS_SIGNALLER (signaller);
-  if (!self->priv->thread)
+  if (!self->priv->worker.running ())
     return;
   proto::PeerMessage msg;
   msg.session_id = session_id;
   msg.ice = proto::IceCandidate { candidate ? candidate : "", sdp_m_line_index, std::nullopt };
   std::string text = proto::to_json (proto::ClientMessage (msg));
-  self->priv->thread->invoke ([self, text] () { send_text (self, text); });
+  self->priv->worker.post ([self, text] () { send_text (self, text); });
 }
 
 static void
-ws_end_session (GstSigSignaller *signaller, const gchar *session_id)
+ws_end_session (GstSigSignaller *signaller, const gchar *session_id, GstSigSessionEnd reason)
 {
   auto self = GST_SIG_WS_SIGNALLER (signaller);
-  if (!self->priv->thread)
-    return;
   std::string id = session_id;
-  self->priv->thread->invoke ([self, id] () {
+  GST_DEBUG_OBJECT (self, "Ending session %s: %s", id.c_str (),
+      gst_sig_session_end_to_string (reason));
+  self->priv->worker.post ([self, id] () {
     if (self->priv->sessions.erase (id))
       send_message (self, proto::EndSession { id });
   });
@@ -554,7 +553,7 @@ static void
 ws_send_stats (GstSigSignaller *signaller, const gchar *session_id, const GstStructure *stats)
 {
   auto self = GST_SIG_WS_SIGNALLER (signaller);
-  if (!self->priv->thread)
+  if (!self->priv->worker.running ())
     return;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   json_builder_begin_object (builder);
@@ -573,7 +572,7 @@ ws_send_stats (GstSigSignaller *signaller, const gchar *session_id, const GstStr
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
   g_autofree gchar *text = json_to_string (root, FALSE);
   std::string message = text;
-  self->priv->thread->invoke ([self, message] () {
+  self->priv->worker.post ([self, message] () {
     if (self->priv->registered)
       send_text (self, message);
   });
@@ -602,14 +601,8 @@ gst_sig_ws_signaller_set_property (GObject *object, guint prop_id, const GValue 
     case PROP_URI:
       self->priv->uri = g_value_get_string (value) ? g_value_get_string (value) : "";
       break;
-    case PROP_META:
-      self->priv->meta_json = g_value_get_string (value) ? g_value_get_string (value) : "null";
-      break;
     case PROP_CONNECT_TIMEOUT:
       self->priv->connect_timeout_s = g_value_get_uint (value);
-      break;
-    case PROP_ROLE:
-      self->priv->consumer = g_strcmp0 (g_value_get_string (value), "consumer") == 0;
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -626,14 +619,8 @@ gst_sig_ws_signaller_get_property (GObject *object, guint prop_id, GValue *value
     case PROP_URI:
       g_value_set_string (value, self->priv->uri.c_str ());
       break;
-    case PROP_META:
-      g_value_set_string (value, self->priv->meta_json.c_str ());
-      break;
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, self->priv->connect_timeout_s);
-      break;
-    case PROP_ROLE:
-      g_value_set_string (value, self->priv->consumer ? "consumer" : "producer");
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -659,21 +646,10 @@ gst_sig_ws_signaller_class_init (GstSigWsSignallerClass *klass)
   gobject_class->finalize = gst_sig_ws_signaller_finalize;
 
   g_object_class_override_property (gobject_class, PROP_URI, "uri");
-  g_object_class_install_property (gobject_class, PROP_META,
-      g_param_spec_string ("meta", "Meta",
-          "JSON object sent as this peer's meta in setPeerStatus (default: null)", "null",
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property (gobject_class, PROP_CONNECT_TIMEOUT,
       g_param_spec_uint ("connect-timeout", "Connect timeout",
           "Seconds to wait for the signalling server's welcome when starting (default: 10)", 1,
           300, DEFAULT_CONNECT_TIMEOUT_S,
-          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
-
-  g_object_class_install_property (gobject_class, PROP_ROLE,
-      g_param_spec_string ("role", "Role",
-          "\"producer\" (offers media to consumers) or \"consumer\" (takes the producer of "
-          "?producer=ID in the URI, or the first one that is or comes online). Set by the "
-          "element. Default: \"producer\"", "producer",
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
 
   GST_DEBUG_CATEGORY_INIT (ws_signaller_debug, "webrtcsignal-ws", 0,

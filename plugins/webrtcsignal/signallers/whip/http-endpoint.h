@@ -5,7 +5,7 @@
  * answer and candidates before it replies. The signallers (whip-endpoint,
  * whep-endpoint) are GObject glue around it.
  *
- * Threads: an HttpEndpoint lives on one ContextThread (the signaller's);
+ * Threads: an HttpEndpoint lives on one SignallerWorker (the signaller's);
  * construct, call and destroy it there only. Its callbacks run there too.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -31,7 +31,7 @@ typedef struct _SoupServerMessage SoupServerMessage;
 
 namespace gstsig {
 
-class ContextThread;
+class SignallerWorker;
 
 /* ADDR:PORT/PATH of a listen URI such as whip-listen://127.0.0.1:8080/whip. */
 struct ListenAddress {
@@ -87,7 +87,7 @@ public:
     std::function<void (const std::string &resource_id)> answered;
   };
 
-  HttpEndpoint (ContextThread &thread, EndpointConfig config, Callbacks callbacks);
+  HttpEndpoint (SignallerWorker &thread, EndpointConfig config, Callbacks callbacks);
   ~HttpEndpoint ();
   HttpEndpoint (const HttpEndpoint &) = delete;
   HttpEndpoint &operator= (const HttpEndpoint &) = delete;
@@ -125,7 +125,7 @@ private:
   void client_gone (const std::string &resource_id);
   std::string resource_path (const std::string &id) const;
 
-  ContextThread &thread_;
+  SignallerWorker &thread_;
   EndpointConfig config_;
   Callbacks callbacks_;
   SoupServer *server_ = nullptr;

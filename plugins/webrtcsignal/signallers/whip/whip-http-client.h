@@ -7,23 +7,21 @@
  * How it drives an element: on start it asks for one session (WHIP:
  * "session-requested" without an offer, so webrtcsend offers; WHEP:
  * "session-started", webrtcrecv then offers because the signaller's
- * "receiver-offers" is TRUE; WHEP server-offer: an empty POST whose 201
+ * capability consumer_offers is TRUE; WHEP server-offer: an empty POST whose 201
  * carries the server's offer, then "session-started" + "session-description").
  *
  * ICE servers: an OPTIONS request at start (it also fails the start early
  * when the server cannot be reached) may carry Link: rel="ice-server"
- * headers; those are set on each webrtcbin the element creates, before it
- * gathers (the signaller watches its parent bin's "element-added"). Servers
- * that only come with the 201 are added to the running webrtcbin with
- * "add-turn-server" (libnice then gathers relay candidates, which are
- * trickled); a STUN server that late cannot be used by webrtcbin 1.22.
+ * headers; they go to the element ("ice-servers" without a session), whose
+ * next session uses them before it gathers. TURN servers that only come
+ * with the 201 go to the running session ("ice-servers" with its id; it
+ * adds them with "add-turn-server", and libnice gathers relay candidates,
+ * which are trickled); a STUN server that late cannot be used by webrtcbin
+ * 1.22. The signaller never touches webrtcbin.
  *
  * Threads: every libsoup object lives on the client's own ContextThread;
- * the public methods may be called from any thread and hop there. webrtcbin
- * may still call send_sdp/add_ice while stop() runs on another thread: they
- * take a snapshot of the running Worker (a shared_ptr, under worker_lock_),
- * so the thread they hop to outlives their call, and what they queue is
- * dropped once that Worker is stopped.
+ * the public methods may be called from any thread and hop there through
+ * a SignallerWorker, which drops what they queue once stop() has begun.
  *
  * The bearer token goes to the endpoint's origin (scheme, host, port) only,
  * and to the session's resource when the server that created it had the
@@ -33,8 +31,8 @@
  */
 #pragma once
 
-#include "context-thread.h"
-#include "manual-token.h"
+#include "signaller-worker.h"
+#include "signallers/manual/manual-token.h"
 #include "signaller.h"
 #include "whip-http-util.h"
 
@@ -93,21 +91,8 @@ public:
 private:
   struct HttpResult;
   struct Request;
-  /* One start()..stop(): the thread and what callers from other threads
-   * need. Shared with those callers for the length of their call. */
-  struct Worker {
-    explicit Worker (const std::string &id) : session_id (id), thread ("webrtcsignal-whip") {}
-    /* Declared before the thread, so they outlive it: its destructor runs
-     * what is still queued, which reads them. */
-    const std::string session_id;
-    std::atomic<bool> stopped { false }; /* set by stop(): queued calls are dropped */
-    ContextThread thread;
-  };
-
-  /* Any thread: the running Worker, or nullptr. */
-  std::shared_ptr<Worker> worker () const;
-  /* Any thread: runs fn on the running Worker's thread if that Worker is
-   * still running then, for session session_id; else fn is dropped. */
+  /* Any thread: runs fn on the worker's thread if it still runs and
+   * session_id is the current session; else fn is dropped. */
   void post (const std::string &session_id, std::function<void ()> fn);
 
   /* On the thread. */
@@ -133,24 +118,13 @@ private:
   void fail_http (const char *what, const HttpResult &r);
   bool vanilla () const;
 
-  /* Any thread. */
-  static void on_element_added (GstBin *bin, GstElement *element, WhipHttpClient *self);
-  void apply_ice_servers (GstElement *webrtcbin, bool late);
-
   GstSigSignaller *owner_; /* not owned: it owns us */
 
-  mutable std::mutex worker_lock_; /* guards worker_; never held with another lock */
-  std::shared_ptr<Worker> worker_;
-  /* worker_'s thread, for code running on it (and start/stop): set by
-   * start() before the thread runs anything, cleared by stop() after. */
-  ContextThread *thread_ = nullptr;
+  SignallerWorker worker_ { "webrtcsignal-whip" };
 
   /* Set by start() before the thread runs, then read-only. */
   WhipClientSettings settings_;
   std::string endpoint_;
-  std::string session_id_;
-  GstBin *watched_bin_ = nullptr; /* owned ref while its element-added is watched */
-  gulong element_added_id_ = 0;
 
   /* Thread only. */
   SoupSession *soup_ = nullptr;
@@ -174,11 +148,11 @@ private:
   bool deleted_ = false;
   bool resource_auth_ = false; /* the token goes to the resource URL (see top) */
 
-  mutable std::mutex lock_; /* guards the members below */
+  std::set<std::string> known_ice_servers_; /* webrtcbin URIs already told */
+
+  mutable std::mutex lock_; /* guards the members below; nests with nothing */
   std::string resource_url_;
-  std::vector<whip::IceServer> ice_servers_;
-  std::set<std::string> applied_; /* webrtcbin URIs given to the current webrtcbin */
-  GWeakRef webrtcbin_;            /* the element's latest webrtcbin */
+  std::string session_id_; /* of the current start() */
 
   std::mutex start_lock_; /* guards the three below */
   std::condition_variable start_cond_;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The WHEP client. Two ways to negotiate:
  * - client offer (default, the WHEP draft's way): webrtcrecv offers
- *   receive-only (its "receiver-offers" check of this signaller), the offer
+ *   receive-only (this signaller's consumer_offers capability), the offer
  *   is POSTed, the 201 carries the answer;
  * - server offer (server-offer=true, e.g. Janus' WHEP server): an empty POST
  *   (Content-Type application/sdp, no body), the 201 carries the server's
@@ -11,7 +11,7 @@
 
 #include "whip-http-glue.h"
 
-enum { PROP_SERVER_OFFER = gstsig::WHIP_PROP_LAST, PROP_RECEIVER_OFFERS };
+enum { PROP_SERVER_OFFER = gstsig::WHIP_PROP_LAST };
 
 struct _GstSigWhepClient : gstsig::WhipGlueObject {};
 
@@ -37,10 +37,9 @@ gst_sig_whep_client_get_property (GObject *object, guint prop_id, GValue *value,
     GParamSpec *pspec)
 {
   auto glue = GST_SIG_WHEP_CLIENT (object)->glue;
-  if (prop_id == PROP_SERVER_OFFER || prop_id == PROP_RECEIVER_OFFERS) {
+  if (prop_id == PROP_SERVER_OFFER) {
     std::lock_guard<std::mutex> guard (glue->lock);
-    bool server_offer = glue->settings.server_offer;
-    g_value_set_boolean (value, prop_id == PROP_SERVER_OFFER ? server_offer : !server_offer);
+    g_value_set_boolean (value, glue->settings.server_offer);
     return;
   }
   if (!gstsig::whip_glue_get_property (*glue, prop_id, value))
@@ -60,10 +59,6 @@ gst_sig_whep_client_class_init (GstSigWhepClientClass *klass)
           "server's offer, our answer is sent with PATCH application/sdp (servers such as "
           "Janus' WHEP server work so). Default: false (we offer, receive-only)", FALSE,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
-  g_object_class_install_property (gobject_class, PROP_RECEIVER_OFFERS,
-      g_param_spec_boolean ("receiver-offers", "Receiver offers",
-          "TRUE when webrtcrecv makes the offer (not server-offer); read by the element "
-          "(read-only)", TRUE, (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 }
 
 static void

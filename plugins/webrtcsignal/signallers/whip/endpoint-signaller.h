@@ -9,6 +9,7 @@
 #pragma once
 
 #include "signaller.h"
+#include "signaller-worker.h"
 
 #include <gst/gst.h>
 
@@ -19,7 +20,6 @@
 
 namespace gstsig {
 
-class ContextThread;
 class HttpEndpoint;
 
 enum class EndpointKind {
@@ -41,11 +41,11 @@ public:
   std::string url () const;
 
   /* The signaller interface. */
-  bool start (GError **error);
+  bool start (const GstSigSignallerSettings *settings, GError **error);
   void stop ();
   void send_sdp (const gchar *session_id, const GstWebRTCSessionDescription *desc);
   void add_ice (const gchar *session_id, const gchar *candidate, guint mline);
-  void end_session (const gchar *session_id);
+  void end_session (const gchar *session_id, GstSigSessionEnd reason);
 
 private:
   void announce (GstElement *element, const std::string &url);
@@ -57,10 +57,11 @@ private:
   std::string auth_token_;
   std::string url_;
 
-  /* State-change thread, between start and stop. */
-  std::unique_ptr<ContextThread> thread_;
-  /* On thread_ only. */
+  /* Runs from start to stop; calls from other threads post() to it. */
+  SignallerWorker worker_ { "webrtcsignal-endpoint" };
+  /* On worker_'s thread only. */
   std::unique_ptr<HttpEndpoint> endpoint_;
+  unsigned max_sessions_ = 0; /* the element's limit, for its 503 text */
   /* WHIP: the element took its one session (thread_ only). */
   bool used_ = false;
   /* WHIP: the last session's client left before our answer; cleared when

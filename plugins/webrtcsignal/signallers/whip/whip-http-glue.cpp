@@ -32,7 +32,7 @@ glue_of (gpointer object)
 }
 
 gboolean
-glue_start (GstSigSignaller *self, GError **error)
+glue_start (GstSigSignaller *self, const GstSigSignallerSettings *, GError **error)
 {
   WhipGlue &glue = glue_of (self);
   WhipClientSettings settings;
@@ -64,35 +64,20 @@ glue_add_ice (GstSigSignaller *self, const gchar *session_id, const gchar *candi
       sdp_m_line_index);
 }
 
-/* Every sink pad of the element the signaller belongs to has seen EOS:
- * the session ends because the stream did, not because it failed. */
-bool
-element_at_eos (GstSigSignaller *self)
+void
+glue_end_session (GstSigSignaller *self, const gchar *session_id, GstSigSessionEnd reason)
 {
-  GstObject *parent = gst_object_get_parent (GST_OBJECT (self));
-  if (!parent || !GST_IS_ELEMENT (parent)) {
-    if (parent)
-      gst_object_unref (parent);
-    return false;
-  }
-  bool any = false, all = true;
-  GstIterator *it = gst_element_iterate_sink_pads (GST_ELEMENT (parent));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    any = true;
-    all &= GST_PAD_IS_EOS (GST_PAD (g_value_get_object (&item)));
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
-  gst_object_unref (parent);
-  return any && all;
+  glue_of (self).client->end_session (session_id ? session_id : "",
+      reason == GST_SIG_SESSION_END_END_OF_STREAM);
 }
 
+/* WHEP: webrtcrecv offers, unless the server does (server-offer). */
 void
-glue_end_session (GstSigSignaller *self, const gchar *session_id)
+glue_get_capabilities (GstSigSignaller *self, GstSigSignallerCapabilities *caps)
 {
-  glue_of (self).client->end_session (session_id ? session_id : "", element_at_eos (self));
+  WhipGlue &glue = glue_of (self);
+  std::lock_guard<std::mutex> guard (glue.lock);
+  caps->consumer_offers = glue.settings.role == WhipRole::Play && !glue.settings.server_offer;
 }
 
 void
@@ -137,6 +122,7 @@ whip_glue_iface_init (GstSigSignallerInterface *iface)
   iface->send_sdp = glue_send_sdp;
   iface->add_ice = glue_add_ice;
   iface->end_session = glue_end_session;
+  iface->get_capabilities = glue_get_capabilities;
 }
 
 void

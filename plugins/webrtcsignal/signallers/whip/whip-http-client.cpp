@@ -36,13 +36,6 @@ header (SoupMessageHeaders *headers, const char *name)
   return value ? value : "";
 }
 
-bool
-is_webrtcbin (GstElement *element)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-  return factory && g_strcmp0 (GST_OBJECT_NAME (factory), "webrtcbin") == 0;
-}
-
 std::string
 mid_of (const GstSDPMessage *sdp, unsigned mline)
 {
@@ -121,13 +114,11 @@ WhipHttpClient::WhipHttpClient (GstSigSignaller *owner) : owner_ (owner)
         "WHIP/WHEP clients of gst-webrtcsignal (HTTP side)");
     g_once_init_leave (&debug_once, 1);
   }
-  g_weak_ref_init (&webrtcbin_, nullptr);
 }
 
 WhipHttpClient::~WhipHttpClient ()
 {
   stop ();
-  g_weak_ref_clear (&webrtcbin_);
 }
 
 bool
@@ -137,29 +128,15 @@ WhipHttpClient::endpoint_refused_trickle (const std::string &endpoint)
   return refused_endpoints ().count (endpoint) > 0;
 }
 
-std::shared_ptr<WhipHttpClient::Worker>
-WhipHttpClient::worker () const
-{
-  std::lock_guard<std::mutex> guard (worker_lock_);
-  return worker_;
-}
-
 void
 WhipHttpClient::post (const std::string &session_id, std::function<void ()> fn)
 {
-  /* The snapshot keeps the thread alive until invoke() returns, even if
-   * stop() runs meanwhile; the Worker outlives everything queued on its
-   * thread (its destructor joins the thread), so the bare pointer is safe
-   * there. Not the shared_ptr: the last reference must not drop on the
-   * thread itself. */
-  std::shared_ptr<Worker> w = worker ();
-  if (!w || w->stopped || session_id != w->session_id)
-    return;
-  Worker *raw = w.get ();
-  w->thread.invoke ([raw, fn = std::move (fn)] () {
-    if (!raw->stopped)
-      fn ();
-  });
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    if (session_id != session_id_)
+      return; /* a late call for the session of an earlier start */
+  }
+  worker_.post (std::move (fn));
 }
 
 std::string
@@ -191,25 +168,11 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
     return false;
   }
   static std::atomic<unsigned> counter { 0 };
-  session_id_ = std::string (settings.role == WhipRole::Publish ? "whip-" : "whep-") +
-      std::to_string (++counter);
-
-  /* Our ICE servers go into each webrtcbin the element creates, before it
-   * gathers. */
-  GstObject *parent = gst_object_get_parent (GST_OBJECT (owner_));
-  if (parent && GST_IS_BIN (parent)) {
-    watched_bin_ = GST_BIN (parent);
-    element_added_id_ = g_signal_connect (watched_bin_, "element-added",
-        G_CALLBACK (on_element_added), this);
-  } else if (parent) {
-    gst_object_unref (parent);
-  }
   {
     std::lock_guard<std::mutex> guard (lock_);
+    session_id_ = std::string (settings.role == WhipRole::Publish ? "whip-" : "whep-") +
+        std::to_string (++counter);
     resource_url_.clear ();
-    ice_servers_.clear ();
-    applied_.clear ();
-    g_weak_ref_set (&webrtcbin_, nullptr);
   }
   {
     std::lock_guard<std::mutex> guard (start_lock_);
@@ -217,14 +180,10 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
     options_error_.clear ();
   }
 
-  auto w = std::make_shared<Worker> (session_id_);
-  thread_ = &w->thread;
-  {
-    std::lock_guard<std::mutex> guard (worker_lock_);
-    worker_ = w;
-  }
-  thread_->invoke_sync ([this] () {
+  worker_.start ();
+  worker_.post_sync ([this] () {
     stopping_ = failed_ = false;
+    known_ice_servers_.clear ();
     resource_auth_ = false;
     local_sdp_text_.clear ();
     all_candidates_.clear ();
@@ -270,32 +229,19 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
     stop ();
     return false;
   }
-  thread_->invoke ([this] () { begin_session (); });
+  worker_.post ([this] () { begin_session (); });
   return true;
 }
 
 void
 WhipHttpClient::stop ()
 {
-  if (watched_bin_) {
-    g_signal_handler_disconnect (watched_bin_, element_added_id_);
-    element_added_id_ = 0;
-    gst_object_unref (std::exchange (watched_bin_, nullptr));
-  }
-  std::shared_ptr<Worker> w;
-  {
-    std::lock_guard<std::mutex> guard (worker_lock_);
-    w = std::move (worker_);
-  }
-  if (!w)
-    return;
   /* What callers queued and has not run yet is dropped from here on; what
-   * they queue later too (stopped is checked when it runs). */
-  w->stopped = true;
-  thread_->invoke_sync ([this] () {
+   * they queue later too. */
+  worker_.stop ([this] () {
     stopping_ = true;
-    thread_->cancel (std::exchange (eoc_hold_timer_, 0u));
-    thread_->cancel (std::exchange (gather_timer_, 0u));
+    worker_.cancel (std::exchange (eoc_hold_timer_, 0u));
+    worker_.cancel (std::exchange (gather_timer_, 0u));
     after_gathering_ = nullptr;
     cancel_requests ();
     /* Tell the server we are gone, waiting a little for it to hear. */
@@ -306,7 +252,7 @@ WhipHttpClient::stop ()
     }
     gint64 deadline = g_get_monotonic_time () +
         MIN (settings_.timeout_s, MAX_DELETE_WAIT_S) * G_USEC_PER_SEC;
-    GMainContext *context = thread_->context ();
+    GMainContext *context = worker_.context ();
     while (!requests_.empty ()) {
       if (deleting && g_get_monotonic_time () > deadline) {
         GST_WARNING ("DELETE %s: no answer in time; leaving", resource_url ().c_str ());
@@ -324,12 +270,6 @@ WhipHttpClient::stop ()
     g_clear_object (&soup_);
     local_sdp_.reset ();
   });
-  thread_ = nullptr;
-  /* Joins the thread, unless a caller still holds a snapshot: then it
-   * joins when that caller is done with it. */
-  w.reset ();
-  std::lock_guard<std::mutex> guard (lock_);
-  g_weak_ref_set (&webrtcbin_, nullptr);
 }
 
 /* ---- HTTP (thread) ---- */
@@ -366,7 +306,7 @@ WhipHttpClient::request (const char *method, const std::string &url, const char 
   requests_.insert (req);
   if (stopping_ && req->method != "DELETE")
     g_cancellable_cancel (req->cancellable);
-  req->timer = thread_->timeout (settings_.timeout_s * 1000, [req] () {
+  req->timer = worker_.timeout (settings_.timeout_s * 1000, [req] () {
     req->timer = 0;
     req->timed_out = true;
     g_cancellable_cancel (req->cancellable);
@@ -461,7 +401,7 @@ WhipHttpClient::on_response (GObject *source, GAsyncResult *result, gpointer dat
 void
 WhipHttpClient::finish (Request *req, const HttpResult &result)
 {
-  thread_->cancel (std::exchange (req->timer, 0u));
+  worker_.cancel (std::exchange (req->timer, 0u));
   requests_.erase (req);
   g_clear_object (&req->msg);
   g_clear_object (&req->cancellable);
@@ -508,7 +448,7 @@ WhipHttpClient::when_gathered (std::function<void ()> fn)
     return;
   }
   after_gathering_ = std::move (fn);
-  gather_timer_ = thread_->timeout (GATHER_FALLBACK_MS, [this] () {
+  gather_timer_ = worker_.timeout (GATHER_FALLBACK_MS, [this] () {
     gather_timer_ = 0;
     GST_WARNING ("ICE gathering did not complete within %d ms; sending the %zu candidates "
         "gathered so far", GATHER_FALLBACK_MS, all_candidates_.size ());
@@ -521,7 +461,7 @@ WhipHttpClient::when_gathered (std::function<void ()> fn)
 void
 WhipHttpClient::send_sdp (const std::string &session_id, const GstWebRTCSessionDescription *desc)
 {
-  if (!desc || !worker ())
+  if (!desc || !worker_.running ())
     return;
   std::string text = session_description_to_text (desc);
   GstWebRTCSDPType type = desc->type;
@@ -668,7 +608,7 @@ WhipHttpClient::add_ice (const std::string &session_id, const std::string &candi
       return;
     if (candidate.empty ()) {
       gathered_ = true;
-      thread_->cancel (std::exchange (gather_timer_, 0u));
+      worker_.cancel (std::exchange (gather_timer_, 0u));
       if (auto fn = std::exchange (after_gathering_, nullptr))
         fn ();
     } else {
@@ -690,8 +630,8 @@ WhipHttpClient::hold_end_of_candidates ()
 {
   if (eoc_sent_ || stopping_)
     return;
-  thread_->cancel (eoc_hold_timer_);
-  eoc_hold_timer_ = thread_->timeout (LATE_TURN_GATHER_MS, [this] () {
+  worker_.cancel (eoc_hold_timer_);
+  eoc_hold_timer_ = worker_.timeout (LATE_TURN_GATHER_MS, [this] () {
     eoc_hold_timer_ = 0;
     flush_trickle ();
     return false;
@@ -851,94 +791,45 @@ WhipHttpClient::fail_http (const char *what, const HttpResult &r)
 
 /* ---- ICE servers ---- */
 
+/* On the thread. Servers of OPTIONS (before_gathering) apply to the
+ * session the element starts next; those of the 201 to the running one
+ * (TURN only: its relay candidates are gathered then, so end-of-candidates
+ * waits for them). The element's sessions apply them: we never touch
+ * webrtcbin. */
 void
 WhipHttpClient::learn_ice_servers (const std::string &link_header, bool before_gathering)
 {
-  auto servers = whip::parse_ice_server_links (link_header);
-  if (servers.empty ())
-    return;
-  {
-    std::lock_guard<std::mutex> guard (lock_);
-    for (const auto &server : servers) {
-      bool known = false;
-      for (const auto &have : ice_servers_)
-        known = known || (have.url == server.url && have.username == server.username);
-      if (!known)
-        ice_servers_.push_back (server);
-    }
-  }
-  GST_INFO ("%zu ICE servers from Link headers (%s)", servers.size (),
-      before_gathering ? "OPTIONS, before gathering" : "with the session, late");
-  if (before_gathering)
-    return;
-  GstElement *webrtcbin = (GstElement *) g_weak_ref_get (&webrtcbin_);
-  if (!webrtcbin)
-    return;
-  apply_ice_servers (webrtcbin, true);
-  gst_object_unref (webrtcbin);
-}
-
-void
-WhipHttpClient::on_element_added (GstBin *, GstElement *element, WhipHttpClient *self)
-{
-  if (!is_webrtcbin (element))
-    return;
-  {
-    std::lock_guard<std::mutex> guard (self->lock_);
-    self->applied_.clear ();
-    g_weak_ref_set (&self->webrtcbin_, element);
-  }
-  self->apply_ice_servers (element, false);
-}
-
-/* Any thread; never with lock_ held while calling webrtcbin. */
-void
-WhipHttpClient::apply_ice_servers (GstElement *webrtcbin, bool late)
-{
-  std::vector<std::pair<std::string, bool>> servers; /* uri, is_turn */
-  {
-    std::lock_guard<std::mutex> guard (lock_);
-    for (const auto &server : ice_servers_) {
-      bool is_turn = false;
-      std::string uri = whip::webrtcbin_ice_uri (server, &is_turn);
-      if (uri.empty ()) {
-        GST_WARNING ("Ignoring ICE server %s: not stun:/turn:/turns:", server.url.c_str ());
-        continue;
-      }
-      if (applied_.insert (uri).second)
-        servers.emplace_back (uri, is_turn);
-    }
-  }
-  for (const auto &entry : servers) {
-    if (entry.second) {
-      gboolean added = FALSE;
-      g_signal_emit_by_name (webrtcbin, "add-turn-server", entry.first.c_str (), &added);
-      GST_INFO_OBJECT (webrtcbin, "TURN server from the %s server%s: %s", protocol (),
-          late ? " (late: relay candidates are gathered now)" : "", added ? "added" : "refused");
-      if (added && late) {
-        /* On the thread (the 201 brought it): hold end-of-candidates now,
-         * before on_post_response's first PATCH. */
-        std::shared_ptr<Worker> w = worker ();
-        if (w && w->thread.is_current ())
-          hold_end_of_candidates ();
-        else if (w)
-          post (w->session_id, [this] () { hold_end_of_candidates (); });
-      }
+  std::vector<std::string> uris;
+  bool any_turn = false;
+  for (const auto &server : whip::parse_ice_server_links (link_header)) {
+    bool is_turn = false;
+    std::string uri = whip::webrtcbin_ice_uri (server, &is_turn);
+    if (uri.empty ()) {
+      GST_WARNING ("Ignoring ICE server %s: not stun:/turn:/turns:", server.url.c_str ());
       continue;
     }
-    gchar *current = nullptr;
-    g_object_get (webrtcbin, "stun-server", &current, nullptr);
-    if (late)
-      GST_WARNING_OBJECT (webrtcbin, "STUN server %s came with the session, after gathering "
-          "started: webrtcbin cannot use it now. Set stun-server on the element.",
-          entry.first.c_str ());
-    else if (!current)
-      g_object_set (webrtcbin, "stun-server", entry.first.c_str (), nullptr);
-    else
-      GST_INFO_OBJECT (webrtcbin, "Keeping the element's STUN server %s (server offers %s)",
-          current, entry.first.c_str ());
-    g_free (current);
+    if (!known_ice_servers_.insert (uri).second)
+      continue;
+    if (!before_gathering && !is_turn) {
+      GST_WARNING ("STUN server %s came with the session, after gathering started: webrtcbin "
+          "cannot use it now. Set stun-server on the element.", server.url.c_str ());
+      continue;
+    }
+    any_turn = any_turn || is_turn;
+    uris.push_back (uri);
   }
+  if (uris.empty ())
+    return;
+  GST_INFO ("%zu ICE servers from Link headers (%s)", uris.size (),
+      before_gathering ? "OPTIONS, before gathering" : "with the session, late");
+  std::vector<const gchar *> list;
+  for (const auto &uri : uris)
+    list.push_back (uri.c_str ());
+  list.push_back (nullptr);
+  gst_sig_signaller_emit_ice_servers (owner_, before_gathering ? nullptr : session_id_.c_str (),
+      list.data ());
+  if (!before_gathering && any_turn)
+    hold_end_of_candidates ();
 }
 
 } // namespace gstsig

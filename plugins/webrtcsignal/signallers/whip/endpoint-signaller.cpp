@@ -2,7 +2,7 @@
 #include "endpoint-signaller.h"
 
 #include "codecs.h"
-#include "context-thread.h"
+#include "signaller-worker.h"
 #include "http-endpoint.h"
 #include "sdp-utils.h"
 
@@ -22,14 +22,17 @@ struct Names {
   const char *scheme;       /* "whip-listen" */
   const char *default_path; /* "/whip" */
   const char *element;      /* the element it belongs in */
+  GstSigSignallerRole role; /* that element's role */
   const char *other;        /* the scheme for the other element */
 };
 
 const Names &
 names (EndpointKind kind)
 {
-  static const Names whip { "WHIP", "whip-listen", "/whip", "webrtcrecv", "whep-listen" };
-  static const Names whep { "WHEP", "whep-listen", "/whep", "webrtcsend", "whip-listen" };
+  static const Names whip { "WHIP", "whip-listen", "/whip", "webrtcrecv",
+    GST_SIG_SIGNALLER_ROLE_CONSUMER, "whep-listen" };
+  static const Names whep { "WHEP", "whep-listen", "/whep", "webrtcsend",
+    GST_SIG_SIGNALLER_ROLE_PRODUCER, "whip-listen" };
   return kind == EndpointKind::WHIP ? whip : whep;
 }
 
@@ -43,51 +46,29 @@ parent_element (GstSigSignaller *owner)
   return parent ? GST_ELEMENT (parent) : nullptr;
 }
 
-std::string
-string_property (GObject *object, const char *name)
-{
-  if (!object || !g_object_class_find_property (G_OBJECT_GET_CLASS (object), name))
-    return "";
-  gchar *value = nullptr;
-  g_object_get (object, name, &value, nullptr);
-  std::string result = value ? value : "";
-  g_free (value);
-  return result;
-}
-
-unsigned
-uint_property (GObject *object, const char *name)
-{
-  if (!object || !g_object_class_find_property (G_OBJECT_GET_CLASS (object), name))
-    return 0;
-  guint value = 0;
-  g_object_get (object, name, &value, nullptr);
-  return value;
-}
-
 std::vector<std::string>
-strv_property (GObject *object, const char *name)
+strv_to_vector (gchar **strv)
 {
   std::vector<std::string> result;
-  if (!object || !g_object_class_find_property (G_OBJECT_GET_CLASS (object), name))
-    return result;
-  gchar **values = nullptr;
-  g_object_get (object, name, &values, nullptr);
-  for (gchar **v = values; v && *v; v++)
-    result.emplace_back (*v);
-  g_strfreev (values);
+  for (gchar **s = strv; s && *s; s++)
+    result.emplace_back (*s);
   return result;
 }
 
 /* WHIP: whether the offer has a codec the element takes; else *why. */
 bool
-offer_has_receivable_codec (GstElement *element, const GstSDPMessage *offer, std::string *why)
+offer_has_receivable_codec (const std::vector<std::string> &video_codecs,
+    const std::vector<std::string> &audio_codecs, const GstSDPMessage *offer, std::string *why)
 {
+  auto join = [] (const std::vector<std::string> &names) {
+    std::string list;
+    for (const auto &name : names)
+      list += (list.empty () ? "" : ",") + name;
+    return list;
+  };
   std::string error;
-  auto video = parse_codec_list (string_property (G_OBJECT (element), "video-codecs"),
-      MediaKind::Video, &error);
-  auto audio = parse_codec_list (string_property (G_OBJECT (element), "audio-codecs"),
-      MediaKind::Audio, &error);
+  auto video = parse_codec_list (join (video_codecs), MediaKind::Video, &error);
+  auto audio = parse_codec_list (join (audio_codecs), MediaKind::Audio, &error);
   if (!video || !audio)
     return true; /* the element reports its own settings */
   std::string offered;
@@ -185,7 +166,7 @@ EndpointSignaller::announce (GstElement *element, const std::string &url)
 }
 
 bool
-EndpointSignaller::start (GError **error)
+EndpointSignaller::start (const GstSigSignallerSettings *settings, GError **error)
 {
   const Names &n = names (kind_);
   std::string uri, token;
@@ -195,16 +176,13 @@ EndpointSignaller::start (GError **error)
     token = auth_token_;
     url_.clear ();
   }
-  GstElement *element = parent_element (owner_);
-  if (element) {
-    GstElementFactory *factory = gst_element_get_factory (element);
-    if (factory && g_strcmp0 (GST_OBJECT_NAME (factory), n.element) != 0) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-          "%s:// belongs on %s, not on %s; use %s:// on %s.", n.scheme, n.element,
-          GST_OBJECT_NAME (factory), n.other, GST_OBJECT_NAME (factory));
-      gst_object_unref (element);
-      return false;
-    }
+  if (settings->role != n.role) {
+    const char *other_element = names (kind_ == EndpointKind::WHIP ? EndpointKind::WHEP
+                                                                   : EndpointKind::WHIP).element;
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        "%s:// belongs on %s, not on %s; use %s:// on %s.", n.scheme, n.element, other_element,
+        n.other, other_element);
+    return false;
   }
   EndpointConfig config;
   config.name = n.protocol;
@@ -213,20 +191,20 @@ EndpointSignaller::start (GError **error)
   if (!parse_listen_uri (uri, n.scheme, n.default_path, &config.address, &parse_error)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "%s.",
         parse_error.c_str ());
-    if (element)
-      gst_object_unref (element);
     return false;
   }
-  if (element)
-    config.ice_links = ice_server_links (string_property (G_OBJECT (element), "stun-server"),
-        strv_property (G_OBJECT (element), "turn-servers"));
+  config.ice_links = ice_server_links (settings->stun_server ? settings->stun_server : "",
+      strv_to_vector (settings->turn_servers));
+  auto video_codecs = strv_to_vector (settings->video_codecs);
+  auto audio_codecs = strv_to_vector (settings->audio_codecs);
 
   HttpEndpoint::Callbacks callbacks;
   GstSigSignaller *owner = owner_;
   EndpointKind kind = kind_;
-  /* The element outlives its signaller's thread (stop joins it), so a bare
-   * pointer is safe on it. */
-  callbacks.admit = [this, element, kind] (const GstSDPMessage *offer)
+  /* How many viewers a WHEP endpoint serves is the element's to decide: it
+   * refuses the one too many (end_session with GST_SIG_SESSION_END_BUSY),
+   * which gets 503. */
+  callbacks.admit = [this, kind, video_codecs, audio_codecs] (const GstSDPMessage *offer)
       -> std::optional<HttpReply> {
     if (kind == EndpointKind::WHIP) {
       if (endpoint_->count () > 0)
@@ -237,16 +215,8 @@ EndpointSignaller::start (GError **error)
         return HttpReply::error (409, "This webrtcrecv already took its one publisher and that "
             "session has ended; restart the pipeline to take another.");
       std::string why;
-      if (element && !offer_has_receivable_codec (element, offer, &why))
+      if (!offer_has_receivable_codec (video_codecs, audio_codecs, offer, &why))
         return HttpReply::error (422, why);
-      return std::nullopt;
-    }
-    unsigned max = element ? uint_property (G_OBJECT (element), "max-consumers") : 0;
-    if (max && endpoint_->count () >= max) {
-      HttpReply reply = HttpReply::error (503, "Too many viewers: this webrtcsend serves at "
-          "most " + std::to_string (max) + " (max-consumers). Try again later.");
-      reply.headers.emplace_back ("Retry-After", RETRY_AFTER_S);
-      return reply;
     }
     return std::nullopt;
   };
@@ -275,12 +245,13 @@ EndpointSignaller::start (GError **error)
     gst_sig_signaller_emit_session_ended (owner, id.c_str ());
   };
 
-  thread_ = std::make_unique<ContextThread> (std::string ("webrtcsignal-") + n.scheme);
+  max_sessions_ = settings->max_sessions;
+  worker_.start ();
   std::string listen_error, url;
   bool ok = false;
-  thread_->invoke_sync ([&] () {
+  worker_.post_sync ([&] () {
     used_ = false;
-    endpoint_ = std::make_unique<HttpEndpoint> (*thread_, config, std::move (callbacks));
+    endpoint_ = std::make_unique<HttpEndpoint> (worker_, config, std::move (callbacks));
     ok = endpoint_->start (&listen_error);
     if (ok)
       url = endpoint_->url ();
@@ -288,14 +259,13 @@ EndpointSignaller::start (GError **error)
       endpoint_.reset ();
   });
   if (!ok) {
-    thread_.reset ();
+    worker_.stop ();
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
         "The %s endpoint %s %s.", n.protocol, uri.c_str (), listen_error.c_str ());
-    if (element)
-      gst_object_unref (element);
     return false;
   }
   GST_INFO_OBJECT (owner_, "%s endpoint listening on %s", n.protocol, url.c_str ());
+  GstElement *element = parent_element (owner_);
   announce (element, url);
   if (element)
     gst_object_unref (element);
@@ -305,23 +275,19 @@ EndpointSignaller::start (GError **error)
 void
 EndpointSignaller::stop ()
 {
-  if (!thread_)
-    return;
-  thread_->invoke_sync ([this] () { endpoint_.reset (); });
-  thread_.reset ();
+  worker_.stop ([this] () { endpoint_.reset (); });
 }
 
 void
 EndpointSignaller::send_sdp (const gchar *session_id, const GstWebRTCSessionDescription *desc)
 {
-  if (!thread_ || desc->type != GST_WEBRTC_SDP_TYPE_ANSWER) {
-    if (thread_)
-      GST_WARNING_OBJECT (owner_, "Session %s: an endpoint only answers; dropping our %s",
-          session_id, gst_webrtc_sdp_type_to_string (desc->type));
+  if (desc->type != GST_WEBRTC_SDP_TYPE_ANSWER) {
+    GST_WARNING_OBJECT (owner_, "Session %s: an endpoint only answers; dropping our %s",
+        session_id, gst_webrtc_sdp_type_to_string (desc->type));
     return;
   }
   std::string id = session_id, sdp = session_description_to_text (desc);
-  thread_->invoke ([this, id, sdp] () {
+  worker_.post ([this, id, sdp] () {
     if (endpoint_)
       endpoint_->answer (id, sdp);
   });
@@ -330,46 +296,39 @@ EndpointSignaller::send_sdp (const gchar *session_id, const GstWebRTCSessionDesc
 void
 EndpointSignaller::add_ice (const gchar *session_id, const gchar *candidate, guint mline)
 {
-  if (!thread_)
-    return;
   std::string id = session_id, cand = candidate ? candidate : "";
-  thread_->invoke ([this, id, cand, mline] () {
+  worker_.post ([this, id, cand, mline] () {
     if (endpoint_)
       endpoint_->local_candidate (id, mline, cand);
   });
 }
 
 void
-EndpointSignaller::end_session (const gchar *session_id)
+EndpointSignaller::end_session (const gchar *session_id, GstSigSessionEnd reason)
 {
-  if (!thread_)
-    return;
   std::string id = session_id;
   GstSigSignaller *owner = owner_;
-  thread_->invoke ([this, id, owner] () {
+  worker_.post ([this, id, owner, reason] () {
     if (!endpoint_ || !endpoint_->has (id))
       return;
     HttpReply reply = HttpReply::error (500, "The element could not start a session for this "
         "offer; the pipeline's log says why.");
-    if (kind_ == EndpointKind::WHEP) {
-      GstElement *element = parent_element (owner);
-      unsigned max = element ? uint_property (G_OBJECT (element), "max-consumers") : 0;
-      if (element)
-        gst_object_unref (element);
-      if (max && endpoint_->count () > max) {
-        reply = HttpReply::error (503, "Too many viewers: this webrtcsend serves at most " +
-            std::to_string (max) + " (max-consumers). Try again later.");
-        reply.headers.emplace_back ("Retry-After", RETRY_AFTER_S);
-      }
+    if (reason == GST_SIG_SESSION_END_BUSY) {
+      reply = HttpReply::error (503, "Too many viewers: this webrtcsend serves at most " +
+          std::to_string (max_sessions_) + " (max-consumers). Try again later.");
+      reply.headers.emplace_back ("Retry-After", RETRY_AFTER_S);
+    } else if (reason == GST_SIG_SESSION_END_STOPPING) {
+      reply = HttpReply::error (503, "The pipeline is stopping.");
     }
-    GST_INFO_OBJECT (owner, "The element ended session %s", id.c_str ());
+    GST_INFO_OBJECT (owner, "The element ended session %s: %s", id.c_str (),
+        gst_sig_session_end_to_string (reason));
     endpoint_->end (id, reply);
   });
 }
 
 namespace {
 
-enum { PROP_URI = 1, PROP_AUTH_TOKEN, PROP_URL, PROP_TAKES_ANOTHER_SESSION };
+enum { PROP_URI = 1, PROP_AUTH_TOKEN, PROP_URL };
 
 /* object: a GstSigWhipEndpoint or GstSigWhepEndpoint. */
 EndpointSignaller &
@@ -379,9 +338,10 @@ endpoint_of (gpointer object)
 }
 
 gboolean
-endpoint_start (GstSigSignaller *signaller, GError **error)
+endpoint_start (GstSigSignaller *signaller, const GstSigSignallerSettings *settings,
+    GError **error)
 {
-  return endpoint_of (signaller).start (error);
+  return endpoint_of (signaller).start (settings, error);
 }
 
 void
@@ -405,9 +365,17 @@ endpoint_add_ice (GstSigSignaller *signaller, const gchar *session_id, const gch
 }
 
 void
-endpoint_end_session (GstSigSignaller *signaller, const gchar *session_id)
+endpoint_end_session (GstSigSignaller *signaller, const gchar *session_id,
+    GstSigSessionEnd reason)
 {
-  endpoint_of (signaller).end_session (session_id);
+  endpoint_of (signaller).end_session (session_id, reason);
+}
+
+/* A WHIP endpoint whose publisher left before our answer takes the next. */
+void
+endpoint_get_capabilities (GstSigSignaller *signaller, GstSigSignallerCapabilities *caps)
+{
+  caps->takes_another_session = endpoint_of (signaller).takes_another_session ();
 }
 
 void
@@ -425,10 +393,6 @@ void
 endpoint_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   const EndpointSignaller &endpoint = endpoint_of (object);
-  if (prop_id == PROP_TAKES_ANOTHER_SESSION) {
-    g_value_set_boolean (value, endpoint.takes_another_session ());
-    return;
-  }
   std::string text;
   switch (prop_id) {
     case PROP_URI: text = endpoint.uri (); break;
@@ -457,6 +421,7 @@ endpoint_iface_init (GstSigSignallerInterface *iface)
   iface->send_sdp = endpoint_send_sdp;
   iface->add_ice = endpoint_add_ice;
   iface->end_session = endpoint_end_session;
+  iface->get_capabilities = endpoint_get_capabilities;
 }
 
 void
@@ -489,11 +454,6 @@ endpoint_class_init (GObjectClass *klass, EndpointKind kind)
               "actually bound (read-only; set once listening, e.g. http://127.0.0.1:PORT") +
               n.default_path + ")").c_str ()),
           nullptr, ro));
-  if (kind == EndpointKind::WHIP)
-    g_object_class_install_property (klass, PROP_TAKES_ANOTHER_SESSION,
-        g_param_spec_boolean ("takes-another-session", "Takes another session",
-            "Read-only: TRUE when the last publisher left before our answer (a page reloaded): "
-            "webrtcrecv then waits for the next publisher instead of failing", FALSE, ro));
 }
 
 } // namespace gstsig

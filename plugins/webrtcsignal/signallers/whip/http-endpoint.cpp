@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "http-endpoint.h"
 
-#include "context-thread.h"
-#include "manual-token.h"
+#include "signaller-worker.h"
+#include "signallers/manual/manual-token.h"
 #include "raii.h"
 #include "sdp-utils.h"
 
@@ -135,7 +135,7 @@ struct HttpEndpoint::Resource {
   guint gather_timer = 0;
 };
 
-HttpEndpoint::HttpEndpoint (ContextThread &thread, EndpointConfig config, Callbacks callbacks)
+HttpEndpoint::HttpEndpoint (SignallerWorker &thread, EndpointConfig config, Callbacks callbacks)
     : thread_ (thread), config_ (std::move (config)), callbacks_ (std::move (callbacks))
 {
   init_debug ();

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "manual-signaller.h"
 
-#include "context-thread.h"
+#include "signaller-worker.h"
 #include "manual-token.h"
 #include "sdp-utils.h"
 #include "signaller.h"
@@ -34,7 +34,6 @@ enum class Stage { IDLE, WAIT_OFFER, GATHERING, WAIT_ANSWER, DONE };
 struct GstSigManualSignallerPrivate {
   std::mutex lock;                /* guards the settings and tokens below */
   std::string uri;
-  bool consumer = false;
   bool answering = false;
   bool receiver_offers = false;   /* webrtcrecv offers (receive-only) instead of answering */
   std::string directory;          /* empty: stdin/stdout */
@@ -44,10 +43,12 @@ struct GstSigManualSignallerPrivate {
   std::string offer_token;        /* the last offer, ours or pasted */
   std::string answer_token;       /* the last answer, ours or pasted */
 
-  /* Owned by the state-change thread between start and stop. */
-  std::unique_ptr<gstsig::ContextThread> thread;
+  /* Runs from start to stop; every call from other threads goes through
+   * post(). */
+  gstsig::SignallerWorker worker { "webrtcsignal-manual" };
 
-  /* Everything below lives on `thread` only; settings copied at start. */
+  /* Everything below lives on the worker's thread only; settings copied at
+   * start. */
   bool run_consumer = false, run_answering = false, run_compress = false, run_stdio = false;
   std::string run_directory;
   guint run_timeout_s = DEFAULT_TIMEOUT_S;
@@ -72,7 +73,7 @@ struct _GstSigManualSignaller {
 };
 
 enum {
-  PROP_0, PROP_URI, PROP_ROLE, PROP_ANSWERING, PROP_DIRECTORY, PROP_STDIO, PROP_TIMEOUT,
+  PROP_0, PROP_URI, PROP_ANSWERING, PROP_DIRECTORY, PROP_STDIO, PROP_TIMEOUT,
   PROP_COMPRESS, PROP_OFFER, PROP_ANSWER, PROP_RECEIVER_OFFERS
 };
 enum { SIGNAL_LOCAL_TOKEN, SIGNAL_PASTE, N_SIGNALS };
@@ -162,9 +163,9 @@ wait_for (GstSigManualSignaller *self, Stage stage)
   GstWebRTCSDPType type = stage == Stage::WAIT_OFFER ? GST_WEBRTC_SDP_TYPE_OFFER
       : GST_WEBRTC_SDP_TYPE_ANSWER;
   tell_user_where_to_paste (self, type);
-  priv->thread->cancel (priv->deadline_source);
+  priv->worker.cancel (priv->deadline_source);
   guint timeout_s = priv->run_timeout_s;
-  priv->deadline_source = priv->thread->timeout (timeout_s * 1000, [self, type, timeout_s] () {
+  priv->deadline_source = priv->worker.timeout (timeout_s * 1000, [self, type, timeout_s] () {
     self->priv->deadline_source = 0;
     fail (self, g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
         "No %s token arrived within %u s. Paste it sooner, or raise the signaller's "
@@ -203,7 +204,7 @@ handle_input (GstSigManualSignaller *self, const std::string &text)
     tell_user_where_to_paste (self, expected);
     return false;
   }
-  priv->thread->cancel (priv->deadline_source);
+  priv->worker.cancel (priv->deadline_source);
   priv->deadline_source = 0;
   store_token (self, expected, text);
   GST_INFO_OBJECT (self, "Got the remote %s", type_name (expected));
@@ -229,7 +230,7 @@ static void
 publish_local (GstSigManualSignaller *self)
 {
   auto priv = self->priv;
-  priv->thread->cancel (priv->fallback_source);
+  priv->worker.cancel (priv->fallback_source);
   priv->fallback_source = 0;
   std::string error;
   std::string sdp = manual::merge_candidates (priv->local_sdp, priv->candidates, &error);
@@ -365,7 +366,8 @@ on_stdin (gint fd, GIOCondition condition, gpointer user_data)
 /* ---- the interface, called from element threads ---- */
 
 static gboolean
-manual_start (GstSigSignaller *signaller, GError **error)
+manual_start (GstSigSignaller *signaller, const GstSigSignallerSettings *settings,
+    GError **error)
 {
   auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
   auto priv = self->priv;
@@ -374,9 +376,9 @@ manual_start (GstSigSignaller *signaller, GError **error)
   guint timeout_s;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    consumer = priv->consumer;
+    consumer = settings->role == GST_SIG_SIGNALLER_ROLE_CONSUMER;
     /* webrtcrecv answers, unless it was asked to offer (receiver-offers). */
-    answering = priv->answering || (priv->consumer && !priv->receiver_offers);
+    answering = priv->answering || (consumer && !priv->receiver_offers);
     compress = priv->compress;
     stdio = priv->stdio;
     directory = priv->directory;
@@ -388,8 +390,8 @@ manual_start (GstSigSignaller *signaller, GError **error)
         "offer.txt and answer.txt there).", directory.c_str ());
     return FALSE;
   }
-  priv->thread = std::make_unique<gstsig::ContextThread> ("webrtcsignal-manual");
-  priv->thread->invoke ([self, consumer, answering, compress, stdio, directory, timeout_s] () {
+  priv->worker.start ();
+  priv->worker.post ([self, consumer, answering, compress, stdio, directory, timeout_s] () {
     auto priv = self->priv;
     priv->run_consumer = consumer;
     priv->run_answering = answering;
@@ -405,13 +407,13 @@ manual_start (GstSigSignaller *signaller, GError **error)
     if (!directory.empty ()) {
       if (!priv->run_answering)
         g_unlink (file_for (self, GST_WEBRTC_SDP_TYPE_ANSWER).c_str ()); /* stale */
-      priv->poll_source = priv->thread->timeout (POLL_MS, [self] () { return poll_file (self); });
+      priv->poll_source = priv->worker.timeout (POLL_MS, [self] () { return poll_file (self); });
     } else if (priv->run_stdio) {
       priv->stdin_source = g_unix_fd_source_new (STDIN_FILENO,
           (GIOCondition) (G_IO_IN | G_IO_HUP | G_IO_ERR));
       g_source_set_callback (priv->stdin_source, (GSourceFunc) (GCallback) on_stdin, self,
           nullptr);
-      g_source_attach (priv->stdin_source, priv->thread->context ());
+      g_source_attach (priv->stdin_source, priv->worker.context ());
     }
     if (priv->run_answering) {
       wait_for (self, Stage::WAIT_OFFER);
@@ -435,13 +437,11 @@ manual_stop (GstSigSignaller *signaller)
 {
   auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
   auto priv = self->priv;
-  if (!priv->thread)
-    return;
-  priv->thread->invoke_sync ([self] () {
+  priv->worker.stop ([self] () {
     auto priv = self->priv;
     priv->stage = Stage::IDLE;
     for (guint *source : { &priv->fallback_source, &priv->deadline_source, &priv->poll_source }) {
-      priv->thread->cancel (*source);
+      priv->worker.cancel (*source);
       *source = 0;
     }
     if (priv->stdin_source) {
@@ -449,7 +449,6 @@ manual_stop (GstSigSignaller *signaller)
       g_source_unref (std::exchange (priv->stdin_source, nullptr));
     }
   });
-  priv->thread.reset ();
 }
 
 static void
@@ -457,11 +456,9 @@ manual_send_sdp (GstSigSignaller *signaller, const gchar *session_id,
     const GstWebRTCSessionDescription *desc)
 {
   auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
-  if (!self->priv->thread)
-    return;
   std::string sdp = gstsig::session_description_to_text (desc);
   GstWebRTCSDPType type = desc->type;
-  self->priv->thread->invoke ([self, sdp, type] () {
+  self->priv->worker.post ([self, sdp, type] () {
     auto priv = self->priv;
     if (priv->stage != Stage::GATHERING || priv->have_local)
       return;
@@ -469,7 +466,7 @@ manual_send_sdp (GstSigSignaller *signaller, const gchar *session_id,
     priv->local_type = type == GST_WEBRTC_SDP_TYPE_OFFER ? type : GST_WEBRTC_SDP_TYPE_ANSWER;
     priv->have_local = true;
     /* Vanilla ICE: wait for end-of-candidates, but not for ever. */
-    priv->fallback_source = priv->thread->timeout (GATHER_FALLBACK_MS, [self] () {
+    priv->fallback_source = priv->worker.timeout (GATHER_FALLBACK_MS, [self] () {
       GST_WARNING_OBJECT (self, "ICE gathering did not complete within %d ms; sending the "
           "candidates gathered so far", GATHER_FALLBACK_MS);
       self->priv->fallback_source = 0;
@@ -486,10 +483,8 @@ manual_add_ice (GstSigSignaller *signaller, const gchar *session_id, const gchar
     guint sdp_m_line_index, const gchar *sdp_mid)
 {
   auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
-  if (!self->priv->thread)
-    return;
   std::string cand = candidate ? candidate : "";
-  self->priv->thread->invoke ([self, cand, sdp_m_line_index] () {
+  self->priv->worker.post ([self, cand, sdp_m_line_index] () {
     auto priv = self->priv;
     if (priv->stage != Stage::GATHERING) {
       GST_DEBUG_OBJECT (self, "Late candidate dropped (vanilla ICE)");
@@ -504,16 +499,17 @@ manual_add_ice (GstSigSignaller *signaller, const gchar *session_id, const gchar
 }
 
 static void
-manual_end_session (GstSigSignaller *signaller, const gchar *session_id)
+manual_end_session (GstSigSignaller *signaller, const gchar *session_id,
+    GstSigSessionEnd reason)
 {
   auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
-  if (!self->priv->thread)
-    return;
-  self->priv->thread->invoke ([self] () {
+  if (reason == GST_SIG_SESSION_END_STOPPING)
+    return; /* stop () follows */
+  self->priv->worker.post ([self] () {
     auto priv = self->priv;
     GST_INFO_OBJECT (self, "The session ended");
-    priv->thread->cancel (priv->deadline_source);
-    priv->thread->cancel (priv->fallback_source);
+    priv->worker.cancel (priv->deadline_source);
+    priv->worker.cancel (priv->fallback_source);
     priv->deadline_source = priv->fallback_source = 0;
     Stage stage = std::exchange (priv->stage, Stage::DONE);
     if (stage != Stage::GATHERING && stage != Stage::WAIT_ANSWER)
@@ -536,6 +532,17 @@ manual_end_session (GstSigSignaller *signaller, const gchar *session_id)
   });
 }
 
+/* A person pastes tokens: a session may take the paste timeout and a
+ * margin to connect. As webrtcrecv with receiver-offers, we offer. */
+static void
+manual_get_capabilities (GstSigSignaller *signaller, GstSigSignallerCapabilities *caps)
+{
+  auto priv = GST_SIG_MANUAL_SIGNALLER (signaller)->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  caps->consumer_offers = priv->receiver_offers;
+  caps->setup_timeout_s = (guint) MIN ((guint64) priv->timeout_s + 30, (guint64) G_MAXUINT);
+}
+
 static void
 gst_sig_manual_signaller_iface_init (GstSigSignallerInterface *iface)
 {
@@ -544,18 +551,16 @@ gst_sig_manual_signaller_iface_init (GstSigSignallerInterface *iface)
   iface->send_sdp = manual_send_sdp;
   iface->add_ice = manual_add_ice;
   iface->end_session = manual_end_session;
+  iface->get_capabilities = manual_get_capabilities;
 }
 
 /* The "paste" action signal: an application hands over the remote token. */
 static void
 manual_paste (GstSigManualSignaller *self, const gchar *token)
 {
-  if (!token || !self->priv->thread) {
+  std::string text = token ? token : "";
+  if (!token || !self->priv->worker.post ([self, text] () { handle_input (self, text); }))
     GST_WARNING_OBJECT (self, "\"paste\" ignored: the signaller is not started");
-    return;
-  }
-  std::string text = token;
-  self->priv->thread->invoke ([self, text] () { handle_input (self, text); });
 }
 
 /* ---- GObject ---- */
@@ -569,9 +574,6 @@ gst_sig_manual_signaller_set_property (GObject *object, guint prop_id, const GVa
   std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
     case PROP_URI: apply_uri (priv, g_value_get_string (value)); break;
-    case PROP_ROLE:
-      priv->consumer = g_strcmp0 (g_value_get_string (value), "consumer") == 0;
-      break;
     case PROP_ANSWERING: priv->answering = g_value_get_boolean (value); break;
     case PROP_RECEIVER_OFFERS: priv->receiver_offers = g_value_get_boolean (value); break;
     case PROP_DIRECTORY:
@@ -593,7 +595,6 @@ gst_sig_manual_signaller_get_property (GObject *object, guint prop_id, GValue *v
   std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
     case PROP_URI: g_value_set_string (value, priv->uri.c_str ()); break;
-    case PROP_ROLE: g_value_set_string (value, priv->consumer ? "consumer" : "producer"); break;
     case PROP_ANSWERING: g_value_set_boolean (value, priv->answering); break;
     case PROP_RECEIVER_OFFERS: g_value_set_boolean (value, priv->receiver_offers); break;
     case PROP_DIRECTORY: g_value_set_string (value, priv->directory.c_str ()); break;
@@ -631,12 +632,6 @@ gst_sig_manual_signaller_class_init (GstSigManualSignallerClass *klass)
   auto ro = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_override_property (gobject_class, PROP_URI, "uri");
-  g_object_class_install_property (gobject_class, PROP_ROLE,
-      g_param_spec_string ("role", "Role",
-          "\"producer\" (webrtcsend: offers, or answers with answering=true) or \"consumer\" "
-          "(webrtcrecv: answers a pasted offer, or offers with receiver-offers=true). Set by "
-          "the element. Default: \"producer\"",
-          "producer", rw));
   g_object_class_install_property (gobject_class, PROP_ANSWERING,
       g_param_spec_boolean ("answering", "Answering",
           "Wait for the other side's offer and answer it instead of offering (webrtcrecv "
