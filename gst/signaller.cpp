@@ -267,8 +267,12 @@ gst_sig_signaller_new_for_uri (const gchar *uri, GError **error)
         known[0] ? "://" : "");
     return nullptr;
   }
-  /* A plain (not floating) reference, whatever the implementation derives from. */
-  return GST_SIG_SIGNALLER (g_object_ref_sink (g_object_new (type, "uri", uri, nullptr)));
+  /* A plain (not floating) reference, whatever the implementation derives
+   * from (GstObject is initially floating, GObject is not). */
+  GObject *signaller = G_OBJECT (g_object_new (type, "uri", uri, nullptr));
+  if (g_object_is_floating (signaller))
+    g_object_ref_sink (signaller);
+  return GST_SIG_SIGNALLER (signaller);
 }
 
 gchar **

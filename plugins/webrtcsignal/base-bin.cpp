@@ -140,7 +140,7 @@ start_sessions (GstSigBaseBin *self)
   GstSigSignaller *signaller = st.slot->dup ();
   bool ok = st.host->start (signaller, *settings, prepared.ice, klass->callbacks (self),
       prepared.stats_interval_ms);
-  gst_object_unref (signaller);
+  g_object_unref (signaller);
   return ok;
 }
 

@@ -252,6 +252,10 @@ SessionHost::detach ()
       if (callbacks_.ending)
         callbacks_.ending (*entry.second, stopping);
       entry.second->stop ();
+      /* Said before stop (): the signaller hears why each session ended. */
+      if (signaller_)
+        gst_sig_signaller_end_session (signaller_, entry.first.c_str (),
+            GST_SIG_SESSION_END_STOPPING);
     }
     if (!sessions.empty ())
       changed ();

@@ -3,20 +3,43 @@
 
 #include "signallers/ws/ws-signaller.h"
 
+#include <utility>
+
 namespace gstsig {
+
+namespace {
+
+/* A GstObject signaller is the element's child (named "signaller"), so it
+ * can post messages through it; a plain GObject signaller is just held. */
+void
+adopt (GstSigSignaller *signaller, GstObject *parent)
+{
+  if (!GST_IS_OBJECT (signaller))
+    return;
+  gst_object_set_name (GST_OBJECT (signaller), "signaller");
+  gst_object_set_parent (GST_OBJECT (signaller), parent);
+}
+
+void
+release (GstSigSignaller *signaller)
+{
+  if (GST_IS_OBJECT (signaller))
+    gst_object_unparent (GST_OBJECT (signaller));
+  g_object_unref (signaller);
+}
+
+} // namespace
 
 SignallerSlot::SignallerSlot (GstObject *parent) : parent_ (parent)
 {
-  signaller_ = GST_SIG_SIGNALLER (g_object_new (GST_SIG_TYPE_WS_SIGNALLER, "name",
-      "signaller", nullptr));
+  signaller_ = GST_SIG_SIGNALLER (g_object_new (GST_SIG_TYPE_WS_SIGNALLER, nullptr));
   gst_object_ref_sink (signaller_);
-  gst_object_set_parent (GST_OBJECT (signaller_), parent_);
+  adopt (signaller_, parent_);
 }
 
 SignallerSlot::~SignallerSlot ()
 {
-  gst_object_unparent (GST_OBJECT (signaller_));
-  gst_clear_object (&signaller_);
+  release (std::exchange (signaller_, nullptr));
 }
 
 void
@@ -24,21 +47,22 @@ SignallerSlot::set_uri (const char *uri)
 {
   GError *error = nullptr;
   GstSigSignaller *signaller = nullptr;
-  if (uri && *uri) {
+  if (uri && *uri)
     signaller = gst_sig_signaller_new_for_uri (uri, &error);
-    if (signaller)
-      gst_object_set_name (GST_OBJECT (signaller), "signaller");
+  GstSigSignaller *old = nullptr;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    uri_ = uri ? uri : "";
+    uri_error_ = error ? error->message : "";
+    if (signaller) {
+      old = signaller_;
+      signaller_ = signaller;
+      adopt (signaller_, parent_);
+    }
   }
-  std::lock_guard<std::mutex> guard (lock_);
-  uri_ = uri ? uri : "";
-  uri_error_ = error ? error->message : "";
   g_clear_error (&error);
-  if (signaller) {
-    gst_object_unparent (GST_OBJECT (signaller_));
-    gst_object_unref (signaller_);
-    signaller_ = signaller;
-    gst_object_set_parent (GST_OBJECT (signaller_), parent_);
-  }
+  if (old)
+    release (old);
 }
 
 std::string
@@ -59,7 +83,7 @@ GstSigSignaller *
 SignallerSlot::dup () const
 {
   std::lock_guard<std::mutex> guard (lock_);
-  return GST_SIG_SIGNALLER (gst_object_ref (signaller_));
+  return GST_SIG_SIGNALLER (g_object_ref (signaller_));
 }
 
 void

@@ -345,7 +345,7 @@ gst_sig_send_prepare (GstSigBaseBin *base)
   if (!has_uri) {
     GstSigSignaller *signaller = gstsig::gst_sig_base_bin_dup_signaller (base);
     g_object_set (signaller, "uri", priv->server.ws_uri ().c_str (), nullptr);
-    gst_object_unref (signaller);
+    g_object_unref (signaller);
   }
   g_object_notify (G_OBJECT (self), "serve-url");
   return TRUE;

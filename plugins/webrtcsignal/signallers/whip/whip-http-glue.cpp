@@ -67,6 +67,8 @@ glue_add_ice (GstSigSignaller *self, const gchar *session_id, const gchar *candi
 void
 glue_end_session (GstSigSignaller *self, const gchar *session_id, GstSigSessionEnd reason)
 {
+  if (reason == GST_SIG_SESSION_END_STOPPING)
+    return; /* stop () DELETEs the resource */
   glue_of (self).client->end_session (session_id ? session_id : "",
       reason == GST_SIG_SESSION_END_END_OF_STREAM);
 }
