@@ -14,12 +14,14 @@
 //
 // A raw WebSocket client (Node's built-in WebSocket, given
 // --experimental-websocket on Node 20 by meson; otherwise the same code runs in
-// a Chromium tab) starts sessions one after another, RAW_GAP_MS apart, for as
-// long as the viewers after the warm-up come and go and at least RAW_SESSIONS
-// times, and checks that in each the producer's `peer` sdp (the offer) comes
-// before any `peer` ice. It runs alongside the viewers on purpose: on this
-// 2-core machine an idle sender hardly ever shows the offer/candidate race
-// (0 of 240 sessions in a try), a busy one does.
+// a Chromium tab) starts sessions one after another and checks that in each
+// the producer's `peer` sdp (the offer) comes before any `peer` ice: first
+// RAW_SESSIONS of them before any viewer ("quiet"), then more, RAW_GAP_MS
+// apart, for as long as the viewers after the warm-up come and go ("busy").
+// Both, because how often the offer/candidate race shows depends on how busy
+// the machine is, and the 2 cores are shared: with the old code the same raw
+// client saw it in 0 of 240 sessions while the machine was loaded by others
+// (load average 14) and in 8 of 60 a few minutes later (load average 5-8).
 //
 // Selected with: meson test -C build --suite soak
 // GST_WEBRTCSIGNAL_SOAK_VIEWERS=N and GST_WEBRTCSIGNAL_SOAK_RAW=N shorten it
@@ -36,10 +38,10 @@ const PARALLEL = 2; // viewers in flight at once
 const JOIN_TIMEOUT_MS = 20000; // open tab .. first decoded frame
 const MAX_FAILURES = 40; // stop the soak early past this: the point is made
 const NAME = 'soak';
-const RAW_GAP_MS = 500; // between two raw sessions
+const RAW_GAP_MS = 500; // between two raw sessions while the viewers run
 
 // Flatness between the warm-up sample and the end sample (no viewer left in
-// either). Measured on 5 runs of the full soak (2 cores, busy machine):
+// either). Measured on 9 runs of the full soak (2 shared cores):
 // threads +0 and fds +0 every time, VmRSS +3.0 to +8.2 MB, most of it in the
 // first 30 joins after the warm-up, then under 0.5 MB per 10 joins (allocator
 // warm-up, not a per-session leak: a webrtcbin session costs about 1.6 MB).
@@ -224,34 +226,37 @@ runTest(NAME, async (t) => {
     await Promise.all(Array.from({ length: PARALLEL }, (_, w) => worker(w)));
   }
 
-  // Raw client: offer before candidates? While the viewers come and go, and
-  // at least RAW_SESSIONS times.
+  // Raw client: offer before candidates? `min` sessions at least, and more
+  // while more() says so.
   const raw = [];
-  let viewersDone = false;
-  async function rawRun() {
-    const args = { url: wsUrl, name: NAME, settleMs: 1500, timeoutMs: 10000 };
-    let page = null;
-    if (typeof globalThis.WebSocket === 'function') {
-      info(`raw client: sessions from Node's WebSocket, ${RAW_GAP_MS} ms apart`);
-    } else {
-      info(`raw client: Node ${process.version} has no global WebSocket (Node 20 needs --experimental-websocket); ` +
-           `sessions from a Chromium tab instead, ${RAW_GAP_MS} ms apart`);
-      page = await t.openPage(browser, pageUrl, 'raw');
-    }
-    while (!viewersDone || raw.length < RAW_SESSIONS) {
-      const rec = await withTimeout(page ? page.evaluate(rawSession, args) : rawSession(args),
-                                    args.timeoutMs + 5000, 'a raw WebSocket session');
+  let rawPage = null;
+  const rawArgs = { url: wsUrl, name: NAME, settleMs: 1500, timeoutMs: 10000 };
+  if (typeof globalThis.WebSocket === 'function') {
+    info('raw client: Node\'s WebSocket');
+  } else {
+    info(`raw client: Node ${process.version} has no global WebSocket (Node 20 needs --experimental-websocket); ` +
+         'it runs in a Chromium tab instead');
+    rawPage = await t.openPage(browser, pageUrl, 'raw');
+  }
+  async function rawRun(phase, { min, gapMs, more = () => false }) {
+    for (let i = 0; i < min || more(); i++) {
+      const rec = await withTimeout(rawPage ? rawPage.evaluate(rawSession, rawArgs) : rawSession(rawArgs),
+                                    rawArgs.timeoutMs + 5000, 'a raw WebSocket session');
+      rec.phase = phase;
       raw.push(rec);
-      if (iceBeforeSdp(rec)) info(`raw session ${raw.length}: ice before the sdp (${rec.order.join(',')})`);
-      await sleep(RAW_GAP_MS);
+      if (iceBeforeSdp(rec)) info(`raw session ${raw.length} (${phase}): ice before the sdp (${rec.order.join(',')})`);
+      await sleep(gapMs);
     }
-    if (page) await page.close();
   }
 
+  await rawRun('quiet', { min: RAW_SESSIONS, gapMs: 100 });
+  let viewersDone = false;
   await joins(0, WARMUP);
   const warm = await settledFigures(producer.pid);
   info(`sender after ${WARMUP} joins (warm-up): ${fmt(warm)}`);
-  await Promise.all([joins(WARMUP, VIEWERS).finally(() => { viewersDone = true; }), rawRun()]);
+  await Promise.all([joins(WARMUP, VIEWERS).finally(() => { viewersDone = true; }),
+                     rawRun('busy', { min: 0, gapMs: RAW_GAP_MS, more: () => !viewersDone })]);
+  if (rawPage) await rawPage.close();
   t.checkAlive(producer);
   const end = await settledFigures(producer.pid);
   info(`sender after ${results.length} joins and ${raw.length} raw sessions: ${fmt(end)}`);
@@ -276,12 +281,17 @@ runTest(NAME, async (t) => {
 
   const rawViolations = raw.filter((r) => iceBeforeSdp(r) > 0);
   const rawErrors = raw.filter((s) => s.error);
-  console.log(`raw sessions: ${raw.length}, ice before sdp in ${rawViolations.length}, other problems in ${rawErrors.length}` +
-              (raw.length ? ` (first session's order: ${raw[0].order.join(',')})` : ''));
+  for (const phase of ['quiet', 'busy']) {
+    const ph = raw.filter((r) => r.phase === phase);
+    console.log(`raw sessions ${phase === 'quiet' ? 'before the viewers' : 'during the viewers'}: ${ph.length}, ` +
+                `ice before sdp in ${ph.filter((r) => iceBeforeSdp(r) > 0).length}, ` +
+                `other problems in ${ph.filter((r) => r.error).length}`);
+  }
+  if (raw.length) console.log(`  (order in the first raw session: ${raw[0].order.join(',')})`);
   for (const [i, r] of raw.entries()) {
     const before = iceBeforeSdp(r);
     if (before || r.error) {
-      console.log(`  raw session ${i + 1}: ${before} ice before the sdp; order ${r.order.join(',') || '(none)'}` +
+      console.log(`  raw session ${i + 1} (${r.phase}): ${before} ice before the sdp; order ${r.order.join(',') || '(none)'}` +
                   (r.error ? `; ${r.error}` : ''));
     }
   }
