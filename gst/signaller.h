@@ -38,7 +38,8 @@
  * Threads: start/stop on the element's state-change thread; send_sdp,
  * add_ice, end_session and send_stats from any thread, at any time, also
  * while stop runs on another (SignallerWorker, signaller-worker.h, makes
- * that safe).
+ * that safe). They must not block: queue the work and return (the element
+ * holds a session lock while it hands over a description or candidate).
  *
  * Signal names follow gst-plugins-rs' signaller; the GTypes are our own.
  * tests/element/test-signaller.cpp is a complete signaller written from

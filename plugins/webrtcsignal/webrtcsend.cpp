@@ -50,6 +50,7 @@
 #endif
 
 #include "webrtcsend.h"
+#include "webrtcsend-private.h"
 
 #include "base-bin.h"
 #include "codecs.h"
@@ -77,10 +78,6 @@ using gstsig::SendSession;
 
 #define DEFAULT_VIDEO_BITRATE 2000
 #define DEFAULT_MAX_CONSUMERS 0
-#define KEYFRAME_MERGE_WINDOW (300 * GST_MSECOND)
-/* After the last input ended, how long the last media has to reach the
- * consumers before their sessions are ended. */
-#define END_GRACE_MS 500
 
 enum {
   PROP_SERVE = GST_SIG_BASE_BIN_PROP_LAST,
@@ -112,57 +109,11 @@ static const gstsig::BaseBinDefaults send_defaults = {
   "session is posted as a \"webrtcsend-stats\" element message every stats-interval",
 };
 
-struct GstSigSendPrivate {
-  std::mutex lock; /* guards the settings, serve_url and inputs; nests with nothing */
-  std::string serve;
-  std::string serve_url;
-  unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
-  unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
-  gstsig::UniqueStructure meta;
-  std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
-
-  /* Owned by the base; lives as long as the element. */
-  gstsig::Sessions<SendSession> *sessions = nullptr;
-
-  /* State-change thread only. */
-  gstsig::EmbeddedServer server;
-
-  /* Control thread only. */
-  bool ended = false;  /* every input has ended: no new sessions */
-  guint end_timer = 0; /* ends the sessions once the last media is out */
-};
-
-struct _GstSigSend {
-  GstSigBaseBin parent;
-  GstSigSendPrivate *priv;
-};
-
 #define gst_sig_send_parent_class parent_class
 G_DEFINE_TYPE (GstSigSend, gst_sig_send, GST_SIG_TYPE_BASE_BIN);
 GST_ELEMENT_REGISTER_DEFINE (webrtcsend, "webrtcsend", GST_RANK_MARGINAL, GST_SIG_TYPE_SEND);
 
 /* ---- sessions (control thread) ---- */
-
-static std::vector<gstsig::InputStream *>
-current_inputs (GstSigSend *self)
-{
-  std::lock_guard<std::mutex> guard (self->priv->lock);
-  std::vector<gstsig::InputStream *> inputs;
-  for (auto &input : self->priv->inputs)
-    inputs.push_back (input.get ());
-  return inputs;
-}
-
-/* Every input has reached EOS (and none flowed again since). */
-static bool
-all_inputs_ended (GstSigSend *self)
-{
-  auto inputs = current_inputs (self);
-  for (auto input : inputs)
-    if (!input->ended ())
-      return false;
-  return !inputs.empty ();
-}
 
 static std::unique_ptr<gstsig::WebrtcSession>
 create_session (GstSigSend *self, const std::string &session_id, const std::string &peer_id,
@@ -179,7 +130,7 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
   }
   /* A flushing seek (an application looping a file) brings an ended
    * stream back: its inputs are no longer at EOS. */
-  if (priv->ended && !current_inputs (self).empty () && !all_inputs_ended (self)) {
+  if (priv->ended && !gstsig::send_current_inputs (self).empty () && !gstsig::send_all_inputs_ended (self)) {
     GST_INFO_OBJECT (self, "The inputs flow again after their end: taking consumers again");
     priv->ended = false;
   }
@@ -204,7 +155,7 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
   settings.diagnostics = common.diagnostics;
   auto session = std::make_unique<SendSession> (GST_BIN (self), session_id, peer_id,
       std::move (settings), std::move (link));
-  if (!session->start (current_inputs (self), offer, error)) {
+  if (!session->start (gstsig::send_current_inputs (self), offer, error)) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Could not start a session with a consumer: %s.",
         error->c_str ()), ("session %s, peer %s", session_id.c_str (), peer_id.c_str ()));
     session->stop ();
@@ -214,35 +165,6 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
   GST_INFO_OBJECT (self, "Session %s with %s started (%s)", session_id.c_str (),
       peer_id.c_str (), offer ? "answering" : "offering");
   return session;
-}
-
-/* Control thread: an input ended. Once all have, the consumers see the
- * stream end (their sessions end) and the element posts EOS. */
-static void
-on_input_ended (GstSigSend *self, guint32 seqnum)
-{
-  auto priv = self->priv;
-  if (!all_inputs_ended (self))
-    return;
-  if (priv->ended || priv->end_timer)
-    return;
-  GST_INFO_OBJECT (self, "Every input has ended; ending the sessions in %d ms", END_GRACE_MS);
-  priv->end_timer = priv->sessions->control ().timeout (END_GRACE_MS, [self, seqnum] () {
-    auto priv = self->priv;
-    priv->end_timer = 0;
-    if (!all_inputs_ended (self))
-      return false; /* a seek brought them back within the grace time */
-    priv->ended = true;
-    std::vector<std::string> ids;
-    priv->sessions->for_each ([&ids] (SendSession &s) { ids.push_back (s.id ()); });
-    for (const auto &id : ids)
-      priv->sessions->end (id, GST_SIG_SESSION_END_END_OF_STREAM, "end of stream");
-    GstMessage *eos = gst_message_new_eos (GST_OBJECT (self));
-    if (seqnum != GST_SEQNUM_INVALID)
-      gst_message_set_seqnum (eos, seqnum);
-    gst_element_post_message (GST_ELEMENT (self), eos);
-    return false;
-  });
 }
 
 static gstsig::SessionHost::Callbacks
@@ -388,84 +310,6 @@ gst_sig_send_change_state (GstElement *element, GstStateChange transition)
   return ret;
 }
 
-/* ---- pads ---- */
-
-static GstPad *
-gst_sig_send_request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name,
-    const GstCaps *caps)
-{
-  auto self = GST_SIG_SEND (element);
-  auto priv = self->priv;
-  bool video = g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "video");
-  const char *prefix = video ? "video" : "audio";
-  std::string pad_name;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    for (unsigned i = 0; pad_name.empty (); i++) {
-      std::string candidate = std::string (prefix) + "_" + std::to_string (i);
-      bool used = false;
-      for (auto &input : priv->inputs)
-        used = used || input->name () == candidate;
-      if (!used && (!name || candidate == name))
-        pad_name = candidate;
-      if (i > 1000)
-        return nullptr;
-    }
-  }
-  gstsig::InputStream *input = nullptr;
-  priv->sessions->control ().invoke_sync ([&] () {
-    input = new gstsig::InputStream (GST_BIN (self), video ? MediaKind::Video : MediaKind::Audio,
-        pad_name, &priv->sessions->control (), KEYFRAME_MERGE_WINDOW);
-  });
-  input->set_eos_handler ([self] () {
-    self->priv->sessions->control ().invoke ([self] () { on_input_ended (self, GST_SEQNUM_INVALID); });
-  });
-  GstPad *ghost = gst_ghost_pad_new_from_template (pad_name.c_str (), input->sink_pad (), templ);
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    priv->inputs.emplace_back (input);
-  }
-  if (GST_STATE (element) > GST_STATE_NULL)
-    gst_pad_set_active (ghost, TRUE);
-  gst_element_add_pad (element, ghost);
-  GST_DEBUG_OBJECT (self, "New input %s", pad_name.c_str ());
-  return ghost;
-}
-
-static void
-gst_sig_send_release_pad (GstElement *element, GstPad *pad)
-{
-  auto self = GST_SIG_SEND (element);
-  auto priv = self->priv;
-  std::unique_ptr<gstsig::InputStream> input;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    for (auto it = priv->inputs.begin (); it != priv->inputs.end (); ++it) {
-      if ((*it)->name () == GST_PAD_NAME (pad)) {
-        input = std::move (*it);
-        priv->inputs.erase (it);
-        break;
-      }
-    }
-  }
-  gst_element_remove_pad (element, pad);
-  if (input)
-    priv->sessions->control ().invoke_sync ([priv, &input] () {
-      /* Sessions send every input they were made with (no renegotiation):
-       * the ones using this input end first, so none keeps a pointer to it. */
-      std::vector<std::string> ids;
-      priv->sessions->for_each ([&ids, &input] (SendSession &s) {
-        if (s.uses (input.get ()))
-          ids.push_back (s.id ());
-      });
-      for (const auto &id : ids)
-        priv->sessions->end (id, GST_SIG_SESSION_END_INPUT_RELEASED,
-            "its input " + input->name () + " was released");
-      input->remove_from_bin ();
-      input.reset ();
-    });
-}
-
 /* ---- properties ---- */
 
 static void
@@ -502,7 +346,7 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
   if (bitrate_changed) {
     unsigned kbps = g_value_get_uint (value);
     priv->sessions->control ().invoke ([self, kbps] () {
-      for (auto input : current_inputs (self))
+      for (auto input : gstsig::send_current_inputs (self))
         input->set_video_bitrate (kbps);
     });
   }
@@ -613,8 +457,8 @@ gst_sig_send_class_init (GstSigSendClass *klass)
   base_class->configure = gst_sig_send_configure;
   base_class->callbacks = gst_sig_send_callbacks;
   GST_BIN_CLASS (klass)->handle_message = gst_sig_send_handle_message;
-  element_class->request_new_pad = gst_sig_send_request_new_pad;
-  element_class->release_pad = gst_sig_send_release_pad;
+  element_class->request_new_pad = gstsig::send_request_new_pad;
+  element_class->release_pad = gstsig::send_release_pad;
   element_class->change_state = gst_sig_send_change_state;
   gst_element_class_set_static_metadata (element_class, "WebRTC sender", "Sink/Network/WebRTC",
       "Sends audio and video to WebRTC consumers through a pluggable signaller, one encoder "

@@ -1,0 +1,62 @@
+/* gst-webrtcsignal: what webrtcsend.cpp (the element) and
+ * webrtcsend-inputs.cpp (its request pads and their end) share.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "webrtcsend.h"
+
+#include "embedded-server.h"
+#include "input-stream.h"
+#include "raii.h"
+#include "send-session.h"
+#include "session-host.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_EXTERN (gst_sig_send_debug);
+
+#define DEFAULT_VIDEO_BITRATE 2000
+#define DEFAULT_MAX_CONSUMERS 0
+
+struct GstSigSendPrivate {
+  std::mutex lock; /* guards the settings, serve_url and inputs; nests with nothing */
+  std::string serve;
+  std::string serve_url;
+  unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
+  unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
+  gstsig::UniqueStructure meta;
+  std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
+
+  /* Owned by the base; lives as long as the element. */
+  gstsig::Sessions<gstsig::SendSession> *sessions = nullptr;
+
+  /* State-change thread only. */
+  gstsig::EmbeddedServer server;
+
+  /* Control thread only. */
+  bool ended = false;  /* every input has ended: no new sessions */
+  guint end_timer = 0; /* ends the sessions once the last media is out */
+};
+
+struct _GstSigSend {
+  GstSigBaseBin parent;
+  GstSigSendPrivate *priv;
+};
+
+namespace gstsig {
+
+/* Any thread: the inputs, as they are now. */
+std::vector<InputStream *> send_current_inputs (GstSigSend *self);
+/* Every input has reached EOS (and none flowed again since). */
+bool send_all_inputs_ended (GstSigSend *self);
+/* GstElement request_new_pad / release_pad. */
+GstPad *send_request_new_pad (GstElement *element, GstPadTemplate *templ, const gchar *name,
+    const GstCaps *caps);
+void send_release_pad (GstElement *element, GstPad *pad);
+
+} // namespace gstsig
