@@ -13,7 +13,7 @@ import { BUILD_ROOT, assert, fail, info, sleep, withTimeout } from '../browser/l
 
 export const RECORD_BIN = path.join(BUILD_ROOT, 'tools', 'gst-webrtc-record');
 
-// The exit codes of gst-webrtc-record (tools/record-options.h).
+// The exit codes of gst-webrtc-record (tools/record/record-options.h).
 export const EXIT = {
   OK: 0, BAD_OPTIONS: 1, OUTPUT_NOT_WRITABLE: 2, SERVER_UNREACHABLE: 3,
   PRODUCER_NOT_FOUND: 4, WRITE_ERROR: 5, NO_RECORDABLE_CODEC: 6,

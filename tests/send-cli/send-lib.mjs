@@ -18,7 +18,7 @@ export { events, waitEvent, waitExit };
 
 export const SEND_BIN = path.join(BUILD_ROOT, 'tools', 'gst-webrtc-send');
 
-// The exit codes of gst-webrtc-send (tools/send-options.h).
+// The exit codes of gst-webrtc-send (tools/send/send-options.h).
 export const EXIT = {
   OK: 0, BAD_OPTIONS: 1, NO_CAMERA: 2, CAMERA_BUSY: 3, NO_DISPLAY: 4, FILE_UNREADABLE: 5,
   NO_VIDEO: 6, UNSUPPORTED_CODEC: 7, SERVER_UNREACHABLE: 8, PORT_IN_USE: 9, OTHER: 10,

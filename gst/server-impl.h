@@ -1,0 +1,108 @@
+/* gst-webrtcsignal: the state of the signalling server (internal to the
+ * library; see server.h and shared/PROTOCOL.md). Its methods live in
+ *   server.cpp             listening, stopping, the public Server API;
+ *   server-connections.cpp the libsoup callbacks, WebSocket peers, HTTP
+ *                          requests (handed to server-web.cpp);
+ *   server-sessions.cpp    the signalling messages: roles, sessions, stats
+ *                          (kept by server-stats.cpp).
+ *
+ * Threading: every libsoup object and all the state below live on the
+ * thread-default GMainContext of the thread that called Server::start();
+ * every callback runs there, so the signalling state needs no mutex. Only
+ * port() and peer_count() may be read from elsewhere; they are atomics.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include "server.h"
+
+#include "protocol.h"
+#include "raii.h"
+#include "server-stats.h"
+
+#include <libsoup/soup.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gstsig {
+
+namespace p = protocol;
+
+struct Server::Impl {
+  struct Peer {
+    Impl *impl = nullptr;
+    std::string id;
+    Ref<SoupWebsocketConnection> conn;
+    std::vector<gulong> handlers;
+    p::Roles roles;
+    p::MetaJson meta = "null";
+    std::string protocol_version = "v1_0";
+    bool received_first_message = false;
+  };
+
+  struct Session {
+    std::string producer;
+    std::string consumer;
+  };
+
+  explicit Impl (ServerConfig c) : config (std::move (c)) {}
+
+  ServerConfig config;
+  SoupServer *server = nullptr;           /* owned; set between start and stop */
+  GMainContext *context = nullptr;        /* owned ref; the context of start () */
+  std::map<std::string, std::unique_ptr<Peer>> peers; /* by peer id */
+  std::map<std::string, Session> sessions;            /* by session id */
+  StatsHub stats;                                     /* our stats addition */
+  std::atomic<unsigned> bound_port { 0 };
+  std::atomic<unsigned> n_peers { 0 };
+
+  /* ---- connections ---- */
+  bool is_websocket_upgrade (SoupServerMessage *msg);
+  void handle_http (SoupServerMessage *msg, const char *path);
+  void add_peer (SoupWebsocketConnection *conn);
+  void remove_peer (const std::string &id);
+  void disconnect_handlers (Peer *peer);
+  void close_peer (Peer *peer, gushort code, const char *reason);
+  void refuse_oversize (Peer *peer);
+  void handle_text (Peer *peer, const std::string &text);
+  void send (Peer *peer, const p::ServerMessage &msg);
+  void send_error (Peer *peer, const std::string &details);
+
+  /* ---- signalling; each returns an error text, empty on success ---- */
+  std::string dispatch (Peer *peer, const p::ClientMessage &msg);
+  std::string set_peer_status (Peer *peer, const p::SetPeerStatus &msg);
+  std::string start_session (Peer *peer, const p::StartSessionRequest &msg);
+  std::string forward_peer_message (Peer *peer, const p::PeerMessage &msg);
+  std::string end_session (Peer *peer, const p::EndSession &msg);
+  std::string set_protocol_version (Peer *peer, const p::SetProtocolVersion &msg);
+  std::string report_stats (Peer *peer, const p::StatsReport &msg);
+  void subscribe_stats (Peer *peer);
+  void send_to_stats_subscribers (const p::ServerMessage &msg);
+  void session_gone (const std::string &session_id);
+  std::vector<p::PeerEntry> list_peers (bool producers);
+  void end_sessions_where (const std::string &peer_id, bool as_producer, bool as_consumer);
+  void notify_listeners (const p::PeerStatusChanged &change);
+  Peer *find_peer (const std::string &id);
+  static std::string new_uuid ();
+
+  /* ---- lifecycle ---- */
+  bool listen (GError **error);
+  void close_all ();
+
+  /* ---- GLib callbacks (no exception may cross them) ---- */
+  static void on_http_request (SoupServer *server, SoupServerMessage *msg, const char *path,
+      GHashTable *query, gpointer user_data);
+  static void on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
+      SoupWebsocketConnection *conn, gpointer user_data);
+  static void on_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
+      gpointer user_data);
+  static void on_error (SoupWebsocketConnection *conn, GError *error, gpointer user_data);
+  static void on_closed (SoupWebsocketConnection *conn, gpointer user_data);
+};
+
+} // namespace gstsig
