@@ -1,6 +1,6 @@
 /* gst-webrtcsignal: what the WHIP/WHEP HTTP servers share: the plugin's
  * endpoints (plugins/webrtcsignal/signallers/http-endpoint.cpp) and
- * gst-webrtc-record's WHIP front (tools/record-whip.cpp). Replies with the
+ * gst-webrtc-record's WHIP front (tools/record/record-whip.cpp). Replies with the
  * CORS headers browsers need, the bearer token check, listening, and the
  * routing of PATH (POST) and PATH/<id> (PATCH, DELETE) with OPTIONS, 404
  * and 405 answered here. Internal: not an installed header.
