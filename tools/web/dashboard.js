@@ -1,10 +1,11 @@
 /* gst-webrtcsignal stats dashboard.
  *
- * Registers as a listener (to know the producers and their names), then
- * sends "subscribeStats": from then on the server (gst-webrtc-serve; the
- * messages are our protocol addition, docs/protocol-stats.md) sends every
- * "stats" report of a peer, first the latest of each live session, and
- * "sessionEnded" when a session goes. A report is
+ * Registers as a listener (signalling.js' ListenerClient: the producers,
+ * the consumers and their names), then sends "subscribeStats": from then on
+ * the server (gst-webrtc-serve; the messages are our protocol addition,
+ * docs/protocol-stats.md) sends every "stats" report of a peer, first the
+ * latest of each live session, and "sessionEnded" when a session goes. A
+ * report is
  *   {"type":"stats","peerId":"<reporting peer>","sessionId":"<id>"|null,"stats":{...}}
  * with flat figures whose names the elements define; these are known:
  *   bitrate-out, bitrate-in (bit/s), packets-lost (cumulative),
@@ -26,7 +27,7 @@
   'use strict';
 
   const { $, shortId, fmtKbps, createLog } = window.gstsigWeb.ui;
-  const { SignallingClient } = window.gstsigWeb.signalling;
+  const { ListenerClient } = window.gstsigWeb.signalling;
   const { drawPlot: drawOn, cssColors, fmtShort } = window.gstsigWeb.plot;
 
   const WINDOW_MS = 60000;            /* what the plots show (plot.js) */
@@ -34,7 +35,6 @@
   const STALE_MS = 5000;              /* a session with no report for this long is "stale" */
   const FORGET_OWN_MS = WINDOW_MS;    /* a peer's own figures, unreported this long, go */
   const REDRAW_MS = 250;
-  const REGISTER_FALLBACK_MS = 3000;
 
   const SIDE_COLORS = { producer: '#2f6fdb', consumer: '#e8590c', other: '#16a05a' };
   const PLOTS = ['bitrate', 'loss', 'rtt', 'fps'];
@@ -87,8 +87,7 @@
 
   /* --------------------------------------------------------------- state */
 
-  /* id -> { id, meta, roles } of the peers the listener role tells about */
-  const peers = new Map();
+  /* The peers the listener role tells about are signalling.peers. */
   /* "<sessionId or empty>|<peerId>" -> Stream: one peer's reports on one session (or on itself) */
   const streams = new Map();
   /* sessionId -> SessionView */
@@ -120,7 +119,7 @@
     get role() {
       const r = this.latest.role;
       if (r === 'producer' || r === 'consumer') return r;
-      const p = peers.get(this.peerId);
+      const p = signalling.peers.get(this.peerId);
       if (p && p.roles.includes('producer')) return 'producer';
       if (p && p.roles.includes('consumer')) return 'consumer';
       return 'other';
@@ -152,14 +151,6 @@
       }
       return out;
     }
-  }
-
-  function peerName(id) {
-    const p = peers.get(id);
-    if (p && p.meta && typeof p.meta === 'object' && p.meta.name !== undefined && p.meta.name !== null) {
-      return String(p.meta.name);
-    }
-    return '';
   }
 
   function sideOrder(stream) {
@@ -266,7 +257,7 @@
 
     render(now, colors) {
       if (this.id) {
-        this.nameEl.textContent = peerName(this.id) || 'unnamed producer';
+        this.nameEl.textContent = signalling.peerName(this.id) || 'unnamed producer';
         this.idEl.textContent = shortId(this.id);
         this.idEl.title = this.id;
       } else {
@@ -414,7 +405,7 @@
     render(now, colors) {
       const consumer = this.findConsumer();
       this.nameEl.textContent = consumer
-        ? '→ ' + (peerName(consumer) || 'consumer ' + shortId(consumer))
+        ? '→ ' + (signalling.peerName(consumer) || 'consumer ' + shortId(consumer))
         : '→ unknown consumer';
       this.nameEl.title = consumer ? 'consumer ' + consumer : '';
       this.idEl.textContent = 'session ' + shortId(this.id);
@@ -476,9 +467,7 @@
     }
 
     const wanted = new Set();
-    for (const p of peers.values()) {
-      if (p.roles.includes('producer')) wanted.add(p.id);
-    }
+    for (const p of signalling.producers()) wanted.add(p.id);
     for (const v of sessionViews.values()) {
       v.producerId = v.findProducer();
       wanted.add(v.producerId);
@@ -499,7 +488,7 @@
     /* Named producers first, "other peers" last. */
     const order = [...producerViews.values()].sort((a, b) => {
       if (!a.id || !b.id) return a.id ? -1 : (b.id ? 1 : 0);
-      return (peerName(a.id) || a.id).localeCompare(peerName(b.id) || b.id);
+      return (signalling.peerName(a.id) || a.id).localeCompare(signalling.peerName(b.id) || b.id);
     });
     const container = $('dash-producers');
     order.forEach((view, i) => {
@@ -544,78 +533,37 @@
 
   /* ------------------------------------------------------------ signalling */
 
-  let registerFallbackTimer = null;
-
-  const signalling = new SignallingClient({
+  const signalling = new ListenerClient({
     log,
-    openState: ['registering', 'connected, registering…'],
+    name: 'gst-webrtcsignal dashboard',
+    consumers: true,
     /* No WebRTC session of its own. */
     sessions: { find: () => null, endReason: () => '' },
     handlers: {
-      welcome: () => {
-        signalling.send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'gst-webrtcsignal dashboard' } });
-        /* Servers answer with our own peerStatusChanged; should one not, go on anyway. */
-        registerFallbackTimer = setTimeout(registered, REGISTER_FALLBACK_MS);
-      },
-      peerStatusChanged: onPeerStatusChanged,
-      list: (msg) => onPeerList(msg.producers, 'producer'),
-      listConsumers: (msg) => onPeerList(msg.consumers, 'consumer'),
       stats: onStats,
       sessionEnded: onSessionEnded,
       /* Not meant for a listener; harmless. */
       startSession: null,
       sessionStarted: null,
     },
+    onRegistered: () => {
+      /* After the lists: the snapshot of live sessions follows at once. */
+      subscribed = signalling.send({ type: 'subscribeStats' });
+      scheduleRedraw();
+    },
+    onPeerStatus: (peer, previous) => {
+      /* It left (or dropped its roles): its own figures go. */
+      if (!peer && previous) streams.delete('|' + previous.id);
+    },
+    onPeersChanged: syncStructure,
     onClose: () => {
-      clearTimeout(registerFallbackTimer);
       subscribed = false;
-      peers.clear();
       streams.clear();
       for (const v of sessionViews.values()) v.el.remove();
       sessionViews.clear();
       syncStructure();
     },
   });
-
-  function registered() {
-    clearTimeout(registerFallbackTimer);
-    if (signalling.state === 'ready') return;
-    signalling.setState('ready', 'connected');
-    signalling.send({ type: 'list' });
-    signalling.send({ type: 'listConsumers' });
-    /* Last: the snapshot of live sessions follows at once. */
-    subscribed = signalling.send({ type: 'subscribeStats' });
-    scheduleRedraw();
-  }
-
-  function onPeerStatusChanged(msg) {
-    const id = msg.peerId || msg.peer_id;
-    if (!id) return;
-    const roles = Array.isArray(msg.roles) ? msg.roles : [];
-    if (id === signalling.peerId) {
-      if (roles.includes('listener')) registered();
-      return;
-    }
-    const known = peers.get(id);
-    if (roles.length) {
-      peers.set(id, { id, meta: msg.meta === undefined ? null : msg.meta, roles });
-    } else {
-      peers.delete(id);
-      /* It left (or dropped its roles): its own figures go. */
-      if (known) streams.delete('|' + id);
-    }
-    syncStructure();
-  }
-
-  function onPeerList(list, role) {
-    for (const p of Array.isArray(list) ? list : []) {
-      if (!p || typeof p !== 'object' || typeof p.id !== 'string' || p.id === signalling.peerId) continue;
-      const prev = peers.get(p.id);
-      const roles = prev ? [...new Set(prev.roles.concat(role))] : [role];
-      peers.set(p.id, { id: p.id, meta: p.meta === undefined ? null : p.meta, roles });
-    }
-    syncStructure();
-  }
 
   function onStats(msg) {
     const peerId = msg.peerId;
