@@ -12,8 +12,9 @@
  *   ?watch=ID|first|all          start watching at once (when listed)
  *
  * The page chrome, the log and the formatting come from ui.js; the
- * signalling connection and what a session does in WebRTC from
- * signalling.js. A small API for tests and automation lives in window.gstsig.
+ * signalling connection, the listener handshake with the producer list
+ * (ListenerClient) and what a session does in WebRTC from signalling.js. A
+ * small API for tests and automation lives in window.gstsig.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -21,17 +22,10 @@
   'use strict';
 
   const { $, shortId, fmtKbps, renderBasicStats, createLog, cloneTile } = window.gstsigWeb.ui;
-  const { params, SignallingClient, readStatsReport, kbps, PeerSession } = window.gstsigWeb.signalling;
+  const { params, metaName, ListenerClient, readStatsReport, kbps, PeerSession } = window.gstsigWeb.signalling;
   const SESSION_START_TIMEOUT_MS = 15000;
 
   /* ---------------------------------------------------------------- utils */
-
-  function metaName(meta) {
-    if (meta && typeof meta === 'object' && meta.name !== undefined && meta.name !== null) {
-      return String(meta.name);
-    }
-    return '';
-  }
 
   function metaExtras(meta) {
     const out = [];
@@ -56,26 +50,15 @@
 
   /* ---------------------------------------------------------- signalling */
 
-  let listFallbackTimer = null;
-
-  /* id -> { id, meta, roles } */
-  const producers = new Map();
-
-  const signalling = new SignallingClient({
+  /* The producers are signalling.producers(). */
+  const signalling = new ListenerClient({
     log,
-    openState: ['registering', 'connected, registering…'],
+    name: 'gst-webrtcsignal viewer',
     sessions: {
       find: tileBySession,
       endReason: (msg) => (msg.error ? 'ended by peer: ' + msg.error : 'ended by the producer'),
     },
     handlers: {
-      welcome: () => {
-        send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'gst-webrtcsignal viewer' } });
-        /* Servers answer with our own peerStatusChanged; should one not, list anyway. */
-        listFallbackTimer = setTimeout(requestList, 3000);
-      },
-      peerStatusChanged: onPeerStatusChanged,
-      list: onList,
       sessionStarted: (msg) => {
         const tile = pendingTileFor(msg.peerId);
         if (!tile) {
@@ -90,16 +73,25 @@
          * a producer that is no longer listed is the likely one: fail it now
          * rather than at its timeout. */
         for (const t of tiles.values()) {
-          if (t.awaitingSession && !producers.has(t.peerId)) t.fail('refused by the server: ' + details);
+          if (t.awaitingSession && !signalling.isProducer(t.peerId)) t.fail('refused by the server: ' + details);
         }
       },
       /* Not meant for a consumer/listener; harmless. */
-      listConsumers: null,
       startSession: null,
     },
+    onPeerStatus: (peer, previous) => {
+      const isProducer = (p) => !!p && p.roles.includes('producer');
+      if (isProducer(peer) && !isProducer(previous)) {
+        log('info', 'producer ' + (metaName(peer.meta) || shortId(peer.id)) + ' joined');
+      } else if (!isProducer(peer) && isProducer(previous)) {
+        log('info', 'producer ' + (metaName(previous.meta) || shortId(previous.id)) + ' left');
+      }
+    },
+    onPeersChanged: () => {
+      renderProducers();
+      autoWatch();
+    },
     onClose: () => {
-      clearTimeout(listFallbackTimer);
-      producers.clear();
       renderProducers();
       for (const tile of tiles.values()) tile.end('signalling connection lost');
     },
@@ -109,53 +101,12 @@
     return signalling.send(msg);
   }
 
-  function requestList() {
-    clearTimeout(listFallbackTimer);
-    send({ type: 'list' });
-  }
-
-  function onPeerStatusChanged(msg) {
-    const id = msg.peerId || msg.peer_id;
-    const roles = Array.isArray(msg.roles) ? msg.roles : [];
-    if (!id) return;
-    if (id === signalling.peerId) {
-      if (roles.includes('listener') && signalling.state !== 'ready') {
-        signalling.setState('ready', 'connected');
-        requestList();
-      }
-      return;
-    }
-    if (roles.includes('producer')) {
-      const known = producers.has(id);
-      producers.set(id, { id, meta: msg.meta === undefined ? null : msg.meta, roles });
-      if (!known) log('info', 'producer ' + (metaName(msg.meta) || shortId(id)) + ' joined');
-    } else if (producers.has(id)) {
-      const p = producers.get(id);
-      producers.delete(id);
-      log('info', 'producer ' + (metaName(p.meta) || shortId(id)) + ' left');
-    }
-    renderProducers();
-    autoWatch();
-  }
-
-  function onList(msg) {
-    producers.clear();
-    for (const p of Array.isArray(msg.producers) ? msg.producers : []) {
-      if (!p || typeof p !== 'object') continue;
-      const id = p.id || p.peerId;
-      if (typeof id !== 'string' || id === signalling.peerId) continue;
-      producers.set(id, { id, meta: p.meta === undefined ? null : p.meta, roles: ['producer'] });
-    }
-    renderProducers();
-    autoWatch();
-  }
-
   /* ----------------------------------------------------------- producers */
 
   function renderProducers() {
     const list = $('producers');
     if (!list) return;
-    const items = [...producers.values()].sort((a, b) =>
+    const items = signalling.producers().sort((a, b) =>
       (metaName(a.meta) || a.id).localeCompare(metaName(b.meta) || b.id));
     list.replaceChildren();
     for (const p of items) {
@@ -207,14 +158,15 @@
   let autoWatchDone = false;
   function autoWatch() {
     const want = params.get('watch');
-    if (!want || autoWatchDone || producers.size === 0) return;
+    const producers = signalling.producers();
+    if (!want || autoWatchDone || producers.length === 0) return;
     if (want === 'all') {
-      for (const id of producers.keys()) watch(id);
+      for (const p of producers) watch(p.id);
       autoWatchDone = true;
     } else if (want === 'first') {
-      watch(producers.keys().next().value);
+      watch(producers[0].id);
       autoWatchDone = true;
-    } else if (producers.has(want)) {
+    } else if (signalling.isProducer(want)) {
       watch(want);
       autoWatchDone = true;
     }
@@ -261,7 +213,7 @@
       super(signalling, logger, id);
       this.id = id;
       this.peerId = peerId;
-      this.meta = producers.has(peerId) ? producers.get(peerId).meta : null;
+      this.meta = signalling.isProducer(peerId) ? signalling.peers.get(peerId).meta : null;
       this.awaitingSession = true;
       this.detail = 'requesting session';
       this.pendingLocalCandidates = [];
@@ -515,7 +467,7 @@
     state: () => signalling.state,
     peerId: () => signalling.peerId,
     url: () => signalling.url,
-    producers: () => [...producers.values()].map(p => ({ id: p.id, meta: p.meta })),
+    producers: () => signalling.producers().map(p => ({ id: p.id, meta: p.meta })),
     watch: (peerId) => watch(peerId),
     stop: (tileId) => { const t = tiles.get(tileId); if (t) t.stop(); return !!t; },
     remove: (tileId) => { const t = tiles.get(tileId); if (t) t.remove(); return !!t; },

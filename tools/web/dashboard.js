@@ -1,10 +1,11 @@
 /* gst-webrtcsignal stats dashboard.
  *
- * Registers as a listener (to know the producers and their names), then
- * sends "subscribeStats": from then on the server (gst-webrtc-serve; the
- * messages are our protocol addition, docs/protocol-stats.md) sends every
- * "stats" report of a peer, first the latest of each live session, and
- * "sessionEnded" when a session goes. A report is
+ * Registers as a listener (signalling.js' ListenerClient: the producers,
+ * the consumers and their names), then sends "subscribeStats": from then on
+ * the server (gst-webrtc-serve; the messages are our protocol addition,
+ * docs/protocol-stats.md) sends every "stats" report of a peer, first the
+ * latest of each live session, and "sessionEnded" when a session goes. A
+ * report is
  *   {"type":"stats","peerId":"<reporting peer>","sessionId":"<id>"|null,"stats":{...}}
  * with flat figures whose names the elements define; these are known:
  *   bitrate-out, bitrate-in (bit/s), packets-lost (cumulative),
@@ -16,7 +17,8 @@
  * For each producer and each of its sessions the page plots the last 60 s
  * of bitrate, loss, RTT and frame rate on <canvas> (both sides of a session
  * in one plot: producer blue, consumer orange; drawn by plot.js) and shows the latest codec,
- * resolution and candidate pair. Query parameters: those of signalling.js.
+ * resolution and candidate pair. How each figure is shown, and the samples
+ * kept, are in figures.js. Query parameters: those of signalling.js.
  *
  * Test hook: window.gstsigDashboard (see the end of this file).
  *
@@ -25,60 +27,19 @@
 (function () {
   'use strict';
 
-  const { $, shortId, fmtKbps, createLog } = window.gstsigWeb.ui;
-  const { SignallingClient } = window.gstsigWeb.signalling;
-  const { drawPlot: drawOn, cssColors, fmtShort } = window.gstsigWeb.plot;
+  const { $, shortId, createLog } = window.gstsigWeb.ui;
+  const { ListenerClient } = window.gstsigWeb.signalling;
+  const { drawPlot: drawOn, cssColors } = window.gstsigWeb.plot;
+  const { MAIN_KEYS, NO_EXTRA, fmtBps, fmtMs, fmtPct, specOf, Stream } = window.gstsigWeb.figures;
 
   const WINDOW_MS = 60000;            /* what the plots show (plot.js) */
   const KEEP_MS = WINDOW_MS + 5000;   /* samples kept (a little more, for rates) */
   const STALE_MS = 5000;              /* a session with no report for this long is "stale" */
   const FORGET_OWN_MS = WINDOW_MS;    /* a peer's own figures, unreported this long, go */
   const REDRAW_MS = 250;
-  const REGISTER_FALLBACK_MS = 3000;
 
   const SIDE_COLORS = { producer: '#2f6fdb', consumer: '#e8590c', other: '#16a05a' };
   const PLOTS = ['bitrate', 'loss', 'rtt', 'fps'];
-  /* Figures the four plots and the latest values cover; the rest become extras. */
-  const MAIN_KEYS = new Set(['bitrate-out', 'bitrate-in', 'packets-lost', 'fraction-lost', 'rtt',
-                             'fps', 'frame-width', 'frame-height', 'codec', 'candidate-pair',
-                             'role', 'peer-id', 'session-id']);
-  /* Never plotted on their own (shown as resolution, or identities). */
-  const NO_EXTRA = new Set(['frame-width', 'frame-height', 'role', 'peer-id', 'session-id']);
-
-  /* ---------------------------------------------------------- formatting */
-
-  const fmtBps = (v) => fmtKbps(v / 1000);
-  const fmtMs = (v) => (v < 10 ? v.toFixed(1) : Math.round(v)) + ' ms';
-  const fmtPct = (v) => (v < 10 ? v.toFixed(1) : Math.round(v)) + ' %';
-  const fmtRate = (unit) => (v) => (v < 10 ? v.toFixed(1) : Math.round(v)) + unit;
-  function fmtNumber(v) {
-    if (Number.isInteger(v)) return String(v);
-    const a = Math.abs(v);
-    if (a >= 1000 || a === 0) return v.toFixed(0);
-    if (a >= 1) return v.toFixed(2);
-    return v.toPrecision(3);
-  }
-  /* How a figure is plotted and shown: scale (applied to the value), rate
-   * (per second, from a cumulative count), fmt (of the scaled value), axis
-   * (its unit after the axis numbers). */
-  function specOf(key) {
-    switch (key) {
-      case 'bitrate-out':
-      case 'bitrate-in': return { label: key, fmt: fmtBps, axis: 'bit/s', axisFmt: fmtShort };
-      case 'fraction-lost': return { label: 'loss', scale: 100, fmt: fmtPct, axis: '%' };
-      case 'packets-lost': return { label: 'lost', rate: true, fmt: fmtRate(' pkt/s'), axis: 'pkt/s' };
-      case 'rtt': return { label: 'RTT', scale: 1000, fmt: fmtMs, axis: 'ms' };
-      case 'jitter': return { label: 'jitter', scale: 1000, fmt: fmtMs, axis: 'ms' };
-      case 'fps': return { label: 'fps', fmt: (v) => v.toFixed(1) + ' fps', axis: 'fps' };
-      case 'nack-count': return { label: 'NACK', rate: true, fmt: fmtRate('/s'), axis: '/s' };
-      case 'pli-count': return { label: 'PLI', rate: true, fmt: fmtRate('/s'), axis: '/s' };
-      /* Other cumulative counts the elements report, as rates. */
-      case 'fir-count': return { label: 'FIR', rate: true, fmt: fmtRate('/s'), axis: '/s' };
-      case 'packets-sent':
-      case 'packets-received': return { label: key, rate: true, fmt: fmtRate(' pkt/s'), axis: 'pkt/s' };
-      default: return { label: key, fmt: fmtNumber, axis: '' };
-    }
-  }
 
   /* ----------------------------------------------------------- status log */
 
@@ -87,9 +48,8 @@
 
   /* --------------------------------------------------------------- state */
 
-  /* id -> { id, meta, roles } of the peers the listener role tells about */
-  const peers = new Map();
-  /* "<sessionId or empty>|<peerId>" -> Stream: one peer's reports on one session (or on itself) */
+  /* The peers the listener role tells about are signalling.peers. */
+  /* "<sessionId or empty>|<peerId>" -> Stream (figures.js): one peer's reports on one session (or on itself) */
   const streams = new Map();
   /* sessionId -> SessionView */
   const sessionViews = new Map();
@@ -98,69 +58,6 @@
   let reportsReceived = 0;
   let lastReportAt = 0;
   let subscribed = false;
-
-  class Stream {
-    constructor(sessionId, peerId) {
-      this.key = (sessionId || '') + '|' + peerId;
-      this.sessionId = sessionId;
-      this.peerId = peerId;
-      this.samples = [];   /* { t: ms (performance.now() at arrival), s: figures } */
-      this.latest = {};
-      this.lastAt = 0;
-    }
-
-    add(figures, t) {
-      this.samples.push({ t, s: figures });
-      while (this.samples.length && this.samples[0].t < t - KEEP_MS) this.samples.shift();
-      this.latest = figures;
-      this.lastAt = t;
-    }
-
-    /* 'producer' | 'consumer' | 'other': as the peer says, else as it registered. */
-    get role() {
-      const r = this.latest.role;
-      if (r === 'producer' || r === 'consumer') return r;
-      const p = peers.get(this.peerId);
-      if (p && p.roles.includes('producer')) return 'producer';
-      if (p && p.roles.includes('consumer')) return 'consumer';
-      return 'other';
-    }
-
-    get remote() {
-      const r = this.latest['peer-id'];
-      return typeof r === 'string' && r ? r : null;
-    }
-
-    has(key) {
-      return this.samples.some((x) => typeof x.s[key] === 'number' && isFinite(x.s[key]));
-    }
-
-    /* The points {t, y} of a numeric figure, scaled, or as a rate per second. */
-    points(key, { scale = 1, rate = false } = {}) {
-      const out = [];
-      let prev = null;
-      for (const { t, s } of this.samples) {
-        const v = s[key];
-        if (typeof v !== 'number' || !isFinite(v)) { prev = null; continue; }
-        if (!rate) {
-          out.push({ t, y: v * scale });
-        } else {
-          /* A count that went down was reset: start again from it. */
-          if (prev && t > prev.t && v >= prev.v) out.push({ t, y: ((v - prev.v) * scale * 1000) / (t - prev.t) });
-          prev = { t, v };
-        }
-      }
-      return out;
-    }
-  }
-
-  function peerName(id) {
-    const p = peers.get(id);
-    if (p && p.meta && typeof p.meta === 'object' && p.meta.name !== undefined && p.meta.name !== null) {
-      return String(p.meta.name);
-    }
-    return '';
-  }
 
   function sideOrder(stream) {
     return { producer: 0, consumer: 1, other: 2 }[stream.role];
@@ -266,7 +163,7 @@
 
     render(now, colors) {
       if (this.id) {
-        this.nameEl.textContent = peerName(this.id) || 'unnamed producer';
+        this.nameEl.textContent = signalling.peerName(this.id) || 'unnamed producer';
         this.idEl.textContent = shortId(this.id);
         this.idEl.title = this.id;
       } else {
@@ -414,7 +311,7 @@
     render(now, colors) {
       const consumer = this.findConsumer();
       this.nameEl.textContent = consumer
-        ? '→ ' + (peerName(consumer) || 'consumer ' + shortId(consumer))
+        ? '→ ' + (signalling.peerName(consumer) || 'consumer ' + shortId(consumer))
         : '→ unknown consumer';
       this.nameEl.title = consumer ? 'consumer ' + consumer : '';
       this.idEl.textContent = 'session ' + shortId(this.id);
@@ -476,9 +373,7 @@
     }
 
     const wanted = new Set();
-    for (const p of peers.values()) {
-      if (p.roles.includes('producer')) wanted.add(p.id);
-    }
+    for (const p of signalling.producers()) wanted.add(p.id);
     for (const v of sessionViews.values()) {
       v.producerId = v.findProducer();
       wanted.add(v.producerId);
@@ -499,7 +394,7 @@
     /* Named producers first, "other peers" last. */
     const order = [...producerViews.values()].sort((a, b) => {
       if (!a.id || !b.id) return a.id ? -1 : (b.id ? 1 : 0);
-      return (peerName(a.id) || a.id).localeCompare(peerName(b.id) || b.id);
+      return (signalling.peerName(a.id) || a.id).localeCompare(signalling.peerName(b.id) || b.id);
     });
     const container = $('dash-producers');
     order.forEach((view, i) => {
@@ -544,78 +439,37 @@
 
   /* ------------------------------------------------------------ signalling */
 
-  let registerFallbackTimer = null;
-
-  const signalling = new SignallingClient({
+  const signalling = new ListenerClient({
     log,
-    openState: ['registering', 'connected, registering…'],
+    name: 'gst-webrtcsignal dashboard',
+    consumers: true,
     /* No WebRTC session of its own. */
     sessions: { find: () => null, endReason: () => '' },
     handlers: {
-      welcome: () => {
-        signalling.send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: 'gst-webrtcsignal dashboard' } });
-        /* Servers answer with our own peerStatusChanged; should one not, go on anyway. */
-        registerFallbackTimer = setTimeout(registered, REGISTER_FALLBACK_MS);
-      },
-      peerStatusChanged: onPeerStatusChanged,
-      list: (msg) => onPeerList(msg.producers, 'producer'),
-      listConsumers: (msg) => onPeerList(msg.consumers, 'consumer'),
       stats: onStats,
       sessionEnded: onSessionEnded,
       /* Not meant for a listener; harmless. */
       startSession: null,
       sessionStarted: null,
     },
+    onRegistered: () => {
+      /* After the lists: the snapshot of live sessions follows at once. */
+      subscribed = signalling.send({ type: 'subscribeStats' });
+      scheduleRedraw();
+    },
+    onPeerStatus: (peer, previous) => {
+      /* It left (or dropped its roles): its own figures go. */
+      if (!peer && previous) streams.delete('|' + previous.id);
+    },
+    onPeersChanged: syncStructure,
     onClose: () => {
-      clearTimeout(registerFallbackTimer);
       subscribed = false;
-      peers.clear();
       streams.clear();
       for (const v of sessionViews.values()) v.el.remove();
       sessionViews.clear();
       syncStructure();
     },
   });
-
-  function registered() {
-    clearTimeout(registerFallbackTimer);
-    if (signalling.state === 'ready') return;
-    signalling.setState('ready', 'connected');
-    signalling.send({ type: 'list' });
-    signalling.send({ type: 'listConsumers' });
-    /* Last: the snapshot of live sessions follows at once. */
-    subscribed = signalling.send({ type: 'subscribeStats' });
-    scheduleRedraw();
-  }
-
-  function onPeerStatusChanged(msg) {
-    const id = msg.peerId || msg.peer_id;
-    if (!id) return;
-    const roles = Array.isArray(msg.roles) ? msg.roles : [];
-    if (id === signalling.peerId) {
-      if (roles.includes('listener')) registered();
-      return;
-    }
-    const known = peers.get(id);
-    if (roles.length) {
-      peers.set(id, { id, meta: msg.meta === undefined ? null : msg.meta, roles });
-    } else {
-      peers.delete(id);
-      /* It left (or dropped its roles): its own figures go. */
-      if (known) streams.delete('|' + id);
-    }
-    syncStructure();
-  }
-
-  function onPeerList(list, role) {
-    for (const p of Array.isArray(list) ? list : []) {
-      if (!p || typeof p !== 'object' || typeof p.id !== 'string' || p.id === signalling.peerId) continue;
-      const prev = peers.get(p.id);
-      const roles = prev ? [...new Set(prev.roles.concat(role))] : [role];
-      peers.set(p.id, { id: p.id, meta: p.meta === undefined ? null : p.meta, roles });
-    }
-    syncStructure();
-  }
 
   function onStats(msg) {
     const peerId = msg.peerId;
@@ -629,7 +483,7 @@
     let stream = streams.get(key);
     const fresh = !stream;
     if (fresh) {
-      stream = new Stream(sessionId, peerId);
+      stream = new Stream(sessionId, peerId, { peers: signalling.peers, keepMs: KEEP_MS });
       streams.set(key, stream);
     }
     stream.add(msg.stats, now);

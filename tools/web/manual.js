@@ -7,6 +7,9 @@
  * SDP (starting with v=0). Vanilla ICE: we wait for gathering to complete
  * (at most GATHER_TIMEOUT_MS) and put every candidate in the token.
  *
+ * The page chrome, the log and $ come from ui.js; the RTCPeerConnection
+ * configuration (?stun=) from signalling.js, which makes no connection here.
+ *
  * Test hook: window.gstsigManual = { mode(m?), start(), localToken(),
  * paste(token), state(), error(), stats() }.
  *
@@ -15,10 +18,10 @@
 (function () {
   'use strict';
 
+  const { $, createLog } = window.gstsigWeb.ui;
+  const { rtcConfig } = window.gstsigWeb.signalling;
   const GATHER_TIMEOUT_MS = 10000;
   const MAX_INFLATED = 1 << 20;
-
-  const $ = (id) => document.getElementById(id);
 
   let mode = 'watch';
   let pc = null;
@@ -30,14 +33,7 @@
 
   /* ------------------------------------------------------------- log/ui */
 
-  function log(level, text) {
-    const li = document.createElement('li');
-    li.dataset.level = level;
-    li.textContent = new Date().toLocaleTimeString() + ' ' + text;
-    const list = $('log');
-    if (list) list.append(li);
-    (level === 'error' ? console.warn : console.log)('[manual] ' + text);
-  }
+  const log = createLog('[manual] ').log;
 
   function setState(s) {
     state = s;
@@ -187,7 +183,7 @@
   }
 
   function newPc() {
-    const p = new RTCPeerConnection({ bundlePolicy: 'max-bundle', iceServers: [] });
+    const p = new RTCPeerConnection(rtcConfig());
     p.addEventListener('connectionstatechange', () => {
       if (p !== pc) return;
       const s = p.connectionState;
@@ -343,6 +339,7 @@
 
   function wire() {
     updateLabels();
+    log('info', 'state: ' + state); /* the status bar's first line */
     if (!canCompress()) {
       $('compress').disabled = true;
       $('compress').parentElement.title = 'this browser has no CompressionStream("deflate-raw")';

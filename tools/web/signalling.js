@@ -1,5 +1,5 @@
-/* gst-webrtcsignal web app: the signalling client and the WebRTC helpers
- * both pages share.
+/* gst-webrtcsignal web app: the signalling client (also as a listener, with
+ * the peer list) and the WebRTC helpers the pages share.
  *
  * Speaks the WebSocket signalling protocol of gst-plugins-rs'
  * gst-webrtc-signalling-server (one JSON object per text frame,
@@ -22,6 +22,7 @@
   const STATS_INTERVAL_MS = 1000;
   const RECONNECT_MIN_MS = 1000;
   const RECONNECT_MAX_MS = 10000;
+  const REGISTER_FALLBACK_MS = 3000;
 
   /* ------------------------------------------------------------ settings */
 
@@ -190,6 +191,124 @@
         this.unknownTypes.add(String(type));
         this.log('warn', 'ignored unknown message type "' + String(type) + '"');
       }
+    }
+  }
+
+  /* ------------------------------------------------------------- listener */
+
+  /* meta.name of a peer's meta ('' without one). */
+  function metaName(meta) {
+    if (meta && typeof meta === 'object' && meta.name !== undefined && meta.name !== null) {
+      return String(meta.name);
+    }
+    return '';
+  }
+
+  /* A SignallingClient in the listener role, and the peers the server tells
+   * it about. On "welcome" it sends setPeerStatus {roles: ["listener"]};
+   * once the server confirms that (our own peerStatusChanged, or after
+   * REGISTER_FALLBACK_MS without one) its state is 'ready' and it asks for
+   * the producers ("list") and, with options.consumers, the consumers
+   * ("listConsumers"). From then on peerStatusChanged, list and
+   * listConsumers keep this.peers: id -> { id, meta, roles }. A list adds
+   * what it names; a peer goes when it has no role left (the server says so
+   * when it disconnects) or when our connection closes.
+   *
+   * options: those of SignallingClient (openState: 'registering' unless
+   * given; handlers for welcome, peerStatusChanged, list and listConsumers
+   * are this class's), and
+   *   name            meta.name to register with
+   *   consumers       also ask for the consumers
+   *   onRegistered    fn() once registered, after the lists were asked for
+   *   onPeerStatus    fn(peer, previous) for another peer's peerStatusChanged,
+   *                   before onPeersChanged: peer is null when it went,
+   *                   previous is null when it is new
+   *   onPeersChanged  fn() after this.peers changed
+   *   onClose         fn() after the connection closed (this.peers is empty) */
+  class ListenerClient extends SignallingClient {
+    constructor(options) {
+      super(Object.assign({ openState: ['registering', 'connected, registering…'] }, options));
+      this.peers = new Map();
+      this.registerTimer = null;
+      this.options.handlers = Object.assign({}, options.handlers, {
+        welcome: () => this.onWelcome(),
+        peerStatusChanged: (msg) => this.onPeerStatusChanged(msg),
+        list: (msg) => this.onList(msg.producers, 'producer'),
+        listConsumers: (msg) => this.onList(msg.consumers, 'consumer'),
+      });
+      this.options.onClose = () => {
+        clearTimeout(this.registerTimer);
+        this.peers.clear();
+        if (options.onClose) options.onClose();
+      };
+    }
+
+    /* The peers in the producer role, in the order they became known. */
+    producers() {
+      return [...this.peers.values()].filter((p) => p.roles.includes('producer'));
+    }
+
+    isProducer(id) {
+      const p = this.peers.get(id);
+      return !!p && p.roles.includes('producer');
+    }
+
+    /* meta.name of a known peer ('' without one). */
+    peerName(id) {
+      const p = this.peers.get(id);
+      return p ? metaName(p.meta) : '';
+    }
+
+    onWelcome() {
+      this.send({ type: 'setPeerStatus', roles: ['listener'], meta: { name: this.options.name } });
+      /* Servers answer with our own peerStatusChanged; should one not, go on anyway. */
+      this.registerTimer = setTimeout(() => this.registered(), REGISTER_FALLBACK_MS);
+    }
+
+    registered() {
+      clearTimeout(this.registerTimer);
+      if (this.state === 'ready') return;
+      this.setState('ready', 'connected');
+      this.send({ type: 'list' });
+      if (this.options.consumers) this.send({ type: 'listConsumers' });
+      if (this.options.onRegistered) this.options.onRegistered();
+    }
+
+    onPeerStatusChanged(msg) {
+      const id = msg.peerId || msg.peer_id;
+      if (!id) return;
+      const roles = Array.isArray(msg.roles) ? msg.roles : [];
+      if (id === this.peerId) {
+        if (roles.includes('listener')) this.registered();
+        return;
+      }
+      const previous = this.peers.get(id) || null;
+      let peer = null;
+      if (roles.length) {
+        peer = { id, meta: msg.meta === undefined ? null : msg.meta, roles };
+        this.peers.set(id, peer);
+      } else {
+        this.peers.delete(id);
+      }
+      if (this.options.onPeerStatus) this.options.onPeerStatus(peer, previous);
+      this.changed();
+    }
+
+    /* A "list" (role 'producer') or "listConsumers" (role 'consumer'). */
+    onList(list, role) {
+      for (const p of Array.isArray(list) ? list : []) {
+        if (!p || typeof p !== 'object') continue;
+        const id = p.id || p.peerId;
+        if (typeof id !== 'string' || id === this.peerId) continue;
+        const prev = this.peers.get(id);
+        const roles = prev ? [...new Set(prev.roles.concat(role))] : [role];
+        this.peers.set(id, { id, meta: p.meta === undefined ? null : p.meta, roles });
+      }
+      this.changed();
+    }
+
+    changed() {
+      if (this.options.onPeersChanged) this.options.onPeersChanged();
     }
   }
 
@@ -436,6 +555,7 @@
   }
 
   window.gstsigWeb.signalling = Object.freeze({
-    params, signallingUrl, rtcConfig, SignallingClient, iceFromEvent, readStatsReport, kbps, PeerSession,
+    params, signallingUrl, rtcConfig, SignallingClient, metaName, ListenerClient, iceFromEvent,
+    readStatsReport, kbps, PeerSession,
   });
 })();

@@ -4,8 +4,9 @@
  * own script; everything is in window.gstsigWeb.ui.
  *
  * The top bar and the status bar are built here, from the attributes of
- * <body>: data-subtitle (after the title) and data-page (the entry of the
- * navigation that is the current page). A page holds empty
+ * <body>: data-subtitle (after the title), data-page (the entry of the
+ * navigation that is the current page) and data-conn="none" (no signalling
+ * connection to show: the manual page). A page holds empty
  * <header class="topbar" id="topbar"> and <footer class="statusbar"
  * id="statusbar"> elements for them.
  *
@@ -92,10 +93,13 @@
       }
       header.append(
         el('h1', {}, 'gst-webrtcsignal ', el('span', { class: 'subtitle' }, body.dataset.subtitle || '')),
-        nav,
-        el('div', { class: 'conn', id: 'conn', 'data-state': 'connecting', title: 'Signalling connection' },
-           el('span', { class: 'dot', 'aria-hidden': 'true' }),
-           el('span', { id: 'conn-text' }, 'connecting…')));
+        nav);
+      if (body.dataset.conn !== 'none') {
+        header.append(
+          el('div', { class: 'conn', id: 'conn', 'data-state': 'connecting', title: 'Signalling connection' },
+             el('span', { class: 'dot', 'aria-hidden': 'true' }),
+             el('span', { id: 'conn-text' }, 'connecting…')));
+      }
     }
     const footer = $('statusbar');
     if (footer && !footer.childElementCount) {
