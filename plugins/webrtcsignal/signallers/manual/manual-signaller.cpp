@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "manual-signaller.h"
+#include "manual-signaller-private.h"
 
 #include "signaller-worker.h"
 #include "manual-token.h"
@@ -9,7 +9,6 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -18,59 +17,11 @@
 #include <utility>
 #include <vector>
 
-GST_DEBUG_CATEGORY_STATIC (manual_signaller_debug);
+GST_DEBUG_CATEGORY (manual_signaller_debug);
 #define GST_CAT_DEFAULT manual_signaller_debug
 
-namespace manual = gstsig::manual;
-
-#define SESSION_ID "manual"
-#define PEER_ID "manual"
-#define DEFAULT_TIMEOUT_S 600
 #define GATHER_FALLBACK_MS 10000
 #define POLL_MS 250
-
-enum class Stage { IDLE, WAIT_OFFER, GATHERING, WAIT_ANSWER, DONE };
-
-struct GstSigManualSignallerPrivate {
-  std::mutex lock;                /* guards the settings and tokens below */
-  std::string uri;
-  bool answering = false;
-  bool receiver_offers = false;   /* webrtcrecv offers (receive-only) instead of answering */
-  std::string directory;          /* empty: stdin/stdout */
-  bool stdio = true;
-  guint timeout_s = DEFAULT_TIMEOUT_S;
-  bool compress = false;
-  std::string offer_token;        /* the last offer, ours or pasted */
-  std::string answer_token;       /* the last answer, ours or pasted */
-
-  /* Runs from start to stop; every call from other threads goes through
-   * post(). */
-  gstsig::SignallerWorker worker { "webrtcsignal-manual" };
-
-  /* Everything below lives on the worker's thread only; settings copied at
-   * start. */
-  bool run_consumer = false, run_answering = false, run_compress = false, run_stdio = false;
-  std::string run_directory;
-  guint run_timeout_s = DEFAULT_TIMEOUT_S;
-  Stage stage = Stage::IDLE;
-  std::string local_sdp;
-  GstWebRTCSDPType local_type = GST_WEBRTC_SDP_TYPE_OFFER;
-  bool have_local = false;
-  bool gathered = false;
-  std::vector<manual::Candidate> candidates;
-  guint fallback_source = 0;
-  guint deadline_source = 0;
-  guint poll_source = 0;
-  GSource *stdin_source = nullptr;
-  std::string stdin_buffer;       /* a partial line */
-  std::string raw_sdp;            /* lines of a multi-line raw SDP paste */
-  std::string last_bad_file;      /* a rejected file, not reported twice */
-};
-
-struct _GstSigManualSignaller {
-  GstObject parent;
-  GstSigManualSignallerPrivate *priv;
-};
 
 enum {
   PROP_0, PROP_URI, PROP_ANSWERING, PROP_DIRECTORY, PROP_STDIO, PROP_TIMEOUT,
@@ -122,13 +73,13 @@ apply_uri (GstSigManualSignallerPrivate *priv, const char *uri)
 
 /* ---- on the signaller thread ---- */
 
-static const char *
+const char *
 type_name (GstWebRTCSDPType type)
 {
   return type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer";
 }
 
-static std::string
+std::string
 file_for (GstSigManualSignaller *self, GstWebRTCSDPType type)
 {
   g_autofree gchar *path = g_build_filename (self->priv->run_directory.c_str (),
@@ -136,7 +87,7 @@ file_for (GstSigManualSignaller *self, GstWebRTCSDPType type)
   return path;
 }
 
-static void
+void
 fail (GstSigManualSignaller *self, GError *error)
 {
   self->priv->stage = Stage::DONE;
@@ -144,86 +95,12 @@ fail (GstSigManualSignaller *self, GError *error)
   g_error_free (error);
 }
 
-static void
-tell_user_where_to_paste (GstSigManualSignaller *self, GstWebRTCSDPType type)
-{
-  auto priv = self->priv;
-  if (!priv->run_directory.empty ())
-    g_printerr ("webrtc manual: waiting for the %s in %s\n", type_name (type),
-        file_for (self, type).c_str ());
-  else if (priv->run_stdio)
-    g_printerr ("webrtc manual: paste the %s token and press Enter:\n", type_name (type));
-}
-
-static void
-wait_for (GstSigManualSignaller *self, Stage stage)
-{
-  auto priv = self->priv;
-  priv->stage = stage;
-  GstWebRTCSDPType type = stage == Stage::WAIT_OFFER ? GST_WEBRTC_SDP_TYPE_OFFER
-      : GST_WEBRTC_SDP_TYPE_ANSWER;
-  tell_user_where_to_paste (self, type);
-  priv->worker.cancel (priv->deadline_source);
-  guint timeout_s = priv->run_timeout_s;
-  priv->deadline_source = priv->worker.timeout (timeout_s * 1000, [self, type, timeout_s] () {
-    self->priv->deadline_source = 0;
-    fail (self, g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-        "No %s token arrived within %u s. Paste it sooner, or raise the signaller's "
-        "\"timeout\" property (?timeout=SECONDS in the URI).", type_name (type), timeout_s));
-    return false;
-  });
-}
-
-static void
+void
 store_token (GstSigManualSignaller *self, GstWebRTCSDPType type, const std::string &token)
 {
   std::lock_guard<std::mutex> guard (self->priv->lock);
   (type == GST_WEBRTC_SDP_TYPE_OFFER ? self->priv->offer_token : self->priv->answer_token) =
       token;
-}
-
-/* A pasted or read token. Returns whether it was taken. */
-static bool
-handle_input (GstSigManualSignaller *self, const std::string &text)
-{
-  auto priv = self->priv;
-  if (priv->stage != Stage::WAIT_OFFER && priv->stage != Stage::WAIT_ANSWER) {
-    GST_DEBUG_OBJECT (self, "Ignoring input (%zu bytes): not waiting for a token",
-        text.size ());
-    return false;
-  }
-  GstWebRTCSDPType expected = priv->stage == Stage::WAIT_OFFER ? GST_WEBRTC_SDP_TYPE_OFFER
-      : GST_WEBRTC_SDP_TYPE_ANSWER;
-  GstWebRTCSessionDescription *desc = nullptr;
-  std::string error;
-  if (!manual::parse_description (text, expected, &desc, &error)) {
-    GST_INFO_OBJECT (self, "Rejected a pasted %s (%zu bytes): %s", type_name (expected),
-        text.size (), error.c_str ());
-    g_printerr ("webrtc manual: that is not a usable %s token: %s.\n", type_name (expected),
-        error.c_str ());
-    tell_user_where_to_paste (self, expected);
-    return false;
-  }
-  priv->worker.cancel (priv->deadline_source);
-  priv->deadline_source = 0;
-  store_token (self, expected, text);
-  GST_INFO_OBJECT (self, "Got the remote %s", type_name (expected));
-  g_printerr ("webrtc manual: got the %s.\n", type_name (expected));
-  auto signaller = GST_SIG_SIGNALLER (self);
-  if (expected == GST_WEBRTC_SDP_TYPE_ANSWER) {
-    priv->stage = Stage::DONE;
-    gst_sig_signaller_emit_session_description (signaller, SESSION_ID, desc);
-  } else {
-    priv->stage = Stage::GATHERING;
-    if (priv->run_consumer) {
-      gst_sig_signaller_emit_session_started (signaller, SESSION_ID, PEER_ID);
-      gst_sig_signaller_emit_session_description (signaller, SESSION_ID, desc);
-    } else {
-      gst_sig_signaller_emit_session_requested (signaller, SESSION_ID, PEER_ID, desc);
-    }
-  }
-  gst_webrtc_session_description_free (desc);
-  return true;
 }
 
 static void
@@ -275,92 +152,6 @@ maybe_publish (GstSigManualSignaller *self)
   auto priv = self->priv;
   if (priv->stage == Stage::GATHERING && priv->have_local && priv->gathered)
     publish_local (self);
-}
-
-/* Reads the expected file when it appears or changes. */
-static bool
-poll_file (GstSigManualSignaller *self)
-{
-  auto priv = self->priv;
-  if (priv->stage != Stage::WAIT_OFFER && priv->stage != Stage::WAIT_ANSWER)
-    return true;
-  std::string path = file_for (self, priv->stage == Stage::WAIT_OFFER
-      ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER);
-  gchar *contents = nullptr;
-  gsize size = 0;
-  if (!g_file_get_contents (path.c_str (), &contents, &size, nullptr))
-    return true;
-  std::string text (contents, size);
-  g_free (contents);
-  if (text.empty () || text == priv->last_bad_file)
-    return true;
-  /* A writer that does not rename may still be writing: wait for a newline. */
-  if (text.back () != '\n' && text.back () != '\r')
-    return true;
-  if (handle_input (self, text)) {
-    priv->last_bad_file.clear ();
-    g_unlink (path.c_str ());  /* consumed: a stale token is never read twice */
-  } else {
-    priv->last_bad_file = text;
-  }
-  return true;
-}
-
-static void
-handle_stdin_line (GstSigManualSignaller *self, std::string line)
-{
-  auto priv = self->priv;
-  while (!line.empty () && (line.back () == '\r' || line.back () == '\n'))
-    line.pop_back ();
-  bool blank = line.find_first_not_of (" \t") == std::string::npos;
-  /* Raw SDP spans lines: collect them until a blank line. */
-  if (!priv->raw_sdp.empty ()) {
-    if (!blank) {
-      priv->raw_sdp += line + "\r\n";
-      return;
-    }
-    handle_input (self, std::exchange (priv->raw_sdp, std::string ()));
-    return;
-  }
-  if (blank)
-    return;
-  if (g_str_has_prefix (line.c_str () + line.find_first_not_of (" \t"), "v=0")) {
-    priv->raw_sdp = line + "\r\n";
-    g_printerr ("webrtc manual: raw SDP: end it with an empty line.\n");
-    return;
-  }
-  handle_input (self, line);
-}
-
-static gboolean
-on_stdin (gint fd, GIOCondition condition, gpointer user_data)
-{
-  auto self = GST_SIG_MANUAL_SIGNALLER (user_data);
-  auto priv = self->priv;
-  char buf[8192];
-  ssize_t n = read (fd, buf, sizeof (buf));
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return G_SOURCE_CONTINUE;
-  if (n > 0) {
-    priv->stdin_buffer.append (buf, n);
-    size_t eol;
-    while ((eol = priv->stdin_buffer.find ('\n')) != std::string::npos) {
-      std::string line = priv->stdin_buffer.substr (0, eol);
-      priv->stdin_buffer.erase (0, eol + 1);
-      handle_stdin_line (self, line);
-    }
-    return G_SOURCE_CONTINUE;
-  }
-  /* End of input: what is left is the last line. */
-  if (!priv->stdin_buffer.empty ())
-    handle_stdin_line (self, std::exchange (priv->stdin_buffer, std::string ()));
-  if (!priv->raw_sdp.empty ())
-    handle_stdin_line (self, "");
-  if (priv->stage == Stage::WAIT_OFFER || priv->stage == Stage::WAIT_ANSWER)
-    g_printerr ("webrtc manual: standard input is closed; still waiting for the token "
-        "(an application can give it with the \"paste\" signal).\n");
-  g_source_unref (std::exchange (priv->stdin_source, nullptr));
-  return G_SOURCE_REMOVE;
 }
 
 /* ---- the interface, called from element threads ---- */

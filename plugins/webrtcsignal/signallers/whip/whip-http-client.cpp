@@ -1,110 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "whip-http-client.h"
+#include "whip-http-client-private.h"
 
 #include "sdp-utils.h"
-#include "sdpfrag.h"
 
 #include <atomic>
 #include <chrono>
 #include <utility>
 
-GST_DEBUG_CATEGORY_STATIC (whip_http_debug);
+GST_DEBUG_CATEGORY (whip_http_debug);
 #define GST_CAT_DEFAULT whip_http_debug
 
 namespace gstsig {
 
-namespace {
-
-#define GATHER_FALLBACK_MS 10000   /* vanilla ICE: send what we have after this */
-#define LATE_TURN_GATHER_MS 5000   /* relay candidates of late TURN servers */
-#define MAX_REDIRECTS 5
 #define MAX_DELETE_WAIT_S 5
-
-std::mutex refused_lock; /* guards refused_endpoints () */
-
-std::set<std::string> &
-refused_endpoints ()
-{
-  static std::set<std::string> endpoints;
-  return endpoints;
-}
-
-std::string
-header (SoupMessageHeaders *headers, const char *name)
-{
-  const char *value = headers ? soup_message_headers_get_list (headers, name) : nullptr;
-  return value ? value : "";
-}
-
-std::string
-mid_of (const GstSDPMessage *sdp, unsigned mline)
-{
-  if (!sdp || mline >= gst_sdp_message_medias_len (sdp))
-    return "";
-  const char *mid = gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (sdp, mline), "mid");
-  return mid ? mid : "";
-}
-
-/* The origin of an http(s) URL (RFC 6454): scheme, host and port, the
- * port made explicit; "" when url does not parse. */
-std::string
-origin_of (const std::string &url)
-{
-  GUri *uri = g_uri_parse (url.c_str (), G_URI_FLAGS_NONE, nullptr);
-  if (!uri)
-    return "";
-  const char *scheme = g_uri_get_scheme (uri);
-  const char *host = g_uri_get_host (uri);
-  std::string out;
-  if (scheme && host) {
-    gchar *lower_scheme = g_ascii_strdown (scheme, -1);
-    gchar *lower_host = g_ascii_strdown (host, -1);
-    int port = g_uri_get_port (uri);
-    if (port < 0 && g_strcmp0 (lower_scheme, "https") == 0)
-      port = 443;
-    else if (port < 0 && g_strcmp0 (lower_scheme, "http") == 0)
-      port = 80;
-    out = std::string (lower_scheme) + "://" + lower_host + ":" + std::to_string (port);
-    g_free (lower_scheme);
-    g_free (lower_host);
-  }
-  g_uri_unref (uri);
-  return out;
-}
-
-bool
-same_origin (const std::string &a, const std::string &b)
-{
-  std::string origin = origin_of (a);
-  return !origin.empty () && origin == origin_of (b);
-}
-
-} // namespace
-
-struct WhipHttpClient::HttpResult {
-  bool responded = false; /* false: no HTTP response (transport error, timeout) */
-  bool timed_out = false;
-  std::string transport_error;
-  unsigned status = 0;
-  std::string reason, body, url; /* url: the last one asked (after redirects) */
-  bool sent_auth = false;          /* the last request carried the token */
-  std::string location, etag, link, content_type;
-};
-
-struct WhipHttpClient::Request {
-  WhipHttpClient *client;
-  std::string method, url, content_type, body;
-  bool with_if_match = false;
-  bool auth = false;     /* the token may go to first_url's origin */
-  std::string first_url; /* before redirects */
-  bool sent_auth = false; /* the last hop carried the token */
-  unsigned redirects = 0;
-  SoupMessage *msg = nullptr;
-  GCancellable *cancellable = nullptr;
-  guint timer = 0;
-  bool timed_out = false;
-  std::function<void (const HttpResult &)> done;
-};
 
 WhipHttpClient::WhipHttpClient (GstSigSignaller *owner) : owner_ (owner)
 {
@@ -119,13 +27,6 @@ WhipHttpClient::WhipHttpClient (GstSigSignaller *owner) : owner_ (owner)
 WhipHttpClient::~WhipHttpClient ()
 {
   stop ();
-}
-
-bool
-WhipHttpClient::endpoint_refused_trickle (const std::string &endpoint)
-{
-  std::lock_guard<std::mutex> guard (refused_lock);
-  return refused_endpoints ().count (endpoint) > 0;
 }
 
 void
@@ -272,145 +173,6 @@ WhipHttpClient::stop ()
   });
 }
 
-/* ---- HTTP (thread) ---- */
-
-/* Cancelling may complete a request at once (and free it): cancel from a
- * copy of the cancellables. */
-void
-WhipHttpClient::cancel_requests ()
-{
-  std::vector<GCancellable *> cancellables;
-  for (Request *req : requests_)
-    cancellables.push_back ((GCancellable *) g_object_ref (req->cancellable));
-  for (GCancellable *c : cancellables) {
-    g_cancellable_cancel (c);
-    g_object_unref (c);
-  }
-}
-
-void
-WhipHttpClient::request (const char *method, const std::string &url, const char *content_type,
-    const std::string &body, bool with_if_match, std::function<void (const HttpResult &)> done)
-{
-  auto req = new Request ();
-  req->client = this;
-  req->method = method;
-  req->url = url;
-  req->content_type = content_type ? content_type : "";
-  req->body = body;
-  req->with_if_match = with_if_match;
-  req->first_url = url;
-  req->auth = !settings_.auth_token.empty () && send_auth_to (url);
-  req->done = std::move (done);
-  req->cancellable = g_cancellable_new ();
-  requests_.insert (req);
-  if (stopping_ && req->method != "DELETE")
-    g_cancellable_cancel (req->cancellable);
-  req->timer = worker_.timeout (settings_.timeout_s * 1000, [req] () {
-    req->timer = 0;
-    req->timed_out = true;
-    g_cancellable_cancel (req->cancellable);
-    return false;
-  });
-  send (req);
-}
-
-void
-WhipHttpClient::send (Request *req)
-{
-  req->msg = soup_message_new (req->method.c_str (), req->url.c_str ());
-  if (!req->msg) {
-    HttpResult r;
-    r.transport_error = "'" + req->url + "' is not a URL libsoup can request";
-    r.url = req->url;
-    finish (req, r);
-    return;
-  }
-  /* libsoup turns a redirected POST into a GET; we follow them ourselves. */
-  soup_message_add_flags (req->msg, SOUP_MESSAGE_NO_REDIRECT);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (req->msg);
-  /* Never to another origin than the request's own (a redirect), like curl. */
-  req->sent_auth = req->auth &&
-      (req->url == req->first_url || same_origin (req->url, req->first_url));
-  if (req->sent_auth)
-    soup_message_headers_replace (headers, "Authorization",
-        ("Bearer " + settings_.auth_token).c_str ());
-  if (req->with_if_match && !etag_.empty ())
-    soup_message_headers_replace (headers, "If-Match", etag_.c_str ());
-  if (!req->content_type.empty ()) {
-    GBytes *bytes = g_bytes_new (req->body.data (), req->body.size ());
-    soup_message_set_request_body_from_bytes (req->msg, req->content_type.c_str (), bytes);
-    g_bytes_unref (bytes);
-  }
-  GST_DEBUG ("%s %s (%zu bytes)", req->method.c_str (), req->url.c_str (), req->body.size ());
-  soup_session_send_and_read_async (soup_, req->msg, G_PRIORITY_DEFAULT, req->cancellable,
-      on_response, req);
-}
-
-void
-WhipHttpClient::on_response (GObject *source, GAsyncResult *result, gpointer data)
-{
-  auto req = static_cast<Request *> (data);
-  WhipHttpClient *self = req->client;
-  GError *error = nullptr;
-  GBytes *bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
-  HttpResult r;
-  r.url = req->url;
-  r.sent_auth = req->sent_auth;
-  if (!bytes) {
-    r.timed_out = req->timed_out;
-    r.transport_error = error ? error->message : "unknown error";
-    g_clear_error (&error);
-    self->finish (req, r);
-    return;
-  }
-  r.responded = true;
-  r.status = soup_message_get_status (req->msg);
-  r.reason = soup_message_get_reason_phrase (req->msg) ? soup_message_get_reason_phrase (req->msg) : "";
-  gsize size = 0;
-  const char *data_ptr = (const char *) g_bytes_get_data (bytes, &size);
-  r.body.assign (data_ptr ? data_ptr : "", size);
-  g_bytes_unref (bytes);
-  SoupMessageHeaders *headers = soup_message_get_response_headers (req->msg);
-  r.location = header (headers, "Location");
-  r.etag = header (headers, "ETag");
-  r.link = header (headers, "Link");
-  r.content_type = header (headers, "Content-Type");
-  bool redirect = r.status == 301 || r.status == 302 || r.status == 303 || r.status == 307 ||
-      r.status == 308;
-  if (redirect && !r.location.empty () && req->redirects < MAX_REDIRECTS &&
-      !g_cancellable_is_cancelled (req->cancellable)) {
-    std::string next = whip::resolve_location (req->url, r.location);
-    if (!next.empty ()) {
-      GST_INFO ("%s %s: %u, following to %s", req->method.c_str (), req->url.c_str (), r.status,
-          next.c_str ());
-      if (req->auth && !same_origin (next, req->first_url))
-        GST_INFO ("Not sending the auth-token to %s: another origin (scheme, host or port) "
-            "than %s", next.c_str (), req->first_url.c_str ());
-      req->redirects++;
-      req->url = next;
-      g_clear_object (&req->msg);
-      self->send (req);
-      return;
-    }
-  }
-  GST_DEBUG ("%s %s: %u %s", req->method.c_str (), req->url.c_str (), r.status, r.reason.c_str ());
-  self->finish (req, r);
-}
-
-void
-WhipHttpClient::finish (Request *req, const HttpResult &result)
-{
-  worker_.cancel (std::exchange (req->timer, 0u));
-  requests_.erase (req);
-  g_clear_object (&req->msg);
-  g_clear_object (&req->cancellable);
-  auto done = std::move (req->done);
-  delete req;
-  if (done)
-    done (result);
-}
-
 /* ---- the session (thread) ---- */
 
 void
@@ -432,30 +194,6 @@ WhipHttpClient::begin_session ()
     request ("POST", endpoint_, "application/sdp", "", false,
         [this] (const HttpResult &r) { on_post_response (r, true); });
   }
-}
-
-bool
-WhipHttpClient::vanilla () const
-{
-  return !trickling_ && settings_.trickle != TrickleMode::On;
-}
-
-void
-WhipHttpClient::when_gathered (std::function<void ()> fn)
-{
-  if (gathered_) {
-    fn ();
-    return;
-  }
-  after_gathering_ = std::move (fn);
-  gather_timer_ = worker_.timeout (GATHER_FALLBACK_MS, [this] () {
-    gather_timer_ = 0;
-    GST_WARNING ("ICE gathering did not complete within %d ms; sending the %zu candidates "
-        "gathered so far", GATHER_FALLBACK_MS, all_candidates_.size ());
-    if (auto fn = std::exchange (after_gathering_, nullptr))
-      fn ();
-    return false;
-  });
 }
 
 void
@@ -600,117 +338,6 @@ WhipHttpClient::send_answer ()
 }
 
 void
-WhipHttpClient::add_ice (const std::string &session_id, const std::string &candidate,
-    unsigned mline)
-{
-  post (session_id, [this, candidate, mline] () {
-    if (stopping_ || failed_)
-      return;
-    if (candidate.empty ()) {
-      gathered_ = true;
-      worker_.cancel (std::exchange (gather_timer_, 0u));
-      if (auto fn = std::exchange (after_gathering_, nullptr))
-        fn ();
-    } else {
-      if (eoc_sent_) {
-        GST_DEBUG ("Candidate after end-of-candidates dropped: %s", candidate.c_str ());
-        return;
-      }
-      all_candidates_.push_back ({ mline, candidate });
-      unsent_.push_back ({ mline, candidate });
-    }
-    flush_trickle ();
-  });
-}
-
-/* Relay candidates of a late TURN server come after webrtcbin said it was
- * done gathering: end-of-candidates waits for them a while. */
-void
-WhipHttpClient::hold_end_of_candidates ()
-{
-  if (eoc_sent_ || stopping_)
-    return;
-  worker_.cancel (eoc_hold_timer_);
-  eoc_hold_timer_ = worker_.timeout (LATE_TURN_GATHER_MS, [this] () {
-    eoc_hold_timer_ = 0;
-    flush_trickle ();
-    return false;
-  });
-  GST_DEBUG ("end-of-candidates held for %d ms (relay candidates of a late TURN server)",
-      LATE_TURN_GATHER_MS);
-}
-
-/* The endpoint's origin, or the session's resource when the server that
- * created it had our token. */
-bool
-WhipHttpClient::send_auth_to (const std::string &url) const
-{
-  return same_origin (url, endpoint_) || (resource_auth_ && url == resource_url ());
-}
-
-void
-WhipHttpClient::flush_trickle ()
-{
-  if (!trickling_ || !resource_ready_ || patch_in_flight_ || stopping_ || failed_ || !local_sdp_)
-    return;
-  bool send_eoc = gathered_ && !eoc_sent_ && !eoc_hold_timer_;
-  if (unsent_.empty () && !send_eoc)
-    return;
-  SdpFrag frag;
-  const GstSDPMessage *sdp = local_sdp_.get ();
-  sdp_ice_credentials (sdp, &frag.ice_ufrag, &frag.ice_pwd);
-  for (const auto &c : unsent_)
-    frag.candidates.push_back ({ mid_of (sdp, c.mline), c.mline, c.candidate });
-  frag.end_of_candidates = send_eoc;
-  std::string body = sdpfrag_build (frag, sdp);
-  size_t sent = unsent_.size ();
-  patch_in_flight_ = true;
-  GST_DEBUG ("PATCH %s: %zu candidates%s", resource_url ().c_str (), sent,
-      send_eoc ? " and end-of-candidates" : "");
-  request ("PATCH", resource_url (), "application/trickle-ice-sdpfrag", body, true,
-      [this, sent, send_eoc] (const HttpResult &r) { on_patch_response (r, sent, send_eoc); });
-}
-
-void
-WhipHttpClient::on_patch_response (const HttpResult &r, size_t sent, bool sent_eoc)
-{
-  patch_in_flight_ = false;
-  if (stopping_ || failed_)
-    return;
-  if (r.responded && SOUP_STATUS_IS_SUCCESSFUL (r.status)) {
-    unsent_.erase (unsent_.begin (), unsent_.begin () + MIN (sent, unsent_.size ()));
-    eoc_sent_ = eoc_sent_ || sent_eoc;
-    flush_trickle ();
-    return;
-  }
-  bool refused = r.responded && (r.status == 405 || r.status == 501 || r.status == 422);
-  if (refused && settings_.trickle == TrickleMode::Auto) {
-    /* The server does not trickle: our connectivity checks towards the
-     * candidates of its answer still reach it (it learns our address as a
-     * peer-reflexive candidate); later sessions to this endpoint send every
-     * candidate in their offer. */
-    GST_INFO ("%s server %s does not take trickle ICE (%u %s): no more PATCH; later sessions "
-        "to it send every candidate in the offer", protocol (), endpoint_.c_str (), r.status,
-        r.reason.c_str ());
-    {
-      std::lock_guard<std::mutex> guard (refused_lock);
-      refused_endpoints ().insert (endpoint_);
-    }
-    trickling_ = false;
-    unsent_.clear ();
-    return;
-  }
-  if (refused) {
-    fail (GST_RESOURCE_ERROR_FAILED, std::string (protocol ()) + " server " + endpoint_ +
-        " does not take trickle ICE candidates (PATCH " + r.url + ": " +
-        whip::status_text (r.status, r.reason, r.body) + "). Set signaller::trickle=auto or "
-        "trickle=off (every candidate in the offer).");
-    return;
-  }
-  fail_http ("refused our ICE candidates", r);
-}
-
-void
 WhipHttpClient::end_session (const std::string &session_id, bool at_eos)
 {
   post (session_id, [this, at_eos] () {
@@ -787,49 +414,6 @@ WhipHttpClient::fail_http (const char *what, const HttpResult &r)
   if (!advice.empty ())
     message += " " + advice;
   fail (whip::resource_error_for_status (r.status), message);
-}
-
-/* ---- ICE servers ---- */
-
-/* On the thread. Servers of OPTIONS (before_gathering) apply to the
- * session the element starts next; those of the 201 to the running one
- * (TURN only: its relay candidates are gathered then, so end-of-candidates
- * waits for them). The element's sessions apply them: we never touch
- * webrtcbin. */
-void
-WhipHttpClient::learn_ice_servers (const std::string &link_header, bool before_gathering)
-{
-  std::vector<std::string> uris;
-  bool any_turn = false;
-  for (const auto &server : whip::parse_ice_server_links (link_header)) {
-    bool is_turn = false;
-    std::string uri = whip::webrtcbin_ice_uri (server, &is_turn);
-    if (uri.empty ()) {
-      GST_WARNING ("Ignoring ICE server %s: not stun:/turn:/turns:", server.url.c_str ());
-      continue;
-    }
-    if (!known_ice_servers_.insert (uri).second)
-      continue;
-    if (!before_gathering && !is_turn) {
-      GST_WARNING ("STUN server %s came with the session, after gathering started: webrtcbin "
-          "cannot use it now. Set stun-server on the element.", server.url.c_str ());
-      continue;
-    }
-    any_turn = any_turn || is_turn;
-    uris.push_back (uri);
-  }
-  if (uris.empty ())
-    return;
-  GST_INFO ("%zu ICE servers from Link headers (%s)", uris.size (),
-      before_gathering ? "OPTIONS, before gathering" : "with the session, late");
-  std::vector<const gchar *> list;
-  for (const auto &uri : uris)
-    list.push_back (uri.c_str ());
-  list.push_back (nullptr);
-  gst_sig_signaller_emit_ice_servers (owner_, before_gathering ? nullptr : session_id_.c_str (),
-      list.data ());
-  if (!before_gathering && any_turn)
-    hold_end_of_candidates ();
 }
 
 } // namespace gstsig

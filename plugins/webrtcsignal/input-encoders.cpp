@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* An input's branch per codec (InputStream::Encoder): an encoder for raw
+ * media, or the branch that readies pre-encoded media, built and
+ * published (ensure_encoder), taken down (discard_encoder), its figures
+ * and bitrate, and keyframe requests merged before they reach it. */
+#include "input-stream-private.h"
+
+#include "bin-utils.h"
+
+#include <gst/video/video.h>
+
+#include <utility>
+
+#define GST_CAT_DEFAULT gst_sig_send_debug
+
+namespace gstsig {
+
+namespace {
+
+/* Probe data: the Encoder lives as long as its probes. */
+gpointer
+encoder_data (const std::shared_ptr<void> &enc)
+{
+  return new std::shared_ptr<void> (enc);
+}
+
+void
+free_encoder_data (gpointer data)
+{
+  delete static_cast<std::shared_ptr<void> *> (data);
+}
+
+} // namespace
+
+InputStream::Encoder &
+InputStream::encoder_of (gpointer probe_data)
+{
+  return *static_cast<Encoder *> (static_cast<std::shared_ptr<void> *> (probe_data)->get ());
+}
+
+/* Any thread (the control thread for raw input; the streaming thread that
+ * brings the caps for pre-encoded input). The branch is built without
+ * encoders_lock, then published under it; if another thread published one
+ * for the codec meanwhile, ours is discarded and theirs is used. */
+std::shared_ptr<InputStream::Encoder>
+InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, std::string *error)
+{
+  {
+    std::lock_guard<std::mutex> guard (encoders_lock);
+    if (removed_) {
+      *error = name_ + " is being released";
+      return nullptr;
+    }
+    auto it = encoders_.find (codec.name);
+    if (it != encoders_.end ())
+      return it->second;
+  }
+
+  auto input = form ();
+  bool encoded = input && input->encoded ();
+  if (encoded && input->codec != &codec) {
+    *error = name_ + " carries pre-encoded " + input->codec->name + ", not " + codec.name;
+    return nullptr;
+  }
+  GError *parse_error = nullptr;
+  std::string description = encoded ? encoded_input_description (codec)
+                                    : encoder_description (codec, video_bitrate_kbps);
+  GstElement *branch = gst_parse_bin_from_description_full (description.c_str (), TRUE, nullptr,
+      GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  if (!branch) {
+    *error = std::string ("cannot build the ") + codec.name + (encoded ? " input (" : " encoder (") +
+        (parse_error ? parse_error->message : "unknown error") + ")";
+    g_clear_error (&parse_error);
+    return nullptr;
+  }
+  gst_object_set_name (GST_OBJECT (branch),
+      (name_ + "-" + codec.name + (encoded ? "-input" : "-encoder")).c_str ());
+  auto enc = std::make_shared<Encoder> (&codec, keyframe_window_, control_);
+  enc->branch = branch;
+  enc->tee = make ("tee", name_ + "-" + codec.name + "-tee");
+  g_object_set (enc->tee, "allow-not-linked", TRUE, nullptr);
+  gst_bin_add_many (bin_, enc->branch, enc->tee, nullptr);
+  gst_element_link (enc->branch, enc->tee);
+
+  GstPad *tee_sink = gst_element_get_static_pad (enc->tee, "sink");
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event,
+      encoder_data (enc), free_encoder_data);
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      [] (GstPad *, GstPadProbeInfo *, gpointer data) {
+        encoder_of (data).frames++;
+        return GST_PAD_PROBE_OK;
+      },
+      encoder_data (enc), free_encoder_data);
+  gst_object_unref (tee_sink);
+
+  gst_element_sync_state_with_parent (enc->tee);
+  gst_element_sync_state_with_parent (enc->branch);
+  enc->raw_tee_pad = gst_element_request_pad_simple (raw_tee_, "src_%u");
+  GstPad *branch_sink = gst_element_get_static_pad (enc->branch, "sink");
+  gst_pad_link (enc->raw_tee_pad, branch_sink);
+  gst_object_unref (branch_sink);
+
+  std::shared_ptr<Encoder> published;
+  {
+    std::lock_guard<std::mutex> guard (encoders_lock);
+    if (!removed_) {
+      auto &slot = encoders_[codec.name];
+      if (!slot)
+        slot = enc;
+      published = slot;
+    }
+  }
+  if (published != enc) {
+    GST_DEBUG_OBJECT (bin_, "%s: another thread started the %s branch first", name_.c_str (),
+        codec.name);
+    discard_encoder (*enc);
+    if (!published)
+      *error = name_ + " is being released";
+    return published;
+  }
+  GST_INFO_OBJECT (bin_, "%s: started the %s %s", name_.c_str (), codec.name,
+      encoded ? "input branch (no encoder)" : "encoder");
+  return enc;
+}
+
+void
+InputStream::discard_encoder (Encoder &enc)
+{
+  {
+    std::lock_guard<std::mutex> merge_guard (enc.merge_lock);
+    control_->cancel (std::exchange (enc.timer, 0u));
+  }
+  for (GstElement *e : { enc.branch, enc.tee })
+    discard_from_bin (bin_, e);
+  gst_element_release_request_pad (raw_tee_, enc.raw_tee_pad);
+  gst_clear_object (&enc.raw_tee_pad);
+}
+
+void
+InputStream::set_video_bitrate (unsigned kbps)
+{
+  std::lock_guard<std::mutex> guard (encoders_lock);
+  for (auto &entry : encoders_) {
+    GstElement *encoder = gst_bin_get_by_name (GST_BIN (entry.second->branch), "encoder");
+    if (!encoder)
+      continue;
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (encoder), "target-bitrate"))
+      g_object_set (encoder, "target-bitrate", (int) (kbps * 1000), nullptr); /* vp8enc: bit/s */
+    else if (entry.second->codec->kind == MediaKind::Video)
+      g_object_set (encoder, "bitrate", kbps, nullptr); /* x264enc: kbit/s */
+    gst_object_unref (encoder);
+  }
+}
+
+guint64
+InputStream::encoded_frames (const Codec &codec)
+{
+  std::lock_guard<std::mutex> guard (encoders_lock);
+  auto it = encoders_.find (codec.name);
+  return it == encoders_.end () ? 0 : it->second->frames.load ();
+}
+
+void
+InputStream::frame_size (const Codec &codec, int *width, int *height)
+{
+  *width = *height = 0;
+  std::lock_guard<std::mutex> guard (encoders_lock);
+  auto it = encoders_.find (codec.name);
+  if (it == encoders_.end ())
+    return;
+  GstPad *pad = gst_element_get_static_pad (it->second->tee, "sink");
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  gst_object_unref (pad);
+  if (!caps)
+    return;
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  gst_structure_get_int (s, "width", width);
+  gst_structure_get_int (s, "height", height);
+  gst_caps_unref (caps);
+}
+
+void
+InputStream::request_keyframe ()
+{
+  std::lock_guard<std::mutex> guard (encoders_lock);
+  for (auto &entry : encoders_) {
+    GstPad *tee_sink = gst_element_get_static_pad (entry.second->tee, "sink");
+    gst_pad_push_event (tee_sink,
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+    gst_object_unref (tee_sink);
+  }
+}
+
+void
+InputStream::send_merged_keyframe (const std::shared_ptr<Encoder> &enc)
+{
+  GstEvent *event = gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0);
+  {
+    std::lock_guard<std::mutex> guard (enc->merge_lock);
+    enc->merger.on_timer (g_get_monotonic_time ());
+    enc->timer = 0;
+    enc->forwarded_seqnum = gst_event_get_seqnum (event);
+  }
+  GstPad *tee_sink = gst_element_get_static_pad (enc->tee, "sink");
+  gst_pad_push_event (tee_sink, event);
+  gst_object_unref (tee_sink);
+}
+
+GstPadProbeReturn
+InputStream::on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  /* The timer below holds the Encoder, not a bare pointer: it may fire
+   * after remove_from_bin took the Encoder out (it cancels it, but a timer
+   * already dispatched runs). */
+  auto enc = std::static_pointer_cast<Encoder> (*static_cast<std::shared_ptr<void> *> (data));
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+  std::lock_guard<std::mutex> guard (enc->merge_lock);
+  if (gst_event_get_seqnum (event) == enc->forwarded_seqnum)
+    return GST_PAD_PROBE_OK; /* our own merged request */
+  switch (enc->merger.on_request (g_get_monotonic_time ())) {
+    case KeyframeMerger::Action::ForwardNow:
+      GST_DEBUG_OBJECT (pad, "%s: forwarding a keyframe request", enc->codec->name);
+      return GST_PAD_PROBE_OK;
+    case KeyframeMerger::Action::ScheduleAt: {
+      int64_t delay_us = enc->merger.scheduled_at () - g_get_monotonic_time ();
+      GST_DEBUG_OBJECT (pad, "%s: merging keyframe requests for %" G_GINT64_FORMAT " us",
+          enc->codec->name, delay_us);
+      enc->timer = enc->control->timeout ((guint) MAX (delay_us / 1000, 1), [enc] () {
+        send_merged_keyframe (enc);
+        return false;
+      });
+      return GST_PAD_PROBE_DROP;
+    }
+    case KeyframeMerger::Action::Merged:
+      return GST_PAD_PROBE_DROP;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+} // namespace gstsig
