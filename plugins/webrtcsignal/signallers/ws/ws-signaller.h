@@ -1,5 +1,6 @@
 /* gst-webrtcsignal: the WebSocket signaller (ws://, wss://), speaking
- * gst-plugins-rs' signalling protocol (shared/PROTOCOL.md) as a producer.
+ * gst-plugins-rs' signalling protocol (shared/PROTOCOL.md), as a producer (webrtcsend)
+ * or as a consumer of one producer (webrtcrecv).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
