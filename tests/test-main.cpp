@@ -19,9 +19,18 @@ watch_for_leaks (const gchar *domain, GLogLevelFlags level, const gchar *message
 
 } // namespace
 
+#ifdef GST_SIG_TSAN_GLIB_SYNC
+/* tests/sanitizers/tsan-glib-sync.c: fails unless its wrappers are the ones
+ * GLib's and GStreamer's callers reach. */
+extern "C" void gst_sig_tsan_glib_sync_check (void);
+#endif
+
 int
 main (int argc, char **argv)
 {
+#ifdef GST_SIG_TSAN_GLIB_SYNC
+  gst_sig_tsan_glib_sync_check ();
+#endif
   gst_init (&argc, &argv);
   /* The leaks tracer warns without a log domain. */
   g_log_set_handler (nullptr, G_LOG_LEVEL_WARNING, watch_for_leaks, nullptr);
