@@ -135,6 +135,9 @@ SessionHost::on_stats (WebrtcSession &session, GstStructure *stats)
 void
 SessionHost::stop ()
 {
+  /* Requests still queued on the control thread are dropped, not turned
+   * into webrtcbins that would end at once. */
+  stopping_ = true;
   /* Sessions first: once they are gone no webrtcbin callback reaches the
    * signaller, which may then stop. */
   detach ();
@@ -156,6 +159,7 @@ SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks, const IceS
     g_clear_object (&caps_source_);
     caps_source_ = GST_SIG_SIGNALLER (g_object_ref (signaller));
   }
+  stopping_ = false;
   control_->invoke_sync ([this, signaller, &callbacks, &ice, &caps] () {
     callbacks_ = std::move (callbacks);
     ice_ = ice;
@@ -268,7 +272,7 @@ void
 SessionHost::on_new_session (const std::string &session_id, const std::string &peer_id,
     GstWebRTCSessionDescription *offer)
 {
-  if (!signaller_ || sessions_.count (session_id) || !callbacks_.create)
+  if (stopping_ || !signaller_ || sessions_.count (session_id) || !callbacks_.create)
     return;
   auto link = std::make_shared<SessionLink> ();
   link->session_id = session_id;

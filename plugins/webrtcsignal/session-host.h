@@ -121,6 +121,7 @@ private:
   guint stats_timer_ = 0;
   std::string name_;
   std::atomic<unsigned> count_ { 0 };
+  std::atomic<bool> stopping_ { false }; /* stop () has begun: no new sessions */
   mutable std::mutex caps_lock_; /* guards caps_source_; nests with nothing */
   GstSigSignaller *caps_source_ = nullptr; /* the running signaller (owned) */
   mutable std::mutex stats_lock_; /* guards stats_; nests with nothing */
