@@ -14,7 +14,7 @@
 # Arguments go to `meson test`; a --suite replaces the default suites, test
 # names pick among them. Builds are debug builds made with meson's b_sanitize
 # (-Db_lundef=false: the plugins use the runtime of the program that loads
-# them), configured on first use, built with ninja -j1 and run one test at
+# them), configured on first use, built with ninja -j1 (GST_WEBRTCSIGNAL_NINJA_JOBS=N for more) and run one test at
 # a time with timeouts multiplied by 3. What the tests do differently under
 # a sanitizer (environment, suppressions in tests/sanitizers/, the plugin
 # scanner wrapper, the TSan hand-over annotations) is set up in
@@ -51,7 +51,7 @@ fi
 if [ ! -f "$builddir/build.ninja" ]; then
   meson setup "$builddir" --buildtype=debug -Db_sanitize="$sanitize" -Db_lundef=false
 fi
-ninja -C "$builddir" -j1
+ninja -C "$builddir" -j"${GST_WEBRTCSIGNAL_NINJA_JOBS:-1}"
 
 # The default suites, unless the arguments name suites. (Test names pick
 # among the suites: meson runs what both select.)

@@ -1,25 +1,51 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is needed, builds, then `meson test`
-# (unit, element and browser suites). Ends with "N passed, N failed".
+# (unit, element, browser, ... suites), then the unit, element and stress
+# suites again in an AddressSanitizer + UndefinedBehaviorSanitizer build
+# (scripts/test-sanitizers.sh asan, in build-asan). Ends with
+# "N passed, N failed" over both runs.
+#
+#   scripts/test.sh                      everything (what CI runs)
+#   scripts/test.sh --suite unit         extra arguments go to `meson test`; the
+#                                        sanitizer pass is then left out unless
+#                                        GST_WEBRTCSIGNAL_SANITIZERS says otherwise
+#   GST_WEBRTCSIGNAL_SANITIZERS=none     no sanitizer pass
+#   GST_WEBRTCSIGNAL_SANITIZERS=tsan     ThreadSanitizer instead (build-tsan; the stress
+#                                        test of the stop race is meant for it)
+#   scripts/test-sanitizers.sh asan|tsan [meson test args]   only a sanitizer pass
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 bash scripts/build.sh
+
+sanitizers="${GST_WEBRTCSIGNAL_SANITIZERS:-}"
+if [ -z "$sanitizers" ]; then
+  if [ $# -eq 0 ]; then sanitizers=asan; else sanitizers=none; fi
+fi
+
 status=0
 meson test -C build --print-errorlogs --num-processes 2 "$@" || status=$?
-python3 - <<'PY'
-import json
+logs=(build/meson-logs/testlog.json)
+if [ "$sanitizers" != none ]; then
+  # The main build is done: the sanitizer build may use both cores.
+  GST_WEBRTCSIGNAL_NINJA_JOBS="${GST_WEBRTCSIGNAL_NINJA_JOBS:-2}" \
+    bash scripts/test-sanitizers.sh "$sanitizers" || status=$?
+  logs+=("build-$sanitizers/meson-logs/testlog.json")
+fi
+python3 - "${logs[@]}" <<'PY'
+import json, sys
 passed = failed = skipped = 0
-with open("build/meson-logs/testlog.json") as log:
-    for line in log:
-        result = json.loads(line).get("result")
-        if result == "OK":
-            passed += 1
-        elif result in ("SKIP",):
-            skipped += 1
-        else:
-            failed += 1
+for path in sys.argv[1:]:
+    with open(path) as log:
+        for line in log:
+            result = json.loads(line).get("result")
+            if result == "OK":
+                passed += 1
+            elif result in ("SKIP",):
+                skipped += 1
+            else:
+                failed += 1
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $status
