@@ -54,36 +54,39 @@ fi
 # The default suites, unless the arguments name suites. (Test names pick
 # among the suites: meson runs what both select.)
 defaults=(--suite unit --suite element --suite stress)
+suites=(unit element stress)
+named=()
+expect_suite=0
 for arg in "$@"; do
+  if [ $expect_suite = 1 ]; then named+=("$arg"); expect_suite=0; continue; fi
   case "$arg" in
-    --suite|--suite=*) defaults=() ;;
+    --suite) expect_suite=1 ;;
+    --suite=*) named+=("${arg#--suite=}") ;;
   esac
 done
+if [ ${#named[@]} -gt 0 ]; then
+  defaults=()
+  suites=("${named[@]}")
+fi
 
-jobs="${GST_WEBRTCSIGNAL_NINJA_JOBS:-1}"
-rebuild=()
-if [ ${#defaults[@]} -gt 0 ]; then
-  # Only what the default suites run (instrumented builds are slow): their
-  # test programs, what they depend on, and the rtpdiag plugin (diagnostics).
-  mapfile -t targets < <(meson introspect "$builddir" --tests --targets | python3 -c '
+# Only what the chosen suites run (instrumented builds are slow): their test
+# programs, what they depend on, and the rtpdiag plugin (diagnostics).
+mapfile -t targets < <(meson introspect "$builddir" --tests --targets | python3 -c '
 import json, os, sys
 info = json.load(sys.stdin)
 tests, targets = info["tests"], info["targets"]
-wanted = {dep for t in tests if {s.split(":")[-1] for s in t["suite"]} & {"unit", "element", "stress"}
+suites = set(sys.argv[2:])
+wanted = {dep for t in tests if {s.split(":")[-1] for s in t["suite"]} & suites
           for dep in t["depends"]}
 for target in targets:
     if target["id"] in wanted or target["name"] == "gstrtpdiag":
         for name in target["filename"]:
             print(os.path.relpath(name, os.path.abspath(sys.argv[1])))
-' "$builddir")
-  ninja -C "$builddir" -j"$jobs" "${targets[@]}"
-  rebuild=(--no-rebuild)
-else
-  ninja -C "$builddir" -j"$jobs"
-fi
+' "$builddir" "${suites[@]}")
+ninja -C "$builddir" -j"${GST_WEBRTCSIGNAL_NINJA_JOBS:-1}" "${targets[@]}"
 
 status=0
-meson test -C "$builddir" "${rebuild[@]}" --num-processes 1 --timeout-multiplier 3 \
+meson test -C "$builddir" --no-rebuild --num-processes 1 --timeout-multiplier 3 \
   --print-errorlogs "${defaults[@]}" "$@" || status=$?
 python3 - "$builddir" <<'PY'
 import json, sys

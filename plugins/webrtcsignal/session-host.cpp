@@ -277,18 +277,22 @@ SessionHost::on_new_session (const std::string &session_id, const std::string &p
   auto link = std::make_shared<SessionLink> ();
   link->session_id = session_id;
   link->signaller = GST_SIG_SIGNALLER (g_object_ref (signaller_));
-  const SessionLink *identity = link.get ();
+  /* A weak reference, not the address: a link that is gone cannot be
+   * mistaken for a later one at the same address. */
+  std::weak_ptr<SessionLink> identity = link;
   link->post = [this, session_id, identity] (std::function<void (WebrtcSession &)> fn) {
     control_->invoke ([this, session_id, identity, fn] () {
-      with_session (session_id, identity, fn);
+      if (auto alive = identity.lock ())
+        with_session (session_id, alive.get (), fn);
     });
   };
   link->end = [this, session_id, identity] (GstSigSessionEnd reason, const std::string &detail) {
     control_->invoke ([this, session_id, identity, reason, detail] () {
-      with_session (session_id, identity,
-          [this, &session_id, reason, &detail] (WebrtcSession &) {
-            end (session_id, reason, detail);
-          });
+      if (auto alive = identity.lock ())
+        with_session (session_id, alive.get (),
+            [this, &session_id, reason, &detail] (WebrtcSession &) {
+              end (session_id, reason, detail);
+            });
     });
   };
   std::string error;
