@@ -30,7 +30,6 @@ struct BaseBinState {
   unsigned stats_interval_ms = 1000;
   bool diagnostics = false;
 
-  const BaseBinDefaults *defaults = nullptr;
   std::unique_ptr<gstsig::SignallerSlot> slot;
   /* Created by the subclass' init, lives as long as the element. */
   std::unique_ptr<gstsig::SessionHost> host;
@@ -301,7 +300,6 @@ gstsig::gst_sig_base_bin_init_sessions (GstSigBaseBin *self, std::unique_ptr<Ses
 {
   BaseBinState &st = state_of (self);
   st.host = std::move (host);
-  st.defaults = &defaults;
   st.video_codecs = defaults.video_codecs;
   st.audio_codecs = defaults.audio_codecs;
   st.peer_timeout_s = defaults.peer_timeout_s;

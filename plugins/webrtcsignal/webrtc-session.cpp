@@ -12,8 +12,7 @@ namespace gstsig {
 
 namespace {
 
-using DescriptionHandler =
-    std::function<void (GstWebRTCSessionDescription *desc, const std::string &error)>;
+using DescriptionHandler = WebrtcSession::DescriptionHandler;
 
 struct PromiseData {
   std::shared_ptr<SessionLink> link;

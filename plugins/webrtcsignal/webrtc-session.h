@@ -130,9 +130,13 @@ protected:
   gint64 created_us_ = 0;
   std::unique_ptr<SessionStatsTracker> stats_; /* control thread; set by derived classes */
 
-private:
+public:
+  /* A promise's outcome: the description it carries (or nullptr) and an
+   * error text. */
   using DescriptionHandler =
       std::function<void (GstWebRTCSessionDescription *desc, const std::string &error)>;
+
+private:
   /* A promise whose outcome reaches handler on the control thread, if the
    * session still exists then. */
   GstPromise *make_promise (const char *field, DescriptionHandler handler);
