@@ -8,6 +8,7 @@
 
 #include "server-web.h"
 
+#include <cstring>
 #include <exception>
 
 namespace gstsig {
@@ -18,13 +19,45 @@ namespace {
 constexpr gushort CLOSE_TRY_AGAIN_LATER = 1013;
 
 /* libsoup drops a connection without a close frame when a single frame is
- * over its max-incoming-payload-size. To answer moderately oversized frames
- * with an error and a 1009 close, that hard limit sits above our own. */
+ * over its max-incoming-payload-size, and keeps fragments of a message
+ * without a limit. To answer moderately oversized messages with an error
+ * and a 1009 close, this hard limit sits above our own: it bounds one frame
+ * (libsoup) and every byte read between two complete messages (the
+ * guarded connection). */
 guint64
-hard_frame_limit (size_t max_frame_bytes)
+hard_message_limit (size_t max_message_bytes)
 {
-  guint64 limit = max_frame_bytes;
+  guint64 limit = max_message_bytes;
   return MAX (limit * 2, limit + 64 * 1024);
+}
+
+/* Bytes a server frame adds to its payload, at most (RFC 6455 5.2). */
+constexpr guint64 FRAME_OVERHEAD = 10;
+
+/* The token a request carries: "Authorization: Bearer T" (tools) or
+ * ?token=T (browsers cannot set headers on a WebSocket). */
+std::string
+request_token (SoupServerMessage *msg, GHashTable *query)
+{
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+      "Authorization");
+  if (auth && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0) {
+    const char *token = auth + 7;
+    while (*token == ' ')
+      token++;
+    return token;
+  }
+  const char *token = query ? static_cast<const char *> (g_hash_table_lookup (query, "token"))
+                            : nullptr;
+  return token ? token : "";
+}
+
+void
+set_text_reply (SoupServerMessage *msg, guint status, const std::string &text)
+{
+  soup_server_message_set_status (msg, status, nullptr);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+      text.c_str (), text.size ());
 }
 
 bool
@@ -55,17 +88,18 @@ guarded (const char *what, F &&fn)
 
 void
 Server::Impl::on_http_request (SoupServer *, SoupServerMessage *msg, const char *path,
-    GHashTable *, gpointer user_data)
+    GHashTable *query, gpointer user_data)
 {
-  guarded ("HTTP request", [&] () { static_cast<Impl *> (user_data)->handle_http (msg, path); });
+  guarded ("HTTP request",
+      [&] () { static_cast<Impl *> (user_data)->handle_http (msg, path, query); });
 }
 
 void
-Server::Impl::on_websocket (SoupServer *, SoupServerMessage *, const char *path,
+Server::Impl::on_websocket (SoupServer *, SoupServerMessage *msg, const char *path,
     SoupWebsocketConnection *conn, gpointer user_data)
 {
   g_debug ("WebSocket connection on %s", path);
-  guarded ("new connection", [&] () { static_cast<Impl *> (user_data)->add_peer (conn); });
+  guarded ("new connection", [&] () { static_cast<Impl *> (user_data)->add_peer (msg, conn); });
 }
 
 void
@@ -76,6 +110,8 @@ Server::Impl::on_message (SoupWebsocketConnection *, gint type, GBytes *message,
     g_debug ("peer %s: ignoring a binary frame", peer->id.c_str ());
     return;
   }
+  if (peer->link)
+    peer->link->message_received ();
   gsize size = 0;
   auto data = static_cast<const char *> (g_bytes_get_data (message, &size));
   guarded ("message", [&] () {
@@ -88,9 +124,12 @@ Server::Impl::on_error (SoupWebsocketConnection *, GError *error, gpointer user_
 {
   auto peer = static_cast<Peer *> (user_data);
   g_debug ("peer %s: WebSocket error: %s", peer->id.c_str (), error->message);
-  /* A frame over libsoup's hard limit: libsoup drops the connection right
-   * after this signal, without a close frame; answer first while we can. */
-  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG))
+  /* A frame over libsoup's hard limit, or fragments adding up to more
+   * (the guarded connection fails the read): libsoup drops the connection
+   * right after this signal, without a close frame; answer first while we
+   * can. */
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
     guarded ("oversize frame", [&] () { peer->impl->refuse_oversize (peer); });
 }
 
@@ -116,30 +155,71 @@ Server::Impl::is_websocket_upgrade (SoupServerMessage *msg)
 }
 
 void
-Server::Impl::handle_http (SoupServerMessage *msg, const char *path)
+Server::Impl::handle_http (SoupServerMessage *msg, const char *path, GHashTable *query)
 {
   if (!is_websocket_upgrade (msg)) {
+    if (g_strcmp0 (path, "/api/access") == 0) {
+      /* The web app asks whether its token (if any) will do, since a page
+       * cannot read why a WebSocket upgrade was refused. */
+      bool ok = access_of (msg, query).connect;
+      if (!ok)
+        soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+            "WWW-Authenticate", "Bearer");
+      set_text_reply (msg, ok ? SOUP_STATUS_OK : SOUP_STATUS_UNAUTHORIZED,
+          ok ? "ok\n" : "This server needs a token.\n");
+      return;
+    }
     web::serve (msg, path, config.web_root);
     return;
   }
+  /* Leaving the status unset lets libsoup complete the handshake and call
+   * on_websocket (). */
+  refuse_upgrade (msg, query);
+}
 
-  /* Checks that must refuse the upgrade go here, before libsoup answers
-   * 101. A later issue adds the token check (?token= / Authorization:
-   * Bearer, answered with 401). */
-  if (peers.size () >= config.max_peers) {
-    g_message ("refusing a WebSocket connection: %u peers already (max-peers)", config.max_peers);
-    std::string text = "Too many peers connected (limit " + std::to_string (config.max_peers)
-        + "); try again later.\n";
-    soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, nullptr);
-    soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
-        text.c_str (), text.size ());
+Access
+Server::Impl::access_of (SoupServerMessage *msg, GHashTable *query)
+{
+  auto link = listener ? listener->connection_of (msg) : nullptr;
+  return access_for (access_config, request_token (msg, query), link && link->is_loopback ());
+}
+
+/* Checks that must refuse a WebSocket upgrade, before libsoup answers 101.
+ * True when refused (the status is set). */
+bool
+Server::Impl::refuse_upgrade (SoupServerMessage *msg, GHashTable *query)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *origin = soup_message_headers_get_one (headers, "Origin");
+  const char *host = soup_message_headers_get_one (headers, "Host");
+  if (!origin_allowed (access_config, origin ? origin : "", host ? host : "")) {
+    origin_notice.hit (std::string ("refusing a WebSocket from a page of ") + origin
+        + " (allow it with --allow-origin / serve-allow-origin)");
+    set_text_reply (msg, SOUP_STATUS_FORBIDDEN,
+        std::string ("Pages of ") + origin + " may not use this server.\n");
+    return true;
   }
-  /* Otherwise leave the status unset: libsoup completes the handshake and
-   * calls on_websocket (). */
+  if (!access_of (msg, query).connect) {
+    auth_notice.hit ("refusing a WebSocket without a valid token");
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+        "WWW-Authenticate", "Bearer");
+    set_text_reply (msg, SOUP_STATUS_UNAUTHORIZED,
+        "This server needs a token: Authorization: Bearer TOKEN, or ?token=TOKEN.\n");
+    return true;
+  }
+  if (peers.size () >= config.max_peers) {
+    session_notice.hit ("refusing a WebSocket: " + std::to_string (config.max_peers)
+        + " peers already (raise --max-peers)");
+    set_text_reply (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        "Too many peers connected (limit " + std::to_string (config.max_peers)
+            + "); try again later.\n");
+    return true;
+  }
+  return false;
 }
 
 void
-Server::Impl::add_peer (SoupWebsocketConnection *conn)
+Server::Impl::add_peer (SoupServerMessage *msg, SoupWebsocketConnection *conn)
 {
   if (peers.size () >= config.max_peers) {
     /* Several upgrades were in flight at once. */
@@ -152,11 +232,20 @@ Server::Impl::add_peer (SoupWebsocketConnection *conn)
   peer->impl = this;
   peer->id = new_uuid ();
   peer->conn = ref (conn);
+  peer->link = listener->connection_of (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+  g_autoptr (GHashTable) query = g_uri_get_query (uri)
+      ? g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, nullptr)
+      : nullptr;
+  peer->access = access_of (msg, query);
+  if (peer->link)
+    peer->link->became_websocket (hard_message_limit (config.max_message_bytes),
+        config.idle_timeout_s);
   peers.emplace (peer->id, std::move (owned));
   n_peers = peers.size ();
 
   soup_websocket_connection_set_max_incoming_payload_size (conn,
-      hard_frame_limit (config.max_frame_bytes));
+      hard_message_limit (config.max_message_bytes));
   soup_websocket_connection_set_keepalive_interval (conn, config.ping_interval_s);
   peer->handlers = {
     g_signal_connect (conn, "message", G_CALLBACK (Impl::on_message), peer),
@@ -164,7 +253,8 @@ Server::Impl::add_peer (SoupWebsocketConnection *conn)
     g_signal_connect (conn, "closed", G_CALLBACK (Impl::on_closed), peer),
   };
 
-  g_info ("peer %s connected (%zu peers)", peer->id.c_str (), peers.size ());
+  g_info ("peer %s connected from %s (%zu peers)", peer->id.c_str (),
+      peer->link ? peer->link->address ().c_str () : "?", peers.size ());
   send (peer, p::Welcome { peer->id });
 }
 
@@ -202,10 +292,35 @@ Server::Impl::close_peer (Peer *peer, gushort code, const char *reason)
 void
 Server::Impl::refuse_oversize (Peer *peer)
 {
-  g_message ("peer %s sent a frame over %zu bytes; closing", peer->id.c_str (),
-      config.max_frame_bytes);
-  send_error (peer, "message larger than " + std::to_string (config.max_frame_bytes) + " bytes");
+  size_notice.hit ("peer " + peer->id + " sent a message over "
+      + std::to_string (config.max_message_bytes)
+      + " bytes; closing it (raise --max-message-bytes if that was legitimate)");
+  send_error (peer, "message larger than " + std::to_string (config.max_message_bytes) + " bytes");
   close_peer (peer, SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big");
+}
+
+void
+Server::Impl::drop_slow_reader (Peer *peer, guint64 unsent)
+{
+  queue_notice.hit ("peer " + peer->id + " does not read what it is sent (" + std::to_string (unsent)
+      + " bytes waiting, limit " + std::to_string (config.max_queued_bytes)
+      + "); dropping it (raise --max-queued-bytes for very slow links)");
+  if (peer->link)
+    peer->link->drop ("slow reader");
+}
+
+bool
+Server::Impl::within_rate (Peer *peer)
+{
+  if (peer->messages.take (config.max_messages_per_s, config.message_burst))
+    return true;
+  rate_notice.hit ("peer " + peer->id + " sent more than " + std::to_string (config.max_messages_per_s)
+      + " messages per second (bursts of " + std::to_string (config.message_burst)
+      + "); closing it (raise --max-messages-per-second)");
+  send_error (peer, "too many messages: at most " + std::to_string (config.max_messages_per_s)
+      + " per second");
+  close_peer (peer, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "message rate limit");
+  return false;
 }
 
 void
@@ -218,6 +333,15 @@ Server::Impl::send (Peer *peer, const p::ServerMessage &msg)
   }
   std::string text = p::to_json (msg);
   g_debug ("-> %s: %s", peer->id.c_str (), text.c_str ());
+  peer->sent_bytes += text.size () + FRAME_OVERHEAD;
+  if (peer->link) {
+    guint64 written = peer->link->written_since_upgrade ();
+    guint64 unsent = peer->sent_bytes > written ? peer->sent_bytes - written : 0;
+    if (unsent > config.max_queued_bytes) {
+      drop_slow_reader (peer, unsent);
+      return;
+    }
+  }
   soup_websocket_connection_send_text (conn, text.c_str ());
 }
 
@@ -231,10 +355,12 @@ Server::Impl::send_error (Peer *peer, const std::string &details)
 void
 Server::Impl::handle_text (Peer *peer, const std::string &text)
 {
-  if (text.size () > config.max_frame_bytes) {
+  if (text.size () > config.max_message_bytes) {
     refuse_oversize (peer);
     return;
   }
+  if (!within_rate (peer))
+    return;
   g_debug ("<- %s: %s", peer->id.c_str (), text.c_str ());
 
   std::string error;

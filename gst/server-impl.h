@@ -17,8 +17,11 @@
 
 #include "server.h"
 
+#include "guarded-listener.h"
+#include "limit-notice.h"
 #include "protocol.h"
 #include "raii.h"
+#include "server-access.h"
 #include "server-stats.h"
 
 #include <libsoup/soup.h>
@@ -33,6 +36,22 @@ namespace gstsig {
 
 namespace p = protocol;
 
+/* A token bucket: rate per second on average, bursts of burst. */
+struct RateBucket {
+  double tokens = -1; /* < 0: full (not used yet) */
+  gint64 last_us = 0;
+  bool take (double rate, double burst)
+  {
+    gint64 now = g_get_monotonic_time ();
+    tokens = tokens < 0 ? burst : MIN (burst, tokens + rate * (now - last_us) / G_USEC_PER_SEC);
+    last_us = now;
+    if (tokens < 1)
+      return false;
+    tokens -= 1;
+    return true;
+  }
+};
+
 struct Server::Impl {
   struct Peer {
     Impl *impl = nullptr;
@@ -43,17 +62,28 @@ struct Server::Impl {
     p::MetaJson meta = "null";
     std::string protocol_version = "v1_0";
     bool received_first_message = false;
+    std::shared_ptr<GuardedConnection> link; /* the connection, for limits */
+    Access access;
+    guint64 sent_bytes = 0;                   /* handed to libsoup, framing included */
+    RateBucket messages, session_starts;
+    unsigned sessions_asked = 0;              /* live sessions this peer started */
   };
 
   struct Session {
     std::string producer;
     std::string consumer;
+    std::string initiator; /* who sent startSession */
   };
 
   explicit Impl (ServerConfig c) : config (std::move (c)) {}
 
   ServerConfig config;
+  AccessConfig access_config;             /* from config */
   SoupServer *server = nullptr;           /* owned; set between start and stop */
+  std::unique_ptr<GuardedListener> listener; /* set between start and stop */
+  Ref<GTlsCertificate> certificate;       /* when serving TLS */
+  LimitNotice rate_notice, queue_notice, session_notice, auth_notice, origin_notice,
+      size_notice;
   GMainContext *context = nullptr;        /* owned ref; the context of start () */
   std::map<std::string, std::unique_ptr<Peer>> peers; /* by peer id */
   std::map<std::string, Session> sessions;            /* by session id */
@@ -63,12 +93,16 @@ struct Server::Impl {
 
   /* ---- connections ---- */
   bool is_websocket_upgrade (SoupServerMessage *msg);
-  void handle_http (SoupServerMessage *msg, const char *path);
-  void add_peer (SoupWebsocketConnection *conn);
+  void handle_http (SoupServerMessage *msg, const char *path, GHashTable *query);
+  bool refuse_upgrade (SoupServerMessage *msg, GHashTable *query);
+  Access access_of (SoupServerMessage *msg, GHashTable *query);
+  void add_peer (SoupServerMessage *msg, SoupWebsocketConnection *conn);
+  bool within_rate (Peer *peer);
   void remove_peer (const std::string &id);
   void disconnect_handlers (Peer *peer);
   void close_peer (Peer *peer, gushort code, const char *reason);
   void refuse_oversize (Peer *peer);
+  void drop_slow_reader (Peer *peer, guint64 unsent);
   void handle_text (Peer *peer, const std::string &text);
   void send (Peer *peer, const p::ServerMessage &msg);
   void send_error (Peer *peer, const std::string &details);
@@ -81,9 +115,10 @@ struct Server::Impl {
   std::string end_session (Peer *peer, const p::EndSession &msg);
   std::string set_protocol_version (Peer *peer, const p::SetProtocolVersion &msg);
   std::string report_stats (Peer *peer, const p::StatsReport &msg);
-  void subscribe_stats (Peer *peer);
+  std::string subscribe_stats (Peer *peer);
   void send_to_stats_subscribers (const p::ServerMessage &msg);
   void session_gone (const std::string &session_id);
+  void forget_initiator (const Session &session);
   std::vector<p::PeerEntry> list_peers (bool producers);
   void end_sessions_where (const std::string &peer_id, bool as_producer, bool as_consumer);
   void notify_listeners (const p::PeerStatusChanged &change);
@@ -91,6 +126,7 @@ struct Server::Impl {
   static std::string new_uuid ();
 
   /* ---- lifecycle ---- */
+  bool load_certificate (GError **error);
   bool listen (GError **error);
   void close_all ();
 

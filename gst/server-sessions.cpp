@@ -6,13 +6,14 @@
  */
 #include "server-impl.h"
 
+#include "secure-random.h"
+
 namespace gstsig {
 
 std::string
 Server::Impl::new_uuid ()
 {
-  g_autofree gchar *uuid = g_uuid_string_random ();
-  return uuid;
+  return secure_random_uuid ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -42,10 +43,8 @@ Server::Impl::dispatch (Peer *peer, const p::ClientMessage &msg)
     return set_protocol_version (peer, *m);
   if (auto m = std::get_if<p::StatsReport> (&msg))
     return report_stats (peer, *m);
-  if (std::holds_alternative<p::SubscribeStats> (msg)) {
-    subscribe_stats (peer);
-    return "";
-  }
+  if (std::holds_alternative<p::SubscribeStats> (msg))
+    return subscribe_stats (peer);
   if (std::holds_alternative<p::UnsubscribeStats> (msg)) {
     stats.unsubscribe (peer->id);
     return "";
@@ -74,6 +73,8 @@ Server::Impl::set_peer_status (Peer *peer, const p::SetPeerStatus &msg)
 {
   if (msg.roles.producer && msg.roles.consumer)
     return "setPeerStatus: roles 'producer' and 'consumer' cannot be combined";
+  if (msg.roles.producer && !peer->access.produce)
+    return "setPeerStatus: this token may not produce (it is a viewer token)";
   if (msg.roles == peer->roles && msg.meta == peer->meta) {
     g_debug ("peer %s: status unchanged", peer->id.c_str ());
     return "";
@@ -101,19 +102,46 @@ Server::Impl::start_session (Peer *peer, const p::StartSessionRequest &msg)
   if (target == peer)
     return "startSession: a peer cannot start a session with itself";
 
+  /* Anybody may watch a producer; only a producer may offer to a peer
+   * that declared the consumer role (it waits to be offered to). */
   Peer *producer, *consumer;
   if (target->roles.producer) {
     producer = target;
     consumer = peer;
   } else if (target->roles.consumer) {
+    if (!peer->roles.producer)
+      return "startSession: peer '" + msg.peer_id
+          + "' is a consumer; only a peer with the producer role may start a session with it";
     producer = peer;
     consumer = target;
   } else {
     return "startSession: peer '" + msg.peer_id + "' is neither a producer nor a consumer";
   }
 
+  if (peer->sessions_asked >= config.max_sessions_per_peer) {
+    session_notice.hit ("peer " + peer->id + " asked for more than "
+        + std::to_string (config.max_sessions_per_peer)
+        + " sessions at once (raise --max-sessions-per-peer)");
+    return "startSession: at most " + std::to_string (config.max_sessions_per_peer)
+        + " sessions per peer at once; end one first";
+  }
+  if (sessions.size () >= config.max_sessions) {
+    session_notice.hit ("the server has " + std::to_string (config.max_sessions)
+        + " sessions (raise --max-sessions)");
+    return "startSession: the server is full (" + std::to_string (config.max_sessions)
+        + " sessions); try again later";
+  }
+  if (!peer->session_starts.take (config.max_session_starts_per_s,
+          10.0 * MAX (1u, config.max_session_starts_per_s))) {
+    session_notice.hit ("peer " + peer->id + " starts sessions faster than "
+        + std::to_string (config.max_session_starts_per_s) + " per second");
+    return "startSession: too many sessions started; at most "
+        + std::to_string (config.max_session_starts_per_s) + " per second";
+  }
+
   std::string session_id = new_uuid ();
-  sessions[session_id] = Session { producer->id, consumer->id };
+  sessions[session_id] = Session { producer->id, consumer->id, peer->id };
+  peer->sessions_asked++;
   g_info ("session %s started: producer %s, consumer %s", session_id.c_str (),
       producer->id.c_str (), consumer->id.c_str ());
 
@@ -143,6 +171,15 @@ Server::Impl::forward_peer_message (Peer *peer, const p::PeerMessage &msg)
 }
 
 void
+Server::Impl::forget_initiator (const Session &session)
+{
+  if (Peer *initiator = find_peer (session.initiator)) {
+    if (initiator->sessions_asked > 0)
+      initiator->sessions_asked--;
+  }
+}
+
+void
 Server::Impl::end_sessions_where (const std::string &peer_id, bool as_producer, bool as_consumer)
 {
   std::vector<std::pair<std::string, std::string>> ended; /* session id, other peer */
@@ -156,6 +193,7 @@ Server::Impl::end_sessions_where (const std::string &peer_id, bool as_producer, 
       ++it;
       continue;
     }
+    forget_initiator (it->second);
     it = sessions.erase (it);
   }
 
@@ -177,6 +215,7 @@ Server::Impl::end_session (Peer *peer, const p::EndSession &msg)
   if (session.producer != peer->id && session.consumer != peer->id)
     return "endSession: not a member of session '" + msg.session_id + "'";
 
+  forget_initiator (it->second);
   sessions.erase (it);
   g_info ("session %s ended by %s", msg.session_id.c_str (), peer->id.c_str ());
   Peer *other = find_peer (session.producer == peer->id ? session.consumer : session.producer);
@@ -223,6 +262,9 @@ Server::Impl::set_protocol_version (Peer *peer, const p::SetProtocolVersion &msg
 std::string
 Server::Impl::report_stats (Peer *peer, const p::StatsReport &msg)
 {
+  if (msg.stats.size () > config.max_stats_bytes)
+    return "stats: a report may have at most " + std::to_string (config.max_stats_bytes)
+        + " bytes";
   if (msg.session_id) {
     auto it = sessions.find (*msg.session_id);
     if (it == sessions.end ())
@@ -230,16 +272,29 @@ Server::Impl::report_stats (Peer *peer, const p::StatsReport &msg)
     if (it->second.producer != peer->id && it->second.consumer != peer->id)
       return "stats: not a member of session '" + *msg.session_id + "'";
   }
-  send_to_stats_subscribers (stats.report (peer->id, msg));
+  if (config.stats_addresses) {
+    send_to_stats_subscribers (stats.report (peer->id, msg));
+  } else {
+    p::StatsReport redacted = msg;
+    redacted.stats = without_addresses (msg.stats);
+    send_to_stats_subscribers (stats.report (peer->id, redacted));
+  }
   return "";
 }
 
-void
+std::string
 Server::Impl::subscribe_stats (Peer *peer)
 {
+  if (!peer->access.watch_stats)
+    return access_config.tokens.empty () && access_config.producer_tokens.empty ()
+            && access_config.viewer_tokens.empty ()
+        ? "subscribeStats: only pages on this machine may watch stats; give the server a token "
+          "(--token) to allow others"
+        : "subscribeStats: this token may not watch stats (use the server's --token)";
   g_debug ("peer %s: subscribed to stats", peer->id.c_str ());
   for (const auto &update : stats.subscribe (peer->id))
     send (peer, update);
+  return "";
 }
 
 void

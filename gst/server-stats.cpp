@@ -5,9 +5,50 @@
  */
 #include "server-stats.h"
 
+#include "protocol-json.h"
+
+#include <cstring>
+
 namespace gstsig {
 
 namespace p = protocol;
+
+namespace {
+
+/* Members that say where a viewer is: "candidate-pair" (ADDR:PORT <->
+ * ADDR:PORT) and anything named like an address. */
+bool
+is_address_member (const char *name)
+{
+  return strcmp (name, "candidate-pair") == 0 || strstr (name, "address") != nullptr;
+}
+
+} // namespace
+
+p::StatsJson
+without_addresses (const p::StatsJson &stats)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  /* Our own normalised text of a flat object (StatsJson): no depth to fear. */
+  if (!json_parser_load_from_data (parser, stats.data (), (gssize) stats.size (), nullptr))
+    return "{}";
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    return "{}";
+  JsonObject *obj = json_node_get_object (root);
+  GList *members = json_object_get_members (obj);
+  for (GList *l = members; l; l = l->next) {
+    auto name = static_cast<const char *> (l->data);
+    if (is_address_member (name))
+      json_object_remove_member (obj, name);
+  }
+  g_list_free (members);
+  try {
+    return p::detail::stats_text (obj, "stats");
+  } catch (const p::detail::ParseError &) {
+    return "{}";
+  }
+}
 
 p::StatsUpdate
 StatsHub::report (const std::string &peer_id, const p::StatsReport &report)

@@ -21,6 +21,10 @@
 
 namespace gstsig {
 
+/* stats without the members that give away where a peer is (candidate
+ * addresses); the server sends these unless told otherwise. */
+protocol::StatsJson without_addresses (const protocol::StatsJson &stats);
+
 class StatsHub {
 public:
   /* Records @report of @peer_id (its session membership already checked)

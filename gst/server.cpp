@@ -7,96 +7,44 @@
 #include "server-impl.h"
 
 #include "config.h"
+#include "tls-certificate.h"
 
 namespace gstsig {
 
-namespace {
-
-std::string
-host_port (const std::string &host, unsigned port)
+bool
+Server::Impl::load_certificate (GError **error)
 {
-  if (host.find (':') != std::string::npos)
-    return "[" + host + "]:" + std::to_string (port);
-  return host + ":" + std::to_string (port);
+  if (config.self_signed) {
+    auto names = tls::machine_names ();
+    auto addresses = tls::machine_addresses ();
+    certificate = adopt (tls::make_self_signed (names, addresses, error));
+  } else if (!config.cert_file.empty () || !config.key_file.empty ()) {
+    if (config.cert_file.empty () || config.key_file.empty ()) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "TLS needs both a certificate and its key (PEM files)");
+      return false;
+    }
+    certificate = adopt (tls::load_certificate (config.cert_file, config.key_file, error));
+  } else {
+    return true;
+  }
+  return static_cast<bool> (certificate);
 }
-
-/* The socket address for host:port: a literal address, or the first
- * address the resolver gives for a name such as "localhost". */
-GSocketAddress *
-resolve_address (const std::string &host, unsigned port, GError **error)
-{
-  GSocketAddress *address = g_inet_socket_address_new_from_string (host.c_str (), port);
-  if (address)
-    return address;
-
-  GResolver *resolver = g_resolver_get_default ();
-  GList *addresses = g_resolver_lookup_by_name (resolver, host.c_str (), nullptr, error);
-  g_object_unref (resolver);
-  if (!addresses)
-    return nullptr;
-  address = g_inet_socket_address_new (G_INET_ADDRESS (addresses->data), port);
-  g_resolver_free_addresses (addresses);
-  return address;
-}
-
-/* "Could not listen on HOST:PORT: <reason>", keeping the domain and code.
- * GIO's bind error reads "Error binding to address A: <strerror>"; only its
- * last part is kept. */
-void
-set_listen_error (GError **error, GError *cause, const std::string &where)
-{
-  const char *reason = cause->message;
-  const char *last = g_strrstr (reason, ": ");
-  if (last && last[2] != '\0')
-    reason = last + 2;
-  g_set_error (error, cause->domain, cause->code, "Could not listen on %s: %s", where.c_str (),
-      reason);
-}
-
-} // namespace
-
-/* ------------------------------------------------------------------ */
-/* Lifecycle                                                          */
-/* ------------------------------------------------------------------ */
 
 bool
 Server::Impl::listen (GError **error)
 {
-  const std::string where = host_port (config.host, config.port);
-  if (config.port > 65535) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "Could not listen on %s: invalid port", where.c_str ());
+  ListenerLimits limits;
+  limits.max_connections = config.max_peers + config.max_peers / 10 + 16; /* HTTP too */
+  limits.max_per_address = config.max_peers_per_address;
+  limits.request_timeout_s = config.request_timeout_s;
+  limits.max_request_bytes = 64 * 1024; /* GETs and upgrades only */
+  listener = std::make_unique<GuardedListener> (server, limits, certificate.get ());
+  if (!listener->listen (config.host, config.port, error)) {
+    listener.reset ();
     return false;
   }
-
-  GError *cause = nullptr;
-  GSocketAddress *address = resolve_address (config.host, config.port, &cause);
-  if (!address) {
-    set_listen_error (error, cause, where);
-    g_error_free (cause);
-    return false;
-  }
-
-  /* A later issue adds TLS here (SoupServer "tls-certificate" and
-   * SOUP_SERVER_LISTEN_HTTPS). */
-  gboolean ok = soup_server_listen (server, address, (SoupServerListenOptions) 0, &cause);
-  g_object_unref (address);
-  if (!ok) {
-    set_listen_error (error, cause, where);
-    g_error_free (cause);
-    return false;
-  }
-
-  /* Read the port from the socket: soup_server_get_uris () leaks an
-   * address in libsoup 3.2. */
-  GSList *sockets = soup_server_get_listeners (server);
-  if (sockets) {
-    GSocketAddress *local = g_socket_get_local_address (G_SOCKET (sockets->data), nullptr);
-    if (local && G_IS_INET_SOCKET_ADDRESS (local))
-      bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-    g_clear_object (&local);
-  }
-  g_slist_free (sockets);
+  bound_port = listener->port ();
   return true;
 }
 
@@ -133,6 +81,10 @@ Server::start (GError **error)
     return false;
   }
 
+  impl_->access_config = AccessConfig { impl_->config.tokens, impl_->config.producer_tokens,
+    impl_->config.viewer_tokens, impl_->config.allowed_origins };
+  if (!impl_->load_certificate (error))
+    return false;
   impl_->context = g_main_context_ref_thread_default ();
   impl_->server = soup_server_new ("server-header", "gst-webrtcsignal/" VERSION " ", nullptr);
   soup_server_add_handler (impl_->server, nullptr, Impl::on_http_request, impl_.get (), nullptr);
@@ -143,7 +95,8 @@ Server::start (GError **error)
     stop ();
     return false;
   }
-  g_message ("listening on %s", host_port (impl_->config.host, port ()).c_str ());
+  g_message ("listening on %s%s", host_port_text (impl_->config.host, port ()).c_str (),
+      impl_->certificate ? " (TLS)" : "");
   return true;
 }
 
@@ -153,6 +106,9 @@ Server::stop ()
   if (!impl_->server)
     return;
   impl_->close_all ();
+  if (impl_->listener)
+    impl_->listener->stop ();
+  impl_->listener.reset ();
   soup_server_disconnect (impl_->server);
   g_clear_object (&impl_->server);
   g_main_context_unref (impl_->context);
@@ -164,6 +120,18 @@ unsigned
 Server::port () const
 {
   return impl_->bound_port;
+}
+
+bool
+Server::uses_tls () const
+{
+  return static_cast<bool> (impl_->certificate);
+}
+
+std::string
+Server::certificate_fingerprint () const
+{
+  return impl_->certificate ? tls::sha256_fingerprint (impl_->certificate.get ()) : "";
 }
 
 unsigned

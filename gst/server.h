@@ -1,5 +1,8 @@
 /* gst-webrtcsignal: the signalling server core (libsoup 3).
  *
+ * Meant to face networks we do not control: TLS, tokens and limits that
+ * are safe by default (docs/security.md).
+ *
  * WebSocket signalling compatible with gst-plugins-rs'
  * gst-webrtc-signalling-server (shared/PROTOCOL.md) plus HTTP serving of
  * the web app, either from the copy compiled into the library or from a
@@ -13,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gstsig {
 
@@ -20,10 +24,34 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   unsigned port = 8443;      /* 0 picks a free port; see Server::port() */
   std::string web_root;      /* empty: serve the web app built into the library */
-  size_t max_frame_bytes = 1024 * 1024; /* larger text frames are refused */
+
+  /* TLS: a PEM certificate (chain) and key, or a self-signed certificate
+   * made at start for this machine's names and addresses. Neither: plain
+   * HTTP and ws://. */
+  std::string cert_file, key_file;
+  bool self_signed = false;
+
+  /* Tokens (Authorization: Bearer, or ?token= for browsers) and origins;
+   * see server-access.h. Stats carry candidate addresses only when
+   * stats_addresses is set. */
+  std::vector<std::string> tokens, producer_tokens, viewer_tokens;
+  std::vector<std::string> allowed_origins;
+  bool stats_addresses = false;
+
+  /* Limits (docs/security.md lists each with what hitting it looks like). */
+  size_t max_message_bytes = 1024 * 1024; /* one message, all its fragments */
   unsigned max_peers = 1000;
+  unsigned max_peers_per_address = 50;    /* connections, HTTP ones included */
   unsigned ping_interval_s = 30;
-  /* Room for later issues: TLS certificate/key, tokens. */
+  unsigned idle_timeout_s = 75;           /* nothing read from a peer, pongs included */
+  unsigned request_timeout_s = 10;        /* TLS handshake, HTTP request, upgrade */
+  size_t max_queued_bytes = 4 * 1024 * 1024; /* unsent to one peer: it is dropped */
+  unsigned max_messages_per_s = 200;      /* per peer, averaged over... */
+  unsigned message_burst = 1000;          /* ...bursts of this many */
+  unsigned max_sessions_per_peer = 16;    /* sessions a peer asked for at once */
+  unsigned max_session_starts_per_s = 2;  /* per peer, bursts of 10 */
+  unsigned max_sessions = 10000;          /* on the whole server */
+  size_t max_stats_bytes = 16 * 1024;     /* one stats report */
 };
 
 class Server {
@@ -42,6 +70,10 @@ public:
   void stop ();
   /* The bound port (useful with port 0). */
   unsigned port () const;
+  /* After start: whether it serves TLS (https://, wss://), and the SHA-256
+   * fingerprint of its certificate ("AB:CD:..."), empty without TLS. */
+  bool uses_tls () const;
+  std::string certificate_fingerprint () const;
   unsigned peer_count () const;
 
 private:

@@ -111,6 +111,7 @@ TEST_F (ServerTest, ProducerStartsSessionWithConsumer)
   Client *pr = connect ();
   ASSERT_TRUE (k && pr);
   set_status (k, "[\"consumer\"]");
+  set_status (pr, "[\"producer\"]");
   expect_nothing_pending (k);
 
   pr->send ("{\"type\":\"startSession\",\"peerId\":" + jstr (k->id) + ",\"offer\":null}");
@@ -306,7 +307,7 @@ TEST_F (ServerTest, DisconnectCleansUp)
 TEST_F (ServerTest, OversizeFrameClosesWith1009)
 {
   ServerConfig config;
-  config.max_frame_bytes = 1024;
+  config.max_message_bytes = 1024;
   start_server (config);
   Client *c = connect ();
   ASSERT_TRUE (c);
@@ -321,7 +322,7 @@ TEST_F (ServerTest, OversizeFrameClosesWith1009)
 TEST_F (ServerTest, HugeFrameClosesWith1009)
 {
   ServerConfig config;
-  config.max_frame_bytes = 1024;
+  config.max_message_bytes = 1024;
   start_server (config);
   Client *c = connect ();
   ASSERT_TRUE (c);
