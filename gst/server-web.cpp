@@ -35,7 +35,8 @@ constexpr ContentType CONTENT_TYPES[] = {
 };
 
 /* Turns the request path into a path relative to the web root, or returns
- * false if it is not acceptable ("..", backslashes, NULs). */
+ * false if it is not acceptable ("..", dotfiles and dot-folders such as
+ * .git or .env, backslashes, NULs). */
 bool
 relative_path (const char *path, std::string *out)
 {
@@ -54,7 +55,7 @@ relative_path (const char *path, std::string *out)
     if (end == std::string::npos)
       end = rel.size ();
     std::string segment = rel.substr (start, end - start);
-    if (segment == ".." || segment == ".")
+    if (!segment.empty () && segment[0] == '.')
       return false;
     start = end + 1;
   }

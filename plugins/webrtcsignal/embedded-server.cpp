@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "embedded-server.h"
 
+#include "secure-random.h"
+
+#include <gio/gio.h>
+
 #include <cstdlib>
 
 namespace gstsig {
@@ -24,8 +28,9 @@ parse_serve_address (const std::string &serve, std::string *host, unsigned *port
 }
 
 bool
-EmbeddedServer::start (GstElement *element, const std::string &serve)
+EmbeddedServer::start (GstElement *element, const ServeSettings &settings)
 {
+  const std::string &serve = settings.address;
   std::string host;
   unsigned port = 0;
   if (!parse_serve_address (serve, &host, &port)) {
@@ -37,21 +42,36 @@ EmbeddedServer::start (GstElement *element, const std::string &serve)
   ServerConfig config;
   config.host = host;
   config.port = port;
+  config.cert_file = settings.cert_file;
+  config.key_file = settings.key_file;
+  config.self_signed = settings.self_signed;
+  config.allowed_origins = settings.allowed_origins;
+  if (!settings.token.empty ()) {
+    own_token_ = secure_random_uuid ();
+    config.tokens = { settings.token, own_token_ };
+  }
   thread_ = std::make_unique<ContextThread> ("webrtcsend-serve");
   GError *error = nullptr;
   bool ok = false;
+  std::string fingerprint;
   thread_->invoke_sync ([&] () {
     server_ = std::make_unique<Server> (config);
     ok = server_->start (&error);
-    if (ok)
+    if (ok) {
       port = server_->port ();
-    else
+      tls_ = server_->uses_tls ();
+      fingerprint = server_->certificate_fingerprint ();
+    } else {
       server_.reset ();
+    }
   });
   if (!ok) {
     GST_ELEMENT_ERROR_WITH_DETAILS (element, RESOURCE, OPEN_READ_WRITE,
-        ("Could not serve on %s: %s. Pick another address or port with serve=ADDR:PORT.",
-            serve.c_str (), error ? error->message : "unknown error"),
+        ("Could not serve on %s: %s. %s", serve.c_str (),
+            error ? error->message : "unknown error",
+            error && error->domain == G_IO_ERROR && error->code == G_IO_ERROR_ADDRESS_IN_USE
+                ? "Pick another address or port with serve=ADDR:PORT."
+                : "Check serve=ADDR:PORT and the serve-cert/serve-key files."),
         ("server start failed"),
         ("error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
             "error-code", G_TYPE_INT, error ? error->code : 0, nullptr));
@@ -62,11 +82,17 @@ EmbeddedServer::start (GstElement *element, const std::string &serve)
   bool any = host == "0.0.0.0" || host == "::" || host.empty ();
   std::string url_host = any ? "127.0.0.1"
       : host.find (':') != std::string::npos ? "[" + host + "]" : host;
-  url_ = "http://" + url_host + ":" + std::to_string (port) + "/";
-  ws_uri_ = "ws://" + url_host + ":" + std::to_string (port) + "/";
-  GST_ELEMENT_INFO (element, RESOURCE, OPEN_READ_WRITE,
-      ("Serving the web app and signalling on %s", url_.c_str ()),
-      ("webrtcsend: serving %s", url_.c_str ()));
+  url_ = std::string (tls_ ? "https://" : "http://") + url_host + ":" + std::to_string (port) + "/";
+  ws_uri_ = std::string (tls_ ? "wss://" : "ws://") + url_host + ":" + std::to_string (port) + "/";
+  if (tls_)
+    GST_ELEMENT_INFO (element, RESOURCE, OPEN_READ_WRITE,
+        ("Serving the web app and signalling on %s (certificate SHA-256 %s)", url_.c_str (),
+            fingerprint.c_str ()),
+        ("webrtcsend: serving %s", url_.c_str ()));
+  else
+    GST_ELEMENT_INFO (element, RESOURCE, OPEN_READ_WRITE,
+        ("Serving the web app and signalling on %s", url_.c_str ()),
+        ("webrtcsend: serving %s", url_.c_str ()));
   return true;
 }
 
@@ -83,6 +109,8 @@ EmbeddedServer::stop ()
   thread_.reset ();
   url_.clear ();
   ws_uri_.clear ();
+  own_token_.clear ();
+  tls_ = false;
 }
 
 } // namespace gstsig

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gstsig {
 
@@ -19,13 +20,22 @@ namespace gstsig {
  * is not one. */
 bool parse_serve_address (const std::string &serve, std::string *host, unsigned *port);
 
+/* What serve= and its serve-* properties ask for. */
+struct ServeSettings {
+  std::string address;            /* ADDR:PORT */
+  std::string cert_file, key_file; /* PEM; both or neither */
+  bool self_signed = false;
+  std::string token;              /* pages and tools need it; empty: none */
+  std::vector<std::string> allowed_origins;
+};
+
 class EmbeddedServer {
 public:
   ~EmbeddedServer () { stop (); }
 
-  /* State-change thread: listens on serve; on failure posts the element's
-   * error (what to change) and returns false. */
-  bool start (GstElement *element, const std::string &serve);
+  /* State-change thread: listens as settings say; on failure posts the
+   * element's error (what to change) and returns false. */
+  bool start (GstElement *element, const ServeSettings &settings);
   /* State-change thread. Idempotent. */
   void stop ();
 
@@ -33,12 +43,19 @@ public:
    * signalling (127.0.0.1 when listening on every address). */
   const std::string &url () const { return url_; }
   const std::string &ws_uri () const { return ws_uri_; }
+  /* The element's own signaller connects with this token (made at start,
+   * never shown), and without checking the certificate of its own server
+   * on loopback when it serves TLS. */
+  const std::string &own_token () const { return own_token_; }
+  bool uses_tls () const { return tls_; }
 
 private:
   std::unique_ptr<ContextThread> thread_;
   std::unique_ptr<Server> server_; /* lives and dies on thread_ */
   std::string url_;
   std::string ws_uri_;
+  std::string own_token_;
+  bool tls_ = false;
 };
 
 } // namespace gstsig

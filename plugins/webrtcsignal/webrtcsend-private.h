@@ -21,11 +21,13 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_sig_send_debug);
 
 #define DEFAULT_VIDEO_BITRATE 2000
-#define DEFAULT_MAX_CONSUMERS 0
+/* Enough for a room, not enough for one hostile server to exhaust the
+ * machine with webrtcbins (each costs threads, sockets and memory). */
+#define DEFAULT_MAX_CONSUMERS 50
 
 struct GstSigSendPrivate {
   std::mutex lock; /* guards the settings, serve_url and inputs; nests with nothing */
-  std::string serve;
+  gstsig::ServeSettings serve;
   std::string serve_url;
   unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
   unsigned max_consumers = DEFAULT_MAX_CONSUMERS;

@@ -76,12 +76,14 @@ using gstsig::Codec;
 using gstsig::MediaKind;
 using gstsig::SendSession;
 
-#define DEFAULT_VIDEO_BITRATE 2000
-#define DEFAULT_MAX_CONSUMERS 0
-
 enum {
   PROP_SERVE = GST_SIG_BASE_BIN_PROP_LAST,
   PROP_SERVE_URL,
+  PROP_SERVE_CERT,
+  PROP_SERVE_KEY,
+  PROP_SERVE_SELF_SIGNED,
+  PROP_SERVE_TOKEN,
+  PROP_SERVE_ALLOW_ORIGIN,
   PROP_VIDEO_BITRATE,
   PROP_MAX_CONSUMERS,
   PROP_META,
@@ -236,19 +238,42 @@ check_factories (GstSigSend *self)
   return true;
 }
 
+static std::string
+string_of (const GValue *value)
+{
+  const char *s = g_value_get_string (value);
+  return s ? s : "";
+}
+
+/* Sets a property the embedded server's signaller (ws) has; another
+ * signaller put in the slot may not have it. */
+template <typename T>
+static void
+set_if_known (GstSigSignaller *signaller, const char *name, const T &value)
+{
+  if (!g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), name))
+    return;
+  if constexpr (std::is_same_v<T, std::string>) {
+    if (!value.empty ())
+      g_object_set (signaller, name, value.c_str (), nullptr);
+  } else {
+    g_object_set (signaller, name, value, nullptr);
+  }
+}
+
 /* NULL->READY, after the base checked uri and codecs. */
 static gboolean
 gst_sig_send_prepare (GstSigBaseBin *base)
 {
   auto self = GST_SIG_SEND (base);
   auto priv = self->priv;
-  std::string serve;
+  gstsig::ServeSettings serve;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     serve = priv->serve;
   }
   bool has_uri = !gstsig::gst_sig_base_bin_uri (base).empty ();
-  if (!has_uri && serve.empty ()) {
+  if (!has_uri && serve.address.empty ()) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("webrtcsend needs somewhere to signal: set uri=ws://HOST:PORT/ or serve=ADDR:PORT."),
         (nullptr));
@@ -256,7 +281,7 @@ gst_sig_send_prepare (GstSigBaseBin *base)
   }
   if (!check_factories (self))
     return FALSE;
-  if (serve.empty ())
+  if (serve.address.empty ())
     return TRUE;
   if (!priv->server.start (GST_ELEMENT (self), serve))
     return FALSE;
@@ -267,6 +292,9 @@ gst_sig_send_prepare (GstSigBaseBin *base)
   if (!has_uri) {
     GstSigSignaller *signaller = gstsig::gst_sig_base_bin_dup_signaller (base);
     g_object_set (signaller, "uri", priv->server.ws_uri ().c_str (), nullptr);
+    set_if_known (signaller, "auth-token", priv->server.own_token ());
+    if (priv->server.uses_tls ())
+      set_if_known (signaller, "insecure-tls", TRUE);
     g_object_unref (signaller);
   }
   g_object_notify (G_OBJECT (self), "serve-url");
@@ -326,9 +354,20 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     switch (prop_id) {
-      case PROP_SERVE:
-        priv->serve = g_value_get_string (value) ? g_value_get_string (value) : "";
+      case PROP_SERVE: priv->serve.address = string_of (value); break;
+      case PROP_SERVE_CERT: priv->serve.cert_file = string_of (value); break;
+      case PROP_SERVE_KEY: priv->serve.key_file = string_of (value); break;
+      case PROP_SERVE_SELF_SIGNED: priv->serve.self_signed = g_value_get_boolean (value); break;
+      case PROP_SERVE_TOKEN: priv->serve.token = string_of (value); break;
+      case PROP_SERVE_ALLOW_ORIGIN: {
+        priv->serve.allowed_origins.clear ();
+        g_auto (GStrv) origins = g_strsplit (string_of (value).c_str (), ",", -1);
+        for (gchar **o = origins; *o; o++) {
+          if (**o)
+            priv->serve.allowed_origins.emplace_back (g_strstrip (*o));
+        }
         break;
+      }
       case PROP_VIDEO_BITRATE:
         priv->video_bitrate = g_value_get_uint (value);
         bitrate_changed = !priv->inputs.empty ();
@@ -370,8 +409,19 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
   };
   std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
-    case PROP_SERVE: set_string (priv->serve); break;
+    case PROP_SERVE: set_string (priv->serve.address); break;
     case PROP_SERVE_URL: set_string (priv->serve_url); break;
+    case PROP_SERVE_CERT: set_string (priv->serve.cert_file); break;
+    case PROP_SERVE_KEY: set_string (priv->serve.key_file); break;
+    case PROP_SERVE_SELF_SIGNED: g_value_set_boolean (value, priv->serve.self_signed); break;
+    case PROP_SERVE_TOKEN: set_string (priv->serve.token); break;
+    case PROP_SERVE_ALLOW_ORIGIN: {
+      std::string text;
+      for (const auto &o : priv->serve.allowed_origins)
+        text += (text.empty () ? "" : ",") + o;
+      set_string (text);
+      break;
+    }
     case PROP_VIDEO_BITRATE: g_value_set_uint (value, priv->video_bitrate); break;
     case PROP_MAX_CONSUMERS: g_value_set_uint (value, priv->max_consumers); break;
     case PROP_META: g_value_set_boxed (value, priv->meta.get ()); break;
@@ -426,13 +476,34 @@ gst_sig_send_class_init (GstSigSendClass *klass)
   g_object_class_install_property (gobject_class, PROP_SERVE_URL,
       g_param_spec_string ("serve-url", "Serve URL",
           "The web app's URL while serve= is running (read-only)", nullptr, ro));
+  g_object_class_install_property (gobject_class, PROP_SERVE_CERT,
+      g_param_spec_string ("serve-cert", "Serve certificate",
+          "serve= over https/wss with this PEM certificate (chain); needs serve-key. "
+          "Default: none (plain http)", nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SERVE_KEY,
+      g_param_spec_string ("serve-key", "Serve key", "The PEM private key of serve-cert. "
+          "Default: none", nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SERVE_SELF_SIGNED,
+      g_param_spec_boolean ("serve-self-signed", "Serve self-signed",
+          "serve= over https/wss with a certificate made at start for this machine's names and "
+          "addresses (its fingerprint is in the element's info message), e.g. for a phone on the "
+          "LAN. Default: false", FALSE, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SERVE_TOKEN,
+      g_param_spec_string ("serve-token", "Serve token",
+          "Pages and tools using serve= need this token (?token= or Authorization: Bearer). "
+          "Default: none (anyone who can reach the port)", nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SERVE_ALLOW_ORIGIN,
+      g_param_spec_string ("serve-allow-origin", "Serve allowed origins",
+          "Comma-separated origins (https://example.com) whose pages may use serve='s "
+          "signalling, besides its own and loopback pages; * allows any. Default: none",
+          nullptr, rw_ready));
   g_object_class_install_property (gobject_class, PROP_VIDEO_BITRATE,
       g_param_spec_uint ("video-bitrate", "Video bitrate",
           "Target video bitrate of each encoder, in kbit/s. Default: 2000", 50, 100000,
           DEFAULT_VIDEO_BITRATE, rw_playing));
   g_object_class_install_property (gobject_class, PROP_MAX_CONSUMERS,
       g_param_spec_uint ("max-consumers", "Max consumers",
-          "Most consumers served at once; more are refused (0 = no limit). Default: 0", 0,
+          "Most consumers served at once; more are refused (0 = no limit). Default: 50", 0,
           G_MAXUINT, DEFAULT_MAX_CONSUMERS, rw_playing));
   g_object_class_install_property (gobject_class, PROP_META,
       g_param_spec_boxed ("meta", "Meta",

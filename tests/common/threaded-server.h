@@ -19,11 +19,11 @@ public:
   ~ThreadedServer () { stop (); }
 
   /* Listens on port (0 = a free one); false if it cannot. */
-  bool start (unsigned port = 0)
+  bool start (unsigned port = 0) { return start (ServerConfig (), port); }
+  bool start (ServerConfig config, unsigned port = 0)
   {
     bool ok = false;
     thread_.invoke_sync ([&] {
-      ServerConfig config;
       config.port = port;
       server_ = std::make_unique<Server> (config);
       ok = server_->start (nullptr);

@@ -177,17 +177,22 @@ protected:
 
   std::string url (const std::string &path = "/")
   {
-    return "http://127.0.0.1:" + std::to_string (server_->port ()) + path;
+    return std::string (server_->uses_tls () ? "https" : "http") + "://127.0.0.1:"
+        + std::to_string (server_->port ()) + path;
   }
 
-  /* Opens a WebSocket; returns nullptr with *status set when refused. */
-  Client *try_connect (guint *status = nullptr, const std::string &path = "/")
+  /* Opens a WebSocket; returns nullptr with *status set when refused.
+   * prepare may add headers (Origin, Authorization) to the upgrade. */
+  Client *try_connect (guint *status = nullptr, const std::string &path = "/",
+      const std::function<void (SoupMessage *)> &prepare = nullptr)
   {
     struct Pending {
       bool done = false;
       SoupWebsocketConnection *conn = nullptr;
     } pending;
     SoupMessage *msg = soup_message_new ("GET", url (path).c_str ());
+    if (prepare)
+      prepare (msg);
     soup_session_websocket_connect_async (session_, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
         nullptr, [] (GObject *source, GAsyncResult *result, gpointer data) {
           auto pending = static_cast<Pending *> (data);
@@ -212,9 +217,10 @@ protected:
   }
 
   /* Connects and reads the welcome. */
-  Client *connect ()
+  Client *connect (const std::string &path = "/",
+      const std::function<void (SoupMessage *)> &prepare = nullptr)
   {
-    Client *c = try_connect ();
+    Client *c = try_connect (nullptr, path, prepare);
     EXPECT_TRUE (c) << "WebSocket connect failed";
     if (!c)
       return nullptr;
