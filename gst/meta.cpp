@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "meta.h"
 
+#include "json-limits.h"
+
 #include <json-glib/json-glib.h>
 
 namespace gstsig {
@@ -65,6 +67,8 @@ structure_to_json (const GstStructure *structure)
 GstStructure *
 structure_from_json (const std::string &json, const char *name)
 {
+  if (!json_within_limits (json))
+    return nullptr;
   g_autoptr (JsonNode) root = json_from_string (json.c_str (), nullptr);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     return nullptr;

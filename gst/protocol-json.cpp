@@ -6,6 +6,8 @@
  */
 #include "protocol-json.h"
 
+#include "json-limits.h"
+
 #include <cstdio>
 
 namespace gstsig::protocol {
@@ -102,6 +104,8 @@ using detail::stats_text;
 std::optional<MetaJson>
 normalize_meta (const std::string &text)
 {
+  if (!json_within_limits (text, detail::meta_limits ()))
+    return std::nullopt;
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text.data (), (gssize) text.size (), nullptr))
     return std::nullopt;
@@ -118,6 +122,12 @@ normalize_meta (const std::string &text)
 std::optional<StatsJson>
 normalize_stats (const std::string &text, std::string *error)
 {
+  std::string limit_error;
+  if (!json_within_limits (text, JsonLimits (), &limit_error)) {
+    if (error)
+      *error = "stats: " + limit_error;
+    return std::nullopt;
+  }
   g_autoptr (JsonParser) parser = json_parser_new ();
   GError *parse_error = nullptr;
   if (!json_parser_load_from_data (parser, text.data (), (gssize) text.size (), &parse_error)) {

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "json-limits.h"
 #include "protocol.h"
 
 #include <json-glib/json-glib.h>
@@ -21,6 +22,20 @@ namespace gstsig::protocol::detail {
 struct ParseError {
   std::string text;
 };
+
+/* meta nests at most this deep, so that every message carrying it (a list
+ * reply holds it four levels down) stays within the default JsonLimits a
+ * receiver checks: one peer's meta cannot make the server's replies to
+ * everyone else unreadable. */
+inline constexpr size_t MAX_META_DEPTH = 16;
+
+inline JsonLimits
+meta_limits ()
+{
+  JsonLimits limits;
+  limits.max_depth = MAX_META_DEPTH;
+  return limits;
+}
 
 /* Throws ParseError "TYPE: TEXT". */
 [[noreturn]] void fail (const std::string &type, const std::string &text);

@@ -5,6 +5,8 @@
  */
 #include "protocol-json.h"
 
+#include "json-limits.h"
+
 #include <cmath>
 
 namespace gstsig::protocol {
@@ -71,7 +73,11 @@ read_meta (JsonObject *obj, const std::string &type)
     return "null";
   if (!JSON_NODE_HOLDS_OBJECT (node))
     fail (type, "field 'meta' must be an object or null");
-  return node_to_text (node);
+  std::string text = node_to_text (node);
+  std::string limit_error;
+  if (!json_within_limits (text, detail::meta_limits (), &limit_error))
+    fail (type, "field 'meta': " + limit_error);
+  return text;
 }
 
 Roles
@@ -204,6 +210,9 @@ read_stats (JsonObject *obj, const std::string &type)
 JsonObject *
 parse_envelope (JsonParser *parser, const std::string &text, std::string *type)
 {
+  std::string limit_error;
+  if (!json_within_limits (text, JsonLimits (), &limit_error))
+    throw ParseError { limit_error };
   GError *error = nullptr;
   if (!json_parser_load_from_data (parser, text.data (), (gssize) text.size (), &error)) {
     std::string message = std::string ("invalid JSON: ") + error->message;

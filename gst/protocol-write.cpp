@@ -52,7 +52,8 @@ public:
   {
     g_autoptr (JsonParser) parser = json_parser_new ();
     JsonNode *root = nullptr;
-    if (json_parser_load_from_data (parser, meta.data (), (gssize) meta.size (), nullptr))
+    if (json_within_limits (meta, detail::meta_limits ()) &&
+        json_parser_load_from_data (parser, meta.data (), (gssize) meta.size (), nullptr))
       root = json_parser_get_root (parser);
     if (root && JSON_NODE_HOLDS_OBJECT (root))
       json_builder_add_value (builder_, json_node_copy (root));

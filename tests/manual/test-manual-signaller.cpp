@@ -201,6 +201,45 @@ TEST (ManualSignaller, TimeoutIsAnError)
   gst_message_unref (msg);
 }
 
+/* Seconds become milliseconds in a guint: ?timeout=4294968 used to wrap to
+ * 32 ms. The URI takes 1 to 86400 s; anything else fails the start with a
+ * settings error naming the range, and the property has the same bounds. */
+TEST (ManualSignaller, TimeoutOutOfRangeIsRefused)
+{
+  for (const char *bad : { "4294968", "86401", "0", "-1", "ten", "" }) {
+    Pipeline receiver (
+        std::string ("webrtcrecv name=r uri=\"manual:?timeout=") + bad + "\" ! fakesink");
+    GObject *sig = signaller_of (receiver, "r");
+    g_object_set (sig, "stdio", FALSE, nullptr);
+    guint timeout = 0;
+    g_object_get (sig, "timeout", &timeout, nullptr);
+    EXPECT_EQ (timeout, 600u) << bad;
+    g_object_unref (sig);
+    EXPECT_EQ (gst_element_set_state (receiver.pipeline, GST_STATE_PLAYING),
+        GST_STATE_CHANGE_FAILURE)
+        << bad;
+    GstMessage *msg = receiver.pop_error ();
+    ASSERT_NE (msg, nullptr) << bad;
+    GError *err = nullptr;
+    gst_message_parse_error (msg, &err, nullptr);
+    EXPECT_TRUE (g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS))
+        << err->message;
+    g_clear_error (&err);
+    gst_message_unref (msg);
+  }
+
+  Pipeline receiver ("webrtcrecv name=r uri=\"manual:?timeout=86400\" ! fakesink");
+  GObject *sig = signaller_of (receiver, "r");
+  guint timeout = 0;
+  g_object_get (sig, "timeout", &timeout, nullptr);
+  EXPECT_EQ (timeout, 86400u);
+  auto pspec = G_PARAM_SPEC_UINT (
+      g_object_class_find_property (G_OBJECT_GET_CLASS (sig), "timeout"));
+  EXPECT_EQ (pspec->minimum, 1u);
+  EXPECT_EQ (pspec->maximum, 86400u);
+  g_object_unref (sig);
+}
+
 TEST (ManualSignaller, MissingDirectoryFailsToStart)
 {
   Pipeline receiver ("webrtcrecv uri=manual:///nonexistent/manual-dir ! fakesink");

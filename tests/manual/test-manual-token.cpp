@@ -4,15 +4,19 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "json-bombs.h"
 #include "signallers/manual/manual-token.h"
 
 #include <glib.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <string>
 
 namespace m = gstsig::manual;
+using gstsig::test::repeat;
 
 namespace {
 
@@ -40,6 +44,28 @@ base64 (const std::string &text)
   std::string out = b;
   g_free (b);
   return out;
+}
+
+/* "z:" + base64url (raw deflate (text)), as encode_token compresses. */
+std::string
+compressed (const std::string &text)
+{
+  uLongf size = compressBound (text.size ());
+  std::string packed (size, '\0');
+  z_stream zs {};
+  EXPECT_EQ (deflateInit2 (&zs, Z_BEST_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  zs.next_in = (Bytef *) text.data ();
+  zs.avail_in = text.size ();
+  zs.next_out = (Bytef *) &packed[0];
+  zs.avail_out = packed.size ();
+  EXPECT_EQ (deflate (&zs, Z_FINISH), Z_STREAM_END);
+  packed.resize (zs.total_out);
+  deflateEnd (&zs);
+  std::string b64 = base64 (packed);
+  std::replace (b64.begin (), b64.end (), '+', '-');
+  std::replace (b64.begin (), b64.end (), '/', '_');
+  b64.erase (b64.find_last_not_of ('=') + 1);
+  return "z:" + b64;
 }
 
 } // namespace
@@ -168,4 +194,49 @@ TEST (ManualToken, MergesCandidatesOnceWithEndOfCandidates)
   error.clear ();
   EXPECT_EQ (m::merge_candidates ("garbage", { { 0, CAND1 } }, &error), "garbage");
   EXPECT_FALSE (error.empty ());
+}
+
+/* A pasted (or planted) token nested 100,000 deep, in each JSON form:
+ * refused with a reason, where json-glib alone overflowed the stack. The
+ * same depth inside the sdp string is only text. */
+TEST (ManualToken, DeeplyNestedJsonIsRefused)
+{
+  for (const std::string &json : { "{\"a\":" + repeat ("[", 100000), repeat ("{\"a\":", 100000),
+           "{\"type\":\"offer\",\"sdp\":" + repeat ("[", 100000) + "}" }) {
+    for (const std::string &token : { json, base64 (json), compressed (json) }) {
+      std::string error;
+      EXPECT_FALSE (m::decode_token (token, &error)) << token.substr (0, 20);
+      EXPECT_NE (error.find ("deeper than 32 levels"), std::string::npos) << error;
+    }
+  }
+  std::string deep_sdp = SDP + "a=x:" + repeat ("[", 100000) + "\r\n";
+  std::string json = "{\"type\":\"offer\",\"sdp\":\"" + repeat ("[", 100000) + "\"}";
+  for (const std::string &token : { json, base64 (json), compressed (json),
+           m::encode_token (GST_WEBRTC_SDP_TYPE_OFFER, deep_sdp, true) }) {
+    std::string error;
+    auto decoded = m::decode_token (token, &error);
+    ASSERT_TRUE (decoded) << error;
+    EXPECT_EQ (decoded->sdp.find (repeat ("[", 100000)) != std::string::npos, true);
+  }
+}
+
+/* "type" and "sdp" must be strings: an object, an array, a number or null
+ * is a clear error (json-glib's string getter is critical on the first two,
+ * fatal under G_DEBUG=fatal-criticals). */
+TEST (ManualToken, NonStringMembersAreRefused)
+{
+  for (const char *value : { "{}", "[]", "[\"v=0\"]", "1", "true", "null" }) {
+    std::string v = value;
+    for (const std::string &json :
+        { "{\"type\":\"offer\",\"sdp\":" + v + "}", "{\"type\":" + v + ",\"sdp\":\"v=0\"}" }) {
+      for (const std::string &token : { json, base64 (json), compressed (json) }) {
+        std::string error;
+        EXPECT_FALSE (m::decode_token (token, &error)) << token;
+        EXPECT_NE (error.find ("string"), std::string::npos) << error;
+        GstWebRTCSessionDescription *desc = nullptr;
+        EXPECT_FALSE (m::parse_description (token, GST_WEBRTC_SDP_TYPE_OFFER, &desc, &error));
+        EXPECT_EQ (desc, nullptr);
+      }
+    }
+  }
 }

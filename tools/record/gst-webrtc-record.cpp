@@ -14,6 +14,7 @@
 
 #include "cli-console.h"
 #include "cli-main.h"
+#include "json-limits.h"
 #include "record-listener.h"
 #include "record-options.h"
 #include "record-pipeline.h"
@@ -68,7 +69,9 @@ std::string
 producer_label (const std::string &id, const std::string &meta_json)
 {
   std::string name;
-  JsonNode *node = json_from_string (meta_json.c_str (), nullptr);
+  JsonNode *node = gstsig::json_within_limits (meta_json)
+      ? json_from_string (meta_json.c_str (), nullptr)
+      : nullptr;
   if (node && JSON_NODE_HOLDS_OBJECT (node)) {
     JsonObject *obj = json_node_get_object (node);
     if (json_object_has_member (obj, "name")) {

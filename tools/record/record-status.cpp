@@ -4,6 +4,8 @@
  */
 #include "record-status.h"
 
+#include "json-limits.h"
+
 namespace gstsig::record {
 
 using cli::Event;
@@ -21,7 +23,8 @@ void
 add_meta (Event &event, const std::string &meta_json)
 {
   json_builder_set_member_name (event.builder (), "meta");
-  JsonNode *node = json_from_string (meta_json.c_str (), nullptr);
+  JsonNode *node = json_within_limits (meta_json) ? json_from_string (meta_json.c_str (), nullptr)
+                                                  : nullptr;
   if (!node)
     node = json_node_new (JSON_NODE_NULL);
   json_builder_add_value (event.builder (), node);

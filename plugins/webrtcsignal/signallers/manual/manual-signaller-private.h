@@ -22,6 +22,8 @@ namespace manual = gstsig::manual;
 #define SESSION_ID "manual"
 #define PEER_ID "manual"
 #define DEFAULT_TIMEOUT_S 600
+/* A day: a person pastes within that, and milliseconds of it fit a guint. */
+#define MAX_TIMEOUT_S 86400
 
 enum class Stage { IDLE, WAIT_OFFER, GATHERING, WAIT_ANSWER, DONE };
 
@@ -33,6 +35,7 @@ struct GstSigManualSignallerPrivate {
   std::string directory;          /* empty: stdin/stdout */
   bool stdio = true;
   guint timeout_s = DEFAULT_TIMEOUT_S;
+  std::string uri_error;          /* what the URI got wrong; start fails with it */
   bool compress = false;
   std::string offer_token;        /* the last offer, ours or pasted */
   std::string answer_token;       /* the last answer, ours or pasted */

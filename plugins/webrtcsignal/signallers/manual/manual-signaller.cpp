@@ -42,11 +42,26 @@ is_true (const char *value)
       g_ascii_strcasecmp (value, "yes") == 0);
 }
 
+/* ?timeout=SECONDS: 1 to MAX_TIMEOUT_S, or an error naming that range. */
+static bool
+parse_timeout (const char *text, guint *seconds, std::string *error)
+{
+  guint64 value = 0;
+  if (!g_ascii_string_to_unsigned (text, 10, 1, MAX_TIMEOUT_S, &value, nullptr)) {
+    *error = std::string ("manual: ?timeout=") + text + " is not a number of seconds from 1 to " +
+        std::to_string (MAX_TIMEOUT_S) + " (a day)";
+    return false;
+  }
+  *seconds = (guint) value;
+  return true;
+}
+
 /* Called with priv->lock held: the URI's path and query set the settings. */
 static void
 apply_uri (GstSigManualSignallerPrivate *priv, const char *uri)
 {
   priv->uri = uri ? uri : "";
+  priv->uri_error.clear ();
   g_autoptr (GUri) parsed = uri ? g_uri_parse (uri, G_URI_FLAGS_NONE, nullptr) : nullptr;
   if (!parsed)
     return;
@@ -64,11 +79,8 @@ apply_uri (GstSigManualSignallerPrivate *priv, const char *uri)
     priv->receiver_offers = is_true (v);
   if (auto v = (const char *) g_hash_table_lookup (params, "compress"))
     priv->compress = is_true (v);
-  if (auto v = (const char *) g_hash_table_lookup (params, "timeout")) {
-    guint64 seconds = g_ascii_strtoull (v, nullptr, 10);
-    if (seconds > 0 && seconds <= G_MAXUINT)
-      priv->timeout_s = (guint) seconds;
-  }
+  if (auto v = (const char *) g_hash_table_lookup (params, "timeout"))
+    parse_timeout (v, &priv->timeout_s, &priv->uri_error);
 }
 
 /* ---- on the signaller thread ---- */
@@ -163,10 +175,11 @@ manual_start (GstSigSignaller *signaller, const GstSigSignallerSettings *setting
   auto self = GST_SIG_MANUAL_SIGNALLER (signaller);
   auto priv = self->priv;
   bool consumer, answering, compress, stdio;
-  std::string directory;
+  std::string directory, uri_error;
   guint timeout_s;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
+    uri_error = priv->uri_error;
     consumer = settings->role == GST_SIG_SIGNALLER_ROLE_CONSUMER;
     /* webrtcrecv answers, unless it was asked to offer (receiver-offers). */
     answering = priv->answering || (consumer && !priv->receiver_offers);
@@ -174,6 +187,10 @@ manual_start (GstSigSignaller *signaller, const GstSigSignallerSettings *setting
     stdio = priv->stdio;
     directory = priv->directory;
     timeout_s = priv->timeout_s;
+  }
+  if (!uri_error.empty ()) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "%s", uri_error.c_str ());
+    return FALSE;
   }
   if (!directory.empty () && !g_file_test (directory.c_str (), G_FILE_TEST_IS_DIR)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
@@ -445,7 +462,8 @@ gst_sig_manual_signaller_class_init (GstSigManualSignallerClass *klass)
   g_object_class_install_property (gobject_class, PROP_TIMEOUT,
       g_param_spec_uint ("timeout", "Timeout",
           "Seconds to wait for the other side's token before failing (also ?timeout=S). "
-          "Default: 600", 1, G_MAXUINT, DEFAULT_TIMEOUT_S, rw));
+          "Default: 600, at most 86400 (a day)",
+          1, MAX_TIMEOUT_S, DEFAULT_TIMEOUT_S, rw));
   g_object_class_install_property (gobject_class, PROP_COMPRESS,
       g_param_spec_boolean ("compress", "Compress",
           "Print the compressed form \"z:\" + base64url(deflate(JSON)) instead of pion's "

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "manual-token.h"
 
+#include "json-limits.h"
 #include "sdp-utils.h"
 
 #include <json-glib/json-glib.h>
@@ -145,9 +146,26 @@ inflate_raw (const std::string &data)
   return out;
 }
 
+/* The string member name of object, or nullptr when it is absent or not a
+ * string (json_object_get_string_member_with_default is critical on an
+ * object or array). */
+const char *
+string_member (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return nullptr;
+  return json_node_get_string (node);
+}
+
 std::optional<Token>
 from_json (const std::string &text, TokenFormat format, std::string *error)
 {
+  std::string limit_error;
+  if (!json_within_limits (text, JsonLimits (), &limit_error)) {
+    *error = "its JSON is refused: " + limit_error;
+    return std::nullopt;
+  }
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, text.data (), text.size (), nullptr)) {
     *error = "it looks like JSON but does not parse (was it cut short?)";
@@ -159,8 +177,8 @@ from_json (const std::string &text, TokenFormat format, std::string *error)
     return std::nullopt;
   }
   JsonObject *object = json_node_get_object (root);
-  const char *type = json_object_get_string_member_with_default (object, "type", nullptr);
-  const char *sdp = json_object_get_string_member_with_default (object, "sdp", nullptr);
+  const char *type = string_member (object, "type");
+  const char *sdp = string_member (object, "sdp");
   if (!type || !sdp) {
     *error = "the JSON lacks the \"type\" or \"sdp\" string";
     return std::nullopt;
