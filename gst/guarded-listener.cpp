@@ -132,14 +132,18 @@ public:
     counters_->read_limit = G_MAXUINT64;
   }
 
+  GSocket *socket () const override
+  {
+    return g_socket_connection_get_socket (socket_connection_.get ());
+  }
+
   void drop (const char *why) override
   {
     if (dropped_)
       return;
     dropped_ = true;
     g_debug ("dropping the connection from %s: %s", address_.c_str (), why);
-    GSocket *socket = g_socket_connection_get_socket (socket_connection_.get ());
-    g_socket_shutdown (socket, TRUE, TRUE, nullptr);
+    g_socket_shutdown (socket (), TRUE, TRUE, nullptr);
   }
 
   /* ---- for the listener ---- */

@@ -49,6 +49,8 @@ public:
   /* A rejected request's body: read and discard it (not kept in memory,
    * not counted against max_request_bytes) so its answer can be sent. */
   virtual void discard_request_body (SoupServerMessage *msg) = 0;
+  /* The TCP socket (under TLS, if any), e.g. to watch for a hang-up. */
+  virtual GSocket *socket () const = 0;
   /* Shuts the socket down now (libsoup then sees the connection end). */
   virtual void drop (const char *why) = 0;
 };

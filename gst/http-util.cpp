@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "http-util.h"
 
+#include "guarded-listener.h"
+#include "secure-random.h"
+#include "tls-certificate.h"
+#include "limit-notice.h"
+#include "raii.h"
+
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
@@ -39,10 +45,7 @@ request_media_type (SoupServerMessage *msg)
 std::string
 random_uuid ()
 {
-  gchar *uuid = g_uuid_string_random ();
-  std::string text = uuid;
-  g_free (uuid);
-  return text;
+  return secure_random_uuid ();
 }
 
 bool
@@ -57,13 +60,7 @@ bearer_authorized (SoupServerMessage *msg, const std::string &expected)
   std::string token = auth.substr (strlen (prefix));
   while (!token.empty () && token.front () == ' ')
     token.erase (0, 1);
-  if (token.size () != expected.size ())
-    return false;
-  /* Compares every byte, whatever matches first. */
-  unsigned diff = 0;
-  for (size_t i = 0; i < token.size (); i++)
-    diff |= (unsigned char) token[i] ^ (unsigned char) expected[i];
-  return diff == 0;
+  return constant_time_equal (token, expected);
 }
 
 void
@@ -84,34 +81,165 @@ send_reply (SoupServerMessage *msg, const Reply &reply)
   soup_server_message_set_status (msg, reply.status, nullptr);
 }
 
-SoupServer *
-listen (const char *server_header, const std::string &host, unsigned port,
-    const std::string &path,
-    void (*callback) (SoupServer *, SoupServerMessage *, const char *, GHashTable *, gpointer),
-    gpointer user_data, unsigned *bound_port, std::string *url, std::string *reason)
+struct GuardedServer::Impl {
+  Ref<SoupServer> server;
+  std::unique_ptr<GuardedListener> listener;
+  Ref<GTlsCertificate> certificate;
+  ServerOptions options;
+  std::string url;
+  LimitNotice auth_notice, size_notice;
+
+  /* Early handler: the headers are in, the body is not. */
+  static void on_headers (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+      gpointer data);
+  void check_headers (SoupServerMessage *msg);
+  void refuse (SoupServerMessage *msg, const Reply &reply);
+};
+
+void
+GuardedServer::Impl::on_headers (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+    gpointer data)
 {
-  SoupServer *server = soup_server_new ("server-header", server_header, nullptr);
-  soup_server_add_handler (server, nullptr, callback, user_data, nullptr);
-  GSocketAddress *socket_address = g_inet_socket_address_new_from_string (host.c_str (), port);
-  GError *gerror = nullptr;
-  bool ok = socket_address &&
-      soup_server_listen (server, socket_address, (SoupServerListenOptions) 0, &gerror);
-  g_clear_object (&socket_address);
-  if (!ok) {
-    *reason = gerror ? gerror->message : "";
-    g_clear_error (&gerror);
-    g_object_unref (server);
-    return nullptr;
+  static_cast<Impl *> (data)->check_headers (msg);
+}
+
+/* Answers now; the body (if any) is read and thrown away, not kept. */
+void
+GuardedServer::Impl::refuse (SoupServerMessage *msg, const Reply &reply)
+{
+  if (auto conn = listener->connection_of (msg))
+    conn->discard_request_body (msg);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+      "close");
+  send_reply (msg, reply);
+}
+
+void
+GuardedServer::Impl::check_headers (SoupServerMessage *msg)
+{
+  std::string method = soup_server_message_get_method (msg);
+  if (method == "OPTIONS")
+    return; /* CORS preflights carry no token */
+  if (!bearer_authorized (msg, options.auth_token)) {
+    auth_notice.hit ("refusing " + method + " requests without the right bearer token");
+    Reply reply = Reply::error (401, "This endpoint needs \"Authorization: Bearer <token>\".");
+    reply.headers.emplace_back ("WWW-Authenticate", "Bearer");
+    refuse (msg, reply);
+    return;
   }
-  GSList *uris = soup_server_get_uris (server);
-  *bound_port = uris ? (unsigned) g_uri_get_port ((GUri *) uris->data) : port;
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
+    refuse (msg, Reply::error (411, "Send a Content-Length (bodies here are small SDP texts)."));
+    return;
+  }
+  goffset length = soup_message_headers_get_content_length (headers);
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH && (guint64) length > options.max_body_bytes) {
+    size_notice.hit ("refusing a " + std::to_string (length) + "-byte body (limit "
+        + std::to_string (options.max_body_bytes) + ")");
+    refuse (msg, Reply::error (413, "Body too large: at most "
+        + std::to_string (options.max_body_bytes) + " bytes."));
+  }
+}
+
+GuardedServer::GuardedServer () : impl_ (std::make_unique<Impl> ()) {}
+
+GuardedServer::~GuardedServer ()
+{
+  stop ();
+}
+
+bool
+GuardedServer::start (const std::string &host, unsigned port, const std::string &path,
+    void (*callback) (SoupServer *, SoupServerMessage *, const char *, GHashTable *, gpointer),
+    gpointer user_data, const ServerOptions &options, std::string *reason)
+{
+  Impl &impl = *impl_;
+  impl.options = options;
+  GError *gerror = nullptr;
+  if (options.self_signed)
+    impl.certificate = adopt (tls::make_self_signed (tls::machine_names (),
+        tls::machine_addresses (), &gerror));
+  else if (!options.cert_file.empty () || !options.key_file.empty ())
+    impl.certificate = adopt (tls::load_certificate (options.cert_file, options.key_file,
+        &gerror));
+  if (gerror) {
+    *reason = gerror->message;
+    g_error_free (gerror);
+    return false;
+  }
+
+  impl.server = adopt (soup_server_new ("server-header", options.server_header.c_str (),
+      nullptr));
+  soup_server_add_early_handler (impl.server.get (), nullptr, Impl::on_headers, &impl, nullptr);
+  soup_server_add_handler (impl.server.get (), nullptr, callback, user_data, nullptr);
+  ListenerLimits limits;
+  limits.max_connections = options.max_connections;
+  limits.max_per_address = options.max_per_address;
+  limits.max_request_bytes = options.max_body_bytes + 64 * 1024;
+  impl.listener = std::make_unique<GuardedListener> (impl.server.get (), limits,
+      impl.certificate.get ());
+  if (!impl.listener->listen (host, port, &gerror)) {
+    /* "Could not listen on HOST:PORT: reason": callers name the address. */
+    const char *last = g_strrstr (gerror->message, ": ");
+    *reason = last ? last + 2 : gerror->message;
+    if (g_error_matches (gerror, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)
+        || g_error_matches (gerror, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND))
+      reason->clear ();
+    g_error_free (gerror);
+    impl.listener.reset ();
+    impl.server.reset ();
+    return false;
+  }
   bool any = host == "0.0.0.0" || host == "::";
   std::string shown = any ? "127.0.0.1"
       : host.find (':') != std::string::npos ? "[" + host + "]"
                                              : host;
-  *url = "http://" + shown + ":" + std::to_string (*bound_port) + path;
-  return server;
+  impl.url = std::string (impl.certificate ? "https://" : "http://") + shown + ":"
+      + std::to_string (impl.listener->port ()) + path;
+  return true;
+}
+
+void
+GuardedServer::stop ()
+{
+  if (impl_->listener)
+    impl_->listener->stop ();
+  impl_->listener.reset ();
+  if (impl_->server)
+    soup_server_disconnect (impl_->server.get ());
+  impl_->server.reset ();
+}
+
+bool
+GuardedServer::running () const
+{
+  return static_cast<bool> (impl_->server);
+}
+
+const std::string &
+GuardedServer::url () const
+{
+  return impl_->url;
+}
+
+unsigned
+GuardedServer::port () const
+{
+  return impl_->listener ? impl_->listener->port () : 0;
+}
+
+std::string
+GuardedServer::fingerprint () const
+{
+  return impl_->certificate ? tls::sha256_fingerprint (impl_->certificate.get ()) : "";
+}
+
+GSocket *
+GuardedServer::socket_of (SoupServerMessage *msg) const
+{
+  auto conn = impl_->listener ? impl_->listener->connection_of (msg) : nullptr;
+  return conn ? conn->socket () : nullptr;
 }
 
 Route

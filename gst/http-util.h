@@ -9,8 +9,9 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,7 +39,7 @@ struct Reply {
 std::string request_header (SoupServerMessage *msg, const char *name);
 /* The request's media type without parameters, "" when missing. */
 std::string request_media_type (SoupServerMessage *msg);
-/* A random UUID, for resource ids and ETags. */
+/* A random UUID (cryptographic source), for resource ids and ETags. */
 std::string random_uuid ();
 
 /* True when token is empty or the request carries "Authorization: Bearer
@@ -49,15 +50,56 @@ bool bearer_authorized (SoupServerMessage *msg, const std::string &token);
  * may read (Location, ETag, ...). */
 void send_reply (SoupServerMessage *msg, const Reply &reply);
 
-/* A server (server_header, e.g. "gst-webrtcsignal ") handing every request
- * to callback, listening on host:port. nullptr with *reason (GLib's
- * message; empty when host is not an IP address) if it cannot listen; else
- * *bound_port and *url: http://HOST:PORT + path, 127.0.0.1 for an any
- * address. */
-SoupServer *listen (const char *server_header, const std::string &host, unsigned port,
-    const std::string &path,
-    void (*callback) (SoupServer *, SoupServerMessage *, const char *, GHashTable *, gpointer),
-    gpointer user_data, unsigned *bound_port, std::string *url, std::string *reason);
+/* How a WHIP/WHEP server faces the network (docs/security.md). */
+struct ServerOptions {
+  std::string server_header = "gst-webrtcsignal ";
+  /* TLS: PEM certificate and key, or a self-signed certificate made at
+   * start; neither: plain http. */
+  std::string cert_file, key_file;
+  bool self_signed = false;
+  /* Checked as soon as a request's headers are in, before its body is
+   * read; empty: no check. */
+  std::string auth_token;
+  size_t max_body_bytes = 256 * 1024; /* 413 beyond; an SDP is a few KB */
+  unsigned max_connections = 256;
+  unsigned max_per_address = 32;
+};
+
+/* A SoupServer fed by a GuardedListener (guarded-listener.h): per-address
+ * limits, timeouts, TLS; the bearer token and the body size are checked
+ * before any body is read (401, 413, 411 without a length). Every request
+ * that passes goes to callback. Lives on the thread-default context of
+ * start (). */
+class GuardedServer {
+public:
+  GuardedServer ();
+  ~GuardedServer ();
+  GuardedServer (const GuardedServer &) = delete;
+  GuardedServer &operator= (const GuardedServer &) = delete;
+
+  /* Listens on host:port. False with *reason (GLib's message, or what is
+   * wrong with the certificate) if it cannot. */
+  bool start (const std::string &host, unsigned port, const std::string &path,
+      void (*callback) (SoupServer *, SoupServerMessage *, const char *, GHashTable *, gpointer),
+      gpointer user_data, const ServerOptions &options, std::string *reason);
+  /* Ends every connection; pending requests must be answered before. */
+  void stop ();
+  bool running () const;
+
+  /* http(s)://HOST:PORT + path, 127.0.0.1 for an any address. */
+  const std::string &url () const;
+  unsigned port () const;
+  /* SHA-256 of the certificate, "" without TLS. */
+  std::string fingerprint () const;
+  /* The socket of msg's connection, to watch for a client that hangs up
+   * while its request waits; nullptr when unknown. */
+  GSocket *socket_of (SoupServerMessage *msg) const;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
 
 /* Where a request to base (the endpoint's path) and below goes. */
 enum class Route { Endpoint, Resource, Answered };

@@ -77,16 +77,7 @@ public:
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" + extra_headers + "\r\n";
     if (!send_all (request))
       return 0;
-    std::string head;
-    char c;
-    while (head.size () < 8192 && head.find ("\r\n\r\n") == std::string::npos) {
-      if (!wait_for (POLLIN, 5000) || ::recv (fd_, &c, 1, 0) != 1)
-        return 0;
-      head += c;
-    }
-    int status = 0;
-    std::sscanf (head.c_str (), "HTTP/1.1 %d", &status);
-    return status;
+    return read_status ();
   }
 
   /* A masked client frame (RFC 6455 5.2). opcode 1 text, 0 continuation. */
@@ -114,6 +105,21 @@ public:
   }
 
   bool send_text (const std::string &text) { return send_all (frame (1, true, text)); }
+
+  /* The status of the next HTTP response head, 0 when none comes. */
+  int read_status (int timeout_ms = 5000)
+  {
+    std::string head;
+    char c;
+    while (head.size () < 8192 && head.find ("\r\n\r\n") == std::string::npos) {
+      if (!wait_for (POLLIN, timeout_ms) || ::recv (fd_, &c, 1, 0) != 1)
+        break;
+      head += c;
+    }
+    int status = 0;
+    std::sscanf (head.c_str (), "HTTP/1.%*d %d", &status);
+    return status;
+  }
 
   /* The payload of the next text frame (control frames skipped), or ""
    * when none comes within timeout_ms or the connection ends. */

@@ -78,10 +78,7 @@ WhipFront::~WhipFront ()
     g_cancellable_cancel (cancellable_);
     g_clear_object (&cancellable_);
   }
-  if (server_) {
-    soup_server_disconnect (server_);
-    g_clear_object (&server_);
-  }
+  server_.stop ();
   if (session_) {
     soup_session_abort (session_);
     g_clear_object (&session_);
@@ -92,10 +89,11 @@ bool
 WhipFront::start (std::string *error)
 {
   std::string reason;
-  unsigned port = 0;
-  server_ = http::listen ("gst-webrtc-record ", address_.host, address_.port, address_.path,
-      on_request, this, &port, &url_, &reason);
-  if (!server_) {
+  http::ServerOptions options = server_options_;
+  options.server_header = "gst-webrtc-record ";
+  options.auth_token = auth_token_;
+  if (!server_.start (address_.host, address_.port, address_.path, on_request, this, options,
+          &reason)) {
     *error = "cannot listen on " + address_.host + ":" + std::to_string (address_.port) + ": " +
         (reason.empty () ? "not an address" : reason) +
         " (pick a free port, or 0 for any, and an address of this machine)";

@@ -73,10 +73,13 @@ public:
   WhipFront (const WhipFront &) = delete;
   WhipFront &operator= (const WhipFront &) = delete;
 
+  /* TLS and limits of the front's server (before start). */
+  void set_server_options (const http::ServerOptions &options) { server_options_ = options; }
   /* Listens; false with *error (a sentence naming what to fix). */
   bool start (std::string *error);
-  /* http://HOST:PORT/PATH with the port actually bound. */
-  const std::string &url () const { return url_; }
+  /* http(s)://HOST:PORT/PATH with the port actually bound. */
+  const std::string &url () const { return server_.url (); }
+  std::string fingerprint () const { return server_.fingerprint (); }
 
   /* Its recording is over: PATCH and DELETE get 404 from now on. */
   void forget (const std::string &id);
@@ -104,10 +107,10 @@ private:
   WhipListen address_;
   std::string auth_token_;
   Callbacks callbacks_;
-  SoupServer *server_ = nullptr;
+  http::ServerOptions server_options_;
+  http::GuardedServer server_;
   SoupSession *session_ = nullptr; /* to the recordings' endpoints */
   GCancellable *cancellable_ = nullptr;
-  std::string url_;
   bool refuse_new_ = false;
   std::map<std::string, Resource> resources_; /* by our id */
 };

@@ -136,6 +136,20 @@ EndpointSignaller::auth_token () const
   return auth_token_;
 }
 
+void
+EndpointSignaller::set_tls (const Tls &tls)
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  tls_ = tls;
+}
+
+EndpointSignaller::Tls
+EndpointSignaller::tls () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return tls_;
+}
+
 std::string
 EndpointSignaller::url () const
 {
@@ -144,7 +158,8 @@ EndpointSignaller::url () const
 }
 
 void
-EndpointSignaller::announce (GstElement *element, const std::string &url)
+EndpointSignaller::announce (GstElement *element, const std::string &url,
+    const std::string &fingerprint)
 {
   const Names &n = names (kind_);
   {
@@ -157,7 +172,10 @@ EndpointSignaller::announce (GstElement *element, const std::string &url)
   /* gst-launch-1.0 prints INFO messages: the line to look for. */
   gst_element_message_full (element, GST_MESSAGE_INFO, GST_RESOURCE_ERROR,
       GST_RESOURCE_ERROR_OPEN_READ_WRITE,
-      g_strdup_printf ("%s endpoint listening on %s", n.protocol, url.c_str ()),
+      fingerprint.empty ()
+          ? g_strdup_printf ("%s endpoint listening on %s", n.protocol, url.c_str ())
+          : g_strdup_printf ("%s endpoint listening on %s (certificate SHA-256 %s)", n.protocol,
+                url.c_str (), fingerprint.c_str ()),
       g_strdup_printf ("%s: listening on %s", n.scheme, url.c_str ()), __FILE__, GST_FUNCTION,
       __LINE__);
   gst_element_post_message (element, gst_message_new_element (GST_OBJECT (element),
@@ -170,10 +188,12 @@ EndpointSignaller::start (const GstSigSignallerSettings *settings, GError **erro
 {
   const Names &n = names (kind_);
   std::string uri, token;
+  Tls tls;
   {
     std::lock_guard<std::mutex> guard (lock_);
     uri = uri_;
     token = auth_token_;
+    tls = tls_;
     url_.clear ();
   }
   if (settings->role != n.role) {
@@ -187,6 +207,9 @@ EndpointSignaller::start (const GstSigSignallerSettings *settings, GError **erro
   EndpointConfig config;
   config.name = n.protocol;
   config.auth_token = token;
+  config.server.cert_file = tls.cert_file;
+  config.server.key_file = tls.key_file;
+  config.server.self_signed = tls.self_signed;
   std::string parse_error;
   if (!parse_listen_uri (uri, n.scheme, n.default_path, &config.address, &parse_error)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "%s.",
@@ -247,15 +270,16 @@ EndpointSignaller::start (const GstSigSignallerSettings *settings, GError **erro
 
   max_sessions_ = settings->max_sessions;
   worker_.start ();
-  std::string listen_error, url;
+  std::string listen_error, url, fingerprint;
   bool ok = false;
   worker_.post_sync ([&] () {
     used_ = false;
     endpoint_ = std::make_unique<HttpEndpoint> (worker_, config, std::move (callbacks));
     ok = endpoint_->start (&listen_error);
-    if (ok)
+    if (ok) {
       url = endpoint_->url ();
-    else
+      fingerprint = endpoint_->fingerprint ();
+    } else
       endpoint_.reset ();
   });
   if (!ok) {
@@ -266,7 +290,7 @@ EndpointSignaller::start (const GstSigSignallerSettings *settings, GError **erro
   }
   GST_INFO_OBJECT (owner_, "%s endpoint listening on %s", n.protocol, url.c_str ());
   GstElement *element = parent_element (owner_);
-  announce (element, url);
+  announce (element, url, fingerprint);
   if (element)
     gst_object_unref (element);
   return true;
@@ -328,7 +352,7 @@ EndpointSignaller::end_session (const gchar *session_id, GstSigSessionEnd reason
 
 namespace {
 
-enum { PROP_URI = 1, PROP_AUTH_TOKEN, PROP_URL };
+enum { PROP_URI = 1, PROP_AUTH_TOKEN, PROP_URL, PROP_CERT_FILE, PROP_KEY_FILE, PROP_SELF_SIGNED };
 
 /* object: a GstSigWhipEndpoint or GstSigWhepEndpoint. */
 EndpointSignaller &
@@ -385,6 +409,20 @@ endpoint_set_property (GObject *object, guint prop_id, const GValue *value, GPar
   switch (prop_id) {
     case PROP_URI: endpoint.set_uri (g_value_get_string (value)); break;
     case PROP_AUTH_TOKEN: endpoint.set_auth_token (g_value_get_string (value)); break;
+    case PROP_CERT_FILE:
+    case PROP_KEY_FILE:
+    case PROP_SELF_SIGNED: {
+      EndpointSignaller::Tls tls = endpoint.tls ();
+      const char *text = G_VALUE_HOLDS_STRING (value) ? g_value_get_string (value) : nullptr;
+      if (prop_id == PROP_CERT_FILE)
+        tls.cert_file = text ? text : "";
+      else if (prop_id == PROP_KEY_FILE)
+        tls.key_file = text ? text : "";
+      else
+        tls.self_signed = g_value_get_boolean (value);
+      endpoint.set_tls (tls);
+      break;
+    }
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); break;
   }
 }
@@ -398,6 +436,9 @@ endpoint_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec
     case PROP_URI: text = endpoint.uri (); break;
     case PROP_AUTH_TOKEN: text = endpoint.auth_token (); break;
     case PROP_URL: text = endpoint.url (); break;
+    case PROP_CERT_FILE: text = endpoint.tls ().cert_file; break;
+    case PROP_KEY_FILE: text = endpoint.tls ().key_file; break;
+    case PROP_SELF_SIGNED: g_value_set_boolean (value, endpoint.tls ().self_signed); return;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec); return;
   }
   g_value_set_string (value, text.empty () ? nullptr : text.c_str ());
@@ -448,6 +489,17 @@ endpoint_class_init (GObjectClass *klass, EndpointKind kind)
               : "Bearer token WHEP players must send (Authorization: Bearer TOKEN); requests "
                 "without it get 401. Default: none (no check)",
           nullptr, rw));
+  g_object_class_install_property (klass, PROP_CERT_FILE,
+      g_param_spec_string ("cert-file", "Certificate file",
+          "Serve https with this PEM certificate (chain); needs key-file. Default: none (http)",
+          nullptr, rw));
+  g_object_class_install_property (klass, PROP_KEY_FILE,
+      g_param_spec_string ("key-file", "Key file", "The PEM private key of cert-file. "
+          "Default: none", nullptr, rw));
+  g_object_class_install_property (klass, PROP_SELF_SIGNED,
+      g_param_spec_boolean ("self-signed", "Self-signed",
+          "Serve https with a certificate made at start for this machine's names and addresses "
+          "(its fingerprint is in the element's info message). Default: false", FALSE, rw));
   g_object_class_install_property (klass, PROP_URL,
       g_param_spec_string ("url", "URL",
           g_intern_string ((std::string ("The URL clients POST their offer to, with the port "

@@ -37,6 +37,13 @@ public:
   std::string uri () const;
   void set_auth_token (const char *token);
   std::string auth_token () const;
+  /* TLS (https): PEM files, or a self-signed certificate made at start. */
+  struct Tls {
+    std::string cert_file, key_file;
+    bool self_signed = false;
+  };
+  void set_tls (const Tls &tls);
+  Tls tls () const;
   /* The URL clients POST to, with the bound port; empty until started. */
   std::string url () const;
 
@@ -48,13 +55,14 @@ public:
   void end_session (const gchar *session_id, GstSigSessionEnd reason);
 
 private:
-  void announce (GstElement *element, const std::string &url);
+  void announce (GstElement *element, const std::string &url, const std::string &fingerprint);
 
   GstSigSignaller *owner_; /* not owned: owns us */
   EndpointKind kind_;
   mutable std::mutex lock_; /* guards the settings and url_ */
   std::string uri_;
   std::string auth_token_;
+  Tls tls_;
   std::string url_;
 
   /* Runs from start to stop; calls from other threads post() to it. */

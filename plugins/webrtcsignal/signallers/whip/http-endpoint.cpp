@@ -149,10 +149,7 @@ HttpEndpoint::~HttpEndpoint ()
     ids.push_back (entry.first);
   for (auto &id : ids)
     end (id, HttpReply::error (503, "The " + config_.name + " endpoint is shutting down."));
-  if (server_) {
-    soup_server_disconnect (server_);
-    g_clear_object (&server_);
-  }
+  server_.stop ();
 }
 
 bool
@@ -160,14 +157,14 @@ HttpEndpoint::start (std::string *error)
 {
   const auto &addr = config_.address;
   std::string reason;
-  server_ = http::listen ("gst-webrtcsignal ", addr.host, addr.port, addr.path, on_request, this,
-      &port_, &url_, &reason);
-  if (!server_) {
+  http::ServerOptions options = config_.server;
+  options.auth_token = config_.auth_token;
+  if (!server_.start (addr.host, addr.port, addr.path, on_request, this, options, &reason)) {
     *error = "could not listen on " + addr.host + ":" + std::to_string (addr.port) + ": " +
         (reason.empty () ? "bad address" : reason) + "; pick another address or port";
     return false;
   }
-  GST_INFO ("%s endpoint listening on %s", config_.name.c_str (), url_.c_str ());
+  GST_INFO ("%s endpoint listening on %s", config_.name.c_str (), server_.url ().c_str ());
   return true;
 }
 
@@ -309,7 +306,7 @@ HttpEndpoint::handle_post (SoupServerMessage *msg)
   /* A client that goes away before our answer (a page reloaded) must not
    * leave a session that blocks the next publisher. libsoup reads nothing
    * from a paused message's connection, so watch its socket for the end. */
-  if (GSocket *socket = soup_server_message_get_socket (msg)) {
+  if (GSocket *socket = server_.socket_of (msg)) {
     struct Watch {
       HttpEndpoint *endpoint;
       std::string id;

@@ -60,6 +60,7 @@ struct EndpointConfig {
   std::vector<std::string> ice_links;  /* Link header values sent with 201 */
   unsigned answer_timeout_ms = 15000;  /* POST to our answer */
   unsigned gather_timeout_ms = 2000;   /* our answer to end-of-candidates */
+  http::ServerOptions server;          /* TLS and limits (auth_token is above) */
   std::string name = "WHIP";           /* in messages: "WHIP" or "WHEP" */
 };
 
@@ -94,9 +95,10 @@ public:
 
   /* Listens; false with *error (a sentence naming what to fix). */
   bool start (std::string *error);
-  /* http://HOST:PORT/PATH with the port actually bound. */
-  const std::string &url () const { return url_; }
-  unsigned port () const { return port_; }
+  /* http(s)://HOST:PORT/PATH with the port actually bound. */
+  const std::string &url () const { return server_.url (); }
+  unsigned port () const { return server_.port (); }
+  std::string fingerprint () const { return server_.fingerprint (); }
 
   /* Our answer, and our candidates as webrtcbin gives them ("" = end). */
   void answer (const std::string &resource_id, const std::string &sdp);
@@ -128,9 +130,7 @@ private:
   SignallerWorker &thread_;
   EndpointConfig config_;
   Callbacks callbacks_;
-  SoupServer *server_ = nullptr;
-  std::string url_;
-  unsigned port_ = 0;
+  http::GuardedServer server_;
   std::map<std::string, std::unique_ptr<Resource>> resources_;
 };
 
