@@ -122,7 +122,8 @@ GuardedServer::Impl::check_headers (SoupServerMessage *msg)
     return; /* CORS preflights carry no token */
   if (!bearer_authorized (msg, options.auth_token)) {
     auth_notice.hit ("refusing " + method + " requests without the right bearer token");
-    Reply reply = Reply::error (401, "This endpoint needs \"Authorization: Bearer <token>\".");
+    Reply reply = Reply::error (401, "Unauthorized: send the token as \"Authorization: Bearer "
+        "TOKEN\"" + (options.auth_hint.empty () ? std::string (".") : " (" + options.auth_hint + ")."));
     reply.headers.emplace_back ("WWW-Authenticate", "Bearer");
     refuse (msg, reply);
     return;

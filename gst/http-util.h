@@ -60,6 +60,7 @@ struct ServerOptions {
   /* Checked as soon as a request's headers are in, before its body is
    * read; empty: no check. */
   std::string auth_token;
+  std::string auth_hint; /* where the token is set, for the 401's text */
   size_t max_body_bytes = 256 * 1024; /* 413 beyond; an SDP is a few KB */
   unsigned max_connections = 256;
   unsigned max_per_address = 32;

@@ -265,8 +265,15 @@ read_client_message (JsonObject *obj, const std::string &type)
     msg.stats = read_stats (obj, type);
     return msg;
   }
-  if (type == "subscribeStats")
-    return SubscribeStats {};
+  if (type == "subscribeStats") {
+    SubscribeStats msg;
+    if (JsonNode *node = json_object_get_member (obj, "addresses")) {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+        fail (type, "'addresses' must be true or false");
+      msg.addresses = json_node_get_boolean (node);
+    }
+    return msg;
+  }
   if (type == "unsubscribeStats")
     return UnsubscribeStats {};
   throw ParseError { "unknown message type '" + type + "'" };

@@ -185,7 +185,15 @@ struct ClientWriter {
   {
     return write_stats (std::nullopt, m.session_id, m.stats);
   }
-  std::string operator() (const SubscribeStats &) { return Writer ("subscribeStats").finish (); }
+  std::string operator() (const SubscribeStats &m)
+  {
+    Writer w ("subscribeStats");
+    if (m.addresses) {
+      json_builder_set_member_name (w.builder (), "addresses");
+      json_builder_add_boolean_value (w.builder (), TRUE);
+    }
+    return w.finish ();
+  }
   std::string operator() (const UnsubscribeStats &)
   {
     return Writer ("unsubscribeStats").finish ();

@@ -72,7 +72,9 @@ struct StatsReport {
   std::optional<std::string> session_id;
   StatsJson stats = "{}";
 };
-struct SubscribeStats {};   /* our addition */
+struct SubscribeStats {     /* our addition */
+  bool addresses = false;  /* also candidate addresses, if the server allows */
+};
 struct UnsubscribeStats {}; /* our addition */
 
 using ClientMessage = std::variant<SetPeerStatus, StartSessionRequest, PeerMessage, EndSession,

@@ -67,6 +67,7 @@ struct Server::Impl {
     guint64 sent_bytes = 0;                   /* handed to libsoup, framing included */
     RateBucket messages, session_starts;
     unsigned sessions_asked = 0;              /* live sessions this peer started */
+    bool stats_addresses = false;             /* a subscriber that may see addresses */
   };
 
   struct Session {
@@ -115,8 +116,10 @@ struct Server::Impl {
   std::string end_session (Peer *peer, const p::EndSession &msg);
   std::string set_protocol_version (Peer *peer, const p::SetProtocolVersion &msg);
   std::string report_stats (Peer *peer, const p::StatsReport &msg);
-  std::string subscribe_stats (Peer *peer);
+  std::string subscribe_stats (Peer *peer, const p::SubscribeStats &msg);
   void send_to_stats_subscribers (const p::ServerMessage &msg);
+  void send_stats_update (const p::StatsUpdate &update);
+  void send_stats (Peer *subscriber, const p::StatsUpdate &update);
   void session_gone (const std::string &session_id);
   void forget_initiator (const Session &session);
   std::vector<p::PeerEntry> list_peers (bool producers);

@@ -43,8 +43,8 @@ Server::Impl::dispatch (Peer *peer, const p::ClientMessage &msg)
     return set_protocol_version (peer, *m);
   if (auto m = std::get_if<p::StatsReport> (&msg))
     return report_stats (peer, *m);
-  if (std::holds_alternative<p::SubscribeStats> (msg))
-    return subscribe_stats (peer);
+  if (auto m = std::get_if<p::SubscribeStats> (&msg))
+    return subscribe_stats (peer, *m);
   if (std::holds_alternative<p::UnsubscribeStats> (msg)) {
     stats.unsubscribe (peer->id);
     return "";
@@ -272,18 +272,36 @@ Server::Impl::report_stats (Peer *peer, const p::StatsReport &msg)
     if (it->second.producer != peer->id && it->second.consumer != peer->id)
       return "stats: not a member of session '" + *msg.session_id + "'";
   }
-  if (config.stats_addresses) {
-    send_to_stats_subscribers (stats.report (peer->id, msg));
-  } else {
-    p::StatsReport redacted = msg;
-    redacted.stats = without_addresses (msg.stats);
-    send_to_stats_subscribers (stats.report (peer->id, redacted));
-  }
+  send_stats_update (stats.report (peer->id, msg));
   return "";
 }
 
+/* Candidate addresses say where viewers are: only a subscriber that asks
+ * for them, on this machine or on a server run with --stats-addresses,
+ * gets them. */
+void
+Server::Impl::send_stats (Peer *subscriber, const p::StatsUpdate &update)
+{
+  if (subscriber->stats_addresses) {
+    send (subscriber, update);
+    return;
+  }
+  p::StatsUpdate redacted = update;
+  redacted.stats = without_addresses (update.stats);
+  send (subscriber, redacted);
+}
+
+void
+Server::Impl::send_stats_update (const p::StatsUpdate &update)
+{
+  for (const auto &id : stats.subscribers ()) {
+    if (Peer *subscriber = find_peer (id))
+      send_stats (subscriber, update);
+  }
+}
+
 std::string
-Server::Impl::subscribe_stats (Peer *peer)
+Server::Impl::subscribe_stats (Peer *peer, const p::SubscribeStats &msg)
 {
   if (!peer->access.watch_stats)
     return access_config.tokens.empty () && access_config.producer_tokens.empty ()
@@ -292,8 +310,10 @@ Server::Impl::subscribe_stats (Peer *peer)
           "(--token) to allow others"
         : "subscribeStats: this token may not watch stats (use the server's --token)";
   g_debug ("peer %s: subscribed to stats", peer->id.c_str ());
+  peer->stats_addresses = msg.addresses
+      && (config.stats_addresses || (peer->link && peer->link->is_loopback ()));
   for (const auto &update : stats.subscribe (peer->id))
-    send (peer, update);
+    send_stats (peer, update);
   return "";
 }
 

@@ -32,8 +32,9 @@ struct ServerConfig {
   bool self_signed = false;
 
   /* Tokens (Authorization: Bearer, or ?token= for browsers) and origins;
-   * see server-access.h. Stats carry candidate addresses only when
-   * stats_addresses is set. */
+   * see server-access.h. Stats carry candidate addresses only to
+   * subscribers that ask for them (subscribeStats "addresses": true), and
+   * from another machine only when stats_addresses is set. */
   std::vector<std::string> tokens, producer_tokens, viewer_tokens;
   std::vector<std::string> allowed_origins;
   bool stats_addresses = false;

@@ -92,6 +92,7 @@ WhipFront::start (std::string *error)
   http::ServerOptions options = server_options_;
   options.server_header = "gst-webrtc-record ";
   options.auth_token = auth_token_;
+  options.auth_hint = "gst-webrtc-record --auth-token";
   if (!server_.start (address_.host, address_.port, address_.path, on_request, this, options,
           &reason)) {
     *error = "cannot listen on " + address_.host + ":" + std::to_string (address_.port) + ": " +
@@ -171,6 +172,15 @@ WhipFront::handle_post (SoupServerMessage *msg, GHashTable *query)
     WhipReply reply = WhipReply::error (503, "The recorder is stopping: it takes no new "
         "publisher.");
     reply.headers.emplace_back ("Retry-After", "5");
+    send (msg, reply);
+    return;
+  }
+  if (max_publishers_ > 0 && resources_.size () >= max_publishers_) {
+    busy_notice_.hit ("refusing a WHIP publisher: " + std::to_string (max_publishers_)
+        + " recordings already (raise --max-recordings)");
+    WhipReply reply = WhipReply::error (503, "The recorder is full ("
+        + std::to_string (max_publishers_) + " recordings); try again later.");
+    reply.headers.emplace_back ("Retry-After", "30");
     send (msg, reply);
     return;
   }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include "http-util.h"
+#include "limit-notice.h"
 #include "record-options.h"
 
 #include <gio/gio.h>
@@ -75,6 +76,8 @@ public:
 
   /* TLS and limits of the front's server (before start). */
   void set_server_options (const http::ServerOptions &options) { server_options_ = options; }
+  /* At most this many publishers at once (0: no limit); more get 503. */
+  void set_max_publishers (unsigned max) { max_publishers_ = max; }
   /* Listens; false with *error (a sentence naming what to fix). */
   bool start (std::string *error);
   /* http(s)://HOST:PORT/PATH with the port actually bound. */
@@ -108,6 +111,8 @@ private:
   std::string auth_token_;
   Callbacks callbacks_;
   http::ServerOptions server_options_;
+  unsigned max_publishers_ = 16;
+  LimitNotice busy_notice_;
   http::GuardedServer server_;
   SoupSession *session_ = nullptr; /* to the recordings' endpoints */
   GCancellable *cancellable_ = nullptr;

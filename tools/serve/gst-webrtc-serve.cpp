@@ -100,7 +100,8 @@ parse_options (int *argc, char ***argv, Options *opts)
         "Pages of this origin (https://example.com) may use the WebSocket, besides the server's "
         "own and loopback pages; * allows any. Repeatable", "ORIGIN" },
     { "stats-addresses", 0, 0, G_OPTION_ARG_NONE, &opts->stats_addresses,
-        "Keep candidate addresses (viewers' IPs) in stats (default: removed)", nullptr },
+        "Give candidate addresses (viewers' IPs) to stats subscribers on other machines that ask "
+        "for them (default: only to subscribers on this machine)", nullptr },
     { "max-peers", 0, 0, G_OPTION_ARG_INT, &opts->max_peers,
         "Maximum number of connected peers (default: 1000)", "N" },
     { "max-peers-per-address", 0, 0, G_OPTION_ARG_INT, &opts->max_peers_per_address,

@@ -454,7 +454,7 @@
     },
     onRegistered: () => {
       /* After the lists: the snapshot of live sessions follows at once. */
-      subscribed = signalling.send({ type: 'subscribeStats' });
+      subscribed = signalling.send({ type: 'subscribeStats', addresses: true });
       scheduleRedraw();
     },
     onPeerStatus: (peer, previous) => {

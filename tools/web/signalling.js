@@ -9,7 +9,9 @@
  *
  * Query parameters read here:
  *   ?server=ws://HOST:PORT/PATH  signalling server (default: this page's host)
- *   ?token=SECRET                appended to the signalling URL as ?token=
+ *   ?token=SECRET                appended to the signalling URL as ?token=; without it
+ *                                the page asks for one when the server refuses it
+ *                                (GET /api/access answers 401) and keeps it for the tab
  *   ?stun=stun:HOST:PORT         an ICE server (default: none, host candidates only)
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -23,6 +25,7 @@
   const RECONNECT_MIN_MS = 1000;
   const RECONNECT_MAX_MS = 10000;
   const REGISTER_FALLBACK_MS = 3000;
+  const TOKEN_KEY = 'gstsig-token';
 
   /* ------------------------------------------------------------ settings */
 
@@ -36,13 +39,34 @@
         url = 'ws://127.0.0.1:8443/';
       }
     }
-    const token = params.get('token');
+    const token = params.get('token') || sessionStorage.getItem(TOKEN_KEY);
     if (token) {
       const u = new URL(url);
       u.searchParams.set('token', token);
       url = u.toString();
     }
     return url;
+  }
+
+  /* url for people to read: the token is not shown. */
+  function shown(url) {
+    const u = new URL(url);
+    if (u.searchParams.has('token')) u.searchParams.set('token', '…');
+    return u.toString();
+  }
+
+  /* The server's answer to "will this URL's token do?" (an upgrade that is
+   * refused shows the page only a close code, not the 401). */
+  async function tokenRefused(wsUrl) {
+    const u = new URL(wsUrl);
+    u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+    u.pathname = '/api/access';
+    try {
+      const reply = await fetch(u.toString(), { cache: 'no-store' });
+      return reply.status === 401;
+    } catch (e) {
+      return false; /* not our server, or not reachable: keep retrying */
+    }
   }
 
   function rtcConfig() {
@@ -99,28 +123,42 @@
       return true;
     }
 
+    askForToken() {
+      this.setState('closed', 'this server needs a token');
+      const token = window.prompt('This signalling server needs a token:');
+      if (!token) {
+        this.log('error', 'the server needs a token: open this page with ?token=YOUR_TOKEN');
+        return;
+      }
+      sessionStorage.setItem(TOKEN_KEY, token);
+      this.url = signallingUrl();
+      this.connect();
+    }
+
     connect() {
       clearTimeout(this.reconnectTimer);
       this.reconnectTimer = null;
-      this.setState('connecting', 'connecting to ' + this.url);
+      this.setState('connecting', 'connecting to ' + shown(this.url));
       let ws;
       try {
         ws = new WebSocket(this.url);
       } catch (e) {
-        this.log('error', 'cannot open ' + this.url + ': ' + e.message);
+        this.log('error', 'cannot open ' + shown(this.url) + ': ' + e.message);
         this.scheduleReconnect();
         return;
       }
       this.ws = ws;
 
+      let opened = false;
       ws.onopen = () => {
         if (this.ws !== ws) return;
+        opened = true;
         this.reconnectDelay = RECONNECT_MIN_MS;
         this.setState(...this.options.openState);
       };
       ws.onerror = () => {
         if (this.ws !== ws) return;
-        this.log('error', 'signalling connection error (' + this.url + ')');
+        this.log('error', 'signalling connection error (' + shown(this.url) + ')');
       };
       ws.onclose = (ev) => {
         if (this.ws !== ws) return;
@@ -130,7 +168,14 @@
         this.log('warn', 'signalling connection closed' + why);
         this.setState('closed', 'disconnected' + why + ', retrying…');
         if (this.options.onClose) this.options.onClose();
-        this.scheduleReconnect();
+        if (opened) {
+          this.scheduleReconnect();
+          return;
+        }
+        tokenRefused(this.url).then((refused) => {
+          if (refused) this.askForToken();
+          else this.scheduleReconnect();
+        });
       };
       ws.onmessage = (ev) => {
         if (this.ws !== ws) return;
@@ -166,7 +211,7 @@
       const type = msg.type;
       if (type === 'welcome') {
         this.peerId = msg.peerId || msg.peer_id || null;
-        this.log('info', 'connected to ' + this.url + ' as ' + ui.shortId(this.peerId));
+        this.log('info', 'connected to ' + shown(this.url) + ' as ' + ui.shortId(this.peerId));
       } else if (type === 'error') {
         const details = msg.details !== undefined ? String(msg.details) : JSON.stringify(msg);
         this.log('error', 'server: ' + details);

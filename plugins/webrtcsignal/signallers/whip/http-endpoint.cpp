@@ -159,6 +159,7 @@ HttpEndpoint::start (std::string *error)
   std::string reason;
   http::ServerOptions options = config_.server;
   options.auth_token = config_.auth_token;
+  options.auth_hint = "the element's auth-token";
   if (!server_.start (addr.host, addr.port, addr.path, on_request, this, options, &reason)) {
     *error = "could not listen on " + addr.host + ":" + std::to_string (addr.port) + ": " +
         (reason.empty () ? "bad address" : reason) + "; pick another address or port";
