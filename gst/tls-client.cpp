@@ -124,6 +124,34 @@ warn_through_parent (GstObject *signaller, const std::string &warning)
 }
 
 bool
+set_signaller_access (GObject *signaller, const std::string &token, const std::string &ca_file,
+    bool insecure, std::string *missing)
+{
+  const struct {
+    const char *property;
+    bool set;
+  } wanted[] = {
+    { "auth-token", !token.empty () },
+    { "ca-file", !ca_file.empty () },
+    { "insecure-tls", insecure },
+  };
+  for (const auto &w : wanted) {
+    if (w.set &&
+        (!signaller || !g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), w.property))) {
+      *missing = w.property;
+      return false;
+    }
+  }
+  if (!token.empty ())
+    g_object_set (signaller, "auth-token", token.c_str (), nullptr);
+  if (!ca_file.empty ())
+    g_object_set (signaller, "ca-file", ca_file.c_str (), nullptr);
+  if (insecure)
+    g_object_set (signaller, "insecure-tls", TRUE, nullptr);
+  return true;
+}
+
+bool
 ClientTls::configure (const std::string &ca_file, bool insecure, OptionNames names, GError **error)
 {
   auto shared = std::make_shared<Shared> ();

@@ -69,6 +69,12 @@ private:
  * on the signaller. For ClientTls::set_insecure_warning. */
 void warn_through_parent (GstObject *signaller, const std::string &warning);
 
+/* For applications: sets auth-token, ca-file and insecure-tls (those
+ * non-empty / true) on an element's signaller. False, setting none, with
+ * *missing the first of them the signaller lacks (manual:, whep-listen://...). */
+bool set_signaller_access (GObject *signaller, const std::string &token,
+    const std::string &ca_file, bool insecure, std::string *missing);
+
 /* The certificate problems in flags, in words ("signed by an unknown
  * authority (self-signed?), for another name"); "" for none. */
 std::string describe_certificate_flags (GTlsCertificateFlags flags);

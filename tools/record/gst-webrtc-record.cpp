@@ -177,7 +177,9 @@ private:
       }, this, nullptr);
       on_listener_failed (message, was_ready);
     };
-    listener_ = std::make_unique<Listener> (opts_.server, std::move (callbacks));
+    callbacks.warning = [this] (const std::string &message) { reporter_.note (message); };
+    listener_ = std::make_unique<Listener> (opts_.server,
+        Listener::Access { opts_.token, opts_.ca_file, opts_.insecure }, std::move (callbacks));
     listener_->connect (CONNECT_TIMEOUT_S);
   }
 
@@ -387,7 +389,13 @@ private:
     config.meta_json = meta;
     config.label = producer_label (id, meta);
     config.recv_uri = recv_uri.empty () ? producer_uri (opts_.server, id) : recv_uri;
-    config.recv_auth_token = recv_token;
+    if (recv_uri.empty ()) {
+      config.recv_auth_token = opts_.token;
+      config.recv_ca_file = opts_.ca_file;
+      config.recv_insecure_tls = opts_.insecure;
+    } else {
+      config.recv_auth_token = recv_token;
+    }
     config.location = make_location (config.label);
     config.format = &format_info (opts_.format);
     config.segment_s = opts_.segment_s;
