@@ -20,6 +20,7 @@ namespace {
 constexpr guint RELEASE_AFTER_MS = 3000; /* wait for the other streams' pads at most this */
 constexpr gint64 MAX_CLUSTER_NS = GST_SECOND;  /* Matroska: what a SIGKILL may lose */
 constexpr guint MP4_FRAGMENT_MS = 1000;        /* MP4: what a SIGKILL may lose */
+constexpr guint WRITE_ERROR_FINALIZE_MS = 2000; /* after a write error: EOS, at most this long */
 
 void
 set_muxer_properties (GstElement *mux, Format format)
@@ -324,12 +325,24 @@ Recording::handle_error (GstMessage *message)
   std::string text = error->message;
   GST_INFO ("%s: error from %s: %s (%s)", config_.label.c_str (), GST_OBJECT_NAME (src),
       error->message, debug ? debug : "");
+  std::string file = files_.empty () ? config_.location : files_.back ();
   if (from_sink && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
-    text = "the disk is full: cannot write " + (files_.empty () ? config_.location : files_.back ());
+    text = "the disk is full: cannot write " + file;
   else if (from_sink && (code == EXIT_WRITE_ERROR || code == EXIT_OUTPUT_NOT_WRITABLE))
-    text = "cannot write " + (files_.empty () ? config_.location : files_.back ()) + ": " + text;
+    text = "cannot write " + file + ": " + text;
   g_error_free (error);
   g_free (debug);
+  if (from_sink && code == EXIT_WRITE_ERROR) {
+    if (stopping_)
+      return; /* finalizing after the first write error: more of them are expected */
+    /* The file keeps what was written; EOS lets the muxer finish it (its
+     * index, the header's duration) if the disk takes these last bytes. */
+    GST_WARNING ("%s: %s; finalizing with EOS", config_.label.c_str (), text.c_str ());
+    pending_code_ = code;
+    pending_message_ = text + " (the file keeps what was written before; free some space)";
+    stop (WRITE_ERROR_FINALIZE_MS);
+    return;
+  }
   if (from_recv && started_ && !stopping_) {
     /* The receiving side failed, the file is fine: finalize it. */
     pending_code_ = code;
