@@ -190,7 +190,9 @@ gstsig::gst_sig_base_bin_class_install_properties (GObjectClass *klass,
   g_object_class_install_property (klass, GST_SIG_BASE_BIN_PROP_SIGNALLER,
       g_param_spec_object ("signaller", "Signaller",
           "The signaller picked by uri (read-only; its properties are reachable as "
-          "signaller::NAME)", GST_SIG_TYPE_SIGNALLER, ro));
+          "signaller::NAME). ws://, wss:// and WHIP/WHEP clients: auth-token (Bearer token), "
+          "ca-file (PEM of the server certificates to trust), insecure-tls (accept any "
+          "certificate, for test servers)", GST_SIG_TYPE_SIGNALLER, ro));
   g_object_class_install_property (klass, GST_SIG_BASE_BIN_PROP_STUN_SERVER,
       g_param_spec_string ("stun-server", "STUN server",
           "STUN server as stun://HOST:PORT, needed behind NAT. Default: none", nullptr, rw_ready));

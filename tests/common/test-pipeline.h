@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace gstsig::test {
 
@@ -47,6 +48,38 @@ struct Pipeline {
   }
   /* An error already on the bus, or nullptr (transfer full). */
   GstMessage *pop_error () const { return wait (GST_MESSAGE_ERROR, 0); }
+  /* Sets a property of the signaller of the element named element. Not as
+   * signaller::NAME=VALUE in the launch line: that path leaves one reference
+   * on the signaller, which the leaks tracer would report. */
+  void set_signaller (const char *element, const char *name, const char *value) const
+  {
+    GstElement *e = get (element);
+    GObject *signaller = nullptr;
+    g_object_get (e, "signaller", &signaller, nullptr);
+    gst_util_set_object_arg (signaller, name, value);
+    g_object_unref (signaller);
+    gst_object_unref (e);
+  }
+  /* Takes the errors and warnings on the bus now: each error fails the
+   * test; returns the warnings' texts. */
+  std::vector<std::string> take_warnings_failing_on_errors () const
+  {
+    std::vector<std::string> warnings;
+    auto types = (GstMessageType) (GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+    while (GstMessage *msg = wait (types, 0)) {
+      GError *e = nullptr;
+      if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+        gst_message_parse_error (msg, &e, nullptr);
+        ADD_FAILURE () << e->message;
+      } else {
+        gst_message_parse_warning (msg, &e, nullptr);
+        warnings.emplace_back (e->message);
+      }
+      g_error_free (e);
+      gst_message_unref (msg);
+    }
+    return warnings;
+  }
   /* The serve-url of the webrtcsend named "s". */
   std::string serve_url () const
   {

@@ -30,19 +30,12 @@ publisher (const std::string &uri)
          " audiotestsrc is-live=true ! s.";
 }
 
-/* Sets a property of the signaller of the webrtcsend named "s". Not as
- * signaller::NAME=VALUE in the launch line: that path leaves one reference
- * on the signaller (seen with the WebSocket signaller too, so not the WHIP
- * client's), which the leaks tracer would report. */
+/* Sets a property of the signaller of the webrtcsend named "s" (see
+ * Pipeline::set_signaller: not on the launch line). */
 void
 set_signaller (Pipeline &p, const char *name, const char *value)
 {
-  GstElement *send = p.get ("s");
-  GObject *signaller = nullptr;
-  g_object_get (send, "signaller", &signaller, nullptr);
-  gst_util_set_object_arg (signaller, name, value);
-  g_object_unref (signaller);
-  gst_object_unref (send);
+  p.set_signaller ("s", name, value);
 }
 
 /* Serves a WHIP endpoint answered by a real webrtcbin, taking trickled

@@ -61,16 +61,25 @@ public:
   Script script;
 
   WhipTestServer () : thread_ ("whip-test-server") {}
-  ~WhipTestServer () { stop (); }
+  ~WhipTestServer ()
+  {
+    stop ();
+    g_clear_object (&tls_);
+  }
+
+  /* Serves https with this certificate (and its key); call before start. */
+  void use_tls (GTlsCertificate *certificate) { tls_ = (GTlsCertificate *) g_object_ref (certificate); }
 
   bool start ()
   {
     bool ok = false;
     thread_.invoke_sync ([&] {
-      server_ = soup_server_new (nullptr, nullptr);
+      server_ = soup_server_new ("tls-certificate", tls_, nullptr);
       soup_server_add_handler (server_, nullptr, handle, this, nullptr);
       GError *error = nullptr;
-      ok = soup_server_listen_local (server_, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+      ok = soup_server_listen_local (server_, 0,
+          (SoupServerListenOptions) (SOUP_SERVER_LISTEN_IPV4_ONLY |
+              (tls_ ? SOUP_SERVER_LISTEN_HTTPS : 0)), &error);
       if (error) {
         ADD_FAILURE () << error->message;
         g_error_free (error);
@@ -92,7 +101,10 @@ public:
     });
   }
   unsigned port () const { return port_; }
-  std::string base () const { return "http://127.0.0.1:" + std::to_string (port_); }
+  std::string base () const
+  {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string (port_);
+  }
   std::string uri (const char *scheme = "whip") const
   {
     return std::string (scheme) + "+" + base () + script.endpoint;
@@ -246,6 +258,7 @@ private:
   }
 
   ContextThread thread_;
+  GTlsCertificate *tls_ = nullptr; /* set before start */
   SoupServer *server_ = nullptr; /* lives on thread_ */
   unsigned port_ = 0;
   std::string resource_;         /* server thread */

@@ -5,7 +5,7 @@
  * One producer (--producer ID, or the first one there or to come), or
  * every producer (--all), one file each; or, with --whip-listen, every
  * publisher of a WHIP endpoint (record-whip.h). Files are finalized on
- * SIGINT/SIGTERM, when a producer leaves and when its media stops. See
+ * SIGINT/SIGTERM/SIGHUP, when a producer leaves and when its media stops. See
  * --help and docs/gst-webrtc-record.md for the exit codes.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -35,6 +35,7 @@
 #include <string>
 #include <unistd.h>
 #include <utility>
+#include <vector>
 
 using namespace gstsig::record;
 
@@ -147,12 +148,15 @@ public:
     }
     guint sigint = g_unix_signal_add (SIGINT, on_quit_signal, this);
     guint sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, this);
+    /* A closed terminal or a supervisor's hang-up: finalize too. */
+    guint sighup = g_unix_signal_add (SIGHUP, on_quit_signal, this);
     guint ticker = g_timeout_add_seconds (1, on_tick, this);
     if (!opts_.whip)
       connect_listener ();
     g_main_loop_run (loop_);
     g_source_remove (sigint);
     g_source_remove (sigterm);
+    g_source_remove (sighup);
     g_source_remove (ticker);
     if (reconnect_timer_)
       g_source_remove (reconnect_timer_);
@@ -180,7 +184,9 @@ private:
       }, this, nullptr);
       on_listener_failed (message, was_ready);
     };
-    listener_ = std::make_unique<Listener> (opts_.server, std::move (callbacks));
+    callbacks.warning = [this] (const std::string &message) { reporter_.note (message); };
+    listener_ = std::make_unique<Listener> (opts_.server,
+        Listener::Access { opts_.token, opts_.ca_file, opts_.insecure }, std::move (callbacks));
     listener_->connect (CONNECT_TIMEOUT_S);
   }
 
@@ -390,7 +396,13 @@ private:
     config.meta_json = meta;
     config.label = producer_label (id, meta);
     config.recv_uri = recv_uri.empty () ? producer_uri (opts_.server, id) : recv_uri;
-    config.recv_auth_token = recv_token;
+    if (recv_uri.empty ()) {
+      config.recv_auth_token = opts_.token;
+      config.recv_ca_file = opts_.ca_file;
+      config.recv_insecure_tls = opts_.insecure;
+    } else {
+      config.recv_auth_token = recv_token;
+    }
     config.location = make_location (config.label);
     config.format = &format_info (opts_.format);
     config.segment_s = opts_.segment_s;
@@ -428,9 +440,12 @@ private:
       reporter_.finished (recording, result);
     if (whip_)
       whip_->forget (id);
-    /* Single mode: one recording, then exit with its result. */
+    /* Single mode: one recording, then exit with its result. With several,
+     * a disk-full or write error is the exit code (the others went on). */
     if (!opts_.all && !opts_.whip)
       exit_code_ = result.code;
+    else if (result.code == EXIT_WRITE_ERROR)
+      exit_code_ = EXIT_WRITE_ERROR;
     /* Destroyed from an idle, not inside its own bus callback. */
     auto it = recordings_.find (id);
     if (it != recordings_.end ()) {
@@ -476,9 +491,19 @@ private:
   {
     exit_code_ = code;
     stopping_ = true;
-    for (auto &r : recordings_)
-      r.second->stop (FINALIZE_TIMEOUT_MS);
+    stop_all ();
     maybe_quit ();
+  }
+
+  /* A recording without streams finishes inside stop (), and its finished
+   * callback takes it out of recordings_: walk a copy, not the map. */
+  void stop_all ()
+  {
+    std::vector<Recording *> list;
+    for (auto &r : recordings_)
+      list.push_back (r.second.get ());
+    for (Recording *r : list)
+      r->stop (FINALIZE_TIMEOUT_MS); /* still alive: finished ones wait in finished_ */
   }
 
   /* ---- signals and ticks ---- */
@@ -502,8 +527,7 @@ private:
       self->whip_->refuse_new (true);
     if (self->reconnect_timer_)
       g_source_remove (std::exchange (self->reconnect_timer_, 0u));
-    for (auto &r : self->recordings_)
-      r.second->stop (FINALIZE_TIMEOUT_MS);
+    self->stop_all ();
     self->maybe_quit ();
     return G_SOURCE_CONTINUE;
   }

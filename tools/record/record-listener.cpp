@@ -14,8 +14,9 @@ namespace gstsig::record {
 
 namespace proto = gstsig::protocol;
 
-Listener::Listener (std::string server_uri, Callbacks callbacks)
-    : uri_ (std::move (server_uri)), callbacks_ (std::move (callbacks))
+Listener::Listener (std::string server_uri, Access access, Callbacks callbacks)
+    : uri_ (std::move (server_uri)), access_ (std::move (access)),
+      callbacks_ (std::move (callbacks))
 {
 }
 
@@ -27,16 +28,33 @@ Listener::~Listener ()
 void
 Listener::connect (unsigned timeout_s)
 {
+  tls_.set_insecure_warning ([this] (const std::string &message) {
+    if (callbacks_.warning)
+      callbacks_.warning (message);
+  });
+  GError *tls_error = nullptr;
+  if (!tls_.configure (access_.ca_file, access_.insecure, { "--ca-file PEM", "--insecure" },
+          &tls_error)) {
+    std::string message = tls_error->message;
+    g_error_free (tls_error);
+    fail (message);
+    return;
+  }
   session_ = soup_session_new_with_options ("timeout", 0u, nullptr);
+  tls_.apply (session_);
   SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri_.c_str ());
   if (!msg) {
     fail ("'" + uri_ + "' is not a valid WebSocket URI");
     return;
   }
+  if (!access_.token.empty ())
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+        ("Bearer " + access_.token).c_str ());
+  tls_.watch (msg);
+  upgrade_ = msg;
   cancellable_ = g_cancellable_new ();
   soup_session_websocket_connect_async (session_, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
       cancellable_, on_connected, this);
-  g_object_unref (msg);
   timeout_source_ = g_timeout_add_seconds (timeout_s, [] (gpointer data) -> gboolean {
     auto self = static_cast<Listener *> (data);
     self->timeout_source_ = 0;
@@ -60,7 +78,27 @@ Listener::close ()
       soup_websocket_connection_close (conn_, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
     g_clear_object (&conn_);
   }
+  g_clear_object (&upgrade_);
   g_clear_object (&session_);
+}
+
+/* Why the upgrade failed, and what to do about it. */
+std::string
+Listener::connect_failure (const GError *error) const
+{
+  guint status = upgrade_ ? soup_message_get_status (upgrade_) : 0;
+  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN) {
+    std::string http = " (HTTP " + std::to_string (status) + ")";
+    if (access_.token.empty ())
+      return "the signalling server at " + uri_ + " needs a token" + http + ": give it with "
+          "--token TOKEN";
+    return "the signalling server at " + uri_ + " refused our token" + http + ": check --token";
+  }
+  std::string tls_problem = tls_.describe_failure (upgrade_, error, uri_);
+  if (!tls_problem.empty ())
+    return tls_problem;
+  return std::string ("cannot connect to the signalling server at ") + uri_ + ": " +
+      error->message + " (is the server running there?)";
 }
 
 void
@@ -71,14 +109,15 @@ Listener::on_connected (GObject *source, GAsyncResult *result, gpointer user_dat
       soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   if (!conn) {
     /* Cancelled means close () ran: user_data may be gone. */
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      static_cast<Listener *> (user_data)->fail (std::string ("cannot connect to the "
-          "signalling server at ") + static_cast<Listener *> (user_data)->uri_ + ": " +
-          error->message + " (is the server running there?)");
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      auto self = static_cast<Listener *> (user_data);
+      self->fail (self->connect_failure (error));
+    }
     g_error_free (error);
     return;
   }
   auto self = static_cast<Listener *> (user_data);
+  g_clear_object (&self->upgrade_);
   self->conn_ = conn;
   g_object_set (conn, "keepalive-interval", 20u, "max-incoming-payload-size",
       (guint64) 4 * 1024 * 1024, nullptr);

@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "tls-client.h"
+
 #include <libsoup/soup.h>
 
 #include <functional>
@@ -26,9 +28,18 @@ public:
     std::function<void (const std::string &id)> producer_removed;
     /* Could not connect (was_ready false) or lost the connection. */
     std::function<void (const std::string &message, bool was_ready)> failed;
+    /* --insecure accepted a certificate that does not verify (once). */
+    std::function<void (const std::string &message)> warning;
   };
 
-  Listener (std::string server_uri, Callbacks callbacks);
+  /* How to reach the server: --token, --ca-file, --insecure. */
+  struct Access {
+    std::string token;
+    std::string ca_file;
+    bool insecure = false;
+  };
+
+  Listener (std::string server_uri, Access access, Callbacks callbacks);
   ~Listener ();
   Listener (const Listener &) = delete;
   Listener &operator= (const Listener &) = delete;
@@ -42,6 +53,7 @@ public:
 
 private:
   static void on_connected (GObject *source, GAsyncResult *result, gpointer user_data);
+  std::string connect_failure (const GError *error) const;
   static void on_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
       gpointer user_data);
   static void on_closed (SoupWebsocketConnection *conn, gpointer user_data);
@@ -51,8 +63,11 @@ private:
   void set_producer (const std::string &id, const std::string &meta, bool online);
 
   std::string uri_;
+  Access access_;
   Callbacks callbacks_;
+  tls::ClientTls tls_;
   SoupSession *session_ = nullptr;
+  SoupMessage *upgrade_ = nullptr; /* while connecting: its status and certificate */
   GCancellable *cancellable_ = nullptr;
   SoupWebsocketConnection *conn_ = nullptr;
   guint timeout_source_ = 0;

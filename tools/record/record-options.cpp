@@ -131,9 +131,10 @@ bool
 parse_options (int *argc, char ***argv, Options *opts, std::string *error)
 {
   g_autofree gchar *server = nullptr, *producer = nullptr, *output = nullptr, *format = nullptr,
-                   *whip_listen = nullptr, *auth_token = nullptr;
+                   *whip_listen = nullptr, *auth_token = nullptr, *token = nullptr,
+                   *ca_file = nullptr;
   gint segment = 0, latency = (gint) opts->latency_ms, peer_timeout = (gint) opts->peer_timeout_s;
-  gboolean all = FALSE, transcode = FALSE;
+  gboolean all = FALSE, transcode = FALSE, insecure = FALSE;
   std::vector<GOptionEntry> entries = {
     { "server", 's', 0, G_OPTION_ARG_STRING, &server,
         "Signalling server, e.g. ws://127.0.0.1:8443/ (this or --whip-listen)", "URI" },
@@ -143,6 +144,15 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     { "auth-token", 0, 0, G_OPTION_ARG_STRING, &auth_token,
         "With --whip-listen: the bearer token publishers must send (Authorization: Bearer "
         "TOKEN); others get 401", "TOKEN" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token,
+        "With --server: the token the signalling server wants (sent as Authorization: Bearer "
+        "TOKEN)", "TOKEN" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+        "With a wss:// --server: trust the certificates in this PEM file (the server's own, or "
+        "its CA) instead of the system's", "PEM" },
+    { "insecure", 'k', 0, G_OPTION_ARG_NONE, &insecure,
+        "With a wss:// --server: accept any certificate, unchecked (a self-signed test server)",
+        nullptr },
     { "producer", 'p', 0, G_OPTION_ARG_STRING, &producer,
         "Record this producer (peer id). Default: the first producer, or the next to appear",
         "ID" },
@@ -181,10 +191,30 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
   if (opts->version)
     return true;
   if (auth_token && !whip_listen) {
-    *error = "--auth-token goes with --whip-listen (a signalling server's token goes in "
-             "--server as ?token=...)";
+    *error = "--auth-token goes with --whip-listen (the signalling server's token goes in "
+             "--token)";
     return false;
   }
+  if ((token || ca_file || insecure) && whip_listen) {
+    *error = "--token, --ca-file and --insecure are for a signalling server (--server); with "
+             "--whip-listen, publishers' token is --auth-token";
+    return false;
+  }
+  if (token && !*token) {
+    *error = "--token needs a token";
+    return false;
+  }
+  if (ca_file && !*ca_file) {
+    *error = "--ca-file needs a PEM file";
+    return false;
+  }
+  if (ca_file && insecure) {
+    *error = "--ca-file and --insecure exclude each other: trust a certificate, or none";
+    return false;
+  }
+  opts->token = token ? token : "";
+  opts->ca_file = ca_file ? ca_file : "";
+  opts->insecure = insecure;
   if (whip_listen) {
     if (server) {
       *error = "--server and --whip-listen exclude each other: record from a signalling server, "

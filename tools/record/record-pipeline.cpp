@@ -7,6 +7,8 @@
  */
 #include "record-pipeline-private.h"
 
+#include "tls-client.h"
+
 #include <glib/gstdio.h>
 
 #include <utility>
@@ -18,6 +20,7 @@ namespace {
 constexpr guint RELEASE_AFTER_MS = 3000; /* wait for the other streams' pads at most this */
 constexpr gint64 MAX_CLUSTER_NS = GST_SECOND;  /* Matroska: what a SIGKILL may lose */
 constexpr guint MP4_FRAGMENT_MS = 1000;        /* MP4: what a SIGKILL may lose */
+constexpr guint WRITE_ERROR_FINALIZE_MS = 2000; /* after a write error: EOS, at most this long */
 
 void
 set_muxer_properties (GstElement *mux, Format format)
@@ -55,6 +58,7 @@ classify_error (const GError *error, bool from_recv, bool from_sink)
       case GST_RESOURCE_ERROR_SEEK:
         return from_sink ? EXIT_WRITE_ERROR : EXIT_OTHER_ERROR;
       case GST_RESOURCE_ERROR_OPEN_READ_WRITE:
+      case GST_RESOURCE_ERROR_NOT_AUTHORIZED: /* a refused token or certificate */
         return from_recv ? EXIT_SERVER_UNREACHABLE : EXIT_OTHER_ERROR;
       case GST_RESOURCE_ERROR_NOT_FOUND:
         /* An unknown producer, or one that left before sending media. */
@@ -69,6 +73,23 @@ classify_error (const GError *error, bool from_recv, bool from_sink)
                                               error->code == GST_STREAM_ERROR_FORMAT))
     return EXIT_NO_RECORDABLE_CODEC;
   return EXIT_OTHER_ERROR;
+}
+
+/* The signaller's auth-token, ca-file and insecure-tls, those the config sets. */
+bool
+set_signaller_access (GstElement *recv, const RecordingConfig &config, std::string *error)
+{
+  GObject *signaller = nullptr;
+  g_object_get (recv, "signaller", &signaller, nullptr);
+  std::string missing;
+  bool ok = tls::set_signaller_access (signaller, config.recv_auth_token, config.recv_ca_file,
+      config.recv_insecure_tls, &missing);
+  if (signaller)
+    g_object_unref (signaller);
+  if (!ok)
+    *error = "this webrtcrecv's signaller has no " + missing + " (is gst-webrtcsignal the same "
+        "version as gst-webrtc-record?)";
+  return ok;
 }
 
 bool
@@ -121,20 +142,8 @@ Recording::start (std::string *error)
       "peer-timeout", config_.peer_timeout_s, "video-codecs",
       config_.transcode ? "vp8,h264,vp9" : format.video_codecs, nullptr);
   gst_bin_add (GST_BIN (pipeline_), recv_);
-  if (!config_.recv_auth_token.empty ()) {
-    GObject *signaller = nullptr;
-    g_object_get (recv_, "signaller", &signaller, nullptr);
-    if (!signaller || !g_object_class_find_property (G_OBJECT_GET_CLASS (signaller),
-                          "auth-token")) {
-      if (signaller)
-        g_object_unref (signaller);
-      *error = "this webrtcrecv has no WHIP endpoint with an auth-token (is gst-webrtcsignal "
-               "the same version as gst-webrtc-record?)";
-      return EXIT_OTHER_ERROR;
-    }
-    g_object_set (signaller, "auth-token", config_.recv_auth_token.c_str (), nullptr);
-    g_object_unref (signaller);
-  }
+  if (!set_signaller_access (recv_, config_, error))
+    return EXIT_OTHER_ERROR;
 
   if (config_.segment_s) {
     sink_ = gst_element_factory_make ("splitmuxsink", "sink");
@@ -316,12 +325,24 @@ Recording::handle_error (GstMessage *message)
   std::string text = error->message;
   GST_INFO ("%s: error from %s: %s (%s)", config_.label.c_str (), GST_OBJECT_NAME (src),
       error->message, debug ? debug : "");
+  std::string file = files_.empty () ? config_.location : files_.back ();
   if (from_sink && g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT))
-    text = "the disk is full: cannot write " + (files_.empty () ? config_.location : files_.back ());
+    text = "the disk is full: cannot write " + file;
   else if (from_sink && (code == EXIT_WRITE_ERROR || code == EXIT_OUTPUT_NOT_WRITABLE))
-    text = "cannot write " + (files_.empty () ? config_.location : files_.back ()) + ": " + text;
+    text = "cannot write " + file + ": " + text;
   g_error_free (error);
   g_free (debug);
+  if (from_sink && code == EXIT_WRITE_ERROR) {
+    if (stopping_)
+      return; /* finalizing after the first write error: more of them are expected */
+    /* The file keeps what was written; EOS lets the muxer finish it (its
+     * index, the header's duration) if the disk takes these last bytes. */
+    GST_WARNING ("%s: %s; finalizing with EOS", config_.label.c_str (), text.c_str ());
+    pending_code_ = code;
+    pending_message_ = text + " (the file keeps what was written before; free some space)";
+    stop (WRITE_ERROR_FINALIZE_MS);
+    return;
+  }
   if (from_recv && started_ && !stopping_) {
     /* The receiving side failed, the file is fine: finalize it. */
     pending_code_ = code;

@@ -34,7 +34,9 @@ struct RecordingConfig {
   std::string meta_json = "null";
   std::string label;       /* meta name, or the start of the id */
   std::string recv_uri;    /* SERVER?producer=ID, or whip-listen://127.0.0.1:0/whip */
-  std::string recv_auth_token; /* whip-listen: the signaller's auth-token (empty: none) */
+  std::string recv_auth_token; /* the signaller's auth-token (empty: none) */
+  std::string recv_ca_file;    /* wss://: the signaller's ca-file (empty: the system's CAs) */
+  bool recv_insecure_tls = false; /* wss://: the signaller's insecure-tls */
   std::string location;    /* the file, or a %05d pattern with segments */
   const FormatInfo *format = nullptr;
   unsigned segment_s = 0;

@@ -18,6 +18,7 @@
 #include "send-source.h"
 #include "send-status.h"
 #include "signaller.h"
+#include "tls-client.h"
 
 #include <glib-unix.h>
 #include <gst/gst.h>
@@ -99,6 +100,23 @@ private:
 
   double elapsed () const { return (g_get_monotonic_time () - start_us_) / 1e6; }
 
+  /* --token, --ca-file, --insecure on the signaller --to picked; false with
+   * *error when it has no such property (manual:, whep-listen://, ...). */
+  bool set_signaller_access (std::string *error)
+  {
+    GObject *signaller = nullptr;
+    g_object_get (send_, "signaller", &signaller, nullptr);
+    std::string missing;
+    bool ok = gstsig::tls::set_signaller_access (signaller, opts_.token, opts_.ca_file,
+        opts_.insecure, &missing);
+    if (signaller)
+      g_object_unref (signaller);
+    if (!ok)
+      *error = "--token, --ca-file and --insecure do not go with --to " + opts_.to +
+          " (its signaller has no " + missing + "; use ws://, wss:// or whip+http(s)://)";
+    return ok;
+  }
+
   int setup ()
   {
     if (!opts_.codec.empty () && !known_codec (opts_.codec)) {
@@ -134,6 +152,8 @@ private:
 
     if (!opts_.to.empty ()) {
       g_object_set (send_, "uri", opts_.to.c_str (), nullptr);
+      if (!set_signaller_access (&error_))
+        return EXIT_BAD_OPTIONS;
     } else {
       std::string host = opts_.host.find (':') != std::string::npos ? "[" + opts_.host + "]"
                                                                     : opts_.host;

@@ -36,6 +36,24 @@ serve_address (const Options &opts)
       std::to_string (opts.port);
 }
 
+/* The signaller's words for its options, as this program's options. */
+std::string
+with_cli_options (std::string message)
+{
+  static const std::pair<const char *, const char *> names[] = {
+    { "signaller::ca-file=PATH", "--ca-file PEM" },
+    { "signaller::insecure-tls=true", "--insecure" },
+    { "signaller::auth-token=TOKEN", "--token TOKEN" },
+    { "signaller::auth-token=...", "--token TOKEN" },
+    { "signaller::auth-token", "--token" },
+  };
+  for (const auto &n : names) {
+    for (size_t pos; (pos = message.find (n.first)) != std::string::npos;)
+      message.replace (pos, strlen (n.first), n.second);
+  }
+  return message;
+}
+
 } // namespace
 
 Failure
@@ -86,8 +104,11 @@ classify_error (GstMessage *msg, GstElement *send, const Options &opts)
             ". Pick another port with --port, or --port 0 for any free one";
       } else if (!serving) {
         f.code = EXIT_SERVER_UNREACHABLE;
-        f.message += " (Or fix --to.)";
+        f.message = with_cli_options (f.message) + " (Or fix --to.)";
       }
+    } else if (resource && err->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED && !opts.to.empty ()) {
+      f.code = EXIT_SERVER_UNREACHABLE;
+      f.message = with_cli_options (f.message);
     } else if (resource && err->code == GST_RESOURCE_ERROR_SETTINGS) {
       f.code = EXIT_BAD_OPTIONS;
     }

@@ -73,11 +73,12 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
   Parsed parsed;
   parsed_for_callback = &parsed;
   g_autofree gchar *file = nullptr, *region = nullptr, *to = nullptr, *host = nullptr,
-                   *name = nullptr, *size = nullptr, *codec = nullptr, *stun = nullptr;
+                   *name = nullptr, *size = nullptr, *codec = nullptr, *stun = nullptr,
+                   *token = nullptr, *ca_file = nullptr;
   g_auto (GStrv) turn = nullptr;
   gint port = opts->port, fps = 0, bitrate = 0;
   gboolean screen = FALSE, test = FALSE, loop = FALSE, reencode = FALSE, cursor = FALSE,
-           no_cursor = FALSE, no_audio = FALSE;
+           no_cursor = FALSE, no_audio = FALSE, insecure = FALSE;
   std::vector<GOptionEntry> entries = {
     { "camera", 'c', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) on_camera,
         "Send a camera: a V4L2 device such as /dev/video0 (default: the first camera), or "
@@ -98,6 +99,15 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     { "to", 't', 0, G_OPTION_ARG_STRING, &to,
         "Where to send: ws://HOST:PORT/ (a signalling server), manual: (copy-paste), or any "
         "other scheme webrtcsend knows. Default: a server inside this program", "URI" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token,
+        "With --to: the token the server wants (sent as Authorization: Bearer TOKEN)",
+        "TOKEN" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+        "With a wss:// or whip+https:// --to: trust the certificates in this PEM file (the "
+        "server's own, or its CA) instead of the system's", "PEM" },
+    { "insecure", 'k', 0, G_OPTION_ARG_NONE, &insecure,
+        "With a wss:// or whip+https:// --to: accept any certificate, unchecked (a "
+        "self-signed test server)", nullptr },
     { "host", 0, 0, G_OPTION_ARG_STRING, &host,
         "Without --to: the address the embedded server listens on (default: 127.0.0.1; "
         "0.0.0.0 for other machines)", "ADDR" },
@@ -186,6 +196,21 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     }
     opts->to = to;
   }
+  if ((token || ca_file || insecure) && !to) {
+    *error = "--token, --ca-file and --insecure are for the server of --to";
+    return false;
+  }
+  if ((token && !*token) || (ca_file && !*ca_file)) {
+    *error = std::string (token && !*token ? "--token needs a token" : "--ca-file needs a file");
+    return false;
+  }
+  if (ca_file && insecure) {
+    *error = "--ca-file and --insecure exclude each other: trust a certificate, or none";
+    return false;
+  }
+  opts->token = token ? token : "";
+  opts->ca_file = ca_file ? ca_file : "";
+  opts->insecure = insecure;
   if (to && (host || port != 8443)) {
     *error = "--host and --port are for the embedded server; with --to the server is elsewhere";
     return false;

@@ -45,6 +45,9 @@ struct Options : cli::CommonOptions {
   bool cursor = true;
 
   std::string to;          /* empty: the embedded server */
+  std::string token;       /* --token: the server's bearer token (signaller auth-token) */
+  std::string ca_file;     /* --ca-file: the signaller's ca-file (wss://, https://) */
+  bool insecure = false;   /* --insecure: the signaller's insecure-tls */
   std::string host = "127.0.0.1";
   int port = 8443;         /* 0: any free port */
   std::string name;        /* announced as meta name; empty: from the source */

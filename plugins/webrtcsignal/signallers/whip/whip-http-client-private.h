@@ -20,6 +20,8 @@ struct WhipHttpClient::HttpResult {
   bool responded = false; /* false: no HTTP response (transport error, timeout) */
   bool timed_out = false;
   std::string transport_error;
+  std::string tls_problem;  /* non-empty: the transport error was TLS (tls-client.h's words) */
+  int tls_code = -1;        /* then its GTlsError code */
   unsigned status = 0;
   std::string reason, body, url; /* url: the last one asked (after redirects) */
   bool sent_auth = false;          /* the last request carried the token */

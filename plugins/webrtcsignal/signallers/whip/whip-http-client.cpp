@@ -68,6 +68,20 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
         url_error.c_str ());
     return false;
   }
+  GError *tls_error = nullptr;
+  tls_.set_insecure_warning ([owner = owner_] (const std::string &warning) {
+    if (GST_IS_OBJECT (owner))
+      tls::warn_through_parent (GST_OBJECT (owner), warning);
+    else
+      g_warning ("%s", warning.c_str ());
+  });
+  if (!tls_.configure (settings.ca_file, settings.insecure_tls,
+          { "signaller::ca-file=PATH", "signaller::insecure-tls=true" }, &tls_error)) {
+    g_set_error_literal (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        tls_error->message);
+    g_error_free (tls_error);
+    return false;
+  }
   static std::atomic<unsigned> counter { 0 };
   {
     std::lock_guard<std::mutex> guard (lock_);
@@ -79,6 +93,7 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
     std::lock_guard<std::mutex> guard (start_lock_);
     options_done_ = false;
     options_error_.clear ();
+    options_tls_code_ = -1;
   }
 
   worker_.start ();
@@ -95,10 +110,13 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
     etag_.clear ();
     soup_ = soup_session_new_with_options ("timeout", settings_.timeout_s, "user-agent",
         "gst-webrtcsignal", nullptr);
+    tls_.apply (soup_);
     /* An early check: is the server there, and does it tell ICE servers? */
     request ("OPTIONS", endpoint_, nullptr, "", false, [this] (const HttpResult &r) {
       std::string problem;
-      if (!r.responded) {
+      if (!r.tls_problem.empty ()) {
+        problem = r.tls_problem;
+      } else if (!r.responded) {
         problem = r.timed_out
             ? "did not answer within " + std::to_string (settings_.timeout_s) + " s"
             : "cannot be reached: " + r.transport_error;
@@ -110,17 +128,26 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
       std::lock_guard<std::mutex> guard (start_lock_);
       options_done_ = true;
       options_error_ = problem;
+      options_tls_code_ = r.tls_problem.empty () ? -1 : r.tls_code;
       start_cond_.notify_all ();
     });
   });
 
   std::string problem;
+  int tls_code;
   {
     std::unique_lock<std::mutex> guard (start_lock_);
     start_cond_.wait_for (guard, std::chrono::seconds (settings_.timeout_s + 2),
         [this] { return options_done_; });
     problem = options_done_ ? options_error_
                             : "did not answer within " + std::to_string (settings_.timeout_s) + " s";
+    tls_code = options_done_ ? options_tls_code_ : -1;
+  }
+  if (tls_code >= 0) {
+    g_set_error (error, G_TLS_ERROR, tls_code, "%s %s: %s", protocol (), endpoint_.c_str (),
+        problem.c_str ());
+    stop ();
+    return false;
   }
   if (!problem.empty ()) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
@@ -383,11 +410,17 @@ WhipHttpClient::delete_resource (std::function<void ()> done)
 void
 WhipHttpClient::fail (int code, const std::string &message)
 {
+  fail (GST_RESOURCE_ERROR, code, message);
+}
+
+void
+WhipHttpClient::fail (GQuark domain, int code, const std::string &message)
+{
   if (failed_)
     return;
   failed_ = true;
   GST_WARNING ("%s", message.c_str ());
-  GError *error = g_error_new_literal (GST_RESOURCE_ERROR, code, message.c_str ());
+  GError *error = g_error_new_literal (domain, code, message.c_str ());
   gst_sig_signaller_emit_error (owner_, error);
   g_error_free (error);
 }
@@ -396,6 +429,10 @@ void
 WhipHttpClient::fail_http (const char *what, const HttpResult &r)
 {
   std::string server = std::string (protocol ()) + " server " + endpoint_;
+  if (!r.tls_problem.empty ()) {
+    fail (G_TLS_ERROR, r.tls_code, server + " " + what + ": " + r.tls_problem);
+    return;
+  }
   if (!r.responded) {
     if (r.timed_out)
       fail (GST_RESOURCE_ERROR_OPEN_READ_WRITE, server + " " + what + ": no answer within " +

@@ -34,6 +34,7 @@
 #include "signaller-worker.h"
 #include "signallers/manual/manual-token.h"
 #include "signaller.h"
+#include "tls-client.h"
 #include "whip-http-util.h"
 
 #include <gst/sdp/sdp.h>
@@ -60,6 +61,8 @@ struct WhipClientSettings {
   unsigned timeout_s = 10;
   TrickleMode trickle = TrickleMode::Auto;
   bool server_offer = false; /* WHEP: the server makes the offer */
+  std::string ca_file;       /* https: "" = the system's CAs */
+  bool insecure_tls = false; /* https: accept any certificate */
 };
 
 class WhipHttpClient {
@@ -115,6 +118,7 @@ private:
   void learn_ice_servers (const std::string &link_header, bool before_gathering);
   void delete_resource (std::function<void ()> done);
   void fail (int code, const std::string &message);
+  void fail (GQuark domain, int code, const std::string &message);
   void fail_http (const char *what, const HttpResult &r);
   bool vanilla () const;
 
@@ -125,6 +129,7 @@ private:
   /* Set by start() before the thread runs, then read-only. */
   WhipClientSettings settings_;
   std::string endpoint_;
+  tls::ClientTls tls_;
 
   /* Thread only. */
   SoupSession *soup_ = nullptr;
@@ -158,6 +163,7 @@ private:
   std::condition_variable start_cond_;
   bool options_done_ = false;
   std::string options_error_;
+  int options_tls_code_ = -1; /* >= 0: options_error_ is a TLS failure (GTlsError code) */
 };
 
 } // namespace gstsig

@@ -155,6 +155,16 @@ whip_glue_class_init (GObjectClass *klass, const char *protocol)
           "send every candidate in the offer); on: the same, a refusal is an error; off: wait "
           "for gathering and send every candidate in the offer. Default: auto",
           GST_SIG_TYPE_WHIP_TRICKLE, (gint) TrickleMode::Auto, rw));
+  g_object_class_install_property (klass, WHIP_PROP_CA_FILE,
+      g_param_spec_string ("ca-file", "CA file",
+          keep ("https:// only: PEM file of the certificates to trust instead of the system's "
+                "CAs: the " + p + " server's own certificate or the CA that signed it. Default: "
+                "none (the system's CAs)"), nullptr, rw));
+  g_object_class_install_property (klass, WHIP_PROP_INSECURE_TLS,
+      g_param_spec_boolean ("insecure-tls", "Insecure TLS",
+          keep ("https:// only: accept any certificate of the " + p + " server, unchecked (a "
+                "self-signed test server); posts a warning. Anyone on the path can then read "
+                "and change the requests, token included. Default: false"), FALSE, rw));
   g_object_class_install_property (klass, WHIP_PROP_RESOURCE_URL,
       g_param_spec_string ("resource-url", "Resource URL",
           keep ("The " + p + " session's URL (the Location of the server's 201), NULL before "
@@ -175,6 +185,8 @@ whip_glue_set_property (WhipGlue &glue, guint prop_id, const GValue *value)
     case WHIP_PROP_TRICKLE:
       glue.settings.trickle = (TrickleMode) g_value_get_enum (value);
       return true;
+    case WHIP_PROP_CA_FILE: glue.settings.ca_file = str (); return true;
+    case WHIP_PROP_INSECURE_TLS: glue.settings.insecure_tls = g_value_get_boolean (value); return true;
     default: return false;
   }
 }
@@ -198,6 +210,11 @@ whip_glue_get_property (WhipGlue &glue, guint prop_id, GValue *value)
       return true;
     case WHIP_PROP_TIMEOUT: g_value_set_uint (value, glue.settings.timeout_s); return true;
     case WHIP_PROP_TRICKLE: g_value_set_enum (value, (gint) glue.settings.trickle); return true;
+    case WHIP_PROP_CA_FILE:
+      g_value_set_string (value,
+          glue.settings.ca_file.empty () ? nullptr : glue.settings.ca_file.c_str ());
+      return true;
+    case WHIP_PROP_INSECURE_TLS: g_value_set_boolean (value, glue.settings.insecure_tls); return true;
     default: return false;
   }
 }

@@ -1,6 +1,7 @@
 /* gst-webrtcsignal: what the WHIP (whip-client.cpp) and WHEP
  * (whep-client.cpp) signaller objects share as GObjects: their common
- * properties (uri, auth-token, timeout, trickle, resource-url), the trickle
+ * properties (uri, auth-token, timeout, trickle, resource-url, ca-file,
+ * insecure-tls), the trickle
  * enum, the signaller interface calls forwarded to a WhipHttpClient, and
  * the rest of the GObject glue (init, finalize).
  *
@@ -28,6 +29,8 @@ enum {
   WHIP_PROP_TIMEOUT,
   WHIP_PROP_TRICKLE,
   WHIP_PROP_RESOURCE_URL,
+  WHIP_PROP_CA_FILE,
+  WHIP_PROP_INSECURE_TLS,
   WHIP_PROP_LAST
 };
 

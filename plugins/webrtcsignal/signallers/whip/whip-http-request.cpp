@@ -129,6 +129,7 @@ WhipHttpClient::send (Request *req)
   }
   /* libsoup turns a redirected POST into a GET; we follow them ourselves. */
   soup_message_add_flags (req->msg, SOUP_MESSAGE_NO_REDIRECT);
+  tls_.watch (req->msg);
   SoupMessageHeaders *headers = soup_message_get_request_headers (req->msg);
   /* Never to another origin than the request's own (a redirect), like curl. */
   req->sent_auth = req->auth &&
@@ -161,6 +162,9 @@ WhipHttpClient::on_response (GObject *source, GAsyncResult *result, gpointer dat
   if (!bytes) {
     r.timed_out = req->timed_out;
     r.transport_error = error ? error->message : "unknown error";
+    r.tls_problem = self->tls_.describe_failure (req->msg, error, req->url);
+    if (!r.tls_problem.empty ())
+      r.tls_code = error && error->domain == G_TLS_ERROR ? error->code : G_TLS_ERROR_BAD_CERTIFICATE;
     g_clear_error (&error);
     self->finish (req, r);
     return;

@@ -10,6 +10,7 @@
 
 #include "protocol.h"
 #include "signaller-worker.h"
+#include "tls-client.h"
 
 #include <libsoup/soup.h>
 
@@ -30,6 +31,9 @@ struct GstSigWsSignallerPrivate {
   std::mutex lock;                /* guards the settings below */
   std::string uri;
   guint connect_timeout_s = DEFAULT_CONNECT_TIMEOUT_S;
+  std::string auth_token; /* "" = no Authorization header; never logged */
+  std::string ca_file;    /* "" = the system's CAs */
+  bool insecure_tls = false;
 
   /* Runs from start to stop; every call from other threads goes through
    * post(). */
@@ -41,6 +45,9 @@ struct GstSigWsSignallerPrivate {
   SoupSession *soup = nullptr;
   SoupWebsocketConnection *conn = nullptr;
   GCancellable *connecting = nullptr;
+  SoupMessage *upgrade = nullptr; /* the upgrade in flight: its status and TLS errors */
+  gstsig::tls::ClientTls tls;     /* configured at start (the ca-file is read there) */
+  std::string token;              /* auth-token copied at start */
   std::string peer_id;
   std::set<std::string> sessions;
   bool stopping = false;

@@ -23,7 +23,7 @@
 GST_DEBUG_CATEGORY (ws_signaller_debug);
 #define GST_CAT_DEFAULT ws_signaller_debug
 
-enum { PROP_0, PROP_URI, PROP_CONNECT_TIMEOUT };
+enum { PROP_0, PROP_URI, PROP_CONNECT_TIMEOUT, PROP_AUTH_TOKEN, PROP_CA_FILE, PROP_INSECURE_TLS };
 
 static void gst_sig_ws_signaller_iface_init (GstSigSignallerInterface *iface);
 
@@ -120,6 +120,63 @@ on_ws_closed (SoupWebsocketConnection *conn, gpointer user_data)
   schedule_reconnect (self);
 }
 
+/* The URI for messages: a token in its query (?token=, which servers may
+ * take instead of the header) is masked. */
+static std::string
+uri_for_display (const std::string &uri)
+{
+  std::string out = uri;
+  for (size_t pos = out.find ("token="); pos != std::string::npos;
+       pos = out.find ("token=", pos + 1)) {
+    if (pos > 0 && out[pos - 1] != '?' && out[pos - 1] != '&')
+      continue;
+    size_t start = pos + strlen ("token="), end = out.find_first_of ("&#", start);
+    out.replace (start, end == std::string::npos ? std::string::npos : end - start, "***");
+  }
+  return out;
+}
+
+/* Why the WebSocket upgrade failed, for a user. *retry: whether trying
+ * again later may help (not for a refused token or certificate). */
+static GError *
+connect_error (GstSigWsSignaller *self, const GError *error, bool *retry)
+{
+  auto priv = self->priv;
+  std::string uri;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    uri = uri_for_display (priv->uri);
+  }
+  *retry = false;
+  guint status = priv->upgrade ? soup_message_get_status (priv->upgrade) : 0;
+  const char *reason = priv->upgrade ? soup_message_get_reason_phrase (priv->upgrade) : nullptr;
+  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN) {
+    GST_DEBUG_OBJECT (self, "Upgrade refused: %u %s", status, reason ? reason : "");
+    if (priv->token.empty ())
+      return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+          "The signalling server at %s needs a token (HTTP %u %s). Set signaller::auth-token="
+          "TOKEN (sent as \"Authorization: Bearer TOKEN\").", uri.c_str (), status,
+          reason ? reason : "");
+    return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
+        "The signalling server at %s refused our token (HTTP %u %s). Check "
+        "signaller::auth-token.", uri.c_str (), status, reason ? reason : "");
+  }
+  std::string tls_problem = priv->tls.describe_failure (priv->upgrade, error, uri);
+  if (!tls_problem.empty ())
+    return g_error_new (G_TLS_ERROR,
+        error && error->domain == G_TLS_ERROR ? error->code : G_TLS_ERROR_BAD_CERTIFICATE, "%s",
+        tls_problem.c_str ());
+  *retry = true;
+  if (status >= 300)
+    return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+        "The signalling server at %s refused the WebSocket connection (HTTP %u %s). Is this the "
+        "address of a signalling server (e.g. gst-webrtc-serve)?", uri.c_str (), status,
+        reason ? reason : "");
+  return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
+      "Could not connect to the signalling server at %s: %s. Is the server (e.g. "
+      "gst-webrtc-serve) running there?", uri.c_str (), error ? error->message : "unknown error");
+}
+
 static void
 on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -132,25 +189,28 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   if (!conn) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || priv->stopping) {
       g_clear_error (&error);
-    } else if (!start_finished (self)) {
-      std::string uri;
-      {
-        std::lock_guard<std::mutex> guard (priv->lock);
-        uri = priv->uri;
-      }
-      GError *start_error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
-          "Could not connect to the signalling server at %s: %s. Is the server (e.g. "
-          "gst-webrtc-serve) running there?", uri.c_str (), error->message);
-      g_clear_error (&error);
-      finish_start (self, start_error);
     } else {
-      GST_DEBUG_OBJECT (self, "Reconnect failed: %s", error->message);
+      bool retry = false;
+      GError *failure = connect_error (self, error, &retry);
+      GST_DEBUG_OBJECT (self, "Connecting failed: %s", error->message);
       g_clear_error (&error);
-      schedule_reconnect (self);
+      if (!start_finished (self)) {
+        finish_start (self, failure);
+      } else if (retry) {
+        GST_DEBUG_OBJECT (self, "Reconnect failed: %s", failure->message);
+        g_error_free (failure);
+        schedule_reconnect (self);
+      } else {
+        /* Trying again would meet the same refusal. */
+        gst_sig_signaller_emit_error (GST_SIG_SIGNALLER (self), failure);
+        g_error_free (failure);
+      }
     }
+    g_clear_object (&priv->upgrade);
     g_object_unref (self);
     return;
   }
+  g_clear_object (&priv->upgrade);
   priv->conn = conn;
   g_object_set (conn, "keepalive-interval", 20u, "max-incoming-payload-size",
       (guint64) 4 * 1024 * 1024, nullptr);
@@ -178,10 +238,15 @@ connect_to_server (GstSigWsSignaller *self)
         uri.c_str ()));
     return;
   }
+  if (!priv->token.empty ())
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+        ("Bearer " + priv->token).c_str ());
+  priv->tls.watch (msg);
+  g_clear_object (&priv->upgrade);
+  priv->upgrade = msg; /* ours now */
   priv->connecting = g_cancellable_new ();
   soup_session_websocket_connect_async (priv->soup, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
       priv->connecting, on_connected, g_object_ref (self));
-  g_object_unref (msg);
 }
 
 /* ---- the interface, called from element threads ---- */
@@ -191,12 +256,28 @@ ws_start (GstSigSignaller *signaller, const GstSigSignallerSettings *settings, G
 {
   auto self = GST_SIG_WS_SIGNALLER (signaller);
   auto priv = self->priv;
-  std::string uri;
+  std::string uri, token, ca_file;
   guint timeout_s;
+  bool insecure;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     uri = priv->uri;
     timeout_s = priv->connect_timeout_s;
+    token = priv->auth_token;
+    ca_file = priv->ca_file;
+    insecure = priv->insecure_tls;
+  }
+  gstsig::tls::ClientTls tls;
+  tls.set_insecure_warning ([self] (const std::string &warning) {
+    gstsig::tls::warn_through_parent (GST_OBJECT (self), warning);
+  });
+  GError *tls_error = nullptr;
+  if (!tls.configure (ca_file, insecure,
+          { "signaller::ca-file=PATH", "signaller::insecure-tls=true" }, &tls_error)) {
+    g_set_error_literal (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+        tls_error->message);
+    g_error_free (tls_error);
+    return FALSE;
   }
   /* soup_message_new() accepts http(s) only for WebSocket too; map ws(s). */
   g_autoptr (GUri) parsed = g_uri_parse (uri.c_str (), G_URI_FLAGS_NONE, nullptr);
@@ -222,8 +303,10 @@ ws_start (GstSigSignaller *signaller, const GstSigSignallerSettings *settings, G
   bool consumer = settings->role == GST_SIG_SIGNALLER_ROLE_CONSUMER;
   std::string meta_json = gstsig::structure_to_json (settings->meta);
   priv->worker.start ();
-  priv->worker.post ([self, wanted_producer, consumer, meta_json] () {
+  priv->worker.post ([self, wanted_producer, consumer, meta_json, tls, token] () {
     auto priv = self->priv;
+    priv->tls = tls;
+    priv->token = token;
     priv->consumer = consumer;
     priv->meta_json = meta_json;
     priv->wanted_producer = wanted_producer;
@@ -231,6 +314,7 @@ ws_start (GstSigSignaller *signaller, const GstSigSignallerSettings *settings, G
     priv->stopping = false;
     priv->backoff_ms = RECONNECT_MIN_MS;
     priv->soup = soup_session_new_with_options ("timeout", 0u, nullptr);
+    priv->tls.apply (priv->soup);
     connect_to_server (self);
   });
 
@@ -269,6 +353,7 @@ ws_stop (GstSigSignaller *signaller)
       send_message (self, proto::EndSession { session_id });
     priv->sessions.clear ();
     drop_connection (self);
+    g_clear_object (&priv->upgrade);
     g_clear_object (&priv->soup);
   });
 }
@@ -373,6 +458,15 @@ gst_sig_ws_signaller_set_property (GObject *object, guint prop_id, const GValue 
     case PROP_CONNECT_TIMEOUT:
       self->priv->connect_timeout_s = g_value_get_uint (value);
       break;
+    case PROP_AUTH_TOKEN:
+      self->priv->auth_token = g_value_get_string (value) ? g_value_get_string (value) : "";
+      break;
+    case PROP_CA_FILE:
+      self->priv->ca_file = g_value_get_string (value) ? g_value_get_string (value) : "";
+      break;
+    case PROP_INSECURE_TLS:
+      self->priv->insecure_tls = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -390,6 +484,16 @@ gst_sig_ws_signaller_get_property (GObject *object, guint prop_id, GValue *value
       break;
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, self->priv->connect_timeout_s);
+      break;
+    case PROP_AUTH_TOKEN:
+      g_value_set_string (value,
+          self->priv->auth_token.empty () ? nullptr : self->priv->auth_token.c_str ());
+      break;
+    case PROP_CA_FILE:
+      g_value_set_string (value, self->priv->ca_file.empty () ? nullptr : self->priv->ca_file.c_str ());
+      break;
+    case PROP_INSECURE_TLS:
+      g_value_set_boolean (value, self->priv->insecure_tls);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -420,6 +524,24 @@ gst_sig_ws_signaller_class_init (GstSigWsSignallerClass *klass)
           "Seconds to wait for the signalling server's welcome when starting (default: 10)", 1,
           300, DEFAULT_CONNECT_TIMEOUT_S,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, PROP_AUTH_TOKEN,
+      g_param_spec_string ("auth-token", "Auth token",
+          "Token sent as \"Authorization: Bearer TOKEN\" with the WebSocket upgrade, for a "
+          "server that requires one (gst-webrtc-serve --token); never logged. A server's 401/403 "
+          "is a NOT_AUTHORIZED error. Default: none",
+          nullptr, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, PROP_CA_FILE,
+      g_param_spec_string ("ca-file", "CA file",
+          "wss:// only: PEM file of the certificates to trust instead of the system's CAs: the "
+          "server's own certificate (e.g. one gst-webrtc-serve made) or the CA that signed it. "
+          "Default: none (the system's CAs)",
+          nullptr, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property (gobject_class, PROP_INSECURE_TLS,
+      g_param_spec_boolean ("insecure-tls", "Insecure TLS",
+          "wss:// only: accept any server certificate, unchecked (a self-signed test server); "
+          "posts a warning. Anyone on the path can then read and change the signalling. "
+          "Default: false",
+          FALSE, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
 
   GST_DEBUG_CATEGORY_INIT (ws_signaller_debug, "webrtcsignal-ws", 0,
       "WebSocket signaller of gst-webrtcsignal");
