@@ -1,5 +1,6 @@
 // Interop with gst-plugins-rs' reference browser client, gstwebrtc-api 3.0.0
-// (npm): connected to gst-webrtc-serve through its signalingServerUrl, it lists
+// (npm): connected to gst-webrtc-serve (with a token, ?token= in its
+// signalingServerUrl) through its signalingServerUrl, it lists
 // our webrtcsend producer through its peer listener, consumes it with
 // createConsumerSession and decodes 640x480 video at the source's rate.
 // The library throws on any message type it does not know, so a clean run
@@ -8,17 +9,21 @@
 import path from 'node:path';
 import { runTest, info, assert, fail, sleep, waitFor, nodeModule, HERE } from './lib.mjs';
 
+const TOKEN = 'api-secret';
+
 runTest('gstwebrtc-api', async (t) => {
   const lib = nodeModule('gstwebrtc-api', 'dist', 'gstwebrtc-api-3.0.0.min.js');
   const pageUrl = await t.serveFiles({
     '/': path.join(HERE, 'gstwebrtc-api.html'),
     '/gstwebrtc-api.min.js': lib,
   });
-  const server = await t.startServer();
-  const producer = t.startProducer({ uri: server.wsUrl, name: 'gstwebrtc-api-interop', videoCodecs: 'vp8' });
+  // A server that needs a token; the library and webrtcsend pass it in their URLs.
+  const server = await t.startServer({ args: ['--token', TOKEN] });
+  const wsUrl = `${server.wsUrl}?token=${TOKEN}`;
+  const producer = t.startProducer({ uri: wsUrl, name: 'gstwebrtc-api-interop', videoCodecs: 'vp8' });
   const browser = await t.launchBrowser();
   const page = await t.openPage(browser, pageUrl, 'gstwebrtc-api');
-  await page.evaluate((url) => window.apiTest.connect(url), server.wsUrl);
+  await page.evaluate((url) => window.apiTest.connect(url), wsUrl);
 
   await waitFor(() => page.evaluate(() => window.apiTest.status().connected),
                 { timeoutMs: 10000, what: 'gstwebrtc-api to connect (welcome + listener registration)' });

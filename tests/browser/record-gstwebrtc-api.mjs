@@ -1,5 +1,6 @@
 // webrtcrecv records a producer made with gst-plugins-rs' reference browser
-// client, gstwebrtc-api 3.0.0 (npm): Chromium publishes its fake camera and
+// client, gstwebrtc-api 3.0.0 (npm), through a server that needs a token
+// (?token= in both URLs): Chromium publishes its fake camera and
 // microphone with createProducerSession() to gst-webrtc-serve (the library
 // registers as listener+producer, offers with addTrack'ed sendrecv
 // transceivers and trickles candidates as RTCIceCandidate.toJSON(), without
@@ -14,6 +15,7 @@ import { startRecorder, fileGrowing, interruptRecorder, checkRecording } from '.
 
 const RECORD_SECONDS = 6;
 const NAME = 'gstwebrtc-api-producer';
+const TOKEN = 'api-secret';
 
 runTest('record-gstwebrtc-api', async (t) => {
   const lib = nodeModule('gstwebrtc-api', 'dist', 'gstwebrtc-api-3.0.0.min.js');
@@ -21,12 +23,14 @@ runTest('record-gstwebrtc-api', async (t) => {
     '/': path.join(HERE, 'gstwebrtc-api-producer.html'),
     '/gstwebrtc-api.min.js': lib,
   });
-  const server = await t.startServer();
+  // gst-webrtc-serve with a token: the library passes it in its URL.
+  const server = await t.startServer({ args: ['--token', TOKEN] });
+  const wsUrl = `${server.wsUrl}?token=${TOKEN}`;
   const browser = await t.launchBrowser();
   const page = await t.openPage(browser, pageUrl, 'gstwebrtc-api');
   const status = () => page.evaluate(() => window.apiProducer.status());
 
-  await page.evaluate(([url, name]) => window.apiProducer.connect(url, name), [server.wsUrl, NAME]);
+  await page.evaluate(([url, name]) => window.apiProducer.connect(url, name), [wsUrl, NAME]);
   await waitFor(async () => (await status()).connected,
                 { timeoutMs: 10000, what: 'gstwebrtc-api to connect (welcome + listener registration)' });
   const kinds = await page.evaluate(() => window.apiProducer.publish(true));
@@ -40,7 +44,7 @@ runTest('record-gstwebrtc-api', async (t) => {
   info(`gstwebrtc-api producer ${s0.clientId} is registered (states ${s0.states.join(',')})`);
 
   const file = path.join(t.tmpDir, 'rec-gstwebrtc-api.mkv');
-  const recorder = startRecorder(t, { wsUrl: server.wsUrl, producerId: s0.clientId, file });
+  const recorder = startRecorder(t, { wsUrl, producerId: s0.clientId, file });
   const stats = () => page.evaluate(() => window.apiProducer.stats());
   const first = await waitFor(async () => {
     const s = await status();

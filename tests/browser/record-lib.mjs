@@ -45,7 +45,9 @@ export async function publisherSending(page, { minFrames = 10, timeoutMs = 20000
 
 // gst-launch-1.0 -e webrtcrecv ... matroskamux ! filesink: the recorder of the brief.
 export function startRecorder(t, { wsUrl, producerId, file, audio = true, peerTimeout = null, name = 'recorder' }) {
-  const uri = producerId ? `${wsUrl}?producer=${producerId}` : wsUrl;
+  const u = new URL(wsUrl);
+  if (producerId) u.searchParams.set('producer', producerId);
+  const uri = u.toString();
   const recv = ['webrtcrecv', `uri=${uri}`, 'name=r'];
   if (peerTimeout) recv.push(`peer-timeout=${peerTimeout}`);
   const pipeline = ['-e', ...recv,

@@ -296,13 +296,19 @@ private:
     };
     whip_ = std::make_unique<WhipFront> (opts_.whip_listen, opts_.auth_token,
         std::move (callbacks));
+    gstsig::http::ServerOptions server;
+    server.cert_file = opts_.whip_cert;
+    server.key_file = opts_.whip_key;
+    server.self_signed = opts_.whip_self_signed;
+    whip_->set_server_options (server);
+    whip_->set_max_publishers (opts_.max_recordings);
     if (!whip_->start (error)) {
       *error = "--whip-listen: " + *error;
       whip_.reset ();
       return false;
     }
     bool any = opts_.whip_listen.host == "0.0.0.0" || opts_.whip_listen.host == "::";
-    reporter_.listening ("WHIP", whip_->url (), any);
+    reporter_.listening ("WHIP", whip_->url (), any, whip_->fingerprint ());
     reporter_.set_waiting_text ("waiting for a WHIP publisher on " + whip_->url ());
     return true;
   }

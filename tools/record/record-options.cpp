@@ -132,7 +132,9 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
 {
   g_autofree gchar *server = nullptr, *producer = nullptr, *output = nullptr, *format = nullptr,
                    *whip_listen = nullptr, *auth_token = nullptr, *token = nullptr,
-                   *ca_file = nullptr;
+                   *ca_file = nullptr, *whip_cert = nullptr, *whip_key = nullptr;
+  gint max_recordings = -1;
+  gboolean whip_self_signed = FALSE;
   gint segment = 0, latency = (gint) opts->latency_ms, peer_timeout = (gint) opts->peer_timeout_s;
   gboolean all = FALSE, transcode = FALSE, insecure = FALSE;
   std::vector<GOptionEntry> entries = {
@@ -144,6 +146,16 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     { "auth-token", 0, 0, G_OPTION_ARG_STRING, &auth_token,
         "With --whip-listen: the bearer token publishers must send (Authorization: Bearer "
         "TOKEN); others get 401", "TOKEN" },
+    { "whip-cert", 0, 0, G_OPTION_ARG_FILENAME, &whip_cert,
+        "With --whip-listen: serve https with this PEM certificate (chain); needs --whip-key",
+        "PEM" },
+    { "whip-key", 0, 0, G_OPTION_ARG_FILENAME, &whip_key, "The PEM key of --whip-cert", "PEM" },
+    { "whip-self-signed", 0, 0, G_OPTION_ARG_NONE, &whip_self_signed,
+        "With --whip-listen: serve https with a certificate made now for this machine's names "
+        "and addresses (its fingerprint is printed)", nullptr },
+    { "max-recordings", 0, 0, G_OPTION_ARG_INT, &max_recordings,
+        "With --whip-listen: at most this many publishers at once; more get 503 (default: 16)",
+        "N" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &token,
         "With --server: the token the signalling server wants (sent as Authorization: Bearer "
         "TOKEN)", "TOKEN" },
@@ -195,6 +207,20 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
              "--token)";
     return false;
   }
+  if ((whip_cert || whip_key || whip_self_signed || max_recordings != -1) && !whip_listen) {
+    *error = "--whip-cert, --whip-key, --whip-self-signed and --max-recordings go with "
+             "--whip-listen";
+    return false;
+  }
+  if ((whip_cert == nullptr) != (whip_key == nullptr) || (whip_cert && whip_self_signed)) {
+    *error = "https for --whip-listen needs --whip-cert and --whip-key together, or "
+             "--whip-self-signed alone";
+    return false;
+  }
+  if (max_recordings == 0 || max_recordings < -1) {
+    *error = "--max-recordings must be at least 1";
+    return false;
+  }
   if ((token || ca_file || insecure) && whip_listen) {
     *error = "--token, --ca-file and --insecure are for a signalling server (--server); with "
              "--whip-listen, publishers' token is --auth-token";
@@ -233,6 +259,11 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     }
     opts->whip = true;
     opts->auth_token = auth_token ? auth_token : "";
+    opts->whip_cert = whip_cert ? whip_cert : "";
+    opts->whip_key = whip_key ? whip_key : "";
+    opts->whip_self_signed = whip_self_signed;
+    if (max_recordings > 0)
+      opts->max_recordings = (unsigned) max_recordings;
   }
   if (!server && !whip_listen) {
     *error = "--server or --whip-listen is required (e.g. --server ws://127.0.0.1:8443/, or "

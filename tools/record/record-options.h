@@ -54,6 +54,9 @@ struct Options : cli::CommonOptions {
   bool whip = false;    /* --whip-listen: be a WHIP endpoint, record every publisher */
   WhipListen whip_listen;
   std::string auth_token; /* --auth-token: the bearer token WHIP publishers must send */
+  std::string whip_cert, whip_key; /* --whip-cert/--whip-key: https for --whip-listen */
+  bool whip_self_signed = false;   /* --whip-self-signed */
+  unsigned max_recordings = 16;    /* --max-recordings: WHIP publishers at once */
   std::string token;      /* --token: ours for the signalling server (Bearer) */
   std::string ca_file;    /* --ca-file: trust this PEM instead of the system's CAs (wss://) */
   bool insecure = false;  /* --insecure: accept any certificate (wss://) */

@@ -63,11 +63,15 @@ Reporter::Reporter (bool json, bool quiet, bool status_line)
 }
 
 void
-Reporter::listening (const std::string &protocol, const std::string &url, bool any)
+Reporter::listening (const std::string &protocol, const std::string &url, bool any,
+    const std::string &fingerprint)
 {
-  note (protocol + " endpoint on " + url + (any ? " (and every address of this machine)" : ""));
+  note (protocol + " endpoint on " + url + (any ? " (and every address of this machine)" : "")
+      + (fingerprint.empty () ? "" : "; certificate SHA-256 " + fingerprint));
   Event e ("listening");
   e.str ("protocol", protocol).str ("url", url);
+  if (!fingerprint.empty ())
+    e.str ("fingerprint", fingerprint);
   emit (e);
 }
 

@@ -28,7 +28,8 @@ public:
       const std::string &label = "");
   /* Where we listen (--whip-listen): "PROTOCOL endpoint on URL" on stderr
    * unless quiet, and a "listening" event. any: on every address. */
-  void listening (const std::string &protocol, const std::string &url, bool any);
+  void listening (const std::string &protocol, const std::string &url, bool any,
+      const std::string &fingerprint = "");
   /* The status line while nothing is recorded. */
   void set_waiting_text (const std::string &text) { waiting_text_ = text; }
   /* Once a second: the status line and a stats event. */
