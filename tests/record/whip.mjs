@@ -10,6 +10,8 @@
 //     then its client DELETEs its resource) finalizes its file at once
 //     (--peer-timeout is 20 s, so not by timeout) while the other keeps
 //     recording (whip-browser.mjs ends a session by DELETE alone);
+//   - a third publisher while two record gets 503 with Retry-After
+//     (--max-recordings 2);
 //   - SIGINT on the recorder finalizes the other and it exits 0.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
@@ -26,7 +28,7 @@ const TOKEN = 'record-whip-secret';
 runTest('record-whip', async (ctx) => {
   const dir = makeDir(ctx, 'whip');
   const { rec, url } = await startWhipRecorder(ctx, ['--output', dir, '--auth-token', TOKEN,
-    '--peer-timeout', '20']);
+    '--peer-timeout', '20', '--max-recordings', '2']);
   const base = new URL(url);
 
   // ---- refused requests ----
@@ -69,6 +71,9 @@ runTest('record-whip', async (ctx) => {
   const t2 = Date.now();
   assert(s1.producer !== s2.producer && s1.file !== s2.file, `started: ${JSON.stringify([s1, s2])}`);
   assert(s1.meta.remote === '127.0.0.1', `meta: ${JSON.stringify(s1.meta)}`);
+  r = await request(url, { token: TOKEN, body: offer(H265_ONLY) });
+  assert(r.status === 503 && r.headers.get('retry-after') && /full/.test(r.text),
+    `a third publisher with --max-recordings 2: ${r.status} ${r.text}`);
   await sleep(4000);
   ctx.checkAlive(rec, cam1, cam2);
 

@@ -215,6 +215,20 @@ TEST_F (ServerTest, StatsCarryNoAddressesUnlessAsked)
   EXPECT_EQ (snapshot.find ("198.51.100.9"), std::string::npos) << snapshot;
 }
 
+TEST_F (ServerTest, LargeStatsReportIsRefused)
+{
+  start_server ();
+  Client *pr = connect ();
+  Client *d = connect ();
+  ASSERT_TRUE (pr && d);
+  d->send ("{\"type\":\"subscribeStats\"}");
+  expect_nothing_pending (d);
+  /* Before: 1 MiB kept per (session, peer). */
+  pr->send ("{\"type\":\"stats\",\"stats\":{\"pad\":\"" + std::string (20000, 'x') + "\"}}");
+  expect_error (pr);
+  expect_nothing_pending (d);
+}
+
 TEST_F (ServerTest, ServesTlsWithASelfSignedCertificate)
 {
   ServerConfig config;
