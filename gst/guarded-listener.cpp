@@ -70,6 +70,17 @@ address_text (GSocketAddress *address, bool *loopback)
 
 } // namespace
 
+bool
+is_loopback_host (const std::string &host)
+{
+  if (g_ascii_strcasecmp (host.c_str (), "localhost") == 0)
+    return true;
+  GInetAddress *address = g_inet_address_new_from_string (host.c_str ());
+  bool loopback = address && g_inet_address_get_is_loopback (address);
+  g_clear_object (&address);
+  return loopback;
+}
+
 std::string
 host_port_text (const std::string &host, unsigned port)
 {

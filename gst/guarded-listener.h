@@ -84,6 +84,9 @@ private:
   std::shared_ptr<Impl> impl_;
 };
 
+/* Whether host (an IP address or a name) names only this machine. */
+bool is_loopback_host (const std::string &host);
+
 /* "HOST:PORT", with brackets around an IPv6 host. */
 std::string host_port_text (const std::string &host, unsigned port);
 

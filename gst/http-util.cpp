@@ -198,6 +198,10 @@ GuardedServer::start (const std::string &host, unsigned port, const std::string 
                                              : host;
   impl.url = std::string (impl.certificate ? "https://" : "http://") + shown + ":"
       + std::to_string (impl.listener->port ()) + path;
+  if (options.auth_token.empty () && !is_loopback_host (host))
+    g_message ("%s is open to %s without a token: anyone who can reach it may use it (%s)",
+        impl.url.c_str (), any ? "every network of this machine" : host.c_str (),
+        options.auth_hint.empty () ? "set a bearer token" : options.auth_hint.c_str ());
   return true;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "server-access.h"
 
+#include "guarded-listener.h"
 #include "secure-random.h"
 
 #include <gio/gio.h>
@@ -35,16 +36,9 @@ host_only (const std::string &host_port)
 }
 
 bool
-is_loopback_host (const std::string &host)
+is_loopback_origin_host (const std::string &host)
 {
-  if (g_ascii_strcasecmp (host.c_str (), "localhost") == 0)
-    return true;
-  if (g_str_has_suffix (host.c_str (), ".localhost"))
-    return true;
-  GInetAddress *address = g_inet_address_new_from_string (host.c_str ());
-  bool loopback = address && g_inet_address_get_is_loopback (address);
-  g_clear_object (&address);
-  return loopback;
+  return is_loopback_host (host) || g_str_has_suffix (host.c_str (), ".localhost");
 }
 
 std::string
@@ -91,7 +85,7 @@ origin_allowed (const AccessConfig &config, const std::string &origin, const std
   if (!uri || !g_uri_get_host (uri))
     return false;
   std::string origin_host = g_uri_get_host (uri);
-  if (is_loopback_host (origin_host))
+  if (is_loopback_origin_host (origin_host))
     return true;
   /* Same origin: the page came from the host:port the browser connects to. */
   int port = g_uri_get_port (uri);

@@ -97,6 +97,12 @@ Server::start (GError **error)
   }
   g_message ("listening on %s%s", host_port_text (impl_->config.host, port ()).c_str (),
       impl_->certificate ? " (TLS)" : "");
+  const AccessConfig &access = impl_->access_config;
+  if (access.tokens.empty () && access.producer_tokens.empty () && access.viewer_tokens.empty ()
+      && !is_loopback_host (impl_->config.host))
+    g_message ("no token: anyone who can reach %s may publish and watch (give tokens with "
+               "--token or --token-file; docs/security.md)",
+        host_port_text (impl_->config.host, port ()).c_str ());
   return true;
 }
 
