@@ -71,6 +71,8 @@ fi
 
 # Only what the chosen suites run (instrumented builds are slow): their test
 # programs, what they depend on, and the rtpdiag plugin (diagnostics).
+# Regenerate first, so that tests added since the last configure are seen.
+ninja -C "$builddir" build.ninja >/dev/null
 mapfile -t targets < <(meson introspect "$builddir" --tests --targets | python3 -c '
 import json, os, sys
 info = json.load(sys.stdin)
