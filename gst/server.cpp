@@ -140,6 +140,12 @@ Server::certificate_fingerprint () const
   return impl_->certificate ? tls::sha256_fingerprint (impl_->certificate.get ()) : "";
 }
 
+std::string
+Server::certificate_pem () const
+{
+  return impl_->certificate ? tls::certificate_pem (impl_->certificate.get ()) : "";
+}
+
 unsigned
 Server::peer_count () const
 {

@@ -75,6 +75,9 @@ public:
    * fingerprint of its certificate ("AB:CD:..."), empty without TLS. */
   bool uses_tls () const;
   std::string certificate_fingerprint () const;
+  /* The certificate in PEM, empty without TLS (e.g. a CA file for a
+   * client that should trust exactly this server). */
+  std::string certificate_pem () const;
   unsigned peer_count () const;
 
 private:

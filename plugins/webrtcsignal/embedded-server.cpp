@@ -2,10 +2,15 @@
 #include "embedded-server.h"
 
 #include "secure-random.h"
+#include "tls-certificate.h"
+
+#include <glib/gstdio.h>
 
 #include <gio/gio.h>
 
 #include <cstdlib>
+
+#include <unistd.h>
 
 namespace gstsig {
 
@@ -53,7 +58,8 @@ EmbeddedServer::start (GstElement *element, const ServeSettings &settings)
   thread_ = std::make_unique<ContextThread> ("webrtcsend-serve");
   GError *error = nullptr;
   bool ok = false;
-  std::string fingerprint;
+  std::string &fingerprint = fingerprint_;
+  std::string pem;
   thread_->invoke_sync ([&] () {
     server_ = std::make_unique<Server> (config);
     ok = server_->start (&error);
@@ -61,6 +67,8 @@ EmbeddedServer::start (GstElement *element, const ServeSettings &settings)
       port = server_->port ();
       tls_ = server_->uses_tls ();
       fingerprint = server_->certificate_fingerprint ();
+      if (settings.self_signed)
+        pem = server_->certificate_pem ();
     } else {
       server_.reset ();
     }
@@ -78,6 +86,16 @@ EmbeddedServer::start (GstElement *element, const ServeSettings &settings)
     g_clear_error (&error);
     thread_.reset ();
     return false;
+  }
+  if (!pem.empty ()) {
+    gchar *path = nullptr;
+    int fd = g_file_open_tmp ("webrtcsend-serve-XXXXXX.pem", &path, nullptr);
+    if (fd >= 0) {
+      close (fd);
+      if (g_file_set_contents (path, pem.c_str (), (gssize) pem.size (), nullptr))
+        own_ca_file_ = path;
+    }
+    g_free (path);
   }
   bool any = host == "0.0.0.0" || host == "::" || host.empty ();
   std::string url_host = any ? "127.0.0.1"
@@ -110,6 +128,10 @@ EmbeddedServer::stop ()
   url_.clear ();
   ws_uri_.clear ();
   own_token_.clear ();
+  if (!own_ca_file_.empty ())
+    g_unlink (own_ca_file_.c_str ());
+  own_ca_file_.clear ();
+  fingerprint_.clear ();
   tls_ = false;
 }
 

@@ -44,10 +44,15 @@ public:
   const std::string &url () const { return url_; }
   const std::string &ws_uri () const { return ws_uri_; }
   /* The element's own signaller connects with this token (made at start,
-   * never shown), and without checking the certificate of its own server
-   * on loopback when it serves TLS. */
+   * never shown). With a self-signed certificate it trusts exactly that
+   * certificate (own_ca_file: its PEM in a temporary file, removed at
+   * stop); with the user's certificate, whose names may not include the
+   * address it connects to, it does not check it (insecure-tls). */
   const std::string &own_token () const { return own_token_; }
+  const std::string &own_ca_file () const { return own_ca_file_; }
   bool uses_tls () const { return tls_; }
+  /* SHA-256 of the certificate ("AB:CD:..."), "" without TLS. */
+  const std::string &fingerprint () const { return fingerprint_; }
 
 private:
   std::unique_ptr<ContextThread> thread_;
@@ -55,6 +60,8 @@ private:
   std::string url_;
   std::string ws_uri_;
   std::string own_token_;
+  std::string own_ca_file_;
+  std::string fingerprint_;
   bool tls_ = false;
 };
 

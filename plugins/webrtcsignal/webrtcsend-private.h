@@ -29,6 +29,7 @@ struct GstSigSendPrivate {
   std::mutex lock; /* guards the settings, serve_url and inputs; nests with nothing */
   gstsig::ServeSettings serve;
   std::string serve_url;
+  std::string serve_fingerprint;
   unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
   unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
   gstsig::UniqueStructure meta;

@@ -84,6 +84,7 @@ enum {
   PROP_SERVE_SELF_SIGNED,
   PROP_SERVE_TOKEN,
   PROP_SERVE_ALLOW_ORIGIN,
+  PROP_SERVE_FINGERPRINT,
   PROP_VIDEO_BITRATE,
   PROP_MAX_CONSUMERS,
   PROP_META,
@@ -288,12 +289,15 @@ gst_sig_send_prepare (GstSigBaseBin *base)
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->serve_url = priv->server.url ();
+    priv->serve_fingerprint = priv->server.fingerprint ();
   }
   if (!has_uri) {
     GstSigSignaller *signaller = gstsig::gst_sig_base_bin_dup_signaller (base);
     g_object_set (signaller, "uri", priv->server.ws_uri ().c_str (), nullptr);
     set_if_known (signaller, "auth-token", priv->server.own_token ());
-    if (priv->server.uses_tls ())
+    if (!priv->server.own_ca_file ().empty ())
+      set_if_known (signaller, "ca-file", priv->server.own_ca_file ());
+    else if (priv->server.uses_tls ())
       set_if_known (signaller, "insecure-tls", TRUE);
     g_object_unref (signaller);
   }
@@ -334,6 +338,7 @@ gst_sig_send_change_state (GstElement *element, GstStateChange transition)
     priv->server.stop ();
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->serve_url.clear ();
+    priv->serve_fingerprint.clear ();
   }
   return ret;
 }
@@ -411,6 +416,7 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
   switch (prop_id) {
     case PROP_SERVE: set_string (priv->serve.address); break;
     case PROP_SERVE_URL: set_string (priv->serve_url); break;
+    case PROP_SERVE_FINGERPRINT: set_string (priv->serve_fingerprint); break;
     case PROP_SERVE_CERT: set_string (priv->serve.cert_file); break;
     case PROP_SERVE_KEY: set_string (priv->serve.key_file); break;
     case PROP_SERVE_SELF_SIGNED: g_value_set_boolean (value, priv->serve.self_signed); break;
@@ -497,6 +503,9 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "Comma-separated origins (https://example.com) whose pages may use serve='s "
           "signalling, besides its own and loopback pages; * allows any. Default: none",
           nullptr, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SERVE_FINGERPRINT,
+      g_param_spec_string ("serve-fingerprint", "Serve fingerprint",
+          "SHA-256 of serve='s certificate while it serves https (read-only)", nullptr, ro));
   g_object_class_install_property (gobject_class, PROP_VIDEO_BITRATE,
       g_param_spec_uint ("video-bitrate", "Video bitrate",
           "Target video bitrate of each encoder, in kbit/s. Default: 2000", 50, 100000,

@@ -183,6 +183,39 @@ TEST (WebrtcSend, ErrorsNameWhatToFix)
   g_object_unref (blocker);
 }
 
+/* serve= over https with a self-signed certificate and a token: a client
+ * needs the token, and the element's own signaller gets in (it trusts
+ * exactly that certificate and has a token of its own): its offer comes. */
+TEST (WebrtcSend, ServesTlsWithAToken)
+{
+  TestContext ctx;
+  Pipeline p (std::string (AV_SOURCES)
+      + "serve=127.0.0.1:0 serve-self-signed=true serve-token=s3cret" + AUDIO_BRANCH);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  const std::string url = p.serve_url ();
+  EXPECT_TRUE (g_str_has_prefix (url.c_str (), "https://127.0.0.1:")) << url;
+  gchar *fingerprint = nullptr;
+  GstElement *s = p.get ("s");
+  g_object_get (s, "serve-fingerprint", &fingerprint, nullptr);
+  gst_object_unref (s);
+  EXPECT_EQ (fingerprint ? strlen (fingerprint) : 0u, 32u * 3 - 1);
+  g_free (fingerprint);
+
+  WsTestClient untrusting (ctx);
+  EXPECT_FALSE (untrusting.connect (url + "?token=s3cret"));
+  WsTestClient tokenless (ctx);
+  tokenless.accept_any_certificate = true;
+  EXPECT_FALSE (tokenless.connect (url));
+  WsTestClient consumer (ctx);
+  consumer.accept_any_certificate = true;
+  ASSERT_TRUE (consumer.connect (url + "?token=s3cret"));
+  std::string session = start_consumer_session (consumer);
+  ASSERT_FALSE (session.empty ()) << "the element's own signaller did not register";
+  EXPECT_FALSE (wait_sdp (consumer, session, "offer").empty ());
+  consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + session + "\"}");
+  ctx.drain (300);
+}
+
 /* What a browser needs from the offer (DESIGN.md, "What GStreamer 1.22's
  * webrtcbin needs from us"): checked on the SDP a consumer receives. */
 TEST (WebrtcSend, OfferCarriesWhatBrowsersNeed)

@@ -158,7 +158,13 @@ private:
       std::string host = opts_.host.find (':') != std::string::npos ? "[" + opts_.host + "]"
                                                                     : opts_.host;
       std::string serve = host + ":" + std::to_string (opts_.port);
-      g_object_set (send_, "serve", serve.c_str (), nullptr);
+      g_object_set (send_, "serve", serve.c_str (), "serve-self-signed", opts_.self_signed,
+          nullptr);
+      if (!opts_.cert.empty ())
+        g_object_set (send_, "serve-cert", opts_.cert.c_str (), "serve-key", opts_.key.c_str (),
+            nullptr);
+      if (!opts_.token.empty ())
+        g_object_set (send_, "serve-token", opts_.token.c_str (), nullptr);
     }
     if (!plan_.video_codecs.empty ())
       g_object_set (send_, "video-codecs", plan_.video_codecs.c_str (), nullptr);
@@ -280,9 +286,24 @@ private:
     announced_ = true;
     url_ = url;
     g_free (url);
-    reporter_.note ("open " + url_ + " in a browser and click \"" + plan_.name + "\"");
+    /* The user's own console: the URL to open, token included. */
+    std::string open = url_;
+    if (!opts_.token.empty ()) {
+      g_autofree gchar *escaped = g_uri_escape_string (opts_.token.c_str (), nullptr, TRUE);
+      open += std::string ("?token=") + escaped;
+    }
+    gchar *fingerprint = nullptr;
+    g_object_get (send_, "serve-fingerprint", &fingerprint, nullptr);
+    std::string certificate = fingerprint ? fingerprint : "";
+    g_free (fingerprint);
+    reporter_.note ("open " + open + " in a browser and click \"" + plan_.name + "\"");
+    if (!certificate.empty ())
+      reporter_.note ("the certificate's SHA-256 is " + certificate
+          + ": compare it with what the browser shows before accepting it");
     Event e ("serving");
     e.str ("url", url_);
+    if (!certificate.empty ())
+      e.str ("fingerprint", certificate);
     reporter_.emit (e);
   }
 

@@ -74,11 +74,11 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
   parsed_for_callback = &parsed;
   g_autofree gchar *file = nullptr, *region = nullptr, *to = nullptr, *host = nullptr,
                    *name = nullptr, *size = nullptr, *codec = nullptr, *stun = nullptr,
-                   *token = nullptr, *ca_file = nullptr;
+                   *token = nullptr, *ca_file = nullptr, *cert = nullptr, *key = nullptr;
   g_auto (GStrv) turn = nullptr;
   gint port = opts->port, fps = 0, bitrate = 0;
   gboolean screen = FALSE, test = FALSE, loop = FALSE, reencode = FALSE, cursor = FALSE,
-           no_cursor = FALSE, no_audio = FALSE, insecure = FALSE;
+           no_cursor = FALSE, no_audio = FALSE, insecure = FALSE, self_signed = FALSE;
   std::vector<GOptionEntry> entries = {
     { "camera", 'c', G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) on_camera,
         "Send a camera: a V4L2 device such as /dev/video0 (default: the first camera), or "
@@ -100,8 +100,17 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
         "Where to send: ws://HOST:PORT/ (a signalling server), manual: (copy-paste), or any "
         "other scheme webrtcsend knows. Default: a server inside this program", "URI" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &token,
-        "With --to: the token the server wants (sent as Authorization: Bearer TOKEN)",
+        "With --to: the token the server wants (sent as Authorization: Bearer TOKEN). "
+        "Without: the token viewers of the embedded server need (?token= in the printed URL)",
         "TOKEN" },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &cert,
+        "Without --to: the embedded server serves https with this PEM certificate; needs --key",
+        "PEM" },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &key, "The PEM key of --cert", "PEM" },
+    { "self-signed", 0, 0, G_OPTION_ARG_NONE, &self_signed,
+        "Without --to: the embedded server serves https with a certificate made now for this "
+        "machine's names and addresses (a phone on the LAN can then publish and watch; the "
+        "fingerprint is printed)", nullptr },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
         "With a wss:// or whip+https:// --to: trust the certificates in this PEM file (the "
         "server's own, or its CA) instead of the system's", "PEM" },
@@ -196,10 +205,21 @@ parse_options (int *argc, char ***argv, Options *opts, std::string *error)
     }
     opts->to = to;
   }
-  if ((token || ca_file || insecure) && !to) {
-    *error = "--token, --ca-file and --insecure are for the server of --to";
+  if ((ca_file || insecure) && !to) {
+    *error = "--ca-file and --insecure are for the server of --to";
     return false;
   }
+  if ((cert || key || self_signed) && to) {
+    *error = "--cert, --key and --self-signed are for the embedded server (without --to)";
+    return false;
+  }
+  if ((cert == nullptr) != (key == nullptr) || (cert && self_signed)) {
+    *error = "https needs --cert and --key together, or --self-signed alone";
+    return false;
+  }
+  opts->cert = cert ? cert : "";
+  opts->key = key ? key : "";
+  opts->self_signed = self_signed;
   if ((token && !*token) || (ca_file && !*ca_file)) {
     *error = std::string (token && !*token ? "--token needs a token" : "--ca-file needs a file");
     return false;

@@ -45,7 +45,10 @@ struct Options : cli::CommonOptions {
   bool cursor = true;
 
   std::string to;          /* empty: the embedded server */
-  std::string token;       /* --token: the server's bearer token (signaller auth-token) */
+  std::string token;       /* --token: with --to, the server's bearer token (signaller
+                              auth-token); without, the token the embedded server wants */
+  std::string cert, key;   /* --cert/--key: the embedded server serves https */
+  bool self_signed = false; /* --self-signed: the same with a certificate made at start */
   std::string ca_file;     /* --ca-file: the signaller's ca-file (wss://, https://) */
   bool insecure = false;   /* --insecure: the signaller's insecure-tls */
   std::string host = "127.0.0.1";
