@@ -20,6 +20,7 @@
 #include "record-pipeline.h"
 #include "record-status.h"
 #include "record-whip.h"
+#include "secure-random.h"
 
 #include <gio/gio.h>
 #include <glib-unix.h>
@@ -321,9 +322,9 @@ private:
       *refusal = WhipReply::error (503, "The recorder is stopping: it takes no new publisher.");
       return false;
     }
-    gchar *token = g_uuid_string_random ();
-    upstream->token = token;
-    g_free (token);
+    /* The recording's own loopback endpoint takes only the front's
+     * requests: a token nobody can guess. */
+    upstream->token = gstsig::secure_random_uuid ();
     std::string error;
     Recording *recording = start_recording (publisher.id, whip_meta (publisher),
         "whip-listen://127.0.0.1:0/whip", upstream->token, &error);
