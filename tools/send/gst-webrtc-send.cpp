@@ -77,7 +77,7 @@ public:
     GstStateChangeReturn ret = gst_element_set_state (pipeline_,
         opts_.loop ? GST_STATE_PAUSED : GST_STATE_PLAYING);
     if (ret == GST_STATE_CHANGE_FAILURE)
-      failed_start_ = true; /* the error message follows on the bus */
+      note_failed_start (); /* the error message follows on the bus */
     g_main_loop_run (loop_);
 
     g_source_remove (sigint);
@@ -326,7 +326,7 @@ private:
   {
     looping_phase_ = LoopPhase::Playing;
     if (gst_element_set_state (pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
-      failed_start_ = true;
+      note_failed_start ();
   }
 
   void on_started ()
@@ -365,7 +365,9 @@ private:
   void watch ()
   {
     gint64 now = g_get_monotonic_time ();
-    if (failed_start_ && !quitting_ && now - start_us_ > 5 * G_USEC_PER_SEC)
+    /* Counted from the failure, not the start: a state change may take
+     * seconds (a signaller's start waits for its server). */
+    if (failed_start_ && !quitting_ && now - failed_start_us_ > 5 * G_USEC_PER_SEC)
       fail (EXIT_OTHER_ERROR, "the pipeline did not start (no error given); run with GST_DEBUG=3");
     if (looping_phase_ == LoopPhase::Preroll && now - phase_since_us_ > PREROLL_US)
       fail (EXIT_OTHER_ERROR, "the file did not start playing within 10 s");
@@ -488,6 +490,13 @@ private:
   guint last_viewers_ = 0;
   unsigned loops_ = 0;
   bool failed_start_ = false;
+  gint64 failed_start_us_ = 0;
+
+  void note_failed_start ()
+  {
+    failed_start_ = true;
+    failed_start_us_ = g_get_monotonic_time ();
+  }
   bool announced_ = false;
   bool started_ = false;
   bool ended_all_ = false;
