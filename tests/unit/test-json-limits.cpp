@@ -242,3 +242,28 @@ TEST_F (ServerTest, DeeplyNestedFrameIsAnsweredWithAnError)
   std::string changed = next (other);
   EXPECT_EQ (changed.rfind ("{\"type\":\"peerStatusChanged\"", 0), 0u) << changed.substr (0, 80);
 }
+
+/* json-glib 1.6 writes 1e26 as "1e+26.0" and 1e999 as "inf.0": one peer's
+ * meta made every peerStatusChanged and list reply carrying it unreadable
+ * (found by fuzz-protocol-client). Our writer gives the shortest exact
+ * form, and null for what JSON cannot say. */
+TEST (JsonText, NumbersAreWrittenAsJson)
+{
+  auto meta = p::normalize_meta ("{\"big\":1e26,\"tenth\":0.1,\"inf\":1e999,\"n\":[-0.5,7]}");
+  ASSERT_TRUE (meta);
+  EXPECT_EQ (*meta, "{\"big\":1e+26,\"tenth\":0.1,\"inf\":null,\"n\":[-0.5,7]}");
+  EXPECT_EQ (p::normalize_meta (*meta), meta);
+
+  std::string error;
+  auto status = p::parse_client_message (
+      "{\"type\":\"setPeerStatus\",\"roles\":[\"producer\"],\"meta\":{\"e\":1e26}}", &error);
+  ASSERT_TRUE (status) << error;
+  p::ListReply list { { p::PeerEntry { "id", std::get<p::SetPeerStatus> (*status).meta } } };
+  auto back = p::parse_server_message (p::to_json (p::ServerMessage (list)), &error);
+  ASSERT_TRUE (back) << error;
+  EXPECT_EQ (std::get<p::ListReply> (*back).producers.at (0).meta, "{\"e\":1e+26}");
+
+  EXPECT_FALSE (p::normalize_stats ("{\"bitrate\":1e999}", &error));
+  EXPECT_NE (error.find ("bitrate"), std::string::npos) << error;
+  EXPECT_EQ (p::normalize_stats ("{\"bitrate\":1e26}", &error), "{\"bitrate\":1e+26}");
+}
