@@ -40,6 +40,8 @@ namespace {
 std::string
 double_text (double value)
 {
+  if (value == 0)
+    return "0"; /* -0 too, which json-glib would read back as the integer 0 */
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   for (int digits = 15; digits <= 17; digits++) {
     char format[8];

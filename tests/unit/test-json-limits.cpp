@@ -263,6 +263,8 @@ TEST (JsonText, NumbersAreWrittenAsJson)
   ASSERT_TRUE (back) << error;
   EXPECT_EQ (std::get<p::ListReply> (*back).producers.at (0).meta, "{\"e\":1e+26}");
 
+  /* -0 reads back as the integer 0: written as 0 at once. */
+  EXPECT_EQ (p::normalize_meta ("{\"z\":-0.0}"), "{\"z\":0}");
   EXPECT_FALSE (p::normalize_stats ("{\"bitrate\":1e999}", &error));
   EXPECT_NE (error.find ("bitrate"), std::string::npos) << error;
   EXPECT_EQ (p::normalize_stats ("{\"bitrate\":1e26}", &error), "{\"bitrate\":1e+26}");
