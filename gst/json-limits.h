@@ -4,10 +4,14 @@
  * the stack. Every parse of text from the network, a file or a paste goes
  * through json_within_limits first. One pass, no allocation, plain C++.
  *
- * The scanner is stricter than json-glib in one way: outside strings it
- * refuses ' and / (json-glib 1.6 takes single-quoted strings and
- * comments, in which a '"' would hide brackets from the count; standard
- * JSON has neither).
+ * The scanner is stricter than json-glib 1.6 where json-glib goes beyond
+ * standard JSON, to its users' cost:
+ * - ' and / outside strings (json-glib reads single-quoted strings and
+ *   comments, in which a '"' would hide brackets from the count);
+ * - more than one value ("{...}{...}": json-glib leaks all but the last);
+ * - escapes other than JSON's, and halves of surrogate pairs (json-glib
+ *   reads "\363" and "\ud83dx" into strings that are not UTF-8, which its
+ *   own writer then turns into JSON nobody can read back).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -26,10 +30,10 @@ struct JsonLimits {
   size_t max_bytes = 1024 * 1024;
 };
 
-/* Whether text stays within limits. When not, *error (if given) says which
- * limit and by how much, e.g. "JSON nested deeper than 32 levels". Brackets
- * inside strings do not count. The text need not be valid JSON: anything
- * else is json-glib's to refuse. */
+/* Whether text stays within limits (and the rules above). When not, *error
+ * (if given) says which and where, e.g. "JSON nested deeper than 32 levels
+ * (at byte 32)". Brackets inside strings do not count. Otherwise the text
+ * need not be valid JSON: that is json-glib's to check. */
 bool json_within_limits (std::string_view text, const JsonLimits &limits = JsonLimits (),
     std::string *error = nullptr);
 

@@ -8,6 +8,7 @@
 
 #include "json-limits.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace gstsig::protocol {
@@ -20,23 +21,16 @@ fail (const std::string &type, const std::string &text)
   throw ParseError { type + ": " + text };
 }
 
-/* Compact JSON text of a node (an object or null). */
-std::string
-node_to_text (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, node);
-  g_autofree gchar *text = json_generator_to_data (gen, nullptr);
-  return text;
-}
-
 /* Compact JSON text of one string value, quoted and escaped. */
 std::string
 string_text (const std::string &value)
 {
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_VALUE);
   json_node_set_string (node, value.c_str ());
-  return node_to_text (node);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_root (gen, node);
+  g_autofree gchar *text = json_generator_to_data (gen, nullptr);
+  return text;
 }
 
 namespace {
@@ -46,6 +40,8 @@ namespace {
 std::string
 double_text (double value)
 {
+  if (value == 0)
+    return "0"; /* -0 too, which json-glib would read back as the integer 0 */
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
   for (int digits = 15; digits <= 17; digits++) {
     char format[8];
@@ -57,7 +53,68 @@ double_text (double value)
   return buf;
 }
 
+/* The text of a string, number or boolean; "" for anything else. A number
+ * json-glib read as infinite (1e999) has no JSON text: "" too. */
+std::string
+value_text (JsonNode *node)
+{
+  GType type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+  if (type == G_TYPE_STRING)
+    return string_text (json_node_get_string (node));
+  if (type == G_TYPE_INT64)
+    return std::to_string ((long long) json_node_get_int (node));
+  if (type == G_TYPE_DOUBLE && std::isfinite (json_node_get_double (node)))
+    return double_text (json_node_get_double (node));
+  if (type == G_TYPE_BOOLEAN)
+    return json_node_get_boolean (node) ? "true" : "false";
+  return "";
+}
+
+void
+append_node (std::string &out, JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    JsonObject *obj = json_node_get_object (node);
+    GList *members = json_object_get_members (obj);
+    out += '{';
+    for (GList *l = members; l; l = l->next) {
+      auto name = static_cast<const char *> (l->data);
+      if (l != members)
+        out += ',';
+      out += string_text (name) + ':';
+      append_node (out, json_object_get_member (obj, name));
+    }
+    out += '}';
+    g_list_free (members);
+  } else if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *array = json_node_get_array (node);
+    out += '[';
+    for (guint i = 0; i < json_array_get_length (array); i++) {
+      if (i > 0)
+        out += ',';
+      append_node (out, json_array_get_element (array, i));
+    }
+    out += ']';
+  } else {
+    std::string value = value_text (node);
+    out += value.empty () ? "null" : value;
+  }
+}
+
 } // namespace
+
+/* Compact JSON text of a node. Our own writer: json-glib 1.6 writes 1e26
+ * as "1e+26.0" and 1e999 as "inf.0", which nobody reads back (one peer's
+ * meta made every list reply unreadable). Numbers are written in their
+ * shortest exact form, infinite ones as null. Recursion is bounded by the
+ * JsonLimits every parse checks first. */
+std::string
+node_to_text (JsonNode *node)
+{
+  std::string out;
+  append_node (out, node);
+  return out;
+}
 
 /* StatsJson text of a flat object; @context names the message in errors. */
 StatsJson
@@ -68,21 +125,11 @@ stats_text (JsonObject *obj, const std::string &context)
   try {
     for (GList *l = members; l; l = l->next) {
       auto name = static_cast<const char *> (l->data);
-      JsonNode *node = json_object_get_member (obj, name);
-      GType value_type = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node)
-                                                      : G_TYPE_INVALID;
-      std::string value;
-      if (value_type == G_TYPE_STRING)
-        value = string_text (json_node_get_string (node));
-      else if (value_type == G_TYPE_INT64)
-        value = std::to_string ((long long) json_node_get_int (node));
-      else if (value_type == G_TYPE_DOUBLE)
-        value = double_text (json_node_get_double (node));
-      else if (value_type == G_TYPE_BOOLEAN)
-        value = json_node_get_boolean (node) ? "true" : "false";
-      else
-        fail (context, std::string ("member '") + name
-                + "' of 'stats' must be a string, number or boolean");
+      std::string value = value_text (json_object_get_member (obj, name));
+      if (value.empty ())
+        fail (context,
+            std::string ("member '") + name +
+                "' of 'stats' must be a string, a finite number or a boolean");
       if (l != members)
         text += ",";
       text += string_text (name) + ":" + value;

@@ -11,6 +11,7 @@ packages=(
   chromium tshark iproute2 python3
   xvfb gstreamer1.0-x
   golang-go golang-github-pion-webrtc.v3-dev
+  clang libclang-rt-dev
 )
 # Node.js may come from elsewhere (NodeSource ships npm inside nodejs); only ask Debian when absent.
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)

@@ -2,8 +2,9 @@
 # Runs every test: installs what is needed, builds, then `meson test`
 # (unit, element, browser, ... suites), then the unit, element and stress
 # suites again in an AddressSanitizer + UndefinedBehaviorSanitizer build
-# (scripts/test-sanitizers.sh asan, in build-asan). Ends with
-# "N passed, N failed" over both runs.
+# (scripts/test-sanitizers.sh asan, in build-asan), then each libFuzzer
+# target briefly (scripts/test-fuzz.sh, clang, in build-fuzz). Ends with
+# "N passed, N failed" over all of them.
 #
 #   scripts/test.sh                      everything (what CI runs)
 #   scripts/test.sh --suite unit         extra arguments go to `meson test`; the
@@ -12,6 +13,8 @@
 #   GST_WEBRTCSIGNAL_SANITIZERS=none     no sanitizer pass
 #   GST_WEBRTCSIGNAL_SANITIZERS=tsan     ThreadSanitizer instead (build-tsan; the stress
 #                                        test of the stop race is meant for it)
+#   GST_WEBRTCSIGNAL_FUZZ_SECONDS=N      seconds per fuzz target (default 15, or 0 when
+#                                        arguments are given); 0 leaves the fuzz pass out
 #   scripts/test-sanitizers.sh asan|tsan [meson test args]   only a sanitizer pass
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +27,11 @@ if [ -z "$sanitizers" ]; then
   if [ $# -eq 0 ]; then sanitizers=asan; else sanitizers=none; fi
 fi
 
+fuzz_seconds="${GST_WEBRTCSIGNAL_FUZZ_SECONDS:-}"
+if [ -z "$fuzz_seconds" ]; then
+  if [ $# -eq 0 ]; then fuzz_seconds=15; else fuzz_seconds=0; fi
+fi
+
 status=0
 meson test -C build --print-errorlogs --num-processes 2 "$@" || status=$?
 logs=(build/meson-logs/testlog.json)
@@ -32,6 +40,12 @@ if [ "$sanitizers" != none ]; then
   GST_WEBRTCSIGNAL_NINJA_JOBS="${GST_WEBRTCSIGNAL_NINJA_JOBS:-2}" \
     bash scripts/test-sanitizers.sh "$sanitizers" || status=$?
   logs+=("build-$sanitizers/meson-logs/testlog.json")
+fi
+if [ "$fuzz_seconds" != 0 ]; then
+  # One JSON line per target, as meson's testlog: counted below.
+  GST_WEBRTCSIGNAL_NINJA_JOBS="${GST_WEBRTCSIGNAL_NINJA_JOBS:-2}" \
+    bash scripts/test-fuzz.sh "$fuzz_seconds" || status=$?
+  logs+=(build-fuzz/fuzz-testlog.json)
 fi
 python3 - "${logs[@]}" <<'PY'
 import json, sys

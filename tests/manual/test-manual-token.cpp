@@ -194,6 +194,10 @@ TEST (ManualToken, MergesCandidatesOnceWithEndOfCandidates)
   error.clear ();
   EXPECT_EQ (m::merge_candidates ("garbage", { { 0, CAND1 } }, &error), "garbage");
   EXPECT_FALSE (error.empty ());
+  /* Empty: an error, not GstSDP's critical (found by fuzz-manual-token). */
+  error.clear ();
+  EXPECT_EQ (m::merge_candidates ("", { { 0, CAND1 } }, &error), "");
+  EXPECT_FALSE (error.empty ());
 }
 
 /* A pasted (or planted) token nested 100,000 deep, in each JSON form:

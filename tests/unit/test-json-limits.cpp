@@ -38,7 +38,7 @@ TEST (JsonLimits, DepthIsCountedAndLimited)
   EXPECT_FALSE (json_within_limits (nested_objects (33), limits, &error));
   EXPECT_FALSE (error.empty ());
   /* Siblings do not add up. */
-  EXPECT_TRUE (json_within_limits (repeat ("[[]],", 1000), limits));
+  EXPECT_TRUE (json_within_limits ("[" + repeat ("[[]],", 1000) + "[]]", limits));
   for (const auto &bomb : json_bombs ())
     EXPECT_FALSE (json_within_limits (bomb, limits)) << bomb.substr (0, 40);
   limits.max_depth = 2;
@@ -82,6 +82,44 @@ TEST (JsonLimits, QuotesAndCommentsThatHideBracketsAreRefused)
   }
   /* Inside strings they are plain characters. */
   EXPECT_TRUE (json_within_limits ("[\"it's a/b\"]"));
+}
+
+/* json-glib 1.6 leaks all but the last of several top-level values: a
+ * peer could grow the server by a few bytes per frame. One value only. */
+TEST (JsonLimits, OneValueOnly)
+{
+  for (const char *two : { "{}{}", "[1] [2]", "{\"a\":1}\n{\"b\":2}", "[]1", "1 2", "\"a\"\"b\"",
+           "null{}", "true []" }) {
+    std::string error;
+    EXPECT_FALSE (json_within_limits (two, JsonLimits (), &error)) << two;
+    EXPECT_NE (error.find ("more than one value"), std::string::npos) << error;
+  }
+  for (const char *one : { "{}", " [1, 2] \r\n", "null", "-1.5e3", "\"a b\"", "\xef\xbb\xbf{}" })
+    EXPECT_TRUE (json_within_limits (one)) << one;
+  std::string error;
+  EXPECT_FALSE (p::parse_client_message ("{\"type\":\"list\"}{\"type\":\"list\"}", &error));
+  EXPECT_NE (error.find ("more than one value"), std::string::npos) << error;
+}
+
+/* json-glib reads octal escapes and half surrogate pairs into strings that
+ * are not UTF-8, and then writes JSON it cannot read back (a server
+ * forwarding such an SDP would send its peer an unreadable message). */
+TEST (JsonLimits, OnlyJsonEscapes)
+{
+  for (const char *bad : { "[\"\\363\"]", "[\"\\ud83dx\"]", "[\"\\udc00\"]", "[\"\\ud800\\ud800\"]",
+           "[\"\\ud800\"]", "[\"\\q\"]", "[\"\\u12\"]", "[\"\\uzzzz\"]", "[\"\\" }) {
+    std::string error;
+    EXPECT_FALSE (json_within_limits (bad, JsonLimits (), &error)) << bad;
+    EXPECT_FALSE (error.empty ());
+  }
+  EXPECT_TRUE (
+      json_within_limits ("[\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\ud83d\\ude00\"]"));
+  std::string error;
+  auto msg = p::parse_server_message ("{\"type\":\"error\",\"details\":\"\\ud83d\\ude00\"}",
+      &error);
+  ASSERT_TRUE (msg) << error;
+  EXPECT_EQ (std::get<p::ErrorMessage> (*msg).details, "\xf0\x9f\x98\x80");
+  EXPECT_FALSE (p::parse_server_message ("{\"type\":\"error\",\"details\":\"\\363\"}", &error));
 }
 
 /* Each would overflow json-glib's stack: refused with a reason instead. */
@@ -203,4 +241,31 @@ TEST_F (ServerTest, DeeplyNestedFrameIsAnsweredWithAnError)
   set_status (other, "[\"listener\"]", "{\"x\":\"" + repeat ("[", BOMB_DEPTH) + "\"}");
   std::string changed = next (other);
   EXPECT_EQ (changed.rfind ("{\"type\":\"peerStatusChanged\"", 0), 0u) << changed.substr (0, 80);
+}
+
+/* json-glib 1.6 writes 1e26 as "1e+26.0" and 1e999 as "inf.0": one peer's
+ * meta made every peerStatusChanged and list reply carrying it unreadable
+ * (found by fuzz-protocol-client). Our writer gives the shortest exact
+ * form, and null for what JSON cannot say. */
+TEST (JsonText, NumbersAreWrittenAsJson)
+{
+  auto meta = p::normalize_meta ("{\"big\":1e26,\"tenth\":0.1,\"inf\":1e999,\"n\":[-0.5,7]}");
+  ASSERT_TRUE (meta);
+  EXPECT_EQ (*meta, "{\"big\":1e+26,\"tenth\":0.1,\"inf\":null,\"n\":[-0.5,7]}");
+  EXPECT_EQ (p::normalize_meta (*meta), meta);
+
+  std::string error;
+  auto status = p::parse_client_message (
+      "{\"type\":\"setPeerStatus\",\"roles\":[\"producer\"],\"meta\":{\"e\":1e26}}", &error);
+  ASSERT_TRUE (status) << error;
+  p::ListReply list { { p::PeerEntry { "id", std::get<p::SetPeerStatus> (*status).meta } } };
+  auto back = p::parse_server_message (p::to_json (p::ServerMessage (list)), &error);
+  ASSERT_TRUE (back) << error;
+  EXPECT_EQ (std::get<p::ListReply> (*back).producers.at (0).meta, "{\"e\":1e+26}");
+
+  /* -0 reads back as the integer 0: written as 0 at once. */
+  EXPECT_EQ (p::normalize_meta ("{\"z\":-0.0}"), "{\"z\":0}");
+  EXPECT_FALSE (p::normalize_stats ("{\"bitrate\":1e999}", &error));
+  EXPECT_NE (error.find ("bitrate"), std::string::npos) << error;
+  EXPECT_EQ (p::normalize_stats ("{\"bitrate\":1e26}", &error), "{\"bitrate\":1e+26}");
 }

@@ -68,6 +68,11 @@ TEST (WhipUrl, ResolvesLocations)
   EXPECT_EQ (resolve_location ("http://h:1/live/whip", "session/3"), "http://h:1/live/session/3");
   EXPECT_EQ (resolve_location ("http://h:1/live/whip", "/s/3"), "http://h:1/s/3");
   EXPECT_EQ (resolve_location ("http://h:1/live/whip", "https://o/x"), "https://o/x");
+  /* No host: refused, without the GLib critical g_uri_resolve_relative
+   * raised (found by fuzz-whip-http). */
+  EXPECT_EQ (resolve_location ("http://h:1/live/whip", "p:/.//"), "");
+  EXPECT_EQ (resolve_location ("http://h:1/live/whip", "mailto:a@b"), "");
+  EXPECT_EQ (resolve_location ("not a uri", "/s/3"), "");
 }
 
 TEST (WhipErrors, MapStatusesToCodesAndText)
@@ -83,5 +88,9 @@ TEST (WhipErrors, MapStatusesToCodesAndText)
   EXPECT_EQ (status_text (404, "Not Found", "Not Found"), "404 Not Found");
   EXPECT_EQ (body_snippet ("a\n\n  b\tc"), "a b c");
   EXPECT_EQ (body_snippet (std::string (500, 'x'), 10), "xxxxxxxxxx...");
+  /* A space before the cut counts (fuzz-whip-http found 11 + "..."); a
+   * body that fits is not marked as cut. */
+  EXPECT_EQ (body_snippet ("xxxxxxxxx yy", 10), "xxxxxxxxx...");
+  EXPECT_EQ (body_snippet ("xxxxxxxxxx", 10), "xxxxxxxxxx");
   EXPECT_NE (advice_for_status (401).find ("auth-token"), std::string::npos);
 }

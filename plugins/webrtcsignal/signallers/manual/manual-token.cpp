@@ -304,7 +304,8 @@ merge_candidates (const std::string &sdp, const std::vector<Candidate> &candidat
     std::string *error)
 {
   GstSDPMessage *msg = nullptr;
-  if (gst_sdp_message_new_from_text (sdp.c_str (), &msg) != GST_SDP_OK || !msg) {
+  /* (GstSDP is critical about empty text.) */
+  if (sdp.empty () || gst_sdp_message_new_from_text (sdp.c_str (), &msg) != GST_SDP_OK || !msg) {
     if (msg)
       gst_sdp_message_free (msg);
     *error = "the SDP does not parse";

@@ -188,10 +188,25 @@ http_url_of (const std::string &uri, const std::string &prefix, std::string *err
 std::string
 resolve_location (const std::string &base, const std::string &location)
 {
-  gchar *resolved = g_uri_resolve_relative (base.c_str (), location.c_str (), G_URI_FLAGS_NONE,
-      nullptr);
-  std::string out = resolved ? resolved : "";
-  g_free (resolved);
+  GUri *base_uri = g_uri_parse (base.c_str (), G_URI_FLAGS_NONE, nullptr);
+  if (!base_uri)
+    return "";
+  GUri *resolved = g_uri_parse_relative (base_uri, location.c_str (), G_URI_FLAGS_NONE, nullptr);
+  g_uri_unref (base_uri);
+  if (!resolved)
+    return "";
+  /* A server's Location such as "p:/.//" resolves to a URI with no host and
+   * a path starting "//", which GLib 2.74 is critical about when writing it
+   * (g_uri_resolve_relative did so); a location without a host is no
+   * use here anyway. */
+  std::string out;
+  const char *host = g_uri_get_host (resolved);
+  if (host && *host) {
+    gchar *text = g_uri_to_string (resolved);
+    out = text;
+    g_free (text);
+  }
+  g_uri_unref (resolved);
   return out;
 }
 
@@ -224,14 +239,15 @@ body_snippet (const std::string &body, size_t max_chars)
       space = !out.empty ();
       continue;
     }
+    /* The space before c counts too: at most max_chars, then "...". */
+    if (out.size () + (space ? 2 : 1) > max_chars) {
+      out += "...";
+      break;
+    }
     if (space)
       out += ' ';
     space = false;
     out += (char) c;
-    if (out.size () >= max_chars) {
-      out += "...";
-      break;
-    }
   }
   return out;
 }
