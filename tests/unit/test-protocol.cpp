@@ -565,8 +565,10 @@ TEST (ProtocolStats, Normalize)
   EXPECT_EQ (normalize_stats (" { \"a\" : 1 , \"b\" : 0.30000000000000004, \"c\" : \"x\" } ",
                  nullptr),
       std::optional<StatsJson> ("{\"a\":1,\"b\":0.30000000000000004,\"c\":\"x\"}"));
+  /* -0 is written 0: json-glib reads "-0" back as the integer 0, and the
+   * text must settle (normalising twice changes nothing). */
   EXPECT_EQ (normalize_stats ("{\"x\":2.0,\"y\":-0.0,\"z\":1E3}", nullptr),
-      std::optional<StatsJson> ("{\"x\":2,\"y\":-0,\"z\":1000}"));
+      std::optional<StatsJson> ("{\"x\":2,\"y\":0,\"z\":1000}"));
   EXPECT_EQ (normalize_stats ("{}", nullptr), std::optional<StatsJson> ("{}"));
   std::string error;
   EXPECT_FALSE (normalize_stats ("null", &error));
