@@ -4,7 +4,8 @@
 //
 // Every test is a node script that calls runTest(); it exits 0 on success,
 // 1 on failure (with the reason and the logs of what it started).
-// Tests must run inside a loopback-only network namespace (run-in-netns.sh).
+// Tests must run inside a loopback-only network namespace (run-in-netns.sh),
+// or make their own namespaces (runTest's ownNamespaces, lan-tls.mjs).
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
@@ -260,6 +261,7 @@ class TestContext {
     this.contexts = [];
     this.servers = [];
     this.cleanups = [];
+    this.teardowns = [];
     this.env = this.makeEnv();
   }
 
@@ -357,7 +359,9 @@ class TestContext {
   }
 
   // Headless Chromium with a fresh profile. Resolves to a BrowserContext.
-  async launchBrowser() {
+  // executablePath: another program in Chromium's place (a wrapper that
+  // runs it in a network namespace); args: instead of CHROMIUM_ARGS.
+  async launchBrowser({ executablePath = CHROMIUM, args = CHROMIUM_ARGS } = {}) {
     const { chromium } = await loadPlaywright();
     if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: apt-get install chromium`);
     const userDataDir = fs.mkdtempSync(path.join(this.tmpDir, 'chromium-profile-'));
@@ -367,10 +371,10 @@ class TestContext {
     delete env.G_DEBUG;
     delete env.MALLOC_PERTURB_;
     const context = await withTimeout(chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath,
       env,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args,
       viewport: { width: 1280, height: 860 },
       timeout: 30000,
     }), 40000, 'launching chromium');
@@ -400,6 +404,13 @@ class TestContext {
 
   onCleanup(fn) {
     this.cleanups.push(fn);
+  }
+
+  // Runs fn at the very end, after the browsers and child processes are
+  // stopped (e.g. to delete network namespaces the test made). Up to 15 s;
+  // if it throws, the test fails.
+  onTeardown(fn) {
+    this.teardowns.push(fn);
   }
 
   async diagnostics() {
@@ -433,13 +444,24 @@ class TestContext {
     }
     for (const server of this.servers) server.close();
     await Promise.all(this.children.map((c) => c.stop()));
+    // A teardown that fails (a namespace left behind) fails the test.
+    const failed = [];
+    for (const fn of this.teardowns.reverse()) {
+      try { await withTimeout(Promise.resolve().then(fn), 15000, 'teardown'); } catch (e) {
+        failed.push(e.message);
+      }
+    }
+    if (failed.length) throw new Error(failed.join('; '));
   }
 }
 
 let running = false;
 
 // Runs body(ctx) bounded by timeoutMs; prints PASS/FAIL; exits the process.
-export function runTest(name, body, { timeoutMs = 100000 } = {}) {
+// ownNamespaces: the test runs in the machine's namespace and puts every
+// process that talks to the network in namespaces it makes itself (needs
+// root), instead of running inside run-in-netns.sh.
+export function runTest(name, body, { timeoutMs = 100000, ownNamespaces = false } = {}) {
   if (running) throw new Error('runTest called twice');
   running = true;
   const ctx = new TestContext(name);
@@ -460,10 +482,10 @@ export function runTest(name, body, { timeoutMs = 100000 } = {}) {
       console.error(`  files kept in ${ctx.tmpDir}`);
     }
     try { await withTimeout(ctx.cleanup(), 30000, 'cleanup'); } catch (e) {
-      console.error(`cleanup: ${e.message}`);
+      console.error(`${error ? '' : `\nFAIL ${name}: `}cleanup: ${e.message}`);
       code = code || 1;
     }
-    if (!error) {
+    if (code === 0) {
       try { fs.rmSync(ctx.tmpDir, { recursive: true, force: true }); } catch (e) { /* ignore */ }
       console.log(`PASS ${name}`);
     }
@@ -481,7 +503,7 @@ export function runTest(name, body, { timeoutMs = 100000 } = {}) {
   }
 
   (async () => {
-    checkLoopbackOnly();
+    if (!ownNamespaces) checkLoopbackOnly();
     await loadPlaywright(); /* fail early, before starting anything */
     await body(ctx);
     ctx.checkPageErrors();
