@@ -238,6 +238,7 @@ struct GuardedListener::Impl : std::enable_shared_from_this<GuardedListener::Imp
   std::map<GSocketAddress *, std::shared_ptr<Connection>> connections;
   std::unordered_map<std::string, unsigned> per_address;
   LimitNotice total_notice, address_notice;
+  gint64 last_sweep_us = 0;
 
   ~Impl () { stop (); }
 
@@ -247,6 +248,10 @@ struct GuardedListener::Impl : std::enable_shared_from_this<GuardedListener::Imp
   void hand_to_soup (const std::shared_ptr<Connection> &conn, GIOStream *base);
   void forget (std::map<GSocketAddress *, std::shared_ptr<Connection>>::iterator it);
   void sweep ();
+  /* A sweep now, unless one ran in the last 100 ms: refused connections
+   * must not make each accept walk every connection. */
+  void sweep_soon ();
+  unsigned from_address (const std::string &address) const;
   Connection *find (SoupServerMessage *msg);
 
   static void accepted_cb (GObject *source, GAsyncResult *result, gpointer data);
@@ -342,19 +347,19 @@ GuardedListener::Impl::on_accepted (GSocketConnection *socket_connection)
   g_object_unref (remote);
 
   if (connections.size () >= limits.max_connections
-      || per_address[conn->address ()] >= limits.max_per_address)
-    sweep (); /* some may have ended since the last sweep */
+      || from_address (conn->address ()) >= limits.max_per_address)
+    sweep_soon (); /* some may have ended since the last sweep */
   if (connections.size () >= limits.max_connections) {
     total_notice.hit ("refusing connections: " + std::to_string (limits.max_connections)
-        + " open already (raise the connection limit, e.g. --max-connections)");
+        + " open already (raise the connection limit, e.g. --max-peers)");
     g_io_stream_close (G_IO_STREAM (socket_connection), nullptr, nullptr);
     return;
   }
-  if (per_address[conn->address ()] >= limits.max_per_address) {
+  if (from_address (conn->address ()) >= limits.max_per_address) {
     address_notice.hit ("refusing connections from " + conn->address () + ": "
         + std::to_string (limits.max_per_address)
         + " open from that address already (raise the per-address limit, e.g. "
-          "--max-connections-per-address)");
+          "--max-peers-per-address)");
     g_io_stream_close (G_IO_STREAM (socket_connection), nullptr, nullptr);
     return;
   }
@@ -433,9 +438,24 @@ GuardedListener::Impl::forget (std::map<GSocketAddress *, std::shared_ptr<Connec
 }
 
 void
+GuardedListener::Impl::sweep_soon ()
+{
+  if (g_get_monotonic_time () - last_sweep_us >= 100 * 1000)
+    sweep ();
+}
+
+unsigned
+GuardedListener::Impl::from_address (const std::string &address) const
+{
+  auto it = per_address.find (address);
+  return it == per_address.end () ? 0 : it->second;
+}
+
+void
 GuardedListener::Impl::sweep ()
 {
   gint64 now = g_get_monotonic_time ();
+  last_sweep_us = now;
   for (auto it = connections.begin (); it != connections.end ();) {
     auto current = it++;
     Connection &conn = *current->second;
