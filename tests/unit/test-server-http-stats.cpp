@@ -47,7 +47,13 @@ TEST_F (ServerTest, HttpServesAFolder)
   g_autofree gchar *json = g_build_filename (root, "x.json", nullptr);
   g_autofree gchar *secret = g_build_filename (dir, "secret.txt", nullptr);
   g_autofree gchar *link = g_build_filename (root, "link.txt", nullptr);
+  g_autofree gchar *dotenv = g_build_filename (root, ".env", nullptr);
+  g_autofree gchar *git = g_build_filename (root, ".git", nullptr);
+  g_autofree gchar *git_config = g_build_filename (git, "config", nullptr);
   ASSERT_EQ (g_mkdir_with_parents (sub, 0700), 0);
+  ASSERT_EQ (g_mkdir_with_parents (git, 0700), 0);
+  ASSERT_TRUE (g_file_set_contents (dotenv, "TOKEN=x", -1, nullptr));
+  ASSERT_TRUE (g_file_set_contents (git_config, "[core]", -1, nullptr));
   ASSERT_TRUE (g_file_set_contents (index, "<p>hi</p>", -1, nullptr));
   ASSERT_TRUE (g_file_set_contents (css, "p{}", -1, nullptr));
   ASSERT_TRUE (g_file_set_contents (json, "{}", -1, nullptr));
@@ -72,9 +78,13 @@ TEST_F (ServerTest, HttpServesAFolder)
   EXPECT_EQ (http_get ("/link.txt").status, SOUP_STATUS_NOT_FOUND);
   EXPECT_NE (http_get ("/%2e%2e/secret.txt").status, SOUP_STATUS_OK);
   EXPECT_NE (http_get ("/sub/..%2f..%2fsecret.txt").status, SOUP_STATUS_OK);
+  /* Dotfiles and dot-folders are never served (they were). */
+  EXPECT_EQ (http_get ("/.env").status, SOUP_STATUS_NOT_FOUND);
+  EXPECT_EQ (http_get ("/.git/config").status, SOUP_STATUS_NOT_FOUND);
 
-  for (const char *f : { link, secret, json, css, index })
+  for (const char *f : { link, secret, json, css, index, dotenv, git_config })
     g_unlink (f);
+  g_rmdir (git);
   g_rmdir (sub);
   g_rmdir (root);
   g_rmdir (dir);
