@@ -200,6 +200,12 @@ TEST (WebrtcSend, ServesTlsWithAToken)
   gst_object_unref (s);
   EXPECT_EQ (fingerprint ? strlen (fingerprint) : 0u, 32u * 3 - 1);
   g_free (fingerprint);
+  /* A hostile server cannot make it create webrtcbins without end. */
+  guint max_consumers = 0;
+  s = p.get ("s");
+  g_object_get (s, "max-consumers", &max_consumers, nullptr);
+  gst_object_unref (s);
+  EXPECT_EQ (max_consumers, 50u);
 
   WsTestClient untrusting (ctx);
   EXPECT_FALSE (untrusting.connect (url + "?token=s3cret"));
