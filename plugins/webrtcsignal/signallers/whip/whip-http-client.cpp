@@ -171,12 +171,14 @@ WhipHttpClient::stop ()
     worker_.cancel (std::exchange (eoc_hold_timer_, 0u));
     worker_.cancel (std::exchange (gather_timer_, 0u));
     after_gathering_ = nullptr;
-    cancel_requests ();
+    /* A DELETE already sent (the session ended just before) goes on: the
+     * server must hear it, or it keeps the session until a timeout. */
+    cancel_requests (true);
     /* Tell the server we are gone, waiting a little for it to hear. */
-    bool deleting = false;
+    bool deleting = delete_in_flight ();
     if (!resource_url ().empty () && !deleted_) {
       deleting = true;
-      delete_resource ([&deleting] () { deleting = false; });
+      delete_resource (nullptr);
     }
     gint64 deadline = g_get_monotonic_time () +
         MIN (settings_.timeout_s, MAX_DELETE_WAIT_S) * G_USEC_PER_SEC;

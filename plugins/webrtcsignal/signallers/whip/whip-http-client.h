@@ -103,7 +103,10 @@ private:
   void request (const char *method, const std::string &url, const char *content_type,
       const std::string &body, bool with_if_match, std::function<void (const HttpResult &)> done);
   void send (Request *req);
-  void cancel_requests ();
+  /* Cancels the requests in flight; spare_delete keeps a DELETE going (the
+   * session ended just before the stop: the server must still hear it). */
+  void cancel_requests (bool spare_delete = false);
+  bool delete_in_flight () const;
   static void on_response (GObject *source, GAsyncResult *result, gpointer data);
   void finish (Request *req, const HttpResult &result);
   void begin_session ();

@@ -78,15 +78,28 @@ struct WhipHttpClient::Request {
 /* Cancelling may complete a request at once (and free it): cancel from a
  * copy of the cancellables. */
 void
-WhipHttpClient::cancel_requests ()
+WhipHttpClient::cancel_requests (bool spare_delete)
 {
   std::vector<GCancellable *> cancellables;
-  for (Request *req : requests_)
+  for (Request *req : requests_) {
+    if (spare_delete && req->method == "DELETE")
+      continue;
     cancellables.push_back ((GCancellable *) g_object_ref (req->cancellable));
+  }
   for (GCancellable *c : cancellables) {
     g_cancellable_cancel (c);
     g_object_unref (c);
   }
+}
+
+bool
+WhipHttpClient::delete_in_flight () const
+{
+  for (const Request *req : requests_) {
+    if (req->method == "DELETE")
+      return true;
+  }
+  return false;
 }
 
 void
