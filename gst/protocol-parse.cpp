@@ -208,10 +208,13 @@ read_stats (JsonObject *obj, const std::string &type)
 /* Parses @text into an object and returns its root node (owned by @parser)
  * plus the value of "type". */
 JsonObject *
-parse_envelope (JsonParser *parser, const std::string &text, std::string *type)
+parse_envelope (JsonParser *parser, const std::string &text, size_t max_bytes,
+    std::string *type)
 {
+  JsonLimits limits;
+  limits.max_bytes = max_bytes;
   std::string limit_error;
-  if (!json_within_limits (text, JsonLimits (), &limit_error))
+  if (!json_within_limits (text, limits, &limit_error))
     throw ParseError { limit_error };
   GError *error = nullptr;
   if (!json_parser_load_from_data (parser, text.data (), (gssize) text.size (), &error)) {
@@ -336,12 +339,12 @@ read_server_message (JsonObject *obj, const std::string &type)
 
 template <typename Message, typename Reader>
 std::optional<Message>
-parse_with (const std::string &text, std::string *error, Reader reader)
+parse_with (const std::string &text, std::string *error, size_t max_bytes, Reader reader)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   try {
     std::string type;
-    JsonObject *obj = parse_envelope (parser, text, &type);
+    JsonObject *obj = parse_envelope (parser, text, max_bytes, &type);
     return reader (obj, type);
   } catch (const ParseError &e) {
     if (error)
@@ -353,15 +356,15 @@ parse_with (const std::string &text, std::string *error, Reader reader)
 } // namespace
 
 std::optional<ClientMessage>
-parse_client_message (const std::string &text, std::string *error)
+parse_client_message (const std::string &text, std::string *error, size_t max_bytes)
 {
-  return parse_with<ClientMessage> (text, error, read_client_message);
+  return parse_with<ClientMessage> (text, error, max_bytes, read_client_message);
 }
 
 std::optional<ServerMessage>
-parse_server_message (const std::string &text, std::string *error)
+parse_server_message (const std::string &text, std::string *error, size_t max_bytes)
 {
-  return parse_with<ServerMessage> (text, error, read_server_message);
+  return parse_with<ServerMessage> (text, error, max_bytes, read_server_message);
 }
 
 } // namespace gstsig::protocol

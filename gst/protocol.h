@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <variant>
@@ -127,12 +128,23 @@ using ServerMessage = std::variant<Welcome, PeerStatusChanged, StartSessionNotic
     PeerMessage, EndSession, ListReply, ListConsumersReply, ErrorMessage, StatsUpdate,
     SessionEnded>;
 
-/* Parse one text frame. On failure returns std::nullopt and fills *error
- * with a message suitable for an {"type":"error"} reply (e.g.
- * "startSession: missing field 'peerId'"). Unknown fields are ignored;
- * unknown types are an error. */
-std::optional<ClientMessage> parse_client_message (const std::string &text, std::string *error);
-std::optional<ServerMessage> parse_server_message (const std::string &text, std::string *error);
+/* The longest message, in bytes, a server may send us: what our clients
+ * (the ws signaller, the recorder's listener) take as one WebSocket message.
+ * A list reply of many producers with their meta is the long one. */
+constexpr size_t MAX_SERVER_MESSAGE_BYTES = 4 * 1024 * 1024;
+/* The longest client message our server takes unless configured otherwise
+ * (ServerConfig::max_message_bytes). */
+constexpr size_t DEFAULT_CLIENT_MESSAGE_BYTES = 1024 * 1024;
+
+/* Parse one text frame of at most max_bytes. On failure returns
+ * std::nullopt and fills *error with a message suitable for an
+ * {"type":"error"} reply (e.g. "startSession: missing field 'peerId'").
+ * Unknown fields are ignored; unknown types are an error. JSON nested deeper
+ * than 32 levels (meta: 16) is refused before json-glib sees it. */
+std::optional<ClientMessage> parse_client_message (const std::string &text, std::string *error,
+    size_t max_bytes = DEFAULT_CLIENT_MESSAGE_BYTES);
+std::optional<ServerMessage> parse_server_message (const std::string &text, std::string *error,
+    size_t max_bytes = MAX_SERVER_MESSAGE_BYTES);
 
 /* Compact JSON, keys in the order PROTOCOL.md gives. */
 std::string to_json (const ClientMessage &msg);

@@ -364,7 +364,7 @@ Server::Impl::handle_text (Peer *peer, const std::string &text)
   g_debug ("<- %s: %s", peer->id.c_str (), text.c_str ());
 
   std::string error;
-  auto msg = p::parse_client_message (text, &error);
+  auto msg = p::parse_client_message (text, &error, config.max_message_bytes);
   if (!msg) {
     send_error (peer, error);
     return;

@@ -15,6 +15,7 @@ enum {
   SIGNAL_SESSION_ENDED,
   SIGNAL_ICE_SERVERS,
   SIGNAL_ERROR,
+  SIGNAL_WARNING,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -43,6 +44,8 @@ gst_sig_signaller_default_init (GstSigSignallerInterface *iface)
       nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRV);
   signals[SIGNAL_ERROR] = g_signal_new ("error", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
       nullptr, G_TYPE_NONE, 1, G_TYPE_ERROR);
+  signals[SIGNAL_WARNING] = g_signal_new ("warning", type, G_SIGNAL_RUN_LAST, 0, nullptr,
+      nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 const gchar *
@@ -215,6 +218,12 @@ void
 gst_sig_signaller_emit_error (GstSigSignaller *self, const GError *error)
 {
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, error);
+}
+
+void
+gst_sig_signaller_emit_warning (GstSigSignaller *self, const GError *warning)
+{
+  g_signal_emit (self, signals[SIGNAL_WARNING], 0, warning);
 }
 
 /* ---- registry ---- */

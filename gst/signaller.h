@@ -25,7 +25,7 @@
  * Signaller -> element (signals, emitted from the signaller's own thread;
  * handlers do not block and may call back into the signaller)
  *   session-requested, session-started, session-description, handle-ice,
- *   session-ended, error (below), and
+ *   session-ended, error, warning (below), and
  *   ice-servers       STUN/TURN servers the protocol learnt (WHIP Link
  *                     headers): the element's sessions apply them to their
  *                     webrtcbin.
@@ -212,7 +212,11 @@ void gst_sig_signaller_get_capabilities (GstSigSignaller *self,
  *     started from now on (emit before the session is requested, so they
  *     apply before gathering); else for that running session (TURN only:
  *     webrtcbin 1.22 cannot take a STUN server late).
- * "error" (GError): the signaller failed (e.g. lost its server for good). */
+ * "error" (GError): the signaller failed (e.g. lost its server for good).
+ * "warning" (GError): trouble the signaller got over but a user should hear
+ *     of (e.g. the server sends messages we cannot read); the element posts
+ *     it as a warning message. Emit it once, then at most once a minute
+ *     (LimitNotice), never once per message. */
 void gst_sig_signaller_emit_session_requested (GstSigSignaller *self, const gchar *session_id,
     const gchar *peer_id, const GstWebRTCSessionDescription *offer);
 void gst_sig_signaller_emit_session_started (GstSigSignaller *self, const gchar *session_id,
@@ -225,6 +229,7 @@ void gst_sig_signaller_emit_session_ended (GstSigSignaller *self, const gchar *s
 void gst_sig_signaller_emit_ice_servers (GstSigSignaller *self, const gchar *session_id,
     const gchar *const *uris);
 void gst_sig_signaller_emit_error (GstSigSignaller *self, const GError *error);
+void gst_sig_signaller_emit_warning (GstSigSignaller *self, const GError *warning);
 
 /* The registry from URI scheme to signaller type. Plugins register their
  * signallers when they load; a third party can add its own. */

@@ -224,6 +224,9 @@ SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks, const IceS
   auto error = +[] (GstSigSignaller *sig, GError *err, SessionHost *self) {
     post_signaller_error (self->element_, G_OBJECT_TYPE_NAME (sig), err, false);
   };
+  auto warning = +[] (GstSigSignaller *sig, GError *err, SessionHost *self) {
+    post_signaller_warning (self->element_, G_OBJECT_TYPE_NAME (sig), err);
+  };
   handlers_.emplace_back (signaller, "session-requested", G_CALLBACK (requested), this);
   handlers_.emplace_back (signaller, "session-started", G_CALLBACK (started), this);
   handlers_.emplace_back (signaller, "session-description", G_CALLBACK (description), this);
@@ -231,6 +234,7 @@ SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks, const IceS
   handlers_.emplace_back (signaller, "session-ended", G_CALLBACK (ended), this);
   handlers_.emplace_back (signaller, "ice-servers", G_CALLBACK (servers), this);
   handlers_.emplace_back (signaller, "error", G_CALLBACK (error), this);
+  handlers_.emplace_back (signaller, "warning", G_CALLBACK (warning), this);
 }
 
 void

@@ -86,12 +86,14 @@ SignallerSlot::dup () const
   return GST_SIG_SIGNALLER (g_object_ref (signaller_));
 }
 
+namespace {
+
 void
-post_signaller_error (GstElement *element, const char *signaller_type, const GError *error,
-    bool starting)
+post_signaller_message (GstElement *element, GstMessageType type, const char *signaller_type,
+    const GError *error, gint default_code, const char *default_text)
 {
   GQuark domain = GST_RESOURCE_ERROR;
-  gint code = starting ? GST_RESOURCE_ERROR_OPEN_READ_WRITE : GST_RESOURCE_ERROR_FAILED;
+  gint code = default_code;
   if (error && error->domain == GST_RESOURCE_ERROR) {
     domain = error->domain;
     code = error->code;
@@ -100,9 +102,27 @@ post_signaller_error (GstElement *element, const char *signaller_type, const GEr
       "error-domain", G_TYPE_STRING, error ? g_quark_to_string (error->domain) : "",
       "error-code", G_TYPE_INT, error ? error->code : 0, nullptr);
   gchar *debug = g_strdup_printf ("signaller %s", signaller_type);
-  gst_element_message_full_with_details (element, GST_MESSAGE_ERROR, domain, code,
-      g_strdup (error ? error->message : "The signaller failed."), debug, __FILE__, GST_FUNCTION,
+  gst_element_message_full_with_details (element, type, domain, code,
+      g_strdup (error ? error->message : default_text), debug, __FILE__, GST_FUNCTION,
       __LINE__, details);
+}
+
+} // namespace
+
+void
+post_signaller_error (GstElement *element, const char *signaller_type, const GError *error,
+    bool starting)
+{
+  post_signaller_message (element, GST_MESSAGE_ERROR, signaller_type, error,
+      starting ? GST_RESOURCE_ERROR_OPEN_READ_WRITE : GST_RESOURCE_ERROR_FAILED,
+      "The signaller failed.");
+}
+
+void
+post_signaller_warning (GstElement *element, const char *signaller_type, const GError *warning)
+{
+  post_signaller_message (element, GST_MESSAGE_WARNING, signaller_type, warning,
+      GST_RESOURCE_ERROR_FAILED, "The signaller reports a problem.");
 }
 
 } // namespace gstsig

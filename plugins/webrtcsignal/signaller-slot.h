@@ -43,5 +43,10 @@ private:
  * details carry the original domain and code either way. */
 void post_signaller_error (GstElement *element, const char *signaller_type, const GError *error,
     bool starting);
+/* Posts a signaller's warning as the element's warning message, with the
+ * same domain and code rules as a failure after start (RESOURCE/FAILED
+ * unless the warning is a GstResourceError). */
+void post_signaller_warning (GstElement *element, const char *signaller_type,
+    const GError *warning);
 
 } // namespace gstsig

@@ -445,6 +445,26 @@ TEST (ProtocolErrors, ServerMessages)
   server_error ("{\"type\":\"error\",\"details\":5}");
 }
 
+/* The size limit is the caller's: 1 MiB for a client message unless the
+ * server is configured otherwise, 4 MiB (the ws signaller's frame limit) for
+ * what a server sends. */
+TEST (ProtocolErrors, SizeLimitIsTheCallers)
+{
+  std::string pad (1536 * 1024, 'x');
+  std::string list = "{\"type\":\"list\",\"pad\":\"" + pad + "\"}";
+  std::string error;
+  EXPECT_FALSE (parse_client_message (list, &error));
+  EXPECT_NE (error.find ("larger than the 1048576 allowed"), std::string::npos) << error;
+  error.clear ();
+  EXPECT_TRUE (parse_client_message (list, &error, 2 * 1024 * 1024)) << error;
+
+  std::string reply = "{\"type\":\"list\",\"producers\":[],\"pad\":\"" + pad + "\"}";
+  EXPECT_TRUE (parse_server_message (reply, &error)) << error;
+  std::string too_long = "{\"type\":\"list\",\"producers\":[],\"pad\":\""
+      + std::string (MAX_SERVER_MESSAGE_BYTES, 'x') + "\"}";
+  EXPECT_FALSE (parse_server_message (too_long, &error));
+}
+
 TEST (ProtocolMeta, Normalize)
 {
   EXPECT_EQ (normalize_meta ("null"), std::optional<MetaJson> ("null"));

@@ -334,6 +334,20 @@ TEST_F (ServerTest, HugeFrameClosesWith1009)
   EXPECT_TRUE (run_until ([this] () { return server_->peer_count () == 0; }));
 }
 
+/* A server configured for longer messages than the default reads them
+ * (the parser follows the configuration, not a fixed 1 MiB). */
+TEST_F (ServerTest, RaisedMessageLimitIsHonoured)
+{
+  ServerConfig config;
+  config.max_message_bytes = 2 * 1024 * 1024;
+  start_server (config);
+  Client *c = connect ();
+  ASSERT_TRUE (c);
+
+  c->send ("{\"type\":\"list\",\"pad\":\"" + std::string (1536 * 1024, 'x') + "\"}");
+  EXPECT_EQ (next (c), "{\"type\":\"list\",\"producers\":[]}");
+}
+
 TEST_F (ServerTest, ProtocolVersion)
 {
   start_server ();

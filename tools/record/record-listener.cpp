@@ -120,7 +120,7 @@ Listener::on_connected (GObject *source, GAsyncResult *result, gpointer user_dat
   g_clear_object (&self->upgrade_);
   self->conn_ = conn;
   g_object_set (conn, "keepalive-interval", 20u, "max-incoming-payload-size",
-      (guint64) 4 * 1024 * 1024, nullptr);
+      (guint64) proto::MAX_SERVER_MESSAGE_BYTES, nullptr);
   g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
   g_signal_connect (conn, "closed", G_CALLBACK (on_closed), self);
 }

@@ -148,6 +148,31 @@ handle_peer (GstSigWsSignaller *self, const proto::PeerMessage &msg)
   }
 }
 
+/* A message we cannot read is dropped, and the user hears of it as the
+ * element's warning: once, then at most once a minute. */
+static void
+report_unreadable (GstSigWsSignaller *self, const std::string &problem)
+{
+  auto priv = self->priv;
+  GST_WARNING_OBJECT (self, "Ignoring a message from the server: %s", problem.c_str ());
+  unsigned suppressed = 0;
+  if (!priv->unreadable_notice.due (&suppressed))
+    return;
+  std::string uri;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    uri = priv->uri;
+  }
+  std::string again = suppressed > 0
+      ? " (" + std::to_string (suppressed) + " more in the last minute)" : "";
+  GError *warning = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+      "The signalling server at %s sent a message that was ignored%s: %s. Check that the "
+      "URI points to a gst-webrtc-signalling-server compatible server.",
+      uri.c_str (), again.c_str (), problem.c_str ());
+  gst_sig_signaller_emit_warning (GST_SIG_SIGNALLER (self), warning);
+  g_error_free (warning);
+}
+
 static void
 handle_message (GstSigWsSignaller *self, const std::string &text)
 {
@@ -155,8 +180,12 @@ handle_message (GstSigWsSignaller *self, const std::string &text)
   std::string error;
   auto msg = proto::parse_server_message (text, &error);
   if (!msg) {
-    GST_WARNING_OBJECT (self, "Ignoring a message the server should not send (%s): %.200s",
-        error.c_str (), text.c_str ());
+    /* Only the start: the text may be megabytes, and is not ours to echo. */
+    std::string start = text.substr (0, 80);
+    for (char &c : start)
+      if ((unsigned char) c < 0x20 || (unsigned char) c >= 0x7f)
+        c = '?';
+    report_unreadable (self, error + " (message starts with '" + start + "')");
     return;
   }
   GST_LOG_OBJECT (self, "<- %s", text.c_str ());
@@ -189,8 +218,10 @@ void
 on_ws_message (SoupWebsocketConnection *conn, gint type, GBytes *message, gpointer user_data)
 {
   auto self = GST_SIG_WS_SIGNALLER (user_data);
-  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    report_unreadable (self, "a binary message, where the protocol has only text");
     return;
+  }
   gsize size = 0;
   auto data = static_cast<const char *> (g_bytes_get_data (message, &size));
   try {

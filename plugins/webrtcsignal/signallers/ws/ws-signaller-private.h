@@ -8,6 +8,7 @@
 
 #include "ws-signaller.h"
 
+#include "limit-notice.h"
 #include "protocol.h"
 #include "signaller-worker.h"
 #include "tls-client.h"
@@ -58,6 +59,8 @@ struct GstSigWsSignallerPrivate {
    * for "the first one") and whether we asked for a session already. */
   std::string wanted_producer;
   bool session_requested = false;
+  /* Messages of the server we could not read: a warning once a minute. */
+  gstsig::LimitNotice unreadable_notice;
 
   std::mutex start_lock;          /* guards the three fields below */
   std::condition_variable start_cond;

@@ -213,7 +213,7 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_object (&priv->upgrade);
   priv->conn = conn;
   g_object_set (conn, "keepalive-interval", 20u, "max-incoming-payload-size",
-      (guint64) 4 * 1024 * 1024, nullptr);
+      (guint64) proto::MAX_SERVER_MESSAGE_BYTES, nullptr);
   g_signal_connect (conn, "message", G_CALLBACK (on_ws_message), self);
   g_signal_connect (conn, "closed", G_CALLBACK (on_ws_closed), self);
   GST_INFO_OBJECT (self, "Connected to the signalling server");
