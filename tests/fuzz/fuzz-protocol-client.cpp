@@ -12,7 +12,7 @@ extern "C" int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   std::string text = gstsig::fuzz::text (data, size);
-  gstsig::fuzz::check_round_trip (text, p::parse_client_message);
+  gstsig::fuzz::check_round_trip (text, p::parse_client_message, p::DEFAULT_CLIENT_MESSAGE_BYTES);
   if (auto meta = p::normalize_meta (text))
     FUZZ_CHECK (p::normalize_meta (*meta) == meta);
   std::string error;

@@ -9,6 +9,6 @@ extern "C" int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   gstsig::fuzz::check_round_trip (gstsig::fuzz::text (data, size),
-      gstsig::protocol::parse_server_message);
+      gstsig::protocol::parse_server_message, gstsig::protocol::MAX_SERVER_MESSAGE_BYTES);
   return 0;
 }

@@ -14,15 +14,16 @@ namespace gstsig::fuzz {
 template <typename Message>
 void
 check_round_trip (const std::string &text,
-    std::optional<Message> (*parse) (const std::string &, std::string *))
+    std::optional<Message> (*parse) (const std::string &, std::string *, size_t),
+    size_t max_bytes)
 {
   std::string error;
-  auto msg = parse (text, &error);
+  auto msg = parse (text, &error, max_bytes);
   FUZZ_CHECK (msg || !error.empty ());
   if (!msg)
     return;
   std::string written = protocol::to_json (*msg);
-  auto again = parse (written, &error);
+  auto again = parse (written, &error, max_bytes);
   FUZZ_CHECK (again);
   FUZZ_CHECK (protocol::to_json (*again) == written);
 }
