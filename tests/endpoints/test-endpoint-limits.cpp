@@ -120,3 +120,41 @@ TEST (EndpointLimits, ServesHttpsWithASelfSignedCertificate)
   auto refused = strict.request ("POST", receiver.url, "application/sdp", "not sdp", BEARER);
   EXPECT_EQ (refused.status, 0u) << "an untrusted certificate must not be accepted";
 }
+
+/* Listening on every interface without a token is allowed, and said: one
+ * warning on the element that names the setting. With a token, or on
+ * loopback, nothing is said. */
+TEST (EndpointLimits, OpenEndpointBeyondLoopbackIsAWarning)
+{
+  struct Case {
+    const char *pipeline;
+    const char *token;
+    size_t warnings;
+  };
+  const Case cases[] = {
+    { "webrtcrecv name=r uri=whip-listen://0.0.0.0:0/whip r.video_0 ! fakesink async=false",
+        nullptr, 1 },
+    { "webrtcrecv name=r uri=whip-listen://0.0.0.0:0/whip r.video_0 ! fakesink async=false",
+        "secret", 0 },
+    { "webrtcrecv name=r uri=whip-listen://127.0.0.1:0/whip r.video_0 ! fakesink async=false",
+        nullptr, 0 },
+    { "videotestsrc is-live=true ! webrtcsend name=r uri=whep-listen://0.0.0.0:0/whep", nullptr,
+        1 },
+  };
+  for (const auto &c : cases) {
+    Pipeline p (c.pipeline);
+    GstElement *r = p.get ("r");
+    if (c.token)
+      endpoint_test::set_signaller_property (r, "auth-token", c.token);
+    gst_object_unref (r);
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    auto warnings = p.take_warnings_failing_on_errors ();
+    ASSERT_EQ (warnings.size (), c.warnings) << c.pipeline;
+    if (c.warnings > 0) {
+      EXPECT_NE (warnings[0].find ("has no auth-token: anyone who can reach this machine can"),
+          std::string::npos) << warnings[0];
+      EXPECT_NE (warnings[0].find ("0.0.0.0"), std::string::npos) << warnings[0];
+    }
+    gst_element_set_state (p.pipeline, GST_STATE_NULL);
+  }
+}

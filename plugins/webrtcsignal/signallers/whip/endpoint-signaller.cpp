@@ -2,6 +2,7 @@
 #include "endpoint-signaller.h"
 
 #include "codecs.h"
+#include "guarded-listener.h"
 #include "signaller-worker.h"
 #include "http-endpoint.h"
 #include "sdp-utils.h"
@@ -183,6 +184,23 @@ EndpointSignaller::announce (GstElement *element, const std::string &url,
           "url", G_TYPE_STRING, url.c_str (), nullptr)));
 }
 
+/* Listening beyond this machine without a token is allowed (a WHEP stream
+ * for anyone on the LAN is a use), but it is said where the user sees it. */
+void
+EndpointSignaller::warn_open (const std::string &host, const std::string &uri)
+{
+  const Names &n = names (kind_);
+  bool any = host == "0.0.0.0" || host == "::";
+  GError *warning = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+      "The %s endpoint %s has no auth-token: anyone who can reach %s can %s. Set the "
+      "signaller's auth-token (clients then send 'Authorization: Bearer TOKEN'), or listen "
+      "on 127.0.0.1.", n.protocol, uri.c_str (),
+      any ? "this machine" : host.c_str (),
+      kind_ == EndpointKind::WHIP ? "publish into it" : "watch it");
+  gst_sig_signaller_emit_warning (owner_, warning);
+  g_error_free (warning);
+}
+
 bool
 EndpointSignaller::start (const GstSigSignallerSettings *settings, GError **error)
 {
@@ -293,6 +311,8 @@ EndpointSignaller::start (const GstSigSignallerSettings *settings, GError **erro
   announce (element, url, fingerprint);
   if (element)
     gst_object_unref (element);
+  if (token.empty () && !is_loopback_host (config.address.host))
+    warn_open (config.address.host, uri);
   return true;
 }
 

@@ -56,6 +56,7 @@ public:
 
 private:
   void announce (GstElement *element, const std::string &url, const std::string &fingerprint);
+  void warn_open (const std::string &host, const std::string &uri);
 
   GstSigSignaller *owner_; /* not owned: owns us */
   EndpointKind kind_;
