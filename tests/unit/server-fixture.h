@@ -1,5 +1,5 @@
 /* The fixture of the server core's unit tests (test-server*.cpp): a Server
- * on 127.0.0.1, port 0, in the test's own GMainContext, driven by real
+ * on 127.0.0.1 (or host_), port 0, in the test's own GMainContext, driven by real
  * libsoup WebSocket and HTTP clients on the same context. Every wait has a
  * timeout.
  *
@@ -108,6 +108,9 @@ protected:
   GMainContext *ctx_ = nullptr;
   SoupSession *session_ = nullptr;
   std::unique_ptr<Server> server_;
+  /* The address the server listens on and clients connect to (a test of
+   * peers on another machine sets another one before start_server). */
+  std::string host_ = "127.0.0.1";
   std::vector<std::unique_ptr<Client>> clients_;
 
   void SetUp () override
@@ -167,7 +170,7 @@ protected:
 
   void start_server (ServerConfig config = ServerConfig ())
   {
-    config.host = "127.0.0.1";
+    config.host = host_;
     config.port = 0;
     server_ = std::make_unique<Server> (config);
     g_autoptr (GError) error = nullptr;
@@ -177,7 +180,7 @@ protected:
 
   std::string url (const std::string &path = "/")
   {
-    return std::string (server_->uses_tls () ? "https" : "http") + "://127.0.0.1:"
+    return std::string (server_->uses_tls () ? "https" : "http") + "://" + host_ + ":"
         + std::to_string (server_->port ()) + path;
   }
 
