@@ -30,17 +30,36 @@ flags_quark ()
   return g_quark_from_static_string ("gstsig-tls-peer-errors");
 }
 
+/* What a warning names: the URI of a message, the server a TLS connection
+ * was made for. */
+gchar *
+watched_target (GObject *watched)
+{
+  if (SOUP_IS_MESSAGE (watched)) {
+    GUri *uri = soup_message_get_uri (SOUP_MESSAGE (watched));
+    return uri ? g_uri_to_string (uri) : g_strdup ("?");
+  }
+  if (G_IS_TLS_CLIENT_CONNECTION (watched)) {
+    GSocketConnectable *identity =
+        g_tls_client_connection_get_server_identity (G_TLS_CLIENT_CONNECTION (watched));
+    if (identity)
+      return g_socket_connectable_to_string (identity);
+  }
+  return g_strdup ("?");
+}
+
+/* "accept-certificate" of a SoupMessage or a GTlsConnection (the same
+ * signature). */
 gboolean
-on_accept_certificate (SoupMessage *msg, GTlsCertificate *, GTlsCertificateFlags errors,
+on_accept_certificate (GObject *watched, GTlsCertificate *, GTlsCertificateFlags errors,
     gpointer data)
 {
   auto shared = *static_cast<std::shared_ptr<ClientTls::Shared> *> (data);
-  g_object_set_qdata (G_OBJECT (msg), flags_quark (), GUINT_TO_POINTER ((guint) errors | PRESENT));
+  g_object_set_qdata (watched, flags_quark (), GUINT_TO_POINTER ((guint) errors | PRESENT));
   if (!shared->insecure)
     return FALSE;
   if (!shared->warned.exchange (true)) {
-    GUri *uri = soup_message_get_uri (msg);
-    gchar *text = uri ? g_uri_to_string (uri) : g_strdup ("?");
+    gchar *text = watched_target (watched);
     std::string warning = std::string ("Insecure TLS: accepting the certificate of ") + text +
         " although it does not verify (" + describe_certificate_flags (errors) +
         "); anyone on the path can read and change this connection. Use a CA file for "
@@ -212,13 +231,39 @@ ClientTls::watch (SoupMessage *msg) const
       new std::shared_ptr<Shared> (std::move (shared)), free_shared_ref, (GConnectFlags) 0);
 }
 
+void
+ClientTls::watch (GTlsConnection *conn) const
+{
+  auto shared = shared_ ? shared_ : std::make_shared<Shared> ();
+  if (shared->database)
+    g_tls_connection_set_database (conn, shared->database);
+  g_signal_connect_data (conn, "accept-certificate", G_CALLBACK (on_accept_certificate),
+      new std::shared_ptr<Shared> (std::move (shared)), free_shared_ref, (GConnectFlags) 0);
+}
+
 std::string
 ClientTls::describe_failure (SoupMessage *msg, const GError *error, const std::string &url) const
 {
-  guint seen = msg ? GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (msg), flags_quark ())) : 0;
-  auto flags = (GTlsCertificateFlags) (seen & ~PRESENT);
-  if (!seen && msg && soup_message_get_tls_peer_certificate (msg))
+  auto flags = (GTlsCertificateFlags) 0;
+  if (msg && !g_object_get_qdata (G_OBJECT (msg), flags_quark ())
+      && soup_message_get_tls_peer_certificate (msg))
     flags = soup_message_get_tls_peer_certificate_errors (msg);
+  return describe (msg ? G_OBJECT (msg) : nullptr, flags, error, url);
+}
+
+std::string
+ClientTls::describe_failure (GTlsConnection *conn, const GError *error,
+    const std::string &url) const
+{
+  return describe (conn ? G_OBJECT (conn) : nullptr, (GTlsCertificateFlags) 0, error, url);
+}
+
+std::string
+ClientTls::describe (GObject *watched, GTlsCertificateFlags fallback, const GError *error,
+    const std::string &url) const
+{
+  guint seen = watched ? GPOINTER_TO_UINT (g_object_get_qdata (watched, flags_quark ())) : 0;
+  auto flags = seen ? (GTlsCertificateFlags) (seen & ~PRESENT) : fallback;
   bool have_ca_file = shared_ && shared_->database;
   if (flags) {
     return "The TLS certificate of " + url + " was refused: " + describe_certificate_flags (flags) +

@@ -42,12 +42,18 @@ public:
   /* Call for every message (also the WebSocket upgrade): watches its
    * certificate check, and accepts any certificate when insecure. */
   void watch (SoupMessage *msg) const;
+  /* The same for a TLS connection of our own, before its handshake; it also
+   * gets the CA file's database. */
+  void watch (GTlsConnection *conn) const;
 
   /* Why a request failed on TLS, for a user: the certificate's problems
    * (signed by an unknown authority, expired, for another name, ...) and the
    * option to use; "" when error (of the request on msg) is not about TLS.
    * url: what was asked. */
   std::string describe_failure (SoupMessage *msg, const GError *error,
+      const std::string &url) const;
+  /* The same for a connection given to watch (GTlsConnection *). */
+  std::string describe_failure (GTlsConnection *conn, const GError *error,
       const std::string &url) const;
 
   /* Called (once) instead of g_warning when insecure accepts a certificate
@@ -59,6 +65,9 @@ public:
   struct Shared; /* tls-client.cpp */
 
 private:
+  std::string describe (GObject *watched, GTlsCertificateFlags fallback, const GError *error,
+      const std::string &url) const;
+
   std::shared_ptr<Shared> shared_; /* the database and the warn-once flag, shared with handlers */
   bool insecure_ = false;
   OptionNames names_;

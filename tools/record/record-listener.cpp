@@ -40,21 +40,21 @@ Listener::connect (unsigned timeout_s)
     fail (message);
     return;
   }
-  session_ = soup_session_new_with_options ("timeout", 0u, nullptr);
-  tls_.apply (session_);
-  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri_.c_str ());
-  if (!msg) {
-    fail ("'" + uri_ + "' is not a valid WebSocket URI");
-    return;
-  }
-  if (!access_.token.empty ())
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-        ("Bearer " + access_.token).c_str ());
-  tls_.watch (msg);
-  upgrade_ = msg;
+  gstsig::WsClientOptions options;
+  options.uri = uri_;
+  options.bearer_token = access_.token;
+  options.tls = tls_;
+  options.max_message_bytes = proto::MAX_SERVER_MESSAGE_BYTES;
   cancellable_ = g_cancellable_new ();
-  soup_session_websocket_connect_async (session_, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
-      cancellable_, on_connected, this);
+  gstsig::ws_client_connect (options, cancellable_,
+      [this] (SoupWebsocketConnection *conn, const gstsig::WsClientFailure &failure) {
+        /* Cancelled means close () ran: this may be gone. */
+        if (!conn && g_error_matches (failure.error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+          return;
+        on_connected (conn, failure);
+      });
+  if (failed_)
+    return; /* a URI it could not use: said already */
   timeout_source_ = g_timeout_add_seconds (timeout_s, [] (gpointer data) -> gboolean {
     auto self = static_cast<Listener *> (data);
     self->timeout_source_ = 0;
@@ -78,15 +78,13 @@ Listener::close ()
       soup_websocket_connection_close (conn_, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
     g_clear_object (&conn_);
   }
-  g_clear_object (&upgrade_);
-  g_clear_object (&session_);
 }
 
 /* Why the upgrade failed, and what to do about it. */
 std::string
-Listener::connect_failure (const GError *error) const
+Listener::connect_failure (const gstsig::WsClientFailure &failure) const
 {
-  guint status = upgrade_ ? soup_message_get_status (upgrade_) : 0;
+  guint status = failure.status;
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN) {
     std::string http = " (HTTP " + std::to_string (status) + ")";
     if (access_.token.empty ())
@@ -94,35 +92,35 @@ Listener::connect_failure (const GError *error) const
           "--token TOKEN";
     return "the signalling server at " + uri_ + " refused our token" + http + ": check --token";
   }
-  std::string tls_problem = tls_.describe_failure (upgrade_, error, uri_);
-  if (!tls_problem.empty ())
-    return tls_problem;
+  if (!failure.tls_problem.empty ())
+    return failure.tls_problem;
   return std::string ("cannot connect to the signalling server at ") + uri_ + ": " +
-      error->message + " (is the server running there?)";
+      (failure.error ? failure.error->message : "unknown error") + " (is the server running there?)";
 }
 
 void
-Listener::on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+Listener::on_connected (SoupWebsocketConnection *conn, const gstsig::WsClientFailure &failure)
 {
-  GError *error = nullptr;
-  SoupWebsocketConnection *conn =
-      soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  g_clear_object (&cancellable_);
   if (!conn) {
-    /* Cancelled means close () ran: user_data may be gone. */
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      auto self = static_cast<Listener *> (user_data);
-      self->fail (self->connect_failure (error));
-    }
-    g_error_free (error);
+    fail (connect_failure (failure));
     return;
   }
+  conn_ = conn;
+  g_object_set (conn, "keepalive-interval", 20u, nullptr);
+  g_signal_connect (conn, "message", G_CALLBACK (on_message), this);
+  g_signal_connect (conn, "error", G_CALLBACK (on_error), this);
+  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), this);
+}
+
+/* The connection failed on its own (e.g. a message that never ends);
+ * "closed" follows and says it with this. */
+void
+Listener::on_error (SoupWebsocketConnection *, GError *error, gpointer user_data)
+{
   auto self = static_cast<Listener *> (user_data);
-  g_clear_object (&self->upgrade_);
-  self->conn_ = conn;
-  g_object_set (conn, "keepalive-interval", 20u, "max-incoming-payload-size",
-      (guint64) proto::MAX_SERVER_MESSAGE_BYTES, nullptr);
-  g_signal_connect (conn, "message", G_CALLBACK (on_message), self);
-  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), self);
+  if (self->connection_error_.empty ())
+    self->connection_error_ = error->message;
 }
 
 void
@@ -141,7 +139,9 @@ Listener::on_closed (SoupWebsocketConnection *conn, gpointer user_data)
   auto self = static_cast<Listener *> (user_data);
   g_autofree gchar *reason = g_strdup (soup_websocket_connection_get_close_data (conn));
   std::string why = "the signalling server closed the connection";
-  if (reason && *reason)
+  if (!self->connection_error_.empty ())
+    why = "the connection to the signalling server failed: " + self->connection_error_;
+  else if (reason && *reason)
     why += std::string (" (") + reason + ")";
   self->fail (why);
 }

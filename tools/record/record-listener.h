@@ -7,6 +7,7 @@
 #pragma once
 
 #include "tls-client.h"
+#include "ws-client.h"
 
 #include <libsoup/soup.h>
 
@@ -52,8 +53,9 @@ public:
   const std::map<std::string, std::string> &producers () const { return producers_; }
 
 private:
-  static void on_connected (GObject *source, GAsyncResult *result, gpointer user_data);
-  std::string connect_failure (const GError *error) const;
+  void on_connected (SoupWebsocketConnection *conn, const gstsig::WsClientFailure &failure);
+  std::string connect_failure (const gstsig::WsClientFailure &failure) const;
+  static void on_error (SoupWebsocketConnection *conn, GError *error, gpointer user_data);
   static void on_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
       gpointer user_data);
   static void on_closed (SoupWebsocketConnection *conn, gpointer user_data);
@@ -66,9 +68,8 @@ private:
   Access access_;
   Callbacks callbacks_;
   tls::ClientTls tls_;
-  SoupSession *session_ = nullptr;
-  SoupMessage *upgrade_ = nullptr; /* while connecting: its status and certificate */
-  GCancellable *cancellable_ = nullptr;
+  GCancellable *cancellable_ = nullptr; /* while connecting */
+  std::string connection_error_;         /* why the open connection failed, if it did */
   SoupWebsocketConnection *conn_ = nullptr;
   guint timeout_source_ = 0;
   std::string peer_id_;

@@ -83,7 +83,7 @@ handle_server_error (GstSigWsSignaller *self, const proto::ErrorMessage &err)
     std::string uri;
     {
       std::lock_guard<std::mutex> guard (priv->lock);
-      uri = priv->uri;
+      uri = uri_for_display (priv->uri);
     }
     GError *error = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
         "The signalling server at %s refused the session: %s. Check the producer id "
@@ -148,29 +148,34 @@ handle_peer (GstSigWsSignaller *self, const proto::PeerMessage &msg)
   }
 }
 
-/* A message we cannot read is dropped, and the user hears of it as the
- * element's warning: once, then at most once a minute. */
-static void
-report_unreadable (GstSigWsSignaller *self, const std::string &problem)
+void
+warn_about_server (GstSigWsSignaller *self, const std::string &what)
 {
   auto priv = self->priv;
-  GST_WARNING_OBJECT (self, "Ignoring a message from the server: %s", problem.c_str ());
+  GST_WARNING_OBJECT (self, "The server %s", what.c_str ());
   unsigned suppressed = 0;
   if (!priv->unreadable_notice.due (&suppressed))
     return;
   std::string uri;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    uri = priv->uri;
+    uri = uri_for_display (priv->uri);
   }
   std::string again = suppressed > 0
-      ? " (" + std::to_string (suppressed) + " more in the last minute)" : "";
+      ? " (and " + std::to_string (suppressed) + " more times in the last minute)" : "";
   GError *warning = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-      "The signalling server at %s sent a message that was ignored%s: %s. Check that the "
-      "URI points to a gst-webrtc-signalling-server compatible server.",
-      uri.c_str (), again.c_str (), problem.c_str ());
+      "The signalling server at %s %s%s. Check that the URI points to a "
+      "gst-webrtc-signalling-server compatible server.", uri.c_str (), what.c_str (),
+      again.c_str ());
   gst_sig_signaller_emit_warning (GST_SIG_SIGNALLER (self), warning);
   g_error_free (warning);
+}
+
+/* A message we cannot read is dropped, and the user hears of it. */
+static void
+report_unreadable (GstSigWsSignaller *self, const std::string &problem)
+{
+  warn_about_server (self, "sent a message that was ignored: " + problem);
 }
 
 static void

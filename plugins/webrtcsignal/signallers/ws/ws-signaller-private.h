@@ -12,6 +12,7 @@
 #include "protocol.h"
 #include "signaller-worker.h"
 #include "tls-client.h"
+#include "ws-client.h"
 
 #include <libsoup/soup.h>
 
@@ -43,10 +44,8 @@ struct GstSigWsSignallerPrivate {
   /* Everything below lives on the worker's thread only. */
   std::string meta_json = "null"; /* from the element's settings at start */
   bool consumer = false;          /* role: consume one producer instead of producing */
-  SoupSession *soup = nullptr;
   SoupWebsocketConnection *conn = nullptr;
-  GCancellable *connecting = nullptr;
-  SoupMessage *upgrade = nullptr; /* the upgrade in flight: its status and TLS errors */
+  GCancellable *connecting = nullptr; /* the connection in the making (ws-client.h) */
   gstsig::tls::ClientTls tls;     /* configured at start (the ca-file is read there) */
   std::string token;              /* auth-token copied at start */
   std::string peer_id;
@@ -59,7 +58,8 @@ struct GstSigWsSignallerPrivate {
    * for "the first one") and whether we asked for a session already. */
   std::string wanted_producer;
   bool session_requested = false;
-  /* Messages of the server we could not read: a warning once a minute. */
+  /* Trouble with the server (messages we could not read, a connection it
+   * broke): a warning once a minute. */
   gstsig::LimitNotice unreadable_notice;
 
   std::mutex start_lock;          /* guards the three fields below */
@@ -78,7 +78,12 @@ struct _GstSigWsSignaller {
 /* ws-signaller.cpp */
 void finish_start (GstSigWsSignaller *self, GError *error);
 void send_message (GstSigWsSignaller *self, const proto::ClientMessage &msg);
+/* The URI for messages: a ?token= in it masked. */
+std::string uri_for_display (const std::string &uri);
 
-/* ws-messages.cpp: the connection's "message" handler. */
+/* ws-messages.cpp: the connection's "message" handler, and the warning
+ * about trouble with the server (what: "sent a message that was ignored:
+ * ..."), posted on the element once, then at most once a minute. */
+void warn_about_server (GstSigWsSignaller *self, const std::string &what);
 void on_ws_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
     gpointer user_data);

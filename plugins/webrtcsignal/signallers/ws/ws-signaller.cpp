@@ -122,7 +122,7 @@ on_ws_closed (SoupWebsocketConnection *conn, gpointer user_data)
 
 /* The URI for messages: a token in its query (?token=, which servers may
  * take instead of the header) is masked. */
-static std::string
+std::string
 uri_for_display (const std::string &uri)
 {
   std::string out = uri;
@@ -139,7 +139,7 @@ uri_for_display (const std::string &uri)
 /* Why the WebSocket upgrade failed, for a user. *retry: whether trying
  * again later may help (not for a refused token or certificate). */
 static GError *
-connect_error (GstSigWsSignaller *self, const GError *error, bool *retry)
+connect_error (GstSigWsSignaller *self, const gstsig::WsClientFailure &failure, bool *retry)
 {
   auto priv = self->priv;
   std::string uri;
@@ -148,76 +148,74 @@ connect_error (GstSigWsSignaller *self, const GError *error, bool *retry)
     uri = uri_for_display (priv->uri);
   }
   *retry = false;
-  guint status = priv->upgrade ? soup_message_get_status (priv->upgrade) : 0;
-  const char *reason = priv->upgrade ? soup_message_get_reason_phrase (priv->upgrade) : nullptr;
+  guint status = failure.status;
+  const char *reason = failure.reason.c_str ();
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN) {
-    GST_DEBUG_OBJECT (self, "Upgrade refused: %u %s", status, reason ? reason : "");
+    GST_DEBUG_OBJECT (self, "Upgrade refused: %u %s", status, reason);
     if (priv->token.empty ())
       return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
           "The signalling server at %s needs a token (HTTP %u %s). Set signaller::auth-token="
-          "TOKEN (sent as \"Authorization: Bearer TOKEN\").", uri.c_str (), status,
-          reason ? reason : "");
+          "TOKEN (sent as \"Authorization: Bearer TOKEN\").", uri.c_str (), status, reason);
     return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED,
         "The signalling server at %s refused our token (HTTP %u %s). Check "
-        "signaller::auth-token.", uri.c_str (), status, reason ? reason : "");
+        "signaller::auth-token.", uri.c_str (), status, reason);
   }
-  std::string tls_problem = priv->tls.describe_failure (priv->upgrade, error, uri);
-  if (!tls_problem.empty ())
+  const GError *error = failure.error;
+  if (!failure.tls_problem.empty ())
     return g_error_new (G_TLS_ERROR,
         error && error->domain == G_TLS_ERROR ? error->code : G_TLS_ERROR_BAD_CERTIFICATE, "%s",
-        tls_problem.c_str ());
+        failure.tls_problem.c_str ());
   *retry = true;
   if (status >= 300)
     return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
         "The signalling server at %s refused the WebSocket connection (HTTP %u %s). Is this the "
-        "address of a signalling server (e.g. gst-webrtc-serve)?", uri.c_str (), status,
-        reason ? reason : "");
+        "address of a signalling server (e.g. gst-webrtc-serve)?", uri.c_str (), status, reason);
   return g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ_WRITE,
       "Could not connect to the signalling server at %s: %s. Is the server (e.g. "
       "gst-webrtc-serve) running there?", uri.c_str (), error ? error->message : "unknown error");
 }
 
+/* The connection failed on its own (a read error: e.g. a message that never
+ * ends); "closed" follows and reconnects. */
 static void
-on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+on_ws_error (SoupWebsocketConnection *, GError *error, gpointer user_data)
 {
-  auto self = GST_SIG_WS_SIGNALLER (user_data);
+  warn_about_server (GST_SIG_WS_SIGNALLER (user_data),
+      std::string ("was cut off: ") + error->message + "; connecting again");
+}
+
+static void
+on_connected (GstSigWsSignaller *self, SoupWebsocketConnection *conn,
+    const gstsig::WsClientFailure &failure)
+{
   auto priv = self->priv;
-  GError *error = nullptr;
-  SoupWebsocketConnection *conn =
-      soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
   g_clear_object (&priv->connecting);
   if (!conn) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || priv->stopping) {
-      g_clear_error (&error);
+    const GError *error = failure.error;
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || priv->stopping)
+      return;
+    bool retry = false;
+    GError *reported = connect_error (self, failure, &retry);
+    GST_DEBUG_OBJECT (self, "Connecting failed: %s", error ? error->message : "?");
+    if (!start_finished (self)) {
+      finish_start (self, reported);
+    } else if (retry) {
+      GST_DEBUG_OBJECT (self, "Reconnect failed: %s", reported->message);
+      g_error_free (reported);
+      schedule_reconnect (self);
     } else {
-      bool retry = false;
-      GError *failure = connect_error (self, error, &retry);
-      GST_DEBUG_OBJECT (self, "Connecting failed: %s", error->message);
-      g_clear_error (&error);
-      if (!start_finished (self)) {
-        finish_start (self, failure);
-      } else if (retry) {
-        GST_DEBUG_OBJECT (self, "Reconnect failed: %s", failure->message);
-        g_error_free (failure);
-        schedule_reconnect (self);
-      } else {
-        /* Trying again would meet the same refusal. */
-        gst_sig_signaller_emit_error (GST_SIG_SIGNALLER (self), failure);
-        g_error_free (failure);
-      }
+      /* Trying again would meet the same refusal. */
+      gst_sig_signaller_emit_error (GST_SIG_SIGNALLER (self), reported);
+      g_error_free (reported);
     }
-    g_clear_object (&priv->upgrade);
-    g_object_unref (self);
     return;
   }
-  g_clear_object (&priv->upgrade);
   priv->conn = conn;
-  g_object_set (conn, "keepalive-interval", 20u, "max-incoming-payload-size",
-      (guint64) proto::MAX_SERVER_MESSAGE_BYTES, nullptr);
+  g_object_set (conn, "keepalive-interval", 20u, nullptr);
   g_signal_connect (conn, "message", G_CALLBACK (on_ws_message), self);
+  g_signal_connect (conn, "error", G_CALLBACK (on_ws_error), self);
   g_signal_connect (conn, "closed", G_CALLBACK (on_ws_closed), self);
   GST_INFO_OBJECT (self, "Connected to the signalling server");
-  g_object_unref (self);
 }
 
 static void
@@ -231,22 +229,19 @@ connect_to_server (GstSigWsSignaller *self)
   }
   if (g_str_has_prefix (uri.c_str (), "webrtc+"))
     uri = uri.substr (strlen ("webrtc+"));
-  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, uri.c_str ());
-  if (!msg) {
-    finish_start (self, g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "'%s' is not a valid WebSocket URI (expected ws://HOST:PORT/ or wss://...)",
-        uri.c_str ()));
-    return;
-  }
-  if (!priv->token.empty ())
-    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-        ("Bearer " + priv->token).c_str ());
-  priv->tls.watch (msg);
-  g_clear_object (&priv->upgrade);
-  priv->upgrade = msg; /* ours now */
+  gstsig::WsClientOptions options;
+  options.uri = uri;
+  options.shown_uri = uri_for_display (uri);
+  options.bearer_token = priv->token;
+  options.tls = priv->tls;
+  options.max_message_bytes = proto::MAX_SERVER_MESSAGE_BYTES;
   priv->connecting = g_cancellable_new ();
-  soup_session_websocket_connect_async (priv->soup, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
-      priv->connecting, on_connected, g_object_ref (self));
+  g_object_ref (self);
+  gstsig::ws_client_connect (options, priv->connecting,
+      [self] (SoupWebsocketConnection *conn, const gstsig::WsClientFailure &failure) {
+        on_connected (self, conn, failure);
+        g_object_unref (self);
+      });
 }
 
 /* ---- the interface, called from element threads ---- */
@@ -313,8 +308,6 @@ ws_start (GstSigSignaller *signaller, const GstSigSignallerSettings *settings, G
     priv->session_requested = false;
     priv->stopping = false;
     priv->backoff_ms = RECONNECT_MIN_MS;
-    priv->soup = soup_session_new_with_options ("timeout", 0u, nullptr);
-    priv->tls.apply (priv->soup);
     connect_to_server (self);
   });
 
@@ -353,8 +346,6 @@ ws_stop (GstSigSignaller *signaller)
       send_message (self, proto::EndSession { session_id });
     priv->sessions.clear ();
     drop_connection (self);
-    g_clear_object (&priv->upgrade);
-    g_clear_object (&priv->soup);
   });
 }
 
