@@ -197,9 +197,13 @@ gstsig::gst_sig_base_bin_class_install_properties (GObjectClass *klass,
       g_param_spec_string ("stun-server", "STUN server",
           "STUN server as stun://HOST:PORT, needed behind NAT. Default: none", nullptr, rw_ready));
   g_object_class_install_property (klass, GST_SIG_BASE_BIN_PROP_TURN_SERVERS,
-      g_param_spec_boxed ("turn-servers", "TURN servers",
-          "TURN servers as turn(s)://USER:PASSWORD@HOST:PORT, e.g. "
-          "turn-servers=\"<turn://u:p@host:3478>\". Default: none", G_TYPE_STRV, rw_ready));
+      gst_param_spec_array ("turn-servers", "TURN servers",
+          "TURN servers as turn(s)://USER:PASSWORD@HOST:PORT, an array of strings; on a "
+          "launch line: turn-servers='<\"turn://u:p@host:3478\">' (each server in double "
+          "quotes, the whole in single quotes for the shell). Default: none",
+          g_param_spec_string ("turn-server", "TURN server", "turn(s)://USER:PASSWORD@HOST:PORT",
+              nullptr, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)),
+          rw_ready));
   g_object_class_install_property (klass, GST_SIG_BASE_BIN_PROP_VIDEO_CODECS,
       g_param_spec_string ("video-codecs", "Video codecs",
           keep ("Video codecs " + std::string (d.codecs_verb) + ", in order of preference, "
@@ -244,9 +248,11 @@ gstsig::gst_sig_base_bin_set_property (GObject *object, guint prop_id, const GVa
     case GST_SIG_BASE_BIN_PROP_STUN_SERVER: st.stun_server = str (); break;
     case GST_SIG_BASE_BIN_PROP_TURN_SERVERS: {
       st.turn_servers.clear ();
-      auto strv = static_cast<gchar **> (g_value_get_boxed (value));
-      for (gchar **s = strv; s && *s; s++)
-        st.turn_servers.emplace_back (*s);
+      for (guint i = 0; i < gst_value_array_get_size (value); i++) {
+        const GValue *server = gst_value_array_get_value (value, i);
+        if (G_VALUE_HOLDS_STRING (server) && g_value_get_string (server))
+          st.turn_servers.emplace_back (g_value_get_string (server));
+      }
       break;
     }
     case GST_SIG_BASE_BIN_PROP_VIDEO_CODECS: st.video_codecs = str (); break;
@@ -282,7 +288,12 @@ gstsig::gst_sig_base_bin_get_property (GObject *object, guint prop_id, GValue *v
       g_value_set_string (value, st.stun_server.empty () ? nullptr : st.stun_server.c_str ());
       break;
     case GST_SIG_BASE_BIN_PROP_TURN_SERVERS:
-      g_value_take_boxed (value, strv_from_vector (st.turn_servers));
+      for (const auto &server : st.turn_servers) {
+        GValue item = G_VALUE_INIT;
+        g_value_init (&item, G_TYPE_STRING);
+        g_value_set_string (&item, server.c_str ());
+        gst_value_array_append_and_take_value (value, &item);
+      }
       break;
     case GST_SIG_BASE_BIN_PROP_VIDEO_CODECS: g_value_set_string (value, st.video_codecs.c_str ()); break;
     case GST_SIG_BASE_BIN_PROP_AUDIO_CODECS: g_value_set_string (value, st.audio_codecs.c_str ()); break;

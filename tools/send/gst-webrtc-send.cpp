@@ -173,12 +173,16 @@ private:
     if (!opts_.stun.empty ())
       g_object_set (send_, "stun-server", opts_.stun.c_str (), nullptr);
     if (!opts_.turn.empty ()) {
-      GStrvBuilder *b = g_strv_builder_new ();
-      for (const auto &t : opts_.turn)
-        g_strv_builder_add (b, t.c_str ());
-      g_auto (GStrv) turn = g_strv_builder_end (b);
-      g_strv_builder_unref (b);
-      g_object_set (send_, "turn-servers", turn, nullptr);
+      GValue servers = G_VALUE_INIT;
+      gst_value_array_init (&servers, (guint) opts_.turn.size ());
+      for (const auto &t : opts_.turn) {
+        GValue item = G_VALUE_INIT;
+        g_value_init (&item, G_TYPE_STRING);
+        g_value_set_string (&item, t.c_str ());
+        gst_value_array_append_and_take_value (&servers, &item);
+      }
+      g_object_set_property (G_OBJECT (send_), "turn-servers", &servers);
+      g_value_unset (&servers);
     }
     GstStructure *meta = gst_structure_new ("meta", "name", G_TYPE_STRING, plan_.name.c_str (),
         "source", G_TYPE_STRING, plan_.kind.c_str (), nullptr);
