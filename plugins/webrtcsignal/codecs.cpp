@@ -11,6 +11,7 @@ namespace gstsig {
 
 const char *const TWCC_EXTENSION_URI =
     "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+const char *const MID_EXTENSION_URI = "urn:ietf:params:rtp-hdrext:sdes:mid";
 
 namespace {
 
@@ -297,7 +298,7 @@ receivable_codec_names ()
 
 GstCaps *
 codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
-    const std::string &h264_profile_level_id)
+    const std::string &h264_profile_level_id, unsigned mid_ext_id, guint32 ssrc)
 {
   GstCaps *caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
       media_kind_name (codec.kind), "encoding-name", G_TYPE_STRING, codec.encoding_name,
@@ -317,6 +318,13 @@ codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
     g_autofree gchar *field = g_strdup_printf ("extmap-%u", twcc_ext_id);
     gst_structure_set (s, field, G_TYPE_STRING, TWCC_EXTENSION_URI, nullptr);
   }
+  if (mid_ext_id) {
+    g_autofree gchar *field = g_strdup_printf ("extmap-%u", mid_ext_id);
+    gst_structure_set (s, field, G_TYPE_STRING, MID_EXTENSION_URI, nullptr);
+  }
+  /* webrtcbin declares it: a=ssrc:SSRC msid:... and cname. */
+  if (ssrc)
+    gst_structure_set (s, "ssrc", G_TYPE_UINT, ssrc, nullptr);
   return caps;
 }
 
@@ -349,21 +357,32 @@ encoder_description (const Codec &codec, unsigned video_bitrate_kbps)
 }
 
 GstElement *
-make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
+make_payloader (const Codec &codec, unsigned pt, const RtpStreamSetup &setup,
     const std::string &h264_profile_level_id)
 {
   GstElement *pay = gst_element_factory_make (codec.payloader, nullptr);
   if (!pay)
     return nullptr;
   g_object_set (pay, "pt", pt, nullptr);
+  if (setup.ssrc)
+    g_object_set (pay, "ssrc", setup.ssrc, nullptr);
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (pay), "config-interval"))
     g_object_set (pay, "config-interval", -1, nullptr);
   if (g_strcmp0 (codec.name, "vp8") == 0 || g_strcmp0 (codec.name, "vp9") == 0)
     gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
-  if (twcc_ext_id) {
+  if (setup.twcc_id) {
     GstRTPHeaderExtension *ext = gst_rtp_header_extension_create_from_uri (TWCC_EXTENSION_URI);
     if (ext) {
-      gst_rtp_header_extension_set_id (ext, twcc_ext_id);
+      gst_rtp_header_extension_set_id (ext, setup.twcc_id);
+      g_signal_emit_by_name (pay, "add-extension", ext);
+      gst_object_unref (ext);
+    }
+  }
+  if (setup.mid_id && !setup.mid.empty ()) {
+    GstRTPHeaderExtension *ext = gst_rtp_header_extension_create_from_uri (MID_EXTENSION_URI);
+    if (ext) {
+      gst_rtp_header_extension_set_id (ext, setup.mid_id);
+      g_object_set (ext, "mid", setup.mid.c_str (), nullptr);
       g_signal_emit_by_name (pay, "add-extension", ext);
       gst_object_unref (ext);
     }

@@ -55,18 +55,32 @@ std::string receivable_codec_names ();
 
 /* Caps describing the codec as we send it with payload type pt, for
  * transceiver codec-preferences (transfer full). twcc_ext_id 0 = no
- * transport-wide-cc header extension. h264_profile_level_id: what H264
- * announces ("" = 42e01f, the constrained baseline our encoder makes). */
+ * transport-wide-cc header extension, mid_ext_id 0 = no MID header
+ * extension (RFC 8843), ssrc 0 = none declared. h264_profile_level_id: what H264 announces ("" =
+ * 42e01f, the constrained baseline our encoder makes). */
 GstCaps *codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
-    const std::string &h264_profile_level_id = "");
+    const std::string &h264_profile_level_id = "", unsigned mid_ext_id = 0, guint32 ssrc = 0);
 
 /* gst-launch description of the encoder branch: raw media in, encoded out. */
 std::string encoder_description (const Codec &codec, unsigned video_bitrate_kbps);
 
-/* A configured payloader for pt, with the TWCC extension when twcc_ext_id
- * is non-zero (transfer floating). H264 output caps announce
- * h264_profile_level_id ("" = 42e01f), the value of the codec preferences. */
-GstElement *make_payloader (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
+/* How a sent stream's packets are told apart from the others of a bundle:
+ * its SSRC (declared in the SDP, a=ssrc with msid and cname) and the header
+ * extensions negotiated (ids; 0 = not). The MID extension carries mid, the
+ * media section's a=mid, in every packet. Stacks differ in what they need:
+ * browsers cope without either, pion and werift need one of them. */
+struct RtpStreamSetup {
+  guint32 ssrc = 0; /* 0 = the payloader picks one (then it is not declared) */
+  unsigned twcc_id = 0;
+  unsigned mid_id = 0;
+  std::string mid;
+};
+
+/* A configured payloader for pt with that SSRC and those extensions
+ * (transfer floating).
+ * H264 output caps announce h264_profile_level_id ("" = 42e01f), the value
+ * of the codec preferences. */
+GstElement *make_payloader (const Codec &codec, unsigned pt, const RtpStreamSetup &setup,
     const std::string &h264_profile_level_id = "");
 
 /* The payload type the media section offers for this codec in a form we can
@@ -120,5 +134,9 @@ const Codec *codec_for_pt (const GstSDPMedia *media, unsigned pt,
     const std::vector<const Codec *> &candidates);
 
 extern const char *const TWCC_EXTENSION_URI;
+extern const char *const MID_EXTENSION_URI;
+/* The ids of our offers: TWCC 1, MID 2. */
+constexpr unsigned OFFER_TWCC_EXT_ID = 1;
+constexpr unsigned OFFER_MID_EXT_ID = 2;
 
 } // namespace gstsig

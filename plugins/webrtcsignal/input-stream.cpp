@@ -272,8 +272,8 @@ InputStream::released ()
 
 bool
 InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
-    unsigned twcc_ext_id, const std::string &h264_profile, unsigned video_bitrate_kbps,
-    bool diagnostics, GstPad *webrtc_pad, std::string *error)
+    const RtpStreamSetup &setup, const std::string &h264_profile,
+    unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad, std::string *error)
 {
   std::shared_ptr<Encoder> enc = ensure_encoder (codec, video_bitrate_kbps, error);
   if (!enc)
@@ -284,7 +284,7 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
   g_object_set (branch.queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
       (guint64) 2 * GST_SECOND, nullptr);
   gst_util_set_object_arg (G_OBJECT (branch.queue), "leaky", "downstream");
-  branch.payloader = make_payloader (codec, pt, twcc_ext_id, h264_profile);
+  branch.payloader = make_payloader (codec, pt, setup, h264_profile);
   gst_object_set_name (GST_OBJECT (branch.payloader),
       (name_ + "-" + codec.name + "-payloader-" + std::to_string (next_branch_++)).c_str ());
   gst_bin_add_many (bin_, branch.queue, branch.payloader, nullptr);

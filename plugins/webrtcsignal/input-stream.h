@@ -98,9 +98,9 @@ public:
   /* Links a new consumer to the webrtcbin sink pad, creating the encoder
    * branch for codec first when it is not running yet. The payloader
    * announces h264_profile ("" = 42e01f). */
-  bool attach (ConsumerBranch &branch, const Codec &codec, unsigned pt, unsigned twcc_ext_id,
-      const std::string &h264_profile, unsigned video_bitrate_kbps, bool diagnostics,
-      GstPad *webrtc_pad, std::string *error);
+  bool attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
+      const RtpStreamSetup &setup, const std::string &h264_profile,
+      unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad, std::string *error);
   /* Stops feeding the branch (releases its tee pad); detach () then
    * removes its elements. */
   void cut (ConsumerBranch &branch);

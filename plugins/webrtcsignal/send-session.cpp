@@ -2,6 +2,7 @@
 #include "send-session.h"
 
 #include "sdp-utils.h"
+#include "secure-random.h"
 
 #include <gst/sdp/sdp.h>
 
@@ -91,6 +92,18 @@ SendSession::warn (const std::string &what)
 GstCaps *
 SendSession::preferences_for (Track &track, const GstSDPMessage *offer) const
 {
+  GstCaps *caps = codecs_for (track, offer);
+  /* Declared once per media section: on its first codec (on each,
+   * webrtcbin would repeat the lines). */
+  if (gst_caps_get_size (caps) > 0)
+    gst_structure_set (gst_caps_get_structure (caps, 0), "ssrc", G_TYPE_UINT, track.ssrc,
+        nullptr);
+  return caps;
+}
+
+GstCaps *
+SendSession::codecs_for (Track &track, const GstSDPMessage *offer) const
+{
   const auto &codecs = track.input->kind () == MediaKind::Video ? settings_.video_codecs
                                                                  : settings_.audio_codecs;
   GstCaps *caps = gst_caps_new_empty ();
@@ -101,12 +114,14 @@ SendSession::preferences_for (Track &track, const GstSDPMessage *offer) const
     bool h264 = !form->h264_profile.empty ();
     if (!offer) {
       if (!h264) {
-        gst_caps_append (caps, codec_rtp_caps (codec, codec.offer_pt, 1));
+        gst_caps_append (caps,
+            codec_rtp_caps (codec, codec.offer_pt, OFFER_TWCC_EXT_ID, "", OFFER_MID_EXT_ID));
         return caps;
       }
       unsigned pt = codec.offer_pt;
       for (const std::string &plid : h264_offered_profiles (form->h264_profile)) {
-        gst_caps_append (caps, codec_rtp_caps (codec, pt, 1, plid));
+        gst_caps_append (caps,
+            codec_rtp_caps (codec, pt, OFFER_TWCC_EXT_ID, plid, OFFER_MID_EXT_ID));
         track.h264_profiles.emplace_back (pt, plid);
         pt = H264_ALIAS_PT;
       }
@@ -117,13 +132,14 @@ SendSession::preferences_for (Track &track, const GstSDPMessage *offer) const
     if (!media)
       return caps;
     unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+    unsigned mid = find_extmap_id (media, MID_EXTENSION_URI).value_or (0);
     if (auto pt = find_sendable_pt (media, codec, form->h264_profile)) {
       /* The offer's own profile-level-id: webrtcbin 1.22 compares it as a
        * string (B2). */
       std::string plid = h264 ? fmtp_value (media, *pt, "profile-level-id") : "";
       if (h264 && plid.empty ())
         plid = form->h264_profile;
-      gst_caps_append (caps, codec_rtp_caps (codec, *pt, twcc, plid));
+      gst_caps_append (caps, codec_rtp_caps (codec, *pt, twcc, plid, mid));
       if (h264)
         track.h264_profiles.emplace_back (*pt, plid);
     }
@@ -132,7 +148,8 @@ SendSession::preferences_for (Track &track, const GstSDPMessage *offer) const
   if (!offer) {
     /* We offer every configured codec; the consumer picks. */
     for (const Codec *codec : codecs)
-      gst_caps_append (caps, codec_rtp_caps (*codec, codec->offer_pt, 1));
+      gst_caps_append (caps,
+          codec_rtp_caps (*codec, codec->offer_pt, OFFER_TWCC_EXT_ID, "", OFFER_MID_EXT_ID));
     return caps;
   }
   /* Answering: take the payload type and extension id from the offer (B1, B3). */
@@ -140,9 +157,10 @@ SendSession::preferences_for (Track &track, const GstSDPMessage *offer) const
   if (!media)
     return caps;
   unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+  unsigned mid = find_extmap_id (media, MID_EXTENSION_URI).value_or (0);
   for (const Codec *codec : codecs) {
     if (auto pt = find_sendable_pt (media, *codec)) {
-      gst_caps_append (caps, codec_rtp_caps (*codec, *pt, twcc));
+      gst_caps_append (caps, codec_rtp_caps (*codec, *pt, twcc, "", mid));
       break;
     }
   }
@@ -154,6 +172,10 @@ SendSession::add_track (InputStream *input, const GstSDPMessage *offer, std::str
 {
   Track track;
   track.input = input;
+  /* Random, never 0 (which means "none"); the payloader sends it. */
+  do
+    secure_random_bytes (&track.ssrc, sizeof track.ssrc);
+  while (track.ssrc == 0);
   GstCaps *prefs = preferences_for (track, offer);
   auto form = input->form ();
   if (gst_caps_is_empty (prefs) && form && form->encoded ()) {
@@ -240,19 +262,28 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
           id_.c_str (), pt, track.input->name ().c_str ());
       continue;
     }
-    unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+    RtpStreamSetup setup;
+    setup.ssrc = track.ssrc;
+    setup.twcc_id = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+    setup.mid_id = find_extmap_id (media, MID_EXTENSION_URI).value_or (0);
+    if (setup.mid_id) {
+      g_autofree gchar *mid = nullptr;
+      g_object_get (track.transceiver, "mid", &mid, nullptr);
+      setup.mid = mid ? mid : "";
+    }
     std::string h264_profile;
     for (const auto &entry : track.h264_profiles)
       if (entry.first == pt)
         h264_profile = entry.second;
     std::string error;
-    if (!track.input->attach (track.branch, *codec, pt, twcc, h264_profile,
+    if (!track.input->attach (track.branch, *codec, pt, setup, h264_profile,
             settings_.video_bitrate_kbps, settings_.diagnostics, track.webrtc_pad, &error)) {
       fail (error);
       return;
     }
-    GST_INFO_OBJECT (bin_, "Session %s: sending %s as %s (pt %u%s)", id_.c_str (),
-        track.input->name ().c_str (), codec->name, pt, twcc ? ", transport-cc" : "");
+    GST_INFO_OBJECT (bin_, "Session %s: sending %s as %s (pt %u%s%s)", id_.c_str (),
+        track.input->name ().c_str (), codec->name, pt,
+        setup.twcc_id ? ", transport-cc" : "", setup.mid_id ? ", mid" : "");
   }
 }
 

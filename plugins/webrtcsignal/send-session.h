@@ -55,6 +55,7 @@ private:
     GstPad *webrtc_pad = nullptr; /* request pad of webrtcbin (owned) */
     GstWebRTCRTPTransceiver *transceiver = nullptr; /* owned */
     ConsumerBranch branch;
+    guint32 ssrc = 0; /* of its packets, declared in the SDP (a=ssrc) */
     guint64 last_frames = 0;  /* for fps, between two statistics */
     gint64 last_frames_us = 0;
     /* Pre-encoded H264: the profile-level-id of each payload type in the
@@ -65,7 +66,9 @@ private:
   bool negotiate (std::string *error);
   void resume ();
   bool add_track (InputStream *input, const GstSDPMessage *offer, std::string *error);
+  /* The transceiver's codec preferences: codecs_for with the track's SSRC. */
   GstCaps *preferences_for (Track &track, const GstSDPMessage *offer) const;
+  GstCaps *codecs_for (Track &track, const GstSDPMessage *offer) const;
   void on_negotiated (const GstWebRTCSessionDescription *answer);
   void warn (const std::string &what);
 
