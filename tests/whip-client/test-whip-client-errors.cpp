@@ -55,6 +55,32 @@ TEST (WhipClient, RefusalsBecomeElementErrors)
   }
 }
 
+/* A server that answers with megabytes is refused once past 1 MiB, with or
+ * without a Content-Length (libsoup's send_and_read kept any size). */
+TEST (WhipClient, HugeResponseIsRefused)
+{
+  for (bool chunked : { false, true }) {
+    SCOPED_TRACE (chunked ? "chunked" : "Content-Length");
+    WhipSetup setup;
+    setup.server.script.post_status = 500;
+    setup.server.script.post_body = std::string (8 * 1024 * 1024, 'x');
+    setup.server.script.post_chunked = chunked;
+    ASSERT_TRUE (setup.server.start ());
+    Pipeline p (publisher (setup.server.uri ()));
+    SignallerErrors errors (p);
+    ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    GstMessage *msg = p.wait (GST_MESSAGE_ERROR);
+    std::string text = error_text (msg);
+    EXPECT_NE (text.find (chunked ? "the response is longer than the 1048576 bytes allowed"
+                                  : "the response is 8388608 bytes long, more than the 1048576"),
+        std::string::npos) << text;
+    EXPECT_NE (text.find ("Is this the URL of a WHIP endpoint?"), std::string::npos) << text;
+    EXPECT_EQ (errors.code, GST_RESOURCE_ERROR_READ);
+    if (msg)
+      gst_message_unref (msg);
+  }
+}
+
 TEST (WhipClient, MissingTokenIsNotAuthorized)
 {
   WhipSetup setup;

@@ -43,6 +43,7 @@ public:
                                        * (or absolute URL: another server) */
     unsigned post_status = 201;       /* other: refused with post_reason and post_body */
     std::string post_reason, post_body;
+    bool post_chunked = false;        /* the refusal's body without a Content-Length */
     bool send_location = true;
     std::string location = "session/1"; /* relative to the POST's URL */
     std::string etag = "\"ice-1\"";
@@ -198,6 +199,15 @@ private:
       if (!s.redirect_to.empty () && ex.path == s.endpoint) {
         soup_message_headers_append (out, "Location", s.redirect_to.c_str ());
         respond (msg, 307, nullptr, "", "");
+        return;
+      }
+      if (s.post_status != 201 && s.post_chunked) {
+        soup_server_message_set_status (msg, s.post_status, nullptr);
+        soup_message_headers_set_encoding (out, SOUP_ENCODING_CHUNKED);
+        SoupMessageBody *body = soup_server_message_get_response_body (msg);
+        soup_message_body_append (body, SOUP_MEMORY_COPY, s.post_body.data (),
+            s.post_body.size ());
+        soup_message_body_complete (body);
         return;
       }
       if (s.post_status != 201) {

@@ -19,6 +19,7 @@ namespace gstsig {
 struct WhipHttpClient::HttpResult {
   bool responded = false; /* false: no HTTP response (transport error, timeout) */
   bool timed_out = false;
+  bool too_large = false; /* the response body was over the limit (transport_error says) */
   std::string transport_error;
   std::string tls_problem;  /* non-empty: the transport error was TLS (tls-client.h's words) */
   int tls_code = -1;        /* then its GTlsError code */

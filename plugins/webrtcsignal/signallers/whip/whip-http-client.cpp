@@ -119,7 +119,8 @@ WhipHttpClient::start (const WhipClientSettings &settings, GError **error)
       } else if (!r.responded) {
         problem = r.timed_out
             ? "did not answer within " + std::to_string (settings_.timeout_s) + " s"
-            : "cannot be reached: " + r.transport_error;
+            : r.too_large ? "answered with too much: " + r.transport_error
+                          : "cannot be reached: " + r.transport_error;
       } else {
         GST_INFO ("OPTIONS %s: %u %s", endpoint_.c_str (), r.status, r.reason.c_str ());
         if (SOUP_STATUS_IS_SUCCESSFUL (r.status))
@@ -440,6 +441,9 @@ WhipHttpClient::fail_http (const char *what, const HttpResult &r)
       fail (GST_RESOURCE_ERROR_OPEN_READ_WRITE, server + " " + what + ": no answer within " +
           std::to_string (settings_.timeout_s) + " s (" + r.url + "). Check the server, or "
           "raise signaller::timeout.");
+    else if (r.too_large)
+      fail (GST_RESOURCE_ERROR_READ, server + " " + what + ": " + r.transport_error + " (" +
+          r.url + "). Is this the URL of a " + protocol () + " endpoint?");
     else
       fail (GST_RESOURCE_ERROR_OPEN_READ_WRITE, server + " could not be reached (" + r.url +
           "): " + r.transport_error + ". Check the URL and that the server is running.");

@@ -108,6 +108,10 @@ private:
   void cancel_requests (bool spare_delete = false);
   bool delete_in_flight () const;
   static void on_response (GObject *source, GAsyncResult *result, gpointer data);
+  static void on_body (GObject *source, GAsyncResult *result, gpointer data);
+  void read_body (Request *req);
+  void fail_transport (Request *req, GError *error);
+  void respond (Request *req);
   void finish (Request *req, const HttpResult &result);
   void begin_session ();
   void post_offer ();

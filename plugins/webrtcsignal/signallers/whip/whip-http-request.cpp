@@ -70,8 +70,14 @@ struct WhipHttpClient::Request {
   GCancellable *cancellable = nullptr;
   guint timer = 0;
   bool timed_out = false;
+  GInputStream *response = nullptr; /* the body being read */
+  std::string received;             /* of it so far */
   std::function<void (const HttpResult &)> done;
 };
+
+/* The longest response body we read: an answer SDP is a few KiB; a server
+ * that sends more is refused, not buffered without end. */
+constexpr size_t MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /* ---- HTTP (thread) ---- */
 
@@ -158,37 +164,94 @@ WhipHttpClient::send (Request *req)
     g_bytes_unref (bytes);
   }
   GST_DEBUG ("%s %s (%zu bytes)", req->method.c_str (), req->url.c_str (), req->body.size ());
-  soup_session_send_and_read_async (soup_, req->msg, G_PRIORITY_DEFAULT, req->cancellable,
-      on_response, req);
+  soup_session_send_async (soup_, req->msg, G_PRIORITY_DEFAULT, req->cancellable, on_response,
+      req);
 }
 
 void
 WhipHttpClient::on_response (GObject *source, GAsyncResult *result, gpointer data)
 {
   auto req = static_cast<Request *> (data);
-  WhipHttpClient *self = req->client;
   GError *error = nullptr;
-  GBytes *bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  req->response = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (!req->response) {
+    req->client->fail_transport (req, error);
+    return;
+  }
+  goffset length = soup_message_headers_get_content_length (
+      soup_message_get_response_headers (req->msg));
+  if (length > (goffset) MAX_RESPONSE_BYTES) {
+    req->client->fail_transport (req, g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+        "the response is %" G_GINT64_FORMAT " bytes long, more than the %zu allowed", length,
+        MAX_RESPONSE_BYTES));
+    return;
+  }
+  req->received.clear ();
+  req->client->read_body (req);
+}
+
+void
+WhipHttpClient::read_body (Request *req)
+{
+  g_input_stream_read_bytes_async (req->response, 64 * 1024, G_PRIORITY_DEFAULT,
+      req->cancellable, on_body, req);
+}
+
+void
+WhipHttpClient::on_body (GObject *source, GAsyncResult *result, gpointer data)
+{
+  auto req = static_cast<Request *> (data);
+  GError *error = nullptr;
+  GBytes *chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (!chunk) {
+    req->client->fail_transport (req, error);
+    return;
+  }
+  gsize size = 0;
+  const char *bytes = (const char *) g_bytes_get_data (chunk, &size);
+  if (size > 0 && req->received.size () + size > MAX_RESPONSE_BYTES) {
+    g_bytes_unref (chunk);
+    req->client->fail_transport (req, g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+        "the response is longer than the %zu bytes allowed", MAX_RESPONSE_BYTES));
+    return;
+  }
+  req->received.append (bytes ? bytes : "", size);
+  g_bytes_unref (chunk);
+  if (size > 0) {
+    req->client->read_body (req);
+    return;
+  }
+  g_clear_object (&req->response);
+  req->client->respond (req);
+}
+
+void
+WhipHttpClient::fail_transport (Request *req, GError *error)
+{
   HttpResult r;
   r.url = req->url;
   r.sent_auth = req->sent_auth;
-  if (!bytes) {
-    r.timed_out = req->timed_out;
-    r.transport_error = error ? error->message : "unknown error";
-    r.tls_problem = self->tls_.describe_failure (req->msg, error, req->url);
-    if (!r.tls_problem.empty ())
-      r.tls_code = error && error->domain == G_TLS_ERROR ? error->code : G_TLS_ERROR_BAD_CERTIFICATE;
-    g_clear_error (&error);
-    self->finish (req, r);
-    return;
-  }
+  r.timed_out = req->timed_out;
+  r.too_large = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  r.transport_error = error ? error->message : "unknown error";
+  r.tls_problem = tls_.describe_failure (req->msg, error, req->url);
+  if (!r.tls_problem.empty ())
+    r.tls_code = error && error->domain == G_TLS_ERROR ? error->code : G_TLS_ERROR_BAD_CERTIFICATE;
+  g_clear_error (&error);
+  finish (req, r);
+}
+
+void
+WhipHttpClient::respond (Request *req)
+{
+  WhipHttpClient *self = this;
+  HttpResult r;
+  r.url = req->url;
+  r.sent_auth = req->sent_auth;
   r.responded = true;
   r.status = soup_message_get_status (req->msg);
   r.reason = soup_message_get_reason_phrase (req->msg) ? soup_message_get_reason_phrase (req->msg) : "";
-  gsize size = 0;
-  const char *data_ptr = (const char *) g_bytes_get_data (bytes, &size);
-  r.body.assign (data_ptr ? data_ptr : "", size);
-  g_bytes_unref (bytes);
+  r.body = std::move (req->received);
   SoupMessageHeaders *headers = soup_message_get_response_headers (req->msg);
   r.location = header (headers, "Location");
   r.etag = header (headers, "ETag");
@@ -221,6 +284,7 @@ WhipHttpClient::finish (Request *req, const HttpResult &result)
 {
   worker_.cancel (std::exchange (req->timer, 0u));
   requests_.erase (req);
+  g_clear_object (&req->response);
   g_clear_object (&req->msg);
   g_clear_object (&req->cancellable);
   auto done = std::move (req->done);
