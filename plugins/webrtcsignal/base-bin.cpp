@@ -29,6 +29,7 @@ struct BaseBinState {
   unsigned peer_timeout_s = 10;
   unsigned stats_interval_ms = 1000;
   bool diagnostics = false;
+  bool relay_only = false;
 
   std::unique_ptr<gstsig::SignallerSlot> slot;
   /* Created by the subclass' init, lives as long as the element. */
@@ -78,6 +79,7 @@ check_settings (GstSigBaseBin *self)
     std::lock_guard<std::mutex> guard (st.lock);
     settings.ice.stun_server = st.stun_server;
     settings.ice.turn_servers = st.turn_servers;
+    settings.ice.relay_only = st.relay_only;
     settings.ice.peer_timeout_s = st.peer_timeout_s;
     settings.stats_interval_ms = st.stats_interval_ms;
     settings.diagnostics = st.diagnostics;
@@ -95,6 +97,11 @@ check_settings (GstSigBaseBin *self)
   }
   settings.video_codecs = *video;
   settings.audio_codecs = *audio;
+  if (settings.ice.relay_only && settings.ice.turn_servers.empty ())
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("ice-transport-policy=relay without turn-servers: sessions connect only if the "
+         "signaller learns TURN servers (WHIP/WHEP Link headers). Set turn-servers."),
+        (nullptr));
   st.prepared = std::move (settings);
   return true;
 }
@@ -204,6 +211,11 @@ gstsig::gst_sig_base_bin_class_install_properties (GObjectClass *klass,
           g_param_spec_string ("turn-server", "TURN server", "turn(s)://USER:PASSWORD@HOST:PORT",
               nullptr, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)),
           rw_ready));
+  g_object_class_install_property (klass, GST_SIG_BASE_BIN_PROP_ICE_TRANSPORT_POLICY,
+      g_param_spec_enum ("ice-transport-policy", "ICE transport policy",
+          "all: any candidate; relay: only through the TURN servers of turn-servers (or those "
+          "the signaller learns), hiding this machine's addresses from peers. Default: all",
+          GST_TYPE_WEBRTC_ICE_TRANSPORT_POLICY, GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL, rw_ready));
   g_object_class_install_property (klass, GST_SIG_BASE_BIN_PROP_VIDEO_CODECS,
       g_param_spec_string ("video-codecs", "Video codecs",
           keep ("Video codecs " + std::string (d.codecs_verb) + ", in order of preference, "
@@ -262,6 +274,9 @@ gstsig::gst_sig_base_bin_set_property (GObject *object, guint prop_id, const GVa
       st.stats_interval_ms = g_value_get_uint (value);
       break;
     case GST_SIG_BASE_BIN_PROP_DIAGNOSTICS: st.diagnostics = g_value_get_boolean (value); break;
+    case GST_SIG_BASE_BIN_PROP_ICE_TRANSPORT_POLICY:
+      st.relay_only = g_value_get_enum (value) == GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY;
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -300,6 +315,10 @@ gstsig::gst_sig_base_bin_get_property (GObject *object, guint prop_id, GValue *v
     case GST_SIG_BASE_BIN_PROP_PEER_TIMEOUT: g_value_set_uint (value, st.peer_timeout_s); break;
     case GST_SIG_BASE_BIN_PROP_STATS_INTERVAL: g_value_set_uint (value, st.stats_interval_ms); break;
     case GST_SIG_BASE_BIN_PROP_DIAGNOSTICS: g_value_set_boolean (value, st.diagnostics); break;
+    case GST_SIG_BASE_BIN_PROP_ICE_TRANSPORT_POLICY:
+      g_value_set_enum (value, st.relay_only ? GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY
+                                             : GST_WEBRTC_ICE_TRANSPORT_POLICY_ALL);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }

@@ -5,6 +5,7 @@
  *   "signaller" (GstChildProxy) and as a GstURIHandler (the subclass names
  *   its URI type and protocols in its class);
  * - the common properties: uri, signaller, stun-server, turn-servers,
+ *   ice-transport-policy,
  *   video-codecs, audio-codecs, peer-timeout, stats, stats-interval,
  *   diagnostics (installed on the subclass with its own defaults and
  *   blurbs, gst_sig_base_bin_class_install_properties);
@@ -70,6 +71,7 @@ enum {
   GST_SIG_BASE_BIN_PROP_STATS,
   GST_SIG_BASE_BIN_PROP_STATS_INTERVAL,
   GST_SIG_BASE_BIN_PROP_DIAGNOSTICS,
+  GST_SIG_BASE_BIN_PROP_ICE_TRANSPORT_POLICY,
   GST_SIG_BASE_BIN_PROP_LAST
 };
 

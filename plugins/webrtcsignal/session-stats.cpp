@@ -115,19 +115,27 @@ collect (const GstStructure *s, Totals &t)
   }
 }
 
-std::string
-candidate_address (const GstStructure *reply, const std::string &id)
+struct Candidate {
+  std::string address; /* "ADDRESS:PORT" */
+  std::string type;    /* host, srflx, prflx or relay */
+};
+
+Candidate
+candidate_of (const GstStructure *reply, const std::string &id)
 {
   const GstStructure *c = nullptr;
   if (id.empty () || !gst_structure_get (reply, id.c_str (), GST_TYPE_STRUCTURE, &c, nullptr))
-    return "";
+    return {};
   GstStructure *owned = const_cast<GstStructure *> (c);
   const char *address = gst_structure_get_string (owned, "address");
+  const char *type = gst_structure_get_string (owned, "candidate-type");
   guint port = 0;
   gst_structure_get_uint (owned, "port", &port);
-  std::string text = address ? std::string (address) + ":" + std::to_string (port) : "";
+  Candidate out;
+  out.address = address ? std::string (address) + ":" + std::to_string (port) : "";
+  out.type = type ? type : "";
   gst_structure_free (owned);
-  return text;
+  return out;
 }
 
 } // namespace
@@ -175,11 +183,15 @@ SessionStatsTracker::update (const GstStructure *reply, gint64 now_us)
     gst_structure_set (out, "rtt", G_TYPE_DOUBLE, t.rtt, nullptr);
   gst_structure_set (out, "nack-count", G_TYPE_UINT, (guint) t.nack, "pli-count", G_TYPE_UINT,
       (guint) t.pli, "fir-count", G_TYPE_UINT, (guint) t.fir, nullptr);
-  std::string local = candidate_address (reply, t.local_candidate_id);
-  std::string remote = candidate_address (reply, t.remote_candidate_id);
-  if (!local.empty () && !remote.empty ())
-    gst_structure_set (out, "candidate-pair", G_TYPE_STRING, (local + " <-> " + remote).c_str (),
-        nullptr);
+  Candidate local = candidate_of (reply, t.local_candidate_id);
+  Candidate remote = candidate_of (reply, t.remote_candidate_id);
+  if (!local.address.empty () && !remote.address.empty ())
+    gst_structure_set (out, "candidate-pair", G_TYPE_STRING,
+        (local.address + " <-> " + remote.address).c_str (), nullptr);
+  /* "relay <-> host": whether a TURN server carries the session. */
+  if (!local.type.empty () && !remote.type.empty ())
+    gst_structure_set (out, "candidate-types", G_TYPE_STRING,
+        (local.type + " <-> " + remote.type).c_str (), nullptr);
   last_us_ = now_us;
   return out;
 }

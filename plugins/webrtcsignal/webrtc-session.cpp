@@ -177,6 +177,9 @@ WebrtcSession::create_webrtcbin (std::string *error)
     g_object_set (webrtcbin_, "stun-server", ice_.stun_server.c_str (), nullptr);
   if (ice_.latency_ms)
     g_object_set (webrtcbin_, "latency", ice_.latency_ms, nullptr);
+  if (ice_.relay_only)
+    g_object_set (webrtcbin_, "ice-transport-policy", GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY,
+        nullptr);
   for (const auto &turn : ice_.turn_servers) {
     gboolean added = FALSE;
     g_signal_emit_by_name (webrtcbin_, "add-turn-server", turn.c_str (), &added);

@@ -67,6 +67,7 @@ struct SessionLink {
 struct IceSettings {
   std::string stun_server;
   std::vector<std::string> turn_servers;
+  bool relay_only = false;       /* ice-transport-policy=relay: TURN candidates only */
   unsigned peer_timeout_s = 10;  /* silence after which the peer is gone */
   unsigned setup_timeout_s = 30; /* from start to ICE connected */
   unsigned latency_ms = 0;       /* jitterbuffer latency; 0 = webrtcbin's default */

@@ -77,7 +77,8 @@ static const gstsig::BaseBinDefaults recv_defaults = {
   "Latest figures of the session (read-only): a \"webrtcrecv-stats\" structure whose "
   "\"sessions\" array holds a structure with session-id, role, peer-id, codec, bitrate-in "
   "(bit/s), packets-received, bytes-received, packets-lost, jitter and rtt (s), nack-count, "
-  "pli-count, fir-count, candidate-pair and, with diagnostics, rtpdiag-<pad>. The same "
+  "pli-count, fir-count, candidate-pair, candidate-types (e.g. \"relay <-> host\") and, with "
+  "diagnostics, rtpdiag-<pad>. The same "
   "structure is posted as a \"webrtcrecv-stats\" element message every stats-interval",
 };
 

@@ -108,6 +108,7 @@ static const gstsig::BaseBinDefaults send_defaults = {
   "\"sessions\" array holds one structure per consumer with session-id, role, peer-id, codec, "
   "bitrate-out (bit/s), packets-sent, bytes-sent, packets-lost and fraction-lost (0..1, as the "
   "consumer reports), jitter and rtt (s), nack-count, pli-count, fir-count, candidate-pair, "
+  "candidate-types (e.g. \"relay <-> host\"), "
   "fps, frame-width, frame-height and, with diagnostics, rtpdiag-<pad>. The same structure per "
   "session is posted as a \"webrtcsend-stats\" element message every stats-interval",
 };
