@@ -203,7 +203,7 @@
       codec: '', videoCodec: '', audioCodec: '',
       audioPacketsReceived: 0, audioBytesReceived: 0, audioKbps: 0, audioLevel: 0,
       audioFlowing: false, packetsLost: 0, jitter: 0, rtt: null,
-      localAddress: '', remoteAddress: '', timestamp: 0,
+      localAddress: '', remoteAddress: '', candidateTypes: '', timestamp: 0,
     };
   }
 

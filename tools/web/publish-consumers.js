@@ -25,7 +25,7 @@
       videoBytesSent: 0, videoPacketsSent: 0, videoKbps: 0,
       audioBytesSent: 0, audioPacketsSent: 0, audioKbps: 0,
       videoCodec: '', audioCodec: '', encoder: '', qualityLimitation: '',
-      remotePacketsLost: 0, rtt: null, localAddress: '', remoteAddress: '', timestamp: 0,
+      remotePacketsLost: 0, rtt: null, localAddress: '', remoteAddress: '', candidateTypes: '', timestamp: 0,
     };
   }
 

@@ -69,9 +69,18 @@
     }
   }
 
+  /* From the page's URL: ?stun=stun:HOST:PORT (repeatable),
+   * ?turn=turn:HOST:PORT (repeatable; turns: too) with ?turn-user= and
+   * ?turn-pass=, and ?relay=1 to go through the TURN servers only. */
   function rtcConfig() {
     const cfg = { bundlePolicy: 'max-bundle', iceServers: [] };
     for (const stun of params.getAll('stun')) cfg.iceServers.push({ urls: stun });
+    for (const turn of params.getAll('turn')) {
+      cfg.iceServers.push({
+        urls: turn, username: params.get('turn-user') || '', credential: params.get('turn-pass') || '',
+      });
+    }
+    if (params.get('relay') === '1') cfg.iceTransportPolicy = 'relay';
     return cfg;
   }
 
@@ -374,8 +383,8 @@
 
   /* Fills in stats s what both pages take from a getStats() report:
    * timestamp; width, height, reportedFps, videoCodec of the video stream;
-   * audioCodec of the audio one; localAddress and remoteAddress of the
-   * candidate pair.
+   * audioCodec of the audio one; localAddress, remoteAddress and
+   * candidateTypes ("relay <-> host") of the candidate pair.
    *   rtpType      'inbound-rtp' or 'outbound-rtp'
    *   pick(kind, r, current)  whether r replaces the current video/audio stream
    *   other(r)     called with every report of another type
@@ -420,6 +429,7 @@
       const r = report.get(pair.remoteCandidateId);
       if (l) s.localAddress = (l.address || l.ip || '') + ':' + l.port + '/' + l.protocol;
       if (r) s.remoteAddress = (r.address || r.ip || '') + ':' + r.port + '/' + r.protocol;
+      if (l && r) s.candidateTypes = `${l.candidateType} <-> ${r.candidateType}`;
     }
     return { video, audio, pair };
   }
