@@ -32,6 +32,7 @@ struct Attempt {
   GSource *timeout = nullptr;
   bool timed_out = false;
   GTlsConnection *tls_conn = nullptr; /* wss: for what its certificate check saw */
+  bool connected = false;             /* TCP (and TLS) up: later failures are not TLS's */
   std::shared_ptr<StreamCounters> counters;
   GIOStream *stream = nullptr; /* the counted stream */
   std::string key;
@@ -78,7 +79,7 @@ fail (Attempt *a, GError *error, guint status = 0, const std::string &reason = "
     error = g_error_new (G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
         "no answer to the WebSocket upgrade within %u s", a->options.handshake_timeout_s);
   }
-  if (a->options.tls.insecure () || a->tls_conn || (error && error->domain == G_TLS_ERROR))
+  if (!a->connected)
     failure.tls_problem = a->options.tls.describe_failure (a->tls_conn, error, a->shown_uri);
   failure.error = error;
   finish (a, nullptr, failure);
@@ -232,6 +233,7 @@ on_tcp_connected (GObject *source, GAsyncResult *result, gpointer data)
     fail (a, error);
     return;
   }
+  a->connected = true;
   a->counters = std::make_shared<StreamCounters> ();
   a->counters->read_limit = MAX_RESPONSE_BYTES;
   a->counters->read_limit_reason = "the server's answer to the WebSocket upgrade is longer than " +

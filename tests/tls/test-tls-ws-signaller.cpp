@@ -134,6 +134,23 @@ TEST (TlsWsSignaller, ConnectsWithInsecureTlsAndWarns)
   EXPECT_TRUE (contains (warnings[0], "Insecure TLS")) << warnings[0];
 }
 
+/* With insecure-tls the certificate was accepted: a later refusal (here
+ * 503) is about HTTP, not about the certificate. */
+TEST (TlsWsSignaller, RefusalAfterAnAcceptedCertificateIsNotATlsError)
+{
+  TestCertificate cert;
+  TlsWsServer server (cert.cert);
+  server.refuse_status = 503;
+  ASSERT_TRUE (server.start ());
+  Pipeline p (producer (server.wss_url ()));
+  set_signaller (p, "insecure-tls", "true");
+  StartError e = expect_start_failure (p);
+  EXPECT_EQ (e.domain, GST_RESOURCE_ERROR) << e.message;
+  EXPECT_EQ (e.code, GST_RESOURCE_ERROR_OPEN_READ_WRITE) << e.message;
+  EXPECT_TRUE (contains (e.message, "HTTP 503")) << e.message;
+  EXPECT_FALSE (contains (e.message, "certificate")) << e.message;
+}
+
 TEST (TlsWsSignaller, ACaFileOfAnotherCertificateIsRefused)
 {
   TestCertificate cert, other;

@@ -69,6 +69,8 @@ public:
 
   /* Non-empty: an upgrade without "Authorization: Bearer <token>" gets 401. */
   std::string required_token;
+  /* Non-zero: every upgrade gets this status instead (e.g. 503). */
+  unsigned refuse_status = 0;
 
   bool start ()
   {
@@ -143,6 +145,10 @@ private:
     {
       std::lock_guard<std::mutex> guard (self->lock_);
       self->authorizations_.emplace_back (auth ? auth : "");
+    }
+    if (self->refuse_status) {
+      soup_server_message_set_status (msg, self->refuse_status, nullptr);
+      return;
     }
     if (!self->required_token.empty () &&
         g_strcmp0 (auth, ("Bearer " + self->required_token).c_str ()) != 0) {
