@@ -477,7 +477,7 @@ StreamStats::figures (int64_t now) const
   f.duplicates = sequence_.duplicates ();
   f.reordered = sequence_.reordered ();
   f.seq_restarts = sequence_.restarts ();
-  f.jitter = uint32_t (jitter_.jitter ());
+  f.jitter = jitter_.jitter_rtcp ();
   f.jitter_ms = jitter_.jitter_ms ();
   f.jitter_max_ms = jitter_.max_ms ();
   f.jitter_mean_ms = jitter_.mean_ms ();

@@ -141,6 +141,12 @@ public:
   void update (int64_t arrival, uint32_t rtp_timestamp, uint32_t clock_rate);
 
   double jitter () const { return jitter_; } /* timestamp units */
+  /* The same in an RTCP report's 32 bits: saturates. Arrival gaps of hours
+   * (or a peer's crafted timestamps) take the estimate past 2^32. */
+  uint32_t jitter_rtcp () const
+  {
+    return jitter_ >= double (UINT32_MAX) ? UINT32_MAX : uint32_t (jitter_);
+  }
   double jitter_ms () const { return clock_rate_ ? jitter_ * 1000.0 / clock_rate_ : 0.0; }
   double max_ms () const { return max_ms_; }
   double mean_ms () const { return samples_ ? sum_ms_ / samples_ : 0.0; }

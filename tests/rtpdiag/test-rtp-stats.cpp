@@ -205,6 +205,24 @@ TEST (Jitter, TimestampWrapAround)
   EXPECT_DOUBLE_EQ (j.jitter (), 108.984375);
 }
 
+/* Found by fuzz-rtpdiag in its hour-long run: arrivals days apart make the
+ * estimate larger than 32 bits, and converting it was undefined behaviour
+ * (UBSan: "5.83334e+10 is outside the range of representable values of
+ * type 'unsigned int'"). The 32-bit figure saturates. */
+TEST (Jitter, EstimateBeyond32BitsSaturates)
+{
+  JitterEstimator j;
+  const int64_t day = 86400 * 1000 * kMs;
+  for (int i = 0; i < 40; i++)
+    j.update (i * 10 * day, 1000 + 3000 * i, 90000);
+  EXPECT_GT (j.jitter (), double (UINT32_MAX));
+  EXPECT_EQ (j.jitter_rtcp (), UINT32_MAX);
+  JitterEstimator small;
+  small.update (0, 0, 8000);
+  small.update (25 * kMs, 160, 8000);
+  EXPECT_EQ (small.jitter_rtcp (), 2u); /* 40/16 = 2.5 */
+}
+
 TEST (Jitter, NoClockRateNoJitter)
 {
   JitterEstimator j;
