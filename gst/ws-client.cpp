@@ -105,8 +105,9 @@ free_limits (gpointer data, GClosure *)
   delete static_cast<std::pair<std::shared_ptr<StreamCounters>, guint64> *> (data);
 }
 
-/* The 101 is checked as RFC 6455 4.1 asks; we offered no extension and no
- * subprotocol, so the server must not pick one. */
+/* The 101 is checked as RFC 6455 4.1 asks; we offered no extension and at
+ * most one subprotocol, so the server must pick no extension, and no
+ * subprotocol or ours. */
 bool
 check_upgrade (Attempt *a, SoupMessageHeaders *headers, std::string *problem)
 {
@@ -124,8 +125,9 @@ check_upgrade (Attempt *a, SoupMessageHeaders *headers, std::string *problem)
     *problem = "the server's Sec-WebSocket-Accept does not match our key";
     return false;
   }
+  const char *protocol = soup_message_headers_get_one (headers, "Sec-WebSocket-Protocol");
   if (soup_message_headers_get_one (headers, "Sec-WebSocket-Extensions")
-      || soup_message_headers_get_one (headers, "Sec-WebSocket-Protocol")) {
+      || (protocol && a->options.protocol != protocol)) {
     *problem = "the server chose a WebSocket extension or subprotocol we did not offer";
     return false;
   }
@@ -168,7 +170,8 @@ upgraded (Attempt *a)
       " bytes without completing a message (a message may be at most " + std::to_string (max) +
       " bytes)";
   SoupWebsocketConnection *conn = soup_websocket_connection_new (a->stream, a->uri,
-      SOUP_WEBSOCKET_CONNECTION_CLIENT, nullptr, nullptr, nullptr);
+      SOUP_WEBSOCKET_CONNECTION_CLIENT, nullptr,
+      a->options.protocol.empty () ? nullptr : a->options.protocol.c_str (), nullptr);
   g_object_set (conn, "max-incoming-payload-size", max, nullptr);
   g_signal_connect_data (conn, "message", G_CALLBACK (on_message),
       new std::pair<std::shared_ptr<StreamCounters>, guint64> (a->counters, allowance),
@@ -272,6 +275,8 @@ request_text (Attempt *a, const std::string &authority)
       "Sec-WebSocket-Version: 13\r\n";
   if (!a->options.bearer_token.empty ())
     text += "Authorization: Bearer " + a->options.bearer_token + "\r\n";
+  if (!a->options.protocol.empty ())
+    text += "Sec-WebSocket-Protocol: " + a->options.protocol + "\r\n";
   return text + "\r\n";
 }
 

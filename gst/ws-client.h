@@ -28,6 +28,9 @@ struct WsClientOptions {
   std::string uri;          /* ws://, wss://, http:// or https:// */
   std::string shown_uri;    /* the URI in messages (a token masked); "" = uri */
   std::string bearer_token; /* sent as "Authorization: Bearer TOKEN"; "" = none */
+  /* The subprotocol to ask for (e.g. "janus-protocol"); "" = none. The
+   * server may choose it or none, nothing else. */
+  std::string protocol;
   /* wss: which certificates to trust (the CA file or the insecure switch). */
   tls::ClientTls tls;
   /* The longest message (one frame, or all fragments of one). */

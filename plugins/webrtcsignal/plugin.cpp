@@ -4,6 +4,7 @@
 #endif
 
 #include "signaller.h"
+#include "signallers/janus/janus-signaller.h"
 #include "signallers/manual/manual-signaller.h"
 #include "signallers/whip/whep-client.h"
 #include "signallers/whip/whep-endpoint.h"
@@ -27,6 +28,8 @@ plugin_init (GstPlugin *plugin)
     gst_sig_signaller_register_scheme (scheme, GST_SIG_TYPE_WHIP_CLIENT);
   for (const char *scheme : { "whep+http", "whep+https" })
     gst_sig_signaller_register_scheme (scheme, GST_SIG_TYPE_WHEP_CLIENT);
+  for (const char *scheme : { "janus+ws", "janus+wss" })
+    gst_sig_signaller_register_scheme (scheme, GST_SIG_TYPE_JANUS_SIGNALLER);
   gboolean ok = GST_ELEMENT_REGISTER (webrtcsend, plugin);
   ok &= GST_ELEMENT_REGISTER (webrtcrecv, plugin);
   return ok;
