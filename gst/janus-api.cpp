@@ -246,9 +246,24 @@ id_from_text (const std::string &text)
   return Id { text, !digits };
 }
 
-ErrorKind
-error_kind (int code)
+namespace {
+
+/* Janus names a missing pin or secret only in its text: "Missing
+ * mandatory element (pin)". */
+bool
+missing_pin_or_secret (int code, const std::string &text)
 {
+  return code == ROOM_MISSING_ELEMENT
+      && (text.find ("(pin)") != std::string::npos || text.find ("(secret)") != std::string::npos);
+}
+
+} // namespace
+
+ErrorKind
+error_kind (int code, const std::string &janus_text)
+{
+  if (missing_pin_or_secret (code, janus_text))
+    return ErrorKind::NotAuthorized;
   switch (code) {
     case ROOM_NO_SUCH_ROOM:
     case ROOM_NO_SUCH_FEED:
@@ -266,8 +281,10 @@ error_kind (int code)
 }
 
 std::string
-error_advice (int code)
+error_advice (int code, const std::string &janus_text)
 {
+  if (missing_pin_or_secret (code, janus_text))
+    code = ROOM_UNAUTHORIZED;
   switch (code) {
     case ROOM_NO_SUCH_ROOM:
       return "Check ?room= in the URI, create the room in Janus' janus.plugin.videoroom.jcfg, "

@@ -52,6 +52,7 @@ enum ErrorCode {
   ROOM_NO_SUCH_ROOM = 426,
   ROOM_ROOM_EXISTS = 427,
   ROOM_NO_SUCH_FEED = 428,
+  ROOM_MISSING_ELEMENT = 429,    /* e.g. "(pin)": the room wants one */
   ROOM_PUBLISHERS_FULL = 432,
   ROOM_UNAUTHORIZED = 433,       /* wrong pin or secret */
   ROOM_ALREADY_PUBLISHED = 434,
@@ -62,8 +63,8 @@ enum ErrorCode {
  * sentence on what to fix ("" when we know nothing better than Janus'
  * own text). */
 enum class ErrorKind { NotFound, NotAuthorized, Busy, Failed };
-ErrorKind error_kind (int code);
-std::string error_advice (int code);
+ErrorKind error_kind (int code, const std::string &janus_text = "");
+std::string error_advice (int code, const std::string &janus_text = "");
 
 /* A janus+ws:// or janus+wss:// URI, read:
  *   janus+ws://HOST:PORT/PATH?room=ID&display=NAME&feed=ID&create=1&pin=PIN

@@ -43,13 +43,13 @@ janus_error (GstSigJanusSignaller *self, const std::string &what, int code,
     const std::string &text)
 {
   GstResourceError kind = GST_RESOURCE_ERROR_FAILED;
-  switch (janus::error_kind (code)) {
+  switch (janus::error_kind (code, text)) {
     case janus::ErrorKind::NotFound: kind = GST_RESOURCE_ERROR_NOT_FOUND; break;
     case janus::ErrorKind::NotAuthorized: kind = GST_RESOURCE_ERROR_NOT_AUTHORIZED; break;
     case janus::ErrorKind::Busy: kind = GST_RESOURCE_ERROR_BUSY; break;
     case janus::ErrorKind::Failed: break;
   }
-  std::string advice = janus::error_advice (code);
+  std::string advice = janus::error_advice (code, text);
   return g_error_new (GST_RESOURCE_ERROR, kind, "Janus at %s refused to %s: %s (error %d).%s%s",
       self->priv->address.shown_uri.c_str (), what.c_str (), text.c_str (), code,
       advice.empty () ? "" : " ", advice.c_str ());
@@ -498,7 +498,7 @@ on_client_failed (GstSigJanusSignaller *self, const janus::Client::Failure &fail
   if (priv->stage == JanusStage::Stopped)
     return;
   bool refused = failure.tls || failure.status == 401 || failure.status == 403
-      || janus::error_kind (failure.janus_code) == janus::ErrorKind::NotAuthorized;
+      || janus::error_kind (failure.janus_code, failure.message) == janus::ErrorKind::NotAuthorized;
   if (!janus_start_finished (self)) {
     GError *error;
     if (failure.janus_code)

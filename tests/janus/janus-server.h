@@ -1,0 +1,159 @@
+/* Test helper: a real Janus (Debian's janus 1.1) started by the test from a
+ * configuration it writes into a temporary folder: the VideoRoom plugin and
+ * the WebSocket transport only, on a free port of the address the test's
+ * namespace gave it (GST_WEBRTCSIGNAL_JANUS_ADDRESS, see
+ * run-with-janus-net.sh: Janus gathers no ICE candidates on loopback).
+ * Stopped by PID when the object goes; restart() keeps port and rooms.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace gstsig::test {
+
+class JanusServer {
+public:
+  /* rooms: VideoRoom room sections (jcfg), e.g.
+   * "room-1234: { description = \"x\" publishers = 4 }". */
+  explicit JanusServer (const std::string &rooms, const std::string &api_secret = "")
+  {
+    const char *address = g_getenv ("GST_WEBRTCSIGNAL_JANUS_ADDRESS");
+    address_ = address ? address : "";
+    EXPECT_FALSE (address_.empty ()) << "run me through tests/janus/run-with-janus-net.sh";
+    dir_ = g_dir_make_tmp ("gstsig-janus-XXXXXX", nullptr);
+    port_ = free_port ();
+    std::string lib = "/usr/lib/x86_64-linux-gnu/janus";
+    write ("janus.jcfg",
+        "general: {\n"
+        "  configs_folder = \"" + dir_ + "\"\n"
+        "  plugins_folder = \"" + lib + "/plugins\"\n"
+        "  transports_folder = \"" + lib + "/transports\"\n"
+        "  events_folder = \"" + lib + "/events\"\n"
+        "  loggers_folder = \"" + lib + "/loggers\"\n"
+        "  debug_level = 4\n" +
+        (api_secret.empty () ? "" : "  api_secret = \"" + api_secret + "\"\n") +
+        "}\n"
+        "media: { rtp_port_range = \"" + std::to_string (port_ + 1) + "-" +
+        std::to_string (port_ + 200) + "\" }\n"
+        "nat: { ice_enforce_list = \"" + std::string (interface_name ()) + "\" }\n"
+        "plugins: { disable = \"libjanus_audiobridge.so,libjanus_duktape.so,"
+        "libjanus_echotest.so,libjanus_lua.so,libjanus_nosip.so,libjanus_recordplay.so,"
+        "libjanus_sip.so,libjanus_streaming.so,libjanus_textroom.so,libjanus_videocall.so,"
+        "libjanus_voicemail.so\" }\n"
+        "transports: { disable = \"libjanus_http.so,libjanus_mqtt.so,libjanus_nanomsg.so,"
+        "libjanus_pfunix.so,libjanus_rabbitmq.so\" }\n"
+        "events: { broadcast = false }\n"
+        "loggers: { disable = \"libjanus_jsonlog.so\" }\n");
+    write ("janus.transport.websockets.jcfg",
+        "general: { json = \"compact\" ws = true ws_port = " + std::to_string (port_) +
+        " ws_ip = \"" + address_ + "\" wss = false }\n"
+        "admin: { admin_ws = false admin_wss = false }\n");
+    write ("janus.plugin.videoroom.jcfg", "general: { }\n" + rooms + "\n");
+    start ();
+  }
+
+  ~JanusServer ()
+  {
+    stop ();
+    for (const char *name : { "janus.jcfg", "janus.transport.websockets.jcfg",
+             "janus.plugin.videoroom.jcfg", "janus.log" })
+      g_unlink ((dir_ + "/" + name).c_str ());
+    g_rmdir (dir_.c_str ());
+  }
+  JanusServer (const JanusServer &) = delete;
+  JanusServer &operator= (const JanusServer &) = delete;
+
+  void start ()
+  {
+    std::string log = dir_ + "/janus.log";
+    std::string config = dir_ + "/janus.jcfg";
+    const char *argv[] = { "janus", "-F", dir_.c_str (), "-C", config.c_str (), "-i",
+      address_.c_str (), "-o", "-L", log.c_str (), "-N", nullptr };
+    GError *error = nullptr;
+    started_ = g_spawn_async (nullptr, (gchar **) argv, nullptr,
+        (GSpawnFlags) (G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+            G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL),
+        nullptr, nullptr, &pid_, &error);
+    ASSERT_TRUE (started_) << "janus is missing (apt-get install janus): "
+                           << (error ? error->message : "");
+    g_clear_error (&error);
+    for (int i = 0; i < 200 && !listening (); i++)
+      g_usleep (50 * 1000);
+    ASSERT_TRUE (listening ()) << "Janus did not open its WebSocket port; see its log";
+  }
+
+  void stop ()
+  {
+    if (!started_)
+      return;
+    started_ = false;
+    kill (pid_, SIGTERM);
+    int status = 0;
+    for (int i = 0; i < 100 && waitpid (pid_, &status, WNOHANG) == 0; i++)
+      g_usleep (50 * 1000);
+    kill (pid_, SIGKILL);
+    waitpid (pid_, &status, 0);
+    g_spawn_close_pid (pid_);
+  }
+
+  /* janus+ws://ADDRESS:PORT/?QUERY */
+  std::string uri (const std::string &query) const
+  {
+    return "janus+ws://" + address_ + ":" + std::to_string (port_) + "/?" + query;
+  }
+
+private:
+  static const char *interface_name () { return "jd0"; }
+
+  void write (const char *name, const std::string &text) const
+  {
+    std::ofstream ((dir_ + "/" + name).c_str ()) << text;
+  }
+
+  unsigned free_port () const
+  {
+    GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+        G_SOCKET_PROTOCOL_TCP, nullptr);
+    GInetAddress *inet = g_inet_address_new_from_string (address_.c_str ());
+    GSocketAddress *address = g_inet_socket_address_new (inet, 0);
+    g_socket_bind (socket, address, FALSE, nullptr);
+    GSocketAddress *bound = g_socket_get_local_address (socket, nullptr);
+    unsigned port = bound ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)) : 0;
+    g_clear_object (&bound);
+    g_object_unref (address);
+    g_object_unref (inet);
+    g_object_unref (socket);
+    /* The media ports follow the WebSocket port: keep them below 65535. */
+    return port > 65000 ? port - 1000 : port;
+  }
+
+  bool listening () const
+  {
+    GSocketClient *client = g_socket_client_new ();
+    GSocketConnection *conn = g_socket_client_connect_to_host (client, address_.c_str (), port_,
+        nullptr, nullptr);
+    bool ok = conn != nullptr;
+    g_clear_object (&conn);
+    g_object_unref (client);
+    return ok;
+  }
+
+  std::string address_;
+  std::string dir_;
+  unsigned port_ = 0;
+  GPid pid_ = 0;
+  bool started_ = false;
+};
+
+} // namespace gstsig::test
