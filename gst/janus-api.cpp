@@ -296,8 +296,8 @@ error_advice (int code, const std::string &janus_text)
              "janus.jcfg.";
     case ERR_UNAUTHORIZED:
     case ERR_UNAUTHORIZED_PLUGIN:
-      return "Janus wants a token or API secret: set signaller::token (or ?token= in the URI) "
-             "or signaller::api-secret.";
+      return "Janus wants a token or API secret: set signaller::auth-token (or ?token= in the "
+             "URI) or signaller::api-secret.";
     case ROOM_UNAUTHORIZED:
       return "The room wants a pin (to join) or a secret (to create or change it): set "
              "signaller::pin / signaller::secret, or ?pin= / ?secret= in the URI.";

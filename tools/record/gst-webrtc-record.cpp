@@ -111,12 +111,31 @@ whip_meta (const WhipPublisher &publisher)
   return gstsig::cli::json_line (b);
 }
 
-/* ws://HOST:PORT/PATH?QUERY + producer=ID */
+/* ws://HOST:PORT/PATH?QUERY + producer=ID; a Janus room's publisher:
+ * janus+ws://HOST:PORT/?room=ROOM... + feed=ID (a ?display= in the
+ * --server URI, meant for the listener, is dropped: feed= decides). */
 std::string
 producer_uri (const std::string &server, const std::string &id)
 {
   g_autofree gchar *escaped = g_uri_escape_string (id.c_str (), nullptr, FALSE);
-  return server + (server.find ('?') == std::string::npos ? "?" : "&") + "producer=" + escaped;
+  bool janus = g_str_has_prefix (server.c_str (), "janus+");
+  std::string base = server;
+  if (janus) {
+    size_t display = base.find ("display=");
+    while (display != std::string::npos) {
+      if (display > 0 && (base[display - 1] == '?' || base[display - 1] == '&')) {
+        size_t end = base.find ('&', display);
+        base.erase (display, end == std::string::npos ? std::string::npos : end - display + 1);
+        if (!base.empty () && (base.back () == '&'))
+          base.pop_back ();
+        display = base.find ("display=", display);
+      } else {
+        display = base.find ("display=", display + 1);
+      }
+    }
+  }
+  return base + (base.find ('?') == std::string::npos ? "?" : "&") +
+      (janus ? "feed=" : "producer=") + escaped;
 }
 
 class App {
@@ -186,7 +205,7 @@ private:
       on_listener_failed (message, was_ready);
     };
     callbacks.warning = [this] (const std::string &message) { reporter_.note (message); };
-    listener_ = std::make_unique<Listener> (opts_.server,
+    listener_ = gstsig::record::make_listener (opts_.server,
         Listener::Access { opts_.token, opts_.ca_file, opts_.insecure }, std::move (callbacks));
     listener_->connect (CONNECT_TIMEOUT_S);
   }

@@ -4,6 +4,8 @@
  */
 #include "record-listener.h"
 
+#include "record-janus-listener.h"
+
 #include "protocol.h"
 
 #include <type_traits>
@@ -14,19 +16,19 @@ namespace gstsig::record {
 
 namespace proto = gstsig::protocol;
 
-Listener::Listener (std::string server_uri, Access access, Callbacks callbacks)
+ServerListener::ServerListener (std::string server_uri, Access access, Callbacks callbacks)
     : uri_ (std::move (server_uri)), access_ (std::move (access)),
       callbacks_ (std::move (callbacks))
 {
 }
 
-Listener::~Listener ()
+ServerListener::~ServerListener ()
 {
   close ();
 }
 
 void
-Listener::connect (unsigned timeout_s)
+ServerListener::connect (unsigned timeout_s)
 {
   tls_.set_insecure_warning ([this] (const std::string &message) {
     if (callbacks_.warning)
@@ -56,7 +58,7 @@ Listener::connect (unsigned timeout_s)
   if (failed_)
     return; /* a URI it could not use: said already */
   timeout_source_ = g_timeout_add_seconds (timeout_s, [] (gpointer data) -> gboolean {
-    auto self = static_cast<Listener *> (data);
+    auto self = static_cast<ServerListener *> (data);
     self->timeout_source_ = 0;
     self->fail ("no answer from the signalling server at " + self->uri_ + " (timed out)");
     return G_SOURCE_REMOVE;
@@ -64,7 +66,7 @@ Listener::connect (unsigned timeout_s)
 }
 
 void
-Listener::close ()
+ServerListener::close ()
 {
   if (timeout_source_)
     g_source_remove (std::exchange (timeout_source_, 0u));
@@ -82,7 +84,7 @@ Listener::close ()
 
 /* Why the upgrade failed, and what to do about it. */
 std::string
-Listener::connect_failure (const gstsig::WsClientFailure &failure) const
+ServerListener::connect_failure (const gstsig::WsClientFailure &failure) const
 {
   guint status = failure.status;
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN) {
@@ -99,7 +101,7 @@ Listener::connect_failure (const gstsig::WsClientFailure &failure) const
 }
 
 void
-Listener::on_connected (SoupWebsocketConnection *conn, const gstsig::WsClientFailure &failure)
+ServerListener::on_connected (SoupWebsocketConnection *conn, const gstsig::WsClientFailure &failure)
 {
   g_clear_object (&cancellable_);
   if (!conn) {
@@ -116,27 +118,27 @@ Listener::on_connected (SoupWebsocketConnection *conn, const gstsig::WsClientFai
 /* The connection failed on its own (e.g. a message that never ends);
  * "closed" follows and says it with this. */
 void
-Listener::on_error (SoupWebsocketConnection *, GError *error, gpointer user_data)
+ServerListener::on_error (SoupWebsocketConnection *, GError *error, gpointer user_data)
 {
-  auto self = static_cast<Listener *> (user_data);
+  auto self = static_cast<ServerListener *> (user_data);
   if (self->connection_error_.empty ())
     self->connection_error_ = error->message;
 }
 
 void
-Listener::on_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer user_data)
+ServerListener::on_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer user_data)
 {
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
   gsize size = 0;
   auto data = static_cast<const char *> (g_bytes_get_data (message, &size));
-  static_cast<Listener *> (user_data)->handle_text (std::string (data, size));
+  static_cast<ServerListener *> (user_data)->handle_text (std::string (data, size));
 }
 
 void
-Listener::on_closed (SoupWebsocketConnection *conn, gpointer user_data)
+ServerListener::on_closed (SoupWebsocketConnection *conn, gpointer user_data)
 {
-  auto self = static_cast<Listener *> (user_data);
+  auto self = static_cast<ServerListener *> (user_data);
   g_autofree gchar *reason = g_strdup (soup_websocket_connection_get_close_data (conn));
   std::string why = "the signalling server closed the connection";
   if (!self->connection_error_.empty ())
@@ -147,14 +149,14 @@ Listener::on_closed (SoupWebsocketConnection *conn, gpointer user_data)
 }
 
 void
-Listener::send (const std::string &text)
+ServerListener::send (const std::string &text)
 {
   if (conn_ && soup_websocket_connection_get_state (conn_) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (conn_, text.c_str ());
 }
 
 void
-Listener::fail (const std::string &message)
+ServerListener::fail (const std::string &message)
 {
   if (failed_)
     return;
@@ -166,7 +168,7 @@ Listener::fail (const std::string &message)
 }
 
 void
-Listener::set_producer (const std::string &id, const std::string &meta, bool online)
+ServerListener::set_producer (const std::string &id, const std::string &meta, bool online)
 {
   auto it = producers_.find (id);
   if (online && it == producers_.end ()) {
@@ -181,7 +183,7 @@ Listener::set_producer (const std::string &id, const std::string &meta, bool onl
 }
 
 void
-Listener::handle_text (const std::string &text)
+ServerListener::handle_text (const std::string &text)
 {
   std::string error;
   auto msg = proto::parse_server_message (text, &error);
@@ -230,6 +232,16 @@ Listener::handle_text (const std::string &text)
         }
       },
       *msg);
+}
+
+std::unique_ptr<Listener>
+make_listener (const std::string &server_uri, Listener::Access access,
+    Listener::Callbacks callbacks)
+{
+  if (g_str_has_prefix (server_uri.c_str (), "janus+"))
+    return std::make_unique<JanusListener> (server_uri, std::move (access),
+        std::move (callbacks));
+  return std::make_unique<ServerListener> (server_uri, std::move (access), std::move (callbacks));
 }
 
 } // namespace gstsig::record

@@ -1,6 +1,8 @@
-/* gst-webrtc-record: a listener connection to the signalling server
- * (roles ["listener"], then "list", then peerStatusChanged), telling which
- * producers are online. Runs on the thread-default main context.
+/* gst-webrtc-record: who publishes, as a listener sees it. Listener is
+ * the contract; ServerListener is a listener connection to our signalling
+ * server (roles ["listener"], then "list", then peerStatusChanged), and
+ * record-janus-listener.h one to a Janus VideoRoom. make_listener picks by
+ * the URI's scheme. Runs on the thread-default main context.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -13,6 +15,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,17 +43,29 @@ public:
     bool insecure = false;
   };
 
-  Listener (std::string server_uri, Access access, Callbacks callbacks);
-  ~Listener ();
-  Listener (const Listener &) = delete;
-  Listener &operator= (const Listener &) = delete;
+  virtual ~Listener () = default;
 
   /* Connects; reports through the callbacks. Fails after timeout_s. */
-  void connect (unsigned timeout_s);
-  void close ();
+  virtual void connect (unsigned timeout_s) = 0;
+  virtual void close () = 0;
 
   /* Producers online: id -> meta JSON. */
   const std::map<std::string, std::string> &producers () const { return producers_; }
+
+protected:
+  std::map<std::string, std::string> producers_;
+};
+
+/* Our signalling server (ws://, wss://). */
+class ServerListener : public Listener {
+public:
+  ServerListener (std::string server_uri, Access access, Callbacks callbacks);
+  ~ServerListener () override;
+  ServerListener (const ServerListener &) = delete;
+  ServerListener &operator= (const ServerListener &) = delete;
+
+  void connect (unsigned timeout_s) override;
+  void close () override;
 
 private:
   void on_connected (SoupWebsocketConnection *conn, const gstsig::WsClientFailure &failure);
@@ -76,7 +91,10 @@ private:
   bool registered_ = false;
   bool ready_ = false;
   bool failed_ = false;
-  std::map<std::string, std::string> producers_;
 };
+
+/* A ServerListener, or a JanusListener for janus+ws(s):// URIs. */
+std::unique_ptr<Listener> make_listener (const std::string &server_uri, Listener::Access access,
+    Listener::Callbacks callbacks);
 
 } // namespace gstsig::record

@@ -49,17 +49,29 @@ parse_format (const char *text, Format *format)
 bool
 parse_server (const char *server, Options *opts, std::string *error)
 {
-  if (!g_str_has_prefix (server, "ws://") && !g_str_has_prefix (server, "wss://")) {
-    *error = std::string ("--server must be a ws:// or wss:// URI, not '") + server + "'";
+  bool janus = g_str_has_prefix (server, "janus+ws://") || g_str_has_prefix (server,
+      "janus+wss://");
+  if (!g_str_has_prefix (server, "ws://") && !g_str_has_prefix (server, "wss://") && !janus) {
+    *error = std::string ("--server must be a ws:// or wss:// URI (or janus+ws:// for a Janus "
+        "VideoRoom), not '") + server + "'";
     return false;
   }
-  g_autoptr (GUri) uri = g_uri_parse (server, G_URI_FLAGS_NONE, nullptr);
+  g_autoptr (GUri) uri = g_uri_parse (janus ? server + strlen ("janus+") : server,
+      G_URI_FLAGS_NONE, nullptr);
   if (!uri || !g_uri_get_host (uri) || !*g_uri_get_host (uri)) {
     *error = std::string ("--server '") + server + "' is not a valid URI";
     return false;
   }
   if (g_uri_get_query (uri) && strstr (g_uri_get_query (uri), "producer=")) {
     *error = "give the producer with --producer, not in the --server URI";
+    return false;
+  }
+  if (janus && (!g_uri_get_query (uri) || !strstr (g_uri_get_query (uri), "room="))) {
+    *error = std::string ("--server '") + server + "' names no room: add ?room=ID";
+    return false;
+  }
+  if (janus && strstr (g_uri_get_query (uri), "feed=")) {
+    *error = "give the publisher's feed ID with --producer, not in the --server URI";
     return false;
   }
   opts->server = server;

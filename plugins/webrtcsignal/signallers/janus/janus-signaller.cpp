@@ -315,9 +315,9 @@ gst_sig_janus_signaller_class_init (GstSigJanusSignallerClass *klass)
   install_string (gobject_class, PROP_SECRET, "secret", "Room secret",
       "The room's secret: with ?create=1 the room is created with it (instead of ?secret= in "
       "the URI; never logged). Default: none");
-  install_string (gobject_class, PROP_TOKEN, "token", "Janus token",
-      "Janus' token authentication (token_auth in janus.jcfg), sent in every request (instead "
-      "of ?token= in the URI; never logged). Default: none");
+  install_string (gobject_class, PROP_TOKEN, "auth-token", "Janus token",
+      "Janus' token authentication (token_auth in janus.jcfg), sent as \"token\" in every "
+      "request (instead of ?token= in the URI; never logged). Default: none");
   install_string (gobject_class, PROP_API_SECRET, "api-secret", "Janus API secret",
       "Janus' API secret (api_secret in janus.jcfg), sent in every request; never logged. "
       "Default: none");
