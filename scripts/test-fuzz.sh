@@ -16,7 +16,8 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-20}"
 shift || true
-all=(protocol-client protocol-server json-limits manual-token sdpfrag whip-http sdp-utils rtpdiag)
+all=(protocol-client protocol-server json-limits manual-token sdpfrag whip-http sdp-utils rtpdiag
+  janus-api)
 targets=("${@:-${all[@]}}")
 build=build-fuzz
 
@@ -25,7 +26,7 @@ build=build-fuzz
 # search down.
 max_len () {
   case "$1" in
-    protocol-client | protocol-server | manual-token) echo 4096 ;;
+    protocol-client | protocol-server | manual-token | janus-api) echo 4096 ;;
     sdp-utils) echo 8192 ;;
     json-limits | whip-http) echo 1024 ;;
     *) echo 2048 ;;

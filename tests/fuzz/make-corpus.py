@@ -225,6 +225,33 @@ def rtp_flows():
     }
 
 
+def janus_messages():
+    vr = "janus.plugin.videoroom"
+    return {
+        "success": j({"janus": "success", "transaction": "t1", "data": {"id": 4711}}),
+        "ack": j({"janus": "ack", "session_id": 1, "transaction": "t2"}),
+        "joined": j({"janus": "event", "session_id": 1, "sender": 2, "transaction": "t3",
+                     "plugindata": {"plugin": vr, "data": {
+                         "videoroom": "joined", "room": 1234, "id": 55, "private_id": 66,
+                         "publishers": [{"id": 7, "display": "cam"}, {"id": "s8"}]}}}),
+        "answer": j({"janus": "event", "sender": 2, "transaction": "t4",
+                     "plugindata": {"plugin": vr, "data": {"videoroom": "event",
+                                                            "configured": "ok"}},
+                     "jsep": {"type": "answer", "sdp": ANSWER}}),
+        "participants": j({"janus": "success", "plugindata": {"plugin": vr, "data": {
+            "videoroom": "participants", "room": 1,
+            "participants": [{"id": 1, "publisher": True}, {"id": 2, "publisher": False}]}}}),
+        "room-error": j({"janus": "event", "plugindata": {"plugin": vr, "data": {
+            "videoroom": "event", "error_code": 429, "error": "Missing mandatory element (pin)"}}}),
+        "leaving": j({"janus": "event", "sender": 2, "plugindata": {"plugin": vr, "data": {
+            "videoroom": "event", "room": 1, "leaving": 7, "unpublished": "ok"}}}),
+        "core-error": j({"janus": "error", "transaction": "t5",
+                         "error": {"code": 403, "reason": "Unauthorized request"}}),
+        "hangup": j({"janus": "hangup", "session_id": 1, "sender": 2, "reason": "DTLS alert"}),
+        "uri-query": "room=12&display=Cam%201&pin=p&create=1&feed=99",
+    }
+
+
 def write(target, seeds):
     folder = os.path.join(CORPUS, target)
     shutil.rmtree(folder, ignore_errors=True)
@@ -247,6 +274,7 @@ def main():
     write("whip-http", whip_http())
     write("sdp-utils", {"chromium-offer": CHROMIUM_OFFER, "webrtcbin-answer": ANSWER})
     write("rtpdiag", rtp_flows())
+    write("janus-api", janus_messages())
 
 
 if __name__ == "__main__":

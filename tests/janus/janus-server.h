@@ -22,6 +22,19 @@
 
 namespace gstsig::test {
 
+/* Sends sig to pid, waits up to 5 s for it to exit, then SIGKILL; reaps it. */
+inline void
+stop_process (GPid pid, int sig)
+{
+  kill (pid, sig);
+  int status = 0;
+  for (int i = 0; i < 100 && waitpid (pid, &status, WNOHANG) == 0; i++)
+    g_usleep (50 * 1000);
+  kill (pid, SIGKILL);
+  waitpid (pid, &status, 0);
+  g_spawn_close_pid (pid);
+}
+
 class JanusServer {
 public:
   /* rooms: VideoRoom room sections (jcfg), e.g.
@@ -98,13 +111,7 @@ public:
     if (!started_)
       return;
     started_ = false;
-    kill (pid_, SIGTERM);
-    int status = 0;
-    for (int i = 0; i < 100 && waitpid (pid_, &status, WNOHANG) == 0; i++)
-      g_usleep (50 * 1000);
-    kill (pid_, SIGKILL);
-    waitpid (pid_, &status, 0);
-    g_spawn_close_pid (pid_);
+    stop_process (pid_, SIGTERM);
   }
 
   /* janus+ws://ADDRESS:PORT/?QUERY */

@@ -240,3 +240,27 @@ TEST (Janus, PublisherOutlivesAJanusRestart)
   EXPECT_TRUE (watch.wait_buffers (30, 30)) << "decoded " << watch.buffers << " frames";
   EXPECT_EQ (pub->pop_error (), nullptr);
 }
+
+/* gst-webrtc-send --test --to janus+ws://...: the tool publishes into the
+ * room like the element does. */
+TEST (Janus, SendToolPublishes)
+{
+  JanusServer janus (ROOMS);
+  const char *build = g_getenv ("GST_WEBRTCSIGNAL_BUILD_ROOT");
+  ASSERT_NE (build, nullptr);
+  std::string tool = std::string (build) + "/tools/gst-webrtc-send";
+  std::string to = janus.uri ("room=1234&display=tool");
+  const char *argv[] = { tool.c_str (), "--test", "--to", to.c_str (), "--quiet", nullptr };
+  GPid pid = 0;
+  GError *error = nullptr;
+  ASSERT_TRUE (g_spawn_async (nullptr, (gchar **) argv, nullptr,
+      (GSpawnFlags) (G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL), nullptr, nullptr,
+      &pid, &error)) << (error ? error->message : "");
+  SinkWatch watch;
+  auto sub = subscriber (janus.uri ("room=1234&display=tool"), &watch);
+  /* Until the tool has joined, the subscriber waits for it. */
+  ASSERT_TRUE (play (*sub));
+  EXPECT_TRUE (watch.wait_buffers (30, 25)) << "decoded " << watch.buffers
+                                            << " frames of gst-webrtc-send";
+  gstsig::test::stop_process (pid, SIGINT);
+}
