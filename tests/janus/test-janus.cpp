@@ -264,3 +264,26 @@ TEST (Janus, SendToolPublishes)
                                             << " frames of gst-webrtc-send";
   gstsig::test::stop_process (pid, SIGINT);
 }
+
+/* pipelines/janus-publish.sh, as a user runs it. */
+TEST (Janus, PipelineScriptPublishes)
+{
+  JanusServer janus (ROOMS);
+  const char *src = g_getenv ("GST_WEBRTCSIGNAL_SOURCE_ROOT");
+  ASSERT_NE (src, nullptr);
+  std::string script = std::string (src) + "/pipelines/janus-publish.sh";
+  std::string uri = janus.uri ("room=1234&display=script");
+  const char *argv[] = { "sh", script.c_str (), uri.c_str (), nullptr };
+  GPid pid = 0;
+  GError *error = nullptr;
+  ASSERT_TRUE (g_spawn_async (nullptr, (gchar **) argv, nullptr,
+      (GSpawnFlags) (G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL),
+      nullptr, nullptr, &pid, &error)) << (error ? error->message : "");
+  SinkWatch watch;
+  auto sub = subscriber (janus.uri ("room=1234&display=script"), &watch);
+  ASSERT_TRUE (play (*sub));
+  EXPECT_TRUE (watch.wait_buffers (30, 25)) << "decoded " << watch.buffers << " frames";
+  std::lock_guard<std::mutex> guard (watch.lock);
+  EXPECT_NE (watch.caps.find ("width=(int)640"), std::string::npos) << watch.caps;
+  gstsig::test::stop_process (pid, SIGINT);
+}

@@ -234,6 +234,8 @@ if [ -n "${whep:-}" ]; then
   fi
 fi
 
+# janus-publish.sh needs a Janus with an address of its own (not loopback):
+# tests/janus/test-janus.cpp (Janus.PipelineScriptPublishes) runs it.
 for f in "$src"/pipelines/*.sh; do
   grep -q "$(basename "$f")" "$0" || fail "pipelines/$(basename "$f") is not exercised by this test"
 done
