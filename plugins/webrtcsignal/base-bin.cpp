@@ -24,6 +24,7 @@ struct BaseBinState {
   std::mutex lock; /* guards the property values below; nests with nothing */
   std::string stun_server;
   std::vector<std::string> turn_servers;
+  std::string turn_ca_file;
   std::string video_codecs;
   std::string audio_codecs;
   unsigned peer_timeout_s = 10;
@@ -79,6 +80,7 @@ check_settings (GstSigBaseBin *self)
     std::lock_guard<std::mutex> guard (st.lock);
     settings.ice.stun_server = st.stun_server;
     settings.ice.turn_servers = st.turn_servers;
+    settings.ice.turn_ca_file = st.turn_ca_file;
     settings.ice.relay_only = st.relay_only;
     settings.ice.peer_timeout_s = st.peer_timeout_s;
     settings.stats_interval_ms = st.stats_interval_ms;
@@ -211,6 +213,11 @@ gstsig::gst_sig_base_bin_class_install_properties (GObjectClass *klass,
           g_param_spec_string ("turn-server", "TURN server", "turn(s)://USER:PASSWORD@HOST:PORT",
               nullptr, (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)),
           rw_ready));
+  g_object_class_install_property (klass, GST_SIG_BASE_BIN_PROP_TURN_CA_FILE,
+      g_param_spec_string ("turn-ca-file", "TURN CA file",
+          "turns:// servers only: PEM file of the certificates to trust instead of the system's "
+          "CAs (the TURN server's own certificate, or the CA that signed it). Default: none",
+          nullptr, rw_ready));
   g_object_class_install_property (klass, GST_SIG_BASE_BIN_PROP_ICE_TRANSPORT_POLICY,
       g_param_spec_enum ("ice-transport-policy", "ICE transport policy",
           "all: any candidate; relay: only through the TURN servers of turn-servers (or those "
@@ -258,6 +265,7 @@ gstsig::gst_sig_base_bin_set_property (GObject *object, guint prop_id, const GVa
   std::lock_guard<std::mutex> guard (st.lock);
   switch (prop_id) {
     case GST_SIG_BASE_BIN_PROP_STUN_SERVER: st.stun_server = str (); break;
+    case GST_SIG_BASE_BIN_PROP_TURN_CA_FILE: st.turn_ca_file = str (); break;
     case GST_SIG_BASE_BIN_PROP_TURN_SERVERS: {
       st.turn_servers.clear ();
       for (guint i = 0; i < gst_value_array_get_size (value); i++) {
@@ -309,6 +317,9 @@ gstsig::gst_sig_base_bin_get_property (GObject *object, guint prop_id, GValue *v
         g_value_set_string (&item, server.c_str ());
         gst_value_array_append_and_take_value (value, &item);
       }
+      break;
+    case GST_SIG_BASE_BIN_PROP_TURN_CA_FILE:
+      g_value_set_string (value, st.turn_ca_file.empty () ? nullptr : st.turn_ca_file.c_str ());
       break;
     case GST_SIG_BASE_BIN_PROP_VIDEO_CODECS: g_value_set_string (value, st.video_codecs.c_str ()); break;
     case GST_SIG_BASE_BIN_PROP_AUDIO_CODECS: g_value_set_string (value, st.audio_codecs.c_str ()); break;

@@ -141,6 +141,8 @@ SessionHost::stop ()
   /* Sessions first: once they are gone no webrtcbin callback reaches the
    * signaller, which may then stop. */
   detach ();
+  /* No webrtcbin uses the turns:// listeners any more. */
+  control_->invoke_sync ([this] () { turn_tls_.reset (); });
   if (running_) {
     gst_sig_signaller_stop (running_);
     g_clear_object (&running_);
@@ -163,6 +165,7 @@ SessionHost::attach (GstSigSignaller *signaller, Callbacks callbacks, const IceS
   control_->invoke_sync ([this, signaller, &callbacks, &ice, &caps] () {
     callbacks_ = std::move (callbacks);
     ice_ = ice;
+    ice_.turn_servers = carry_turns (ice.turn_servers);
     if (caps.setup_timeout_s)
       ice_.setup_timeout_s = caps.setup_timeout_s;
     signaller_ = GST_SIG_SIGNALLER (g_object_ref (signaller));
@@ -323,9 +326,49 @@ SessionHost::with_session (const std::string &session_id, const SessionLink *lin
     fn (*it->second);
 }
 
-void
-SessionHost::on_ice_servers (const std::string &session_id, const std::vector<std::string> &uris)
+std::vector<std::string>
+SessionHost::carry_turns (const std::vector<std::string> &uris)
 {
+  std::vector<std::string> out;
+  for (const auto &uri : uris) {
+    if (!gstsig::is_turns_uri (uri)) {
+      out.push_back (uri);
+      continue;
+    }
+    if (!turn_tls_) {
+      gstsig::tls::ClientTls tls;
+      GstElement *element = element_;
+      tls.set_insecure_warning ([] (const std::string &) {});
+      GError *error = nullptr;
+      if (!tls.configure (ice_.turn_ca_file, false, { "turn-ca-file=PATH", "" }, &error)) {
+        GST_ELEMENT_WARNING (element_, RESOURCE, SETTINGS,
+            ("turns:// servers are left out: %s", error->message), (nullptr));
+        g_error_free (error);
+        continue;
+      }
+      turn_tls_ = std::make_unique<gstsig::TurnTlsProxy> (tls, [element] (const std::string &w) {
+        GST_ELEMENT_WARNING (element, RESOURCE, OPEN_READ_WRITE, ("%s", w.c_str ()), (nullptr));
+      });
+    }
+    std::string error;
+    std::string local = turn_tls_->local_uri (uri, &error);
+    if (local.empty ()) {
+      GST_ELEMENT_WARNING (element_, RESOURCE, SETTINGS, ("TURN server left out: %s",
+          error.c_str ()), (nullptr));
+      continue;
+    }
+    GST_INFO_OBJECT (element_, "TURN over TLS through our local proxy: %s",
+        local.substr (local.find ('@')).c_str ());
+    out.push_back (local);
+  }
+  return out;
+}
+
+void
+SessionHost::on_ice_servers (const std::string &session_id,
+    const std::vector<std::string> &learnt)
+{
+  std::vector<std::string> uris = carry_turns (learnt);
   if (!session_id.empty ()) {
     std::vector<std::string> turn;
     for (const auto &uri : uris)

@@ -25,6 +25,7 @@
 #include "context-thread.h"
 #include "raii.h"
 #include "signaller.h"
+#include "turn-tls-proxy.h"
 #include "webrtc-session.h"
 
 #include <gst/gst.h>
@@ -100,6 +101,10 @@ private:
   void on_new_session (const std::string &session_id, const std::string &peer_id,
       GstWebRTCSessionDescription *offer);
   void on_ice_servers (const std::string &session_id, const std::vector<std::string> &uris);
+  /* turns:// URIs as webrtcbin can use them: through turn_tls_ (made on
+   * first use); the others unchanged. One that cannot be used is left out,
+   * with a warning. */
+  std::vector<std::string> carry_turns (const std::vector<std::string> &uris);
   void with_session (const std::string &session_id, const SessionLink *link,
       const std::function<void (WebrtcSession &)> &fn);
   void remove (const std::string &session_id, const SessionEnding &ending);
@@ -115,6 +120,7 @@ private:
   /* Control thread only. */
   Callbacks callbacks_;
   IceSettings ice_; /* with the servers the signaller learnt */
+  std::unique_ptr<TurnTlsProxy> turn_tls_; /* turns:// servers, while running */
   GstSigSignaller *signaller_ = nullptr; /* owned while attached */
   std::map<std::string, std::unique_ptr<WebrtcSession>> sessions_;
   guint watchdog_ = 0;

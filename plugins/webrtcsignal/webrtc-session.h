@@ -66,7 +66,8 @@ struct SessionLink {
 
 struct IceSettings {
   std::string stun_server;
-  std::vector<std::string> turn_servers;
+  std::vector<std::string> turn_servers; /* turns:// ones through SessionHost's TLS proxy */
+  std::string turn_ca_file;      /* turns://: the certificates to trust ("" = the system's) */
   bool relay_only = false;       /* ice-transport-policy=relay: TURN candidates only */
   unsigned peer_timeout_s = 10;  /* silence after which the peer is gone */
   unsigned setup_timeout_s = 30; /* from start to ICE connected */

@@ -8,8 +8,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "test-pipeline.h"
+#include "tls-certificate.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
@@ -18,6 +20,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 using gstsig::test::Pipeline;
 
@@ -40,23 +43,73 @@ free_port ()
   return port;
 }
 
+/* A self-signed certificate for 127.0.0.1 and its key, as PEM files in a
+ * temporary folder, for a TURN server over TLS; removed with the object. */
+class TlsFiles {
+public:
+  TlsFiles ()
+  {
+    gchar *dir = g_dir_make_tmp ("gstsig-turns-XXXXXX", nullptr);
+    dir_ = dir ? dir : "";
+    g_free (dir);
+    GError *error = nullptr;
+    GTlsCertificate *cert = gstsig::tls::make_self_signed ({ "localhost" }, { "127.0.0.1" },
+        &error);
+    EXPECT_NE (cert, nullptr) << (error ? error->message : "");
+    g_clear_error (&error);
+    gchar *key = nullptr;
+    if (cert)
+      g_object_get (cert, "private-key-pem", &key, nullptr);
+    g_file_set_contents (cert_file ().c_str (), gstsig::tls::certificate_pem (cert).c_str (), -1,
+        nullptr);
+    g_file_set_contents (key_file ().c_str (), key ? key : "", -1, nullptr);
+    g_free (key);
+    g_clear_object (&cert);
+  }
+  ~TlsFiles ()
+  {
+    g_unlink (cert_file ().c_str ());
+    g_unlink (key_file ().c_str ());
+    g_rmdir (dir_.c_str ());
+  }
+  std::string cert_file () const { return dir_ + "/cert.pem"; }
+  std::string key_file () const { return dir_ + "/key.pem"; }
+
+private:
+  std::string dir_;
+};
+
 /* coturn on 127.0.0.1, long-term credentials u:p, relaying on loopback
- * (which it refuses by default) from a port range of its own. */
+ * (which it refuses by default) from a port range of its own. With tls, it
+ * takes TURN over TLS only (no plain UDP or TCP listener). */
 class Coturn {
 public:
-  Coturn ()
+  explicit Coturn (const TlsFiles *tls = nullptr)
   {
     port_ = free_port ();
     min_relay_ = 40000 + g_random_int_range (0, 200) * 100;
     std::string listening = "--listening-port=" + std::to_string (port_);
+    std::string tls_listening = "--tls-listening-port=" + std::to_string (port_);
     std::string min_port = "--min-port=" + std::to_string (min_relay_);
     std::string max_port = "--max-port=" + std::to_string (max_relay ());
-    const char *argv[] = { "turnserver", "-n", "--no-cli", "--listening-ip=127.0.0.1",
-      listening.c_str (), "--relay-ip=127.0.0.1", min_port.c_str (), max_port.c_str (),
+    std::string cert = tls ? "--cert=" + tls->cert_file () : "";
+    std::string pkey = tls ? "--pkey=" + tls->key_file () : "";
+    std::vector<const char *> argv = { "turnserver", "-n", "--no-cli",
+      "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", min_port.c_str (), max_port.c_str (),
       "--allow-loopback-peers", "--lt-cred-mech", "--user=u:p", "--realm=gstsig.test",
-      "--no-tls", "--no-dtls", "--log-file=stdout", "--simple-log", nullptr };
+      "--no-dtls", "--log-file=stdout", "--simple-log" };
+    if (tls) {
+      for (const std::string *arg : { &tls_listening, &cert, &pkey })
+        argv.push_back (arg->c_str ());
+      argv.push_back ("--no-udp");
+      argv.push_back ("--no-tcp");
+    } else {
+      argv.push_back (listening.c_str ());
+      argv.push_back ("--no-tls");
+    }
+    argv.push_back (nullptr);
     GError *error = nullptr;
-    started_ = g_spawn_async (nullptr, (gchar **) argv, nullptr,
+    started_ = g_spawn_async (nullptr, (gchar **) argv.data (), nullptr,
         (GSpawnFlags) (G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
             G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL),
         nullptr, nullptr, &pid_, &error);
@@ -87,6 +140,12 @@ public:
   {
     return "turn-servers=\"<\\\"turn://u:p@127.0.0.1:" + std::to_string (port_) +
         "?transport=" + transport + "\\\">\"";
+  }
+  /* The same for a TLS coturn: turns://. */
+  std::string turns_servers () const
+  {
+    return "turn-servers=\"<\\\"turns://u:p@127.0.0.1:" + std::to_string (port_) +
+        "\\\">\"";
   }
   unsigned min_relay () const { return min_relay_; }
   unsigned max_relay () const { return min_relay_ + 99; }
@@ -216,4 +275,56 @@ TEST (Turn, RelayWithoutTurnServersIsAWarning)
   EXPECT_NE (warnings[0].find ("ice-transport-policy=relay without turn-servers"),
       std::string::npos) << warnings[0];
   gst_element_set_state (p.pipeline, GST_STATE_NULL);
+}
+
+/* TURN over TLS (turns://) to a coturn that takes TLS only: libnice alone
+ * would speak plain TCP to it and get nowhere; through our TLS proxy both
+ * ends relay, trusting the server's certificate from turn-ca-file. */
+TEST (Turn, RelayOverTlsThroughTurns)
+{
+  TlsFiles files;
+  Coturn turn (&files);
+  std::string ca = " turn-ca-file=" + files.cert_file () + " ";
+  Pipeline producer ("videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
+      "framerate=30/1 ! webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 "
+      "ice-transport-policy=relay" + ca + turn.turns_servers ());
+  ASSERT_NE (gst_element_set_state (producer.pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  Pipeline p ("webrtcrecv name=r stats-interval=500 ice-transport-policy=relay" + ca +
+      turn.turns_servers () + " uri=" + ws_url (producer.serve_url ()) +
+      " r.video_0 ! fakesink async=false");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  SessionFigures f = wait_for_media (p);
+  EXPECT_GE (f.packets, 100u) << "no media through the TLS relay";
+  EXPECT_EQ (f.types, "relay <-> relay");
+  auto ports = pair_ports (f.pair);
+  EXPECT_GE (ports.first, turn.min_relay ()) << f.pair;
+  EXPECT_LE (ports.first, turn.max_relay ()) << f.pair;
+  EXPECT_EQ (p.take_warnings_failing_on_errors (), std::vector<std::string> ());
+  EXPECT_EQ (producer.take_warnings_failing_on_errors (), std::vector<std::string> ());
+}
+
+/* The same server without turn-ca-file: its self-signed certificate is
+ * refused, and the element says so, naming the property. */
+TEST (Turn, TurnsWithAnUntrustedCertificateIsAWarning)
+{
+  TlsFiles files;
+  Coturn turn (&files);
+  Pipeline producer ("videotestsrc is-live=true ! video/x-raw,width=320,height=240,"
+      "framerate=30/1 ! webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 "
+      "ice-transport-policy=relay " + turn.turns_servers ());
+  ASSERT_NE (gst_element_set_state (producer.pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  Pipeline p ("webrtcrecv name=r ice-transport-policy=relay turn-ca-file=" + files.cert_file () +
+      " " + turn.turns_servers () + " uri=" + ws_url (producer.serve_url ()) +
+      " r.video_0 ! fakesink async=false");
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstMessage *warning = producer.wait (GST_MESSAGE_WARNING, 20 * GST_SECOND);
+  ASSERT_NE (warning, nullptr) << "no warning about the TURN server's certificate";
+  GError *error = nullptr;
+  gst_message_parse_warning (warning, &error, nullptr);
+  EXPECT_NE (strstr (error->message, "unknown authority"), nullptr) << error->message;
+  EXPECT_NE (strstr (error->message, "turn-ca-file"), nullptr) << error->message;
+  g_error_free (error);
+  gst_message_unref (warning);
 }

@@ -276,9 +276,12 @@ TEST (Janus, PipelineScriptPublishes)
   const char *argv[] = { "sh", script.c_str (), uri.c_str (), nullptr };
   GPid pid = 0;
   GError *error = nullptr;
-  ASSERT_TRUE (g_spawn_async (nullptr, (gchar **) argv, nullptr,
+  gchar **env = gstsig::test::uninstrumented_environment ();
+  bool spawned = g_spawn_async (nullptr, (gchar **) argv, env,
       (GSpawnFlags) (G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL),
-      nullptr, nullptr, &pid, &error)) << (error ? error->message : "");
+      nullptr, nullptr, &pid, &error);
+  g_strfreev (env);
+  ASSERT_TRUE (spawned) << (error ? error->message : "");
   SinkWatch watch;
   auto sub = subscriber (janus.uri ("room=1234&display=script"), &watch);
   ASSERT_TRUE (play (*sub));
