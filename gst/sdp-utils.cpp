@@ -96,4 +96,82 @@ drop_placeholder_ssrc_groups (GstSDPMessage *sdp)
   return removed;
 }
 
+namespace {
+
+/* The value of key in media, else at session level; "" if neither. */
+std::string
+transport_value (const GstSDPMessage *sdp, const GstSDPMedia *media, const char *key)
+{
+  const char *value = gst_sdp_media_get_attribute_val (media, key);
+  if (!value)
+    value = gst_sdp_message_get_attribute_val (sdp, key);
+  return value ? value : "";
+}
+
+/* Sets media's attribute key to value (replacing, or adding). */
+void
+set_media_attribute (GstSDPMedia *media, const char *key, const std::string &value)
+{
+  for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++) {
+    if (g_strcmp0 (gst_sdp_media_get_attribute (media, j)->key, key) == 0) {
+      GstSDPAttribute attr;
+      gst_sdp_attribute_set (&attr, key, value.c_str ());
+      gst_sdp_media_replace_attribute (media, j, &attr);
+      return;
+    }
+  }
+  gst_sdp_media_add_attribute (media, key, value.c_str ());
+}
+
+} // namespace
+
+unsigned
+unify_bundle_transport (GstSDPMessage *sdp)
+{
+  const char *group = nullptr;
+  for (guint i = 0; !group && i < gst_sdp_message_attributes_len (sdp); i++) {
+    const GstSDPAttribute *attr = gst_sdp_message_get_attribute (sdp, i);
+    if (g_strcmp0 (attr->key, "group") == 0 && attr->value
+        && g_str_has_prefix (attr->value, "BUNDLE "))
+      group = attr->value + strlen ("BUNDLE ");
+  }
+  if (!group)
+    return 0;
+  g_auto (GStrv) mids = g_strsplit (group, " ", -1);
+  std::vector<GstSDPMedia *> members;
+  for (gchar **mid = mids; *mid; mid++) {
+    for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+      auto media = (GstSDPMedia *) gst_sdp_message_get_media (sdp, i);
+      if (**mid && g_strcmp0 (gst_sdp_media_get_attribute_val (media, "mid"), *mid) == 0)
+        members.push_back (media);
+    }
+  }
+  if (members.size () < 2)
+    return 0;
+  const GstSDPMedia *tag = members[0];
+  std::string ufrag = transport_value (sdp, tag, "ice-ufrag");
+  std::string pwd = transport_value (sdp, tag, "ice-pwd");
+  std::string fingerprint = transport_value (sdp, tag, "fingerprint");
+  if (ufrag.empty () || pwd.empty ())
+    return 0;
+  unsigned changed = 0;
+  for (size_t m = 1; m < members.size (); m++) {
+    GstSDPMedia *media = members[m];
+    if (transport_value (sdp, media, "ice-ufrag") == ufrag)
+      continue;
+    set_media_attribute (media, "ice-ufrag", ufrag);
+    set_media_attribute (media, "ice-pwd", pwd);
+    if (!fingerprint.empty ())
+      set_media_attribute (media, "fingerprint", fingerprint);
+    for (guint j = 0; j < gst_sdp_media_attributes_len (media);) {
+      if (g_strcmp0 (gst_sdp_media_get_attribute (media, j)->key, "candidate") == 0)
+        gst_sdp_media_remove_attribute (media, j);
+      else
+        j++;
+    }
+    changed++;
+  }
+  return changed;
+}
+
 } // namespace gstsig

@@ -35,4 +35,13 @@ const GstSDPMedia *find_media (const GstSDPMessage *sdp, const char *kind, guint
  * many groups were removed. */
 unsigned drop_placeholder_ssrc_groups (GstSDPMessage *sdp);
 
+/* An offer whose BUNDLE group gives its m-lines different ICE credentials
+ * (JSEP's "balanced" bundle policy: aiortc's default) is refused by
+ * webrtcbin 1.22 ("different ice-ufrag values in bundle"). Accepting the
+ * bundle means carrying every m-line of the group on the transport of the
+ * first one (its tag, RFC 8843), so the others get its ice-ufrag,
+ * ice-pwd and fingerprint and lose their own candidates. Returns how many
+ * m-lines were changed (0: nothing to do). */
+unsigned unify_bundle_transport (GstSDPMessage *sdp);
+
 } // namespace gstsig

@@ -10,7 +10,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav
   chromium tshark iproute2 python3
   xvfb gstreamer1.0-x
-  golang-go golang-github-pion-webrtc.v3-dev coturn janus
+  golang-go golang-github-pion-webrtc.v3-dev coturn janus python3-aiortc
   clang libclang-rt-dev
 )
 # Node.js may come from elsewhere (NodeSource ships npm inside nodejs); only ask Debian when absent.

@@ -286,6 +286,11 @@ WebrtcSession::set_remote (const GstWebRTCSessionDescription *desc, const std::s
 {
   auto copy = std::shared_ptr<GstWebRTCSessionDescription> (
       gst_webrtc_session_description_copy (desc), gst_webrtc_session_description_free);
+  if (desc->type == GST_WEBRTC_SDP_TYPE_OFFER)
+    if (unsigned changed = unify_bundle_transport (copy->sdp))
+      GST_INFO_OBJECT (bin_, "Session %s: the offer bundles m-lines with their own ICE "
+          "credentials; %u of them now take the first one's transport, as bundling means",
+          id_.c_str (), changed);
   GstPromise *promise = make_promise (nullptr,
       [this, what, copy, then = std::move (then)] (GstWebRTCSessionDescription *,
           const std::string &error) {
@@ -294,7 +299,7 @@ WebrtcSession::set_remote (const GstWebRTCSessionDescription *desc, const std::s
         else if (then)
           then (copy.get ());
       });
-  g_signal_emit_by_name (webrtcbin_, "set-remote-description", desc, promise);
+  g_signal_emit_by_name (webrtcbin_, "set-remote-description", copy.get (), promise);
   gst_promise_unref (promise);
 }
 

@@ -94,3 +94,35 @@ TEST (KeyframeMerger, OneKeyframePerWindowAndNoRequestLost)
   merger.on_timer (2000);
   EXPECT_EQ (merger.on_request (3100), KeyframeMerger::Action::ForwardNow);
 }
+
+/* aiortc's default offer: one BUNDLE group, an ICE transport per m-line.
+ * After unify_bundle_transport every bundled m-line has the first one's
+ * credentials and only the first keeps candidates; again, nothing moves. */
+TEST (SdpUtils, BalancedBundleOffersTakeTheFirstTransport)
+{
+  const char *offer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                      "a=group:BUNDLE 0 1\r\n"
+                      "m=video 9 UDP/TLS/RTP/SAVPF 97\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\n"
+                      "a=rtpmap:97 VP8/90000\r\n"
+                      "a=candidate:1 1 udp 2130706431 10.0.0.2 5000 typ host\r\n"
+                      "a=ice-ufrag:AAAA\r\na=ice-pwd:aaaaaaaaaaaaaaaaaaaaaaaa\r\n"
+                      "a=fingerprint:sha-256 AB:CD\r\na=setup:actpass\r\n"
+                      "m=audio 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\n"
+                      "a=rtpmap:96 opus/48000/2\r\n"
+                      "a=candidate:2 1 udp 2130706431 10.0.0.2 5002 typ host\r\n"
+                      "a=ice-ufrag:BBBB\r\na=ice-pwd:bbbbbbbbbbbbbbbbbbbbbbbb\r\n"
+                      "a=fingerprint:sha-256 AB:CD\r\na=setup:actpass\r\n";
+  std::string error;
+  GstWebRTCSessionDescription *desc =
+      gstsig::session_description_from_text (GST_WEBRTC_SDP_TYPE_OFFER, offer, &error);
+  ASSERT_NE (desc, nullptr) << error;
+  EXPECT_EQ (gstsig::unify_bundle_transport (desc->sdp), 1u);
+  const GstSDPMedia *audio = gst_sdp_message_get_media (desc->sdp, 1);
+  EXPECT_STREQ (gst_sdp_media_get_attribute_val (audio, "ice-ufrag"), "AAAA");
+  EXPECT_STREQ (gst_sdp_media_get_attribute_val (audio, "ice-pwd"), "aaaaaaaaaaaaaaaaaaaaaaaa");
+  EXPECT_EQ (gst_sdp_media_get_attribute_val (audio, "candidate"), nullptr);
+  EXPECT_NE (gst_sdp_media_get_attribute_val (gst_sdp_message_get_media (desc->sdp, 0),
+      "candidate"), nullptr);
+  EXPECT_EQ (gstsig::unify_bundle_transport (desc->sdp), 0u);
+  gst_webrtc_session_description_free (desc);
+}

@@ -1,6 +1,6 @@
 /* The SDP helpers (gst/sdp-utils.cpp) on any text: parse as a session
  * description, look up extmaps and media, drop placeholder SSRC groups,
- * write back. No crash, no GLib critical.
+ * give a BUNDLE group one transport (both idempotent), write back. No crash, no GLib critical.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -29,6 +29,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   }
   gstsig::drop_placeholder_ssrc_groups (desc->sdp);
   FUZZ_CHECK (gstsig::drop_placeholder_ssrc_groups (desc->sdp) == 0);
+  gstsig::unify_bundle_transport (desc->sdp);
+  FUZZ_CHECK (gstsig::unify_bundle_transport (desc->sdp) == 0);
   gstsig::session_description_to_text (desc);
   gst_webrtc_session_description_free (desc);
   return 0;
