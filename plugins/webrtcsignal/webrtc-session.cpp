@@ -3,6 +3,7 @@
 
 #include "bin-utils.h"
 #include "ice-utils.h"
+#include "mdns-resolver.h"
 #include "sdp-utils.h"
 
 GST_DEBUG_CATEGORY_STATIC (webrtc_session_debug);
@@ -294,9 +295,12 @@ WebrtcSession::set_remote (const GstWebRTCSessionDescription *desc, const std::s
   GstPromise *promise = make_promise (nullptr,
       [this, what, copy, then = std::move (then)] (GstWebRTCSessionDescription *,
           const std::string &error) {
-        if (!error.empty ())
+        if (!error.empty ()) {
           fail ("the peer's " + what + " was refused: " + error);
-        else if (then)
+          return;
+        }
+        resolve_sdp_candidates (copy.get ());
+        if (then)
           then (copy.get ());
       });
   g_signal_emit_by_name (webrtcbin_, "set-remote-description", copy.get (), promise);
@@ -348,8 +352,79 @@ WebrtcSession::on_remote_candidate (guint mline, const std::string &candidate)
 {
   if (!webrtcbin_)
     return;
+  if (candidate.empty () && mdns_waiting_) {
+    held_end_ = mline;
+    return;
+  }
+  if (!resolve_candidate (mline, candidate, false))
+    add_ice_candidate (mline, candidate);
+}
+
+void
+WebrtcSession::add_ice_candidate (guint mline, const std::string &candidate)
+{
   /* "" marks the peer's end-of-candidates; webrtcbin 1.22 takes it so. */
   g_signal_emit_by_name (webrtcbin_, "add-ice-candidate", mline, candidate.c_str ());
+}
+
+/* libnice 0.1.21 cannot resolve the ".local" names of browsers, and
+ * webrtcbin 1.22 hands them to the system resolver, which knows them only
+ * with nss-mdns: without it, a candidate is useful only if the browser's
+ * own checks reach us first. */
+bool
+WebrtcSession::resolve_candidate (guint mline, const std::string &candidate, bool in_sdp)
+{
+  auto where = mdns::candidate_address (candidate);
+  if (!where || !mdns::normalize_local_name (where->address))
+    return false;
+  if (!mdns_) {
+    /* The control thread's context (ContextThread pushes it). */
+    GMainContext *context = g_main_context_get_thread_default ();
+    mdns_ = std::make_unique<MdnsResolver> (context ? context : g_main_context_default ());
+  }
+  auto on_resolved = [this, mline, candidate, where = *where, in_sdp] (const std::string &name,
+                         const MdnsResolver::Result &result) {
+    mdns_waiting_--;
+    if (result.addresses.empty ()) {
+      GST_INFO_OBJECT (bin_, "Session %s: could not resolve the peer's %s (mDNS): %s; its "
+          "candidate is left to the peer's own checks", id_.c_str (), name.c_str (),
+          result.error.c_str ());
+      if (!in_sdp)
+        add_ice_candidate (mline, candidate);
+    }
+    for (const auto &address : result.addresses) {
+      std::string text = address.to_string ();
+      GST_INFO_OBJECT (bin_, "Session %s: the peer's %s is %s (mDNS, %s)", id_.c_str (),
+          name.c_str (), text.c_str (),
+          result.cached ? "known" : (std::to_string (result.elapsed_ms) + " ms").c_str ());
+      add_ice_candidate (mline, mdns::candidate_with_address (candidate, where, text));
+    }
+    if (!mdns_waiting_ && held_end_) {
+      add_ice_candidate (*held_end_, "");
+      held_end_.reset ();
+    }
+  };
+  std::string error;
+  if (!mdns_->resolve (where->address, on_resolved, &error)) {
+    GST_INFO_OBJECT (bin_, "Session %s: not resolving the peer's %s (mDNS): %s", id_.c_str (),
+        where->address.c_str (), error.c_str ());
+    return false;
+  }
+  mdns_waiting_++;
+  return true;
+}
+
+void
+WebrtcSession::resolve_sdp_candidates (const GstWebRTCSessionDescription *desc)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (desc->sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (desc->sdp, i);
+    for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, j);
+      if (g_strcmp0 (attr->key, "candidate") == 0 && attr->value)
+        resolve_candidate (i, std::string ("candidate:") + attr->value, true);
+    }
+  }
 }
 
 void
@@ -403,6 +478,7 @@ WebrtcSession::stop ()
     std::lock_guard<std::mutex> guard (link_->lock);
     link_->alive = false;
   }
+  mdns_.reset (); /* its callbacks with it */
   if (webrtcbin_) {
     discard_from_bin (bin_, webrtcbin_);
     gst_clear_object (&webrtcbin_);

@@ -25,6 +25,8 @@
 
 namespace gstsig {
 
+class MdnsResolver;
+
 /* What webrtcbin's threads may reach of a session. Once alive is false the
  * session is gone and callbacks do nothing.
  *
@@ -91,6 +93,11 @@ public:
   const SessionLink *link () const { return link_.get (); }
 
   virtual void on_remote_description (const GstWebRTCSessionDescription *desc) = 0;
+  /* A candidate whose address is a ".local" name (a browser hiding its
+   * host address) reaches webrtcbin once our own mDNS query has resolved
+   * it, with the address in place of the name; unresolved, as it came (the
+   * peer's checks may still reach us: peer-reflexive). The peer's
+   * end-of-candidates ("") waits for those queries. */
   void on_remote_candidate (guint mline, const std::string &candidate);
   void on_ice_connection_state (GstWebRTCICEConnectionState state);
   /* TURN servers the signaller learnt while this session runs. */
@@ -147,6 +154,19 @@ private:
       Then then);
   /* Sets desc as the local description and sends it (then: see offer). */
   void set_local_and_send (GstWebRTCSessionDescription *desc, Then then);
+
+  /* mDNS (on_remote_candidate). Starts resolving a candidate's .local
+   * name; false when it has none or the query cannot start (then the
+   * candidate is for webrtcbin as it is). in_sdp: it came in the peer's
+   * description, which webrtcbin has already. */
+  bool resolve_candidate (guint mline, const std::string &candidate, bool in_sdp);
+  /* The .local candidates of a description webrtcbin has just applied. */
+  void resolve_sdp_candidates (const GstWebRTCSessionDescription *desc);
+  void add_ice_candidate (guint mline, const std::string &candidate);
+
+  std::unique_ptr<MdnsResolver> mdns_; /* from the first .local name on; per session */
+  unsigned mdns_waiting_ = 0;          /* candidates waiting for their name */
+  std::optional<guint> held_end_;      /* the peer's end-of-candidates, held meanwhile */
 };
 
 } // namespace gstsig
