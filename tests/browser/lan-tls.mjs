@@ -30,114 +30,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { ANNOUNCE, SERVE_BIN, assert, fail, info, runTest, sleep, waitFor } from './lib.mjs';
 import {
-  ANNOUNCE, CHROMIUM, CHROMIUM_ARGS, SERVE_BIN, assert, fail, info, runTest, sleep, waitFor,
-} from './lib.mjs';
+  NS_SERVER, NS_VISITOR, SERVER_IP, launchVisitorBrowser, lanSettled, makeLan, spawnIn,
+} from './lan-lib.mjs';
 import { checkRecording, interruptRecorder, openPublisher, publisherSending } from './record-lib.mjs';
 import { RECORD_BIN, events, waitEvent } from '../record/record-lib.mjs';
 
 const RECORD_SECONDS = 6;
-const NS_SERVER = `gsl${process.pid}s`;
-const NS_VISITOR = `gsl${process.pid}v`;
-const SERVER_IP = '10.99.0.1';
-const VISITOR_IP = '10.99.0.2';
 const TLS_PORT = 8443;
 const PLAIN_PORT = 8080;
 const CAPS = { 'video/VP8': 'video/x-vp8', 'video/VP9': 'video/x-vp9', 'video/H264': 'video/x-h264' };
-
-// Chromium as a user has it: the shared flags without the two that the
-// loopback tests need (literal host candidates, loopback candidates).
-const LOOPBACK_ONLY_FLAGS = ['--allow-loopback-in-peer-connection',
-                             '--disable-features=WebRtcHideLocalIpsWithMdns'];
-const DEFAULT_WEBRTC_ARGS = CHROMIUM_ARGS.filter((a) => !LOOPBACK_ONLY_FLAGS.includes(a));
-
-// ip(8), synchronously; fails naming what it was for.
-function ip(args, what, { check = true } = {}) {
-  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10000 });
-  if (r.error) fail(`${what}: cannot run ip (iproute2): ${r.error.message}`);
-  if (check && r.status !== 0) {
-    fail(`${what}: \`ip ${args.join(' ')}\` exited with ${r.status}: ${(r.stderr || '').trim()}`);
-  }
-  return r;
-}
-
-function pidAlive(pid) {
-  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
-}
-
-// Namespaces of earlier runs of this test that were killed before their
-// clean-up (the PID in the name is gone). Only the namespaces are deleted.
-function removeStaleNamespaces() {
-  const r = ip(['netns', 'list'], 'listing network namespaces', { check: false });
-  for (const line of (r.stdout || '').split('\n')) {
-    const m = /^(gsl(\d+)[sv])\b/.exec(line);
-    if (m && Number(m[2]) !== process.pid && !pidAlive(Number(m[2]))) {
-      info(`deleting namespace ${m[1]} left by an earlier run`);
-      ip(['netns', 'del', m[1]], `deleting stale namespace ${m[1]}`, { check: false });
-    }
-  }
-}
-
-// SIGKILLs what still runs in namespace ns (the namespace is this run's own,
-// so all of it was started by this test), then deletes it.
-async function deleteNamespace(ns) {
-  if (!ip(['netns', 'list'], 'listing network namespaces').stdout.split('\n')
-    .some((l) => l.split(' ')[0] === ns)) return;
-  for (let i = 0; i < 20; i++) {
-    const pids = ip(['netns', 'pids', ns], `listing the processes in ${ns}`, { check: false }).stdout
-      .split('\n').map(Number).filter((p) => p > 0 && p !== process.pid);
-    if (pids.length === 0) break;
-    if (i === 0) info(`${ns}: killing what still runs in it: ${pids.join(' ')}`);
-    for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch (e) { /* gone */ } }
-    await sleep(100);
-  }
-  ip(['netns', 'del', ns], `deleting namespace ${ns}`);
-  info(`deleted namespace ${ns}`);
-}
-
-// Two namespaces joined by a veth pair (made inside them: nothing is added
-// to this machine's own namespace). Deleted at the end, whatever happens.
-function makeLan(t) {
-  removeStaleNamespaces();
-  const r = ip(['netns', 'add', NS_SERVER], '', { check: false });
-  if (r.status !== 0) {
-    fail(`cannot create the network namespace ${NS_SERVER}: ${(r.stderr || '').trim()}\n` +
-         `This test makes two network namespaces and a veth pair between them, which needs root ` +
-         `(CAP_SYS_ADMIN and CAP_NET_ADMIN); run it as root, as CI does. It is not skipped.`);
-  }
-  t.onTeardown(async () => {
-    for (const ns of [NS_VISITOR, NS_SERVER]) await deleteNamespace(ns);
-  });
-  ip(['netns', 'add', NS_VISITOR], 'creating the visitor namespace');
-  ip(['link', 'add', 'lan0', 'netns', NS_SERVER, 'type', 'veth', 'peer', 'name', 'lan0', 'netns', NS_VISITOR],
-     'creating the veth pair between the namespaces');
-  for (const [ns, addr] of [[NS_SERVER, SERVER_IP], [NS_VISITOR, VISITOR_IP]]) {
-    ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'lan0'], `giving ${ns} its address`);
-    ip(['-n', ns, 'link', 'set', 'lan0', 'up'], `bringing up ${ns}'s veth`);
-    ip(['-n', ns, 'link', 'set', 'lo', 'up'], `bringing up ${ns}'s loopback`);
-  }
-  info(`LAN: ${NS_SERVER} ${SERVER_IP}/24 <-> ${NS_VISITOR} ${VISITOR_IP}/24`);
-}
-
-// Waits until the kernel has finished duplicate address detection of the
-// veth's IPv6 link-local addresses. Chromium watches the addresses of its
-// machine: one that changes state while a page loads aborts the load with
-// net::ERR_NETWORK_CHANGED.
-async function lanSettled() {
-  const t0 = Date.now();
-  await waitFor(() => [NS_SERVER, NS_VISITOR].every((ns) => {
-    const out = ip(['-n', ns, '-6', 'addr', 'show', 'dev', 'lan0'], `reading ${ns}'s addresses`).stdout;
-    return /inet6 fe80:/.test(out) && !/tentative/.test(out);
-  }), { timeoutMs: 10000, intervalMs: 100,
-        what: 'the IPv6 link-local addresses of the veth pair to be there and leave "tentative"' });
-  info(`LAN settled (IPv6 duplicate address detection done) after ${((Date.now() - t0) / 1000).toFixed(2)} s`);
-}
-
-// A program inside a namespace: `ip netns exec` execs it, so the child's PID
-// is the program's own.
-function spawnIn(t, ns, name, cmd, args, extraEnv = {}) {
-  return t.spawn(name, 'ip', ['netns', 'exec', ns, cmd, ...args], extraEnv);
-}
 
 async function startServe(t, name, args) {
   if (!fs.existsSync(SERVE_BIN)) fail(`${SERVE_BIN} does not exist: build the project first`);
@@ -164,9 +67,6 @@ function fetchCertificate(url) {
 }
 
 runTest('lan-tls', async (t) => {
-  const loopbackFlags = DEFAULT_WEBRTC_ARGS.filter((a) => /WebRtcHideLocalIpsWithMdns|allow-loopback/.test(a));
-  assert(loopbackFlags.length === 0, `Chromium would get ${loopbackFlags.join(' ')}: this test is about its ` +
-         `default WebRTC settings`);
   if (!fs.existsSync(RECORD_BIN)) fail(`${RECORD_BIN} does not exist: build the project first`);
   makeLan(t);
 
@@ -211,12 +111,7 @@ runTest('lan-tls', async (t) => {
 
   // The visitor's machine: Chromium with default WebRTC settings.
   await lanSettled();
-  const wrapper = path.join(t.tmpDir, 'chromium-in-netns.sh');
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${NS_VISITOR} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
-  const browser = await t.launchBrowser({
-    executablePath: wrapper,
-    args: [...DEFAULT_WEBRTC_ARGS, `--ignore-certificate-errors-spki-list=${spki}`],
-  });
+  const browser = await launchVisitorBrowser(t, [`--ignore-certificate-errors-spki-list=${spki}`]);
 
   // https: publish the camera; the recorder records it.
   const { page, peerId } = await openPublisher(t, browser, tls.url, { name: 'lan-visitor', label: 'https-publisher' });
