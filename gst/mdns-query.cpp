@@ -23,7 +23,7 @@ bool
 plain_char (unsigned char c)
 {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_';
+      c == '_';
 }
 
 char
@@ -71,8 +71,8 @@ struct Reader {
     out->clear ();
     *plain = true;
     size_t p = pos;
-    size_t resume = 0;     /* where reading goes on after the first pointer */
-    size_t lowest = pos;   /* a pointer must point before this */
+    size_t resume = 0;   /* where reading goes on after the first pointer */
+    size_t lowest = pos; /* a pointer must point before this */
     unsigned hops = 0, labels = 0;
     size_t wire = 0;
     for (;;) {
@@ -160,8 +160,8 @@ normalize_local_name (const std::string &name)
   if (labels < 2 || labels > MAX_LABELS || out.size () + 2 > MAX_NAME_LENGTH)
     return std::nullopt;
   const std::string suffix = ".local";
-  if (out.size () <= suffix.size () || out.compare (out.size () - suffix.size (), suffix.size (),
-                                            suffix) != 0)
+  if (out.size () <= suffix.size () ||
+      out.compare (out.size () - suffix.size (), suffix.size (), suffix) != 0)
     return std::nullopt;
   return out;
 }

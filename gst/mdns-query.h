@@ -28,10 +28,10 @@ constexpr uint16_t TYPE_A = 1;
 constexpr uint16_t TYPE_AAAA = 28;
 constexpr size_t MAX_NAME_LENGTH = 255; /* wire form, RFC 1035 2.3.4 */
 constexpr size_t MAX_LABEL_LENGTH = 63;
-constexpr unsigned MAX_LABELS = 16;        /* ours; a browser's name has 2 */
-constexpr unsigned MAX_POINTER_HOPS = 16;  /* compression pointers per name */
-constexpr unsigned MAX_RECORDS = 64;       /* records read from one message */
-constexpr size_t MAX_MESSAGE_SIZE = 9000;  /* RFC 6762 17: the most it sends */
+constexpr unsigned MAX_LABELS = 16;       /* ours; a browser's name has 2 */
+constexpr unsigned MAX_POINTER_HOPS = 16; /* compression pointers per name */
+constexpr unsigned MAX_RECORDS = 64;      /* records read from one message */
+constexpr size_t MAX_MESSAGE_SIZE = 9000; /* RFC 6762 17: the most it sends */
 
 /* One address of an A or AAAA record. */
 struct Address {

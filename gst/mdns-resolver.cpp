@@ -40,11 +40,14 @@ GSource *
 add_timer (GMainContext *context, guint ms, Timer *timer)
 {
   GSource *source = g_timeout_source_new (ms);
-  g_source_set_callback (source, [] (gpointer data) -> gboolean {
-    auto t = static_cast<Timer *> (data);
-    t->fn (t->self, t->name);
-    return G_SOURCE_REMOVE;
-  }, timer, [] (gpointer data) { delete static_cast<Timer *> (data); });
+  g_source_set_callback (
+      source,
+      [] (gpointer data) -> gboolean {
+        auto t = static_cast<Timer *> (data);
+        t->fn (t->self, t->name);
+        return G_SOURCE_REMOVE;
+      },
+      timer, [] (gpointer data) { delete static_cast<Timer *> (data); });
   g_source_attach (source, context);
   return source;
 }
@@ -105,13 +108,15 @@ MdnsResolver::open_socket (std::string *error)
     g_object_unref (bind_to);
     if (!bound) {
       *error = "cannot bind to " + options_.bind_address + ":" +
-               std::to_string (options_.bind_port) + ": " + err->message;
+          std::to_string (options_.bind_port) + ": " + err->message;
     } else if (g_inet_address_get_is_multicast (group)) {
       /* RFC 6762 11: multicast with an IP TTL of 255. */
       g_socket_set_multicast_ttl (socket, 255);
       if (!g_socket_join_multicast_group (socket, group, FALSE, nullptr, &err))
-        *error = "cannot join " + options_.group + " (is there a route for multicast, or a "
-                 "default route?): " + err->message;
+        *error = "cannot join " + options_.group +
+            " (is there a route for multicast, or a "
+            "default route?): " +
+            err->message;
     }
   }
   g_clear_error (&err);
@@ -158,7 +163,7 @@ MdnsResolver::send_query (Query &query, std::string *error)
       sent = true;
     } else {
       *error = "cannot send the query to " + options_.group + ":" + std::to_string (options_.port) +
-               ": " + err->message;
+          ": " + err->message;
       g_error_free (err);
     }
   }
@@ -200,22 +205,23 @@ MdnsResolver::resolve (const std::string &name, Callback callback, std::string *
   query->callbacks.push_back (std::move (callback));
   query->retransmit = add_timer (context_, options_.retransmit_ms,
       new Timer { this, *normal, [] (MdnsResolver *self, const std::string &name) {
-        auto it = self->pending_.find (name);
-        if (it == self->pending_.end ())
-          return;
-        std::string ignored;
-        self->send_query (*it->second, &ignored);
-      } });
+                   auto it = self->pending_.find (name);
+                   if (it == self->pending_.end ())
+                     return;
+                   std::string ignored;
+                   self->send_query (*it->second, &ignored);
+                 } });
   query->timeout = add_timer (context_, options_.timeout_ms,
       new Timer { this, *normal, [] (MdnsResolver *self, const std::string &name) {
-        auto it = self->pending_.find (name);
-        Result result;
-        result.error = "no answer within " + std::to_string (self->options_.timeout_ms) + " ms";
-        if (it != self->pending_.end () && it->second->ignored)
-          result.error += " (" + std::to_string (it->second->ignored) +
-                          " mDNS response(s) without it were ignored)";
-        self->complete (name, std::move (result));
-      } });
+                   auto it = self->pending_.find (name);
+                   Result result;
+                   result.error = "no answer within " + std::to_string (self->options_.timeout_ms) +
+                       " ms";
+                   if (it != self->pending_.end () && it->second->ignored)
+                     result.error += " (" + std::to_string (it->second->ignored) +
+                         " mDNS response(s) without it were ignored)";
+                   self->complete (name, std::move (result));
+                 } });
   pending_.emplace (*normal, std::move (query));
   return true;
 }
@@ -236,14 +242,17 @@ MdnsResolver::post_cached (const std::string &name, Callback callback)
   result.cached = true;
   result.elapsed_ms = 0;
   auto idle = new Idle { this, name, std::move (callback), std::move (result), source };
-  g_source_set_callback (source, [] (gpointer data) -> gboolean {
-    auto d = static_cast<Idle *> (data);
-    auto &list = d->self->idle_;
-    list.erase (std::remove (list.begin (), list.end (), d->source), list.end ());
-    d->callback (d->name, d->result);
-    g_source_unref (d->source); /* the list's reference */
-    return G_SOURCE_REMOVE;
-  }, idle, [] (gpointer data) { delete static_cast<Idle *> (data); });
+  g_source_set_callback (
+      source,
+      [] (gpointer data) -> gboolean {
+        auto d = static_cast<Idle *> (data);
+        auto &list = d->self->idle_;
+        list.erase (std::remove (list.begin (), list.end (), d->source), list.end ());
+        d->callback (d->name, d->result);
+        g_source_unref (d->source); /* the list's reference */
+        return G_SOURCE_REMOVE;
+      },
+      idle, [] (gpointer data) { delete static_cast<Idle *> (data); });
   idle_.push_back (source);
   g_source_attach (source, context_);
 }

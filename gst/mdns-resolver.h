@@ -84,12 +84,12 @@ private:
 
   GMainContext *context_;
   Options options_;
-  GSocket *socket_ = nullptr;      /* open while queries are pending */
+  GSocket *socket_ = nullptr; /* open while queries are pending */
   GSource *socket_source_ = nullptr;
   GSocketAddress *destination_ = nullptr;
   std::map<std::string, std::unique_ptr<Query>> pending_; /* by name */
-  std::map<std::string, Result> cache_;                    /* by name */
-  std::vector<GSource *> idle_;                            /* cached answers on their way */
+  std::map<std::string, Result> cache_;                   /* by name */
+  std::vector<GSource *> idle_;                           /* cached answers on their way */
 };
 
 } // namespace gstsig
