@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 shift || true
 all=(protocol-client protocol-server json-limits manual-token sdpfrag whip-http sdp-utils rtpdiag
-  janus-api)
+  janus-api mdns)
 targets=("${@:-${all[@]}}")
 build=build-fuzz
 
@@ -29,6 +29,7 @@ max_len () {
     protocol-client | protocol-server | manual-token | janus-api) echo 4096 ;;
     sdp-utils) echo 8192 ;;
     json-limits | whip-http) echo 1024 ;;
+    mdns) echo 1500 ;; # one Ethernet frame; a response may be up to 9000
     *) echo 2048 ;;
   esac
 }

@@ -252,6 +252,33 @@ def janus_messages():
     }
 
 
+MDNS_NAME = "26897370-dadf-4ef0-9c6d-2c87ee57fdd1.local"
+
+
+def dns_name(name):
+    return b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0"
+
+
+def mdns_messages():
+    """Responses to a query for MDNS_NAME (fuzz-mdns asks for it, id 0x4242)."""
+    # Chromium 156's answer, as captured: A 10.99.0.2 (cache-flush), NSEC.
+    chromium = bytes.fromhex(
+        "0000840000000001000000012432363839373337302d646164662d346566302d39633664"
+        "2d326338376565353766646431056c6f63616c00000180010000007800040a6300022432"
+        "363839373337302d646164662d346566302d396336642d326338376565353766646431056c"
+        "6f63616c00002f8001000000780005c046000140")
+    # A legacy unicast answer: our id, our question, answers pointing at it.
+    legacy = (struct.pack(">6H", 0x4242, 0x8400, 1, 2, 0, 0) + dns_name(MDNS_NAME) +
+              struct.pack(">HH", 1, 1) +
+              struct.pack(">HHHIH", 0xC00C, 1, 0x8001, 120, 4) + bytes([192, 0, 2, 7]) +
+              struct.pack(">HHHIH", 0xC00C, 28, 0x8001, 120, 16) +
+              bytes.fromhex("20010db8000000000000000000000007"))
+    query = struct.pack(">6H", 0, 0, 1, 0, 0, 0) + dns_name(MDNS_NAME) + struct.pack(">HH", 1, 1)
+    return {"chromium-answer": chromium, "legacy-unicast": legacy, "query": query,
+            "candidate": "candidate:2888196153 1 udp 2113937151 " + MDNS_NAME +
+                         " 35509 typ host generation 0 ufrag o2jN network-cost 999"}
+
+
 def write(target, seeds):
     folder = os.path.join(CORPUS, target)
     shutil.rmtree(folder, ignore_errors=True)
@@ -275,6 +302,7 @@ def main():
     write("sdp-utils", {"chromium-offer": CHROMIUM_OFFER, "webrtcbin-answer": ANSWER})
     write("rtpdiag", rtp_flows())
     write("janus-api", janus_messages())
+    write("mdns", mdns_messages())
 
 
 if __name__ == "__main__":
