@@ -21,6 +21,11 @@
 // the firewall dropped something (it was in the way). Figures: time from
 // the click to the first decoded frame, and mDNS resolution time.
 //
+// Then the same through the manual signaller (the manual page, from the
+// first webrtcsend's server: from a file:// URL Chromium 156 gives literal
+// addresses; a second webrtcsend uri=manual:): no trickle there, the
+// browser's .local candidates come inside its answer SDP.
+//
 // Needs root (ip netns add, nft); it is not run inside run-in-netns.sh.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
@@ -28,15 +33,19 @@
 import { spawnSync } from 'node:child_process';
 
 import {
-  ANNOUNCE, GST_LAUNCH, assert, fail, info, runTest, viewerDecoding, viewerProducer, viewerReady,
-  waitFor,
+  ANNOUNCE, GST_LAUNCH, assert, fail, info, runTest, viewerDecoding, viewerProducer,
+  viewerReady, waitFor,
 } from './lib.mjs';
 import {
   NS_SERVER, SERVER_IP, VISITOR_IP, launchVisitorBrowser, lanSettled, makeLan, spawnIn,
 } from './lan-lib.mjs';
+import { launchPiped, tokenFrom } from './manual-lib.mjs';
 
 const PORT = 8080;
 const NAME = 'lan-mdns';
+const SESSION_INFO = { GST_DEBUG: '*:1,webrtcsignal-session:4', GST_DEBUG_NO_COLOR: '1' };
+// webrtcsend's INFO line for a resolved name: [name, address, ms].
+const RESOLVED = /the peer's (\S+\.local) is (\S+) \(mDNS, (\d+) ms\)/;
 
 // The sender's firewall: inbound, only the signalling port, mDNS and what
 // belongs to connections the machine began.
@@ -88,7 +97,7 @@ runTest(NAME, async (t) => {
   const producer = spawnIn(t, NS_SERVER, 'webrtcsend', GST_LAUNCH, [
     'videotestsrc', 'is-live=true', 'pattern=ball', '!', 'video/x-raw,width=640,height=480,framerate=30/1', '!',
     'webrtcsend', 'name=s', `serve=${SERVER_IP}:${PORT}`, `meta=meta,name=${NAME}`, 'video-codecs=vp8',
-  ], { GST_DEBUG: '*:1,webrtcsignal-session:4', GST_DEBUG_NO_COLOR: '1' });
+  ], SESSION_INFO);
   const m = await producer.waitForLine(ANNOUNCE.element, 15000, 'the address of its embedded server');
   const url = `${m[1]}/`;
   assert(url === `http://${SERVER_IP}:${PORT}/`, `webrtcsend announced ${url}`);
@@ -143,8 +152,7 @@ runTest(NAME, async (t) => {
          `the browser neither received nor answered a check of webrtcsend on its pair: ${JSON.stringify(ice.pair)}`);
 
   // What webrtcsend resolved (its INFO log), and the firewall at work.
-  const resolved = producer.lines.map((l) => /the peer's (\S+\.local) is (\S+) \(mDNS, (\d+) ms\)/.exec(l))
-    .filter(Boolean);
+  const resolved = producer.lines.map((l) => RESOLVED.exec(l)).filter(Boolean);
   assert(resolved.some((r) => r[2] === VISITOR_IP),
          `webrtcsend did not log resolving the browser's name to ${VISITOR_IP}:\n${producer.tail()}`);
   const drops = dropped();
@@ -153,4 +161,43 @@ runTest(NAME, async (t) => {
   assert(drops.udp + drops.tcp > 0, 'the firewall dropped nothing: the browser\'s checks were not kept out, ' +
          'so this run does not show that our own checks were needed');
   t.checkAlive(producer);
-}, { timeoutMs: 90000, ownNamespaces: true });
+  await page.close();
+
+  await watchManual(t, browser, `${url}manual.html`);
+}, { timeoutMs: 100000, ownNamespaces: true });
+
+// The browser answers webrtcsend uri=manual: with one token: its .local
+// candidates are in the SDP.
+async function watchManual(t, browser, url) {
+  const page = await t.openPage(browser, url, 'manual');
+  await waitFor(() => page.evaluate(() => !!window.gstsigManual), { timeoutMs: 5000, what: 'window.gstsigManual' });
+  const send = launchPiped(t, 'webrtcsend manual', ['-q', 'videotestsrc', 'is-live=true', '!',
+    'video/x-raw,width=320,height=240,framerate=30/1', '!', 'webrtcsend', 'uri=manual:', 'video-codecs=vp8'],
+  { netns: NS_SERVER, env: SESSION_INFO });
+  const offer = await tokenFrom(send, 'its offer token');
+  const r = await page.evaluate((tok) => window.gstsigManual.paste(tok), offer);
+  assert(r.ok, `the page refused webrtcsend's offer: ${r.error}`);
+  const answer = await waitFor(() => page.evaluate(() => window.gstsigManual.localToken()),
+                               { timeoutMs: 15000, what: 'the page\'s answer token' });
+  const candidates = await page.evaluate(async (tok) => (await window.gstsigManual.decodeToken(tok, 'answer')).sdp
+    .split(/\r?\n/).filter((l) => l.startsWith('a=candidate:')).map((l) => l.split(' ')[4]), answer);
+  info(`manual: the page's answer SDP has the candidates ${candidates.join(', ')}`);
+  assert(candidates.length > 0 && candidates.every((a) => a.endsWith('.local')),
+         `the page's answer SDP does not carry .local candidates only: ${candidates.join(', ')}`);
+  const pastedAt = Date.now();
+  send.proc.stdin.write(answer + '\n');
+  const state = await waitFor(async () => {
+    send.alive();
+    const s = await page.evaluate(async () => ({ state: window.gstsigManual.state(), error: window.gstsigManual.error(),
+                                                 stats: await window.gstsigManual.stats() }));
+    if (s.state === 'failed') fail(`the manual page failed: ${s.error}`);
+    return s.state === 'connected' && s.stats.framesDecoded >= 10 ? s : null;
+  }, { timeoutMs: 20000, what: 'the manual page to connect and decode 10 frames (only if webrtcsend resolved the ' +
+                               '.local candidates of the answer SDP)' });
+  const resolved = send.lines.map((l) => RESOLVED.exec(l.text)).filter(Boolean);
+  info(`manual: 10 frames decoded ${((Date.now() - pastedAt) / 1000).toFixed(2)} s after the answer was pasted ` +
+       `(${state.stats.width}x${state.stats.height}); webrtcsend resolved ` +
+       `${resolved.map((m) => `${m[1]} -> ${m[2]} in ${m[3]} ms`).join(', ')}`);
+  assert(resolved.some((m) => m[2] === VISITOR_IP && candidates.includes(m[1])),
+         `webrtcsend did not log resolving the answer's name to ${VISITOR_IP}:\n${send.tail()}`);
+}

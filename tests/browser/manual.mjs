@@ -10,59 +10,12 @@
 //    reads that offer on stdin and prints the answer, pasted into the page;
 //    the page connects and fakesink receives buffers.
 // SPDX-License-Identifier: LGPL-2.1-or-later
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  runTest, info, assert, fail, waitFor, sleep, SOURCE_ROOT, GST_LAUNCH,
+  runTest, info, assert, fail, waitFor, sleep, SOURCE_ROOT,
 } from './lib.mjs';
-
-// A token line: base64 (or z:base64url), nothing else on the line.
-const TOKEN_LINE = /^(?:z:[A-Za-z0-9_-]{100,}|[A-Za-z0-9+/]{100,}={0,2})$/;
-
-// gst-launch-1.0 with stdin and stdout as pipes (lib.mjs's children have no
-// stdin). Stopped by PID when the test ends.
-function launchPiped(t, name, args) {
-  info(`start ${name}: ${GST_LAUNCH} ${args.join(' ')}`);
-  const proc = spawn(GST_LAUNCH, args, { stdio: ['pipe', 'pipe', 'pipe'], env: t.env });
-  const c = { name, proc, lines: [], exited: false, status: null };
-  proc.on('exit', (code, signal) => { c.exited = true; c.status = signal || code; });
-  proc.on('error', (e) => { c.exited = true; c.status = e.message; });
-  proc.stdin.on('error', () => {});
-  for (const [stream, tag] of [[proc.stdout, 'out'], [proc.stderr, 'err']]) {
-    let buf = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        c.lines.push({ tag, text: buf.slice(0, i) });
-        if (c.lines.length > 4000) c.lines.splice(0, 1000);
-        buf = buf.slice(i + 1);
-      }
-    });
-  }
-  c.tail = (n = 30) => c.lines.slice(-n).map((l) => `    ${l.tag}: ${l.text.length > 300 ? l.text.slice(0, 300) + '…' : l.text}`).join('\n');
-  c.alive = () => { if (c.exited) fail(`${name} ended (${c.status})\n  last output:\n${c.tail()}`); };
-  t.onCleanup(async () => {
-    if (c.exited) return;
-    try { process.kill(proc.pid, 'SIGTERM'); } catch (e) { return; }
-    for (let i = 0; i < 30 && !c.exited; i++) await sleep(100);
-    if (!c.exited) try { process.kill(proc.pid, 'SIGKILL'); } catch (e) { /* gone */ }
-  });
-  return c;
-}
-
-async function tokenFrom(c, what, timeoutMs = 20000) {
-  const line = await waitFor(() => {
-    c.alive();
-    const l = c.lines.find((x) => x.tag === 'out' && TOKEN_LINE.test(x.text.trim()));
-    return l && l.text.trim();
-  }, { timeoutMs, what: `${c.name} to print ${what}` }).catch((e) => {
-    fail(`${e.message}\n  last output of ${c.name}:\n${c.tail()}`);
-  });
-  return line;
-}
+import { launchPiped, tokenFrom } from './manual-lib.mjs';
 
 async function pageState(page) {
   return page.evaluate(async () => ({
