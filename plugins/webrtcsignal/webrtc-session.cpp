@@ -363,6 +363,8 @@ WebrtcSession::on_remote_candidate (guint mline, const std::string &candidate)
 void
 WebrtcSession::add_ice_candidate (guint mline, const std::string &candidate)
 {
+  if (!webrtcbin_)
+    return;
   /* "" marks the peer's end-of-candidates; webrtcbin 1.22 takes it so. */
   g_signal_emit_by_name (webrtcbin_, "add-ice-candidate", mline, candidate.c_str ());
 }
