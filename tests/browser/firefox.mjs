@@ -16,9 +16,12 @@
 // the helpers of the Chromium tests read window.gstsig/window.gstsigPublish
 // here too. No change to the product pages.
 //
-// Firefox gathers host candidates only on its "default address", which it
-// takes from the routing table: in run-in-netns.sh's namespace (lo only, no
-// route) it offers none, so the test adds `default dev lo` there first.
+// Firefox gathers host candidates only on its "default address" (a page
+// without camera permission, as the viewer, gets no other), which it takes
+// from the routing table: in run-in-netns.sh's namespace (lo only, no route)
+// it offers no UDP candidate and ICE fails. `ip route add default dev lo` is
+// not enough: that route's source address is 0.0.0.0; with `src 127.0.0.1`
+// Firefox offers 127.0.0.1. The test adds that route inside the namespace.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,10 +37,12 @@ import {
 const FIREFOX = process.env.GST_WEBRTCSIGNAL_FIREFOX || '/usr/bin/firefox-esr';
 const RECORD_SECONDS = 6;
 
-// The profile's user.js. Fake devices without a prompt, autoplay, host
-// candidates with their real 127.0.0.1 address (no mDNS .local names, which
-// libnice 0.1.21 cannot resolve), and every service that would try the
-// network off.
+// The profile's user.js. Fake devices without a prompt, autoplay, and every
+// service that would try the network off. ICE: without ice.loopback Firefox
+// never connects on loopback; with obfuscate_host_addresses on (its default)
+// it offers a .local name that libnice 0.1.21 cannot resolve and connects only
+// because its checks reach us (peer-reflexive): off, as the Chromium tests
+// turn mDNS hiding off, so that the pair is 127.0.0.1 on both ends.
 const PREFS = {
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
@@ -285,6 +290,7 @@ class Firefox {
     if (this.closed || !this.child) return;
     this.closed = true;
     this.tree = processTree(this.child.pid);
+    info(`firefox: closing (${this.tree.length} processes: ${this.tree.join(', ')})`);
     if (!this.bidi) return;
     try { await this.bidi.send('browser.close', {}, 3000); } catch (e) { /* killed below */ }
     this.bidi.close();
