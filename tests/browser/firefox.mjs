@@ -202,8 +202,10 @@ class FirefoxPage {
     if (this.listeners[event]) this.listeners[event].push(fn);
   }
 
+  // A JavaScript error (log type "javascript", level "error") is what
+  // playwright calls a pageerror; the rest is console output.
   emitLog(entry) {
-    if (entry.type === 'javascript') {
+    if (entry.type === 'javascript' && entry.level === 'error') {
       for (const fn of this.listeners.pageerror) fn(new Error(entry.text));
     } else {
       const m = { type: () => entry.level, text: () => entry.text };
