@@ -8,7 +8,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav
-  chromium tshark iproute2 nftables python3
+  chromium firefox-esr tshark iproute2 nftables python3
   xvfb gstreamer1.0-x
   golang-go golang-github-pion-webrtc.v3-dev coturn janus python3-aiortc
   clang libclang-rt-dev
