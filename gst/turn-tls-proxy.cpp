@@ -142,6 +142,10 @@ on_accepted (GObject *source, GAsyncResult *result, gpointer data)
   auto join = new Join { state, target, local };
   GSocketClient *client = g_socket_client_new ();
   g_socket_client_set_tls (client, TRUE);
+  /* Straight to the TURN server, as libnice would go: no HTTP proxy (and
+   * no libproxy lookup, which took seconds on a loaded machine while
+   * libnice's allocation timed out). */
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, TurnTlsProxy::CONNECT_TIMEOUT_S);
   g_signal_connect (client, "event", G_CALLBACK (on_client_event), join);
   g_socket_client_connect_to_host_async (client, target->host.c_str (), target->port,
@@ -201,6 +205,13 @@ TurnTlsProxy::TurnTlsProxy (tls::ClientTls tls, std::function<void (const std::s
 {
   state_->tls = std::move (tls);
   state_->warn = std::move (warn);
+  /* Load the TLS backend and the system's CAs now, on our thread, not when
+   * libnice's first allocation waits for us: its TCP relay discovery gives
+   * up after about 2 s, and this takes seconds on a loaded machine. */
+  state_->thread.invoke ([] () {
+    GTlsDatabase *database = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+    g_clear_object (&database);
+  });
 }
 
 TurnTlsProxy::~TurnTlsProxy ()
