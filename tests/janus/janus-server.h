@@ -9,6 +9,8 @@
  */
 #pragma once
 
+#include "tls-certificate.h"
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
@@ -57,8 +59,15 @@ class JanusServer {
 public:
   /* rooms: VideoRoom room sections (jcfg), e.g.
    * "room-1234: { description = \"x\" publishers = 4 }". */
-  explicit JanusServer (const std::string &rooms, const std::string &api_secret = "")
+  struct Options {
+    std::string api_secret; /* "" = none */
+    bool wss = false;       /* secure WebSockets only, with a self-signed certificate */
+  };
+
+  explicit JanusServer (const std::string &rooms) : JanusServer (rooms, Options ()) {}
+  JanusServer (const std::string &rooms, const Options &options)
   {
+    const std::string &api_secret = options.api_secret;
     const char *address = g_getenv ("GST_WEBRTCSIGNAL_JANUS_ADDRESS");
     address_ = address ? address : "";
     EXPECT_FALSE (address_.empty ()) << "run me through tests/janus/run-with-janus-net.sh";
@@ -88,10 +97,19 @@ public:
         "libjanus_pfunix.so,libjanus_rabbitmq.so\" }\n"
         "events: { broadcast = false }\n"
         "loggers: { disable = \"libjanus_jsonlog.so\" }\n");
-    write ("janus.transport.websockets.jcfg",
-        "general: { json = \"compact\" ws = true ws_port = " + std::to_string (port_) +
-        " ws_ip = \"" + address_ + "\" wss = false }\n"
-        "admin: { admin_ws = false admin_wss = false }\n");
+    if (options.wss)
+      write_certificate ();
+    std::string port = std::to_string (port_);
+    write ("janus.transport.websockets.jcfg", options.wss
+        ? "general: { json = \"compact\" ws = false wss = true wss_port = " + port +
+            " wss_ip = \"" + address_ + "\" }\n"
+            "admin: { admin_ws = false admin_wss = false }\n"
+            "certificates: { cert_pem = \"" + cert_file () + "\" cert_key = \"" + dir_ +
+            "/key.pem\" }\n"
+        : "general: { json = \"compact\" ws = true ws_port = " + port + " ws_ip = \"" +
+            address_ + "\" wss = false }\n"
+            "admin: { admin_ws = false admin_wss = false }\n");
+    scheme_ = options.wss ? "janus+wss" : "janus+ws";
     write ("janus.plugin.videoroom.jcfg", "general: { }\n" + rooms + "\n");
     start ();
   }
@@ -100,7 +118,7 @@ public:
   {
     stop ();
     for (const char *name : { "janus.jcfg", "janus.transport.websockets.jcfg",
-             "janus.plugin.videoroom.jcfg", "janus.log" })
+             "janus.plugin.videoroom.jcfg", "janus.log", "cert.pem", "key.pem" })
       g_unlink ((dir_ + "/" + name).c_str ());
     g_rmdir (dir_.c_str ());
   }
@@ -134,14 +152,31 @@ public:
     stop_process (pid_, SIGTERM);
   }
 
-  /* janus+ws://ADDRESS:PORT/?QUERY */
+  /* janus+ws://ADDRESS:PORT/?QUERY (janus+wss:// with Options::wss) */
   std::string uri (const std::string &query) const
   {
-    return "janus+ws://" + address_ + ":" + std::to_string (port_) + "/?" + query;
+    return scheme_ + "://" + address_ + ":" + std::to_string (port_) + "/?" + query;
   }
+  /* With Options::wss: the server's certificate (PEM), to trust. */
+  std::string cert_file () const { return dir_ + "/cert.pem"; }
 
 private:
   static const char *interface_name () { return "jd0"; }
+
+  void write_certificate () const
+  {
+    GError *error = nullptr;
+    GTlsCertificate *cert = gstsig::tls::make_self_signed ({}, { address_ }, &error);
+    EXPECT_NE (cert, nullptr) << (error ? error->message : "");
+    g_clear_error (&error);
+    gchar *key = nullptr;
+    if (cert)
+      g_object_get (cert, "private-key-pem", &key, nullptr);
+    write ("cert.pem", gstsig::tls::certificate_pem (cert));
+    write ("key.pem", key ? key : "");
+    g_free (key);
+    g_clear_object (&cert);
+  }
 
   void write (const char *name, const std::string &text) const
   {
@@ -178,6 +213,7 @@ private:
 
   std::string address_;
   std::string dir_;
+  std::string scheme_ = "janus+ws";
   unsigned port_ = 0;
   GPid pid_ = 0;
   bool started_ = false;

@@ -193,7 +193,7 @@ TEST (Janus, RefusalsSayWhatToFix)
 /* Janus with an API secret: refused without it, in with it. */
 TEST (Janus, ApiSecret)
 {
-  JanusServer janus (ROOMS, "hush");
+  JanusServer janus (ROOMS, JanusServer::Options { "hush", false });
   {
     auto pub = publisher (janus.uri ("room=1234"));
     GstMessage *msg = start_and_wait_error (*pub);
@@ -289,4 +289,29 @@ TEST (Janus, PipelineScriptPublishes)
   std::lock_guard<std::mutex> guard (watch.lock);
   EXPECT_NE (watch.caps.find ("width=(int)640"), std::string::npos) << watch.caps;
   gstsig::test::stop_process (pid, SIGINT);
+}
+
+/* janus+wss://: Janus' secure WebSockets with a self-signed certificate,
+ * trusted through signaller::ca-file; without it, the certificate is
+ * refused with a message naming the problem and the property. */
+TEST (Janus, SecureWebSocketsWithTheServersCertificate)
+{
+  JanusServer janus (ROOMS, JanusServer::Options { "", true });
+  {
+    auto pub = publisher (janus.uri ("room=1234&display=untrusted"));
+    GstMessage *msg = start_and_wait_error (*pub);
+    expect_error (msg, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+    EXPECT_TRUE (error_mentions (msg, "ca-file"));
+    if (msg)
+      gst_message_unref (msg);
+  }
+  auto pub = publisher (janus.uri ("room=1234&display=tls"));
+  pub->set_signaller ("s", "ca-file", janus.cert_file ().c_str ());
+  ASSERT_TRUE (play (*pub));
+  SinkWatch watch;
+  auto sub = subscriber (janus.uri ("room=1234"), &watch);
+  sub->set_signaller ("r", "ca-file", janus.cert_file ().c_str ());
+  ASSERT_TRUE (play (*sub));
+  EXPECT_TRUE (watch.wait_buffers (30, 20)) << "decoded " << watch.buffers << " frames";
+  EXPECT_EQ (pub->pop_error (), nullptr);
 }
