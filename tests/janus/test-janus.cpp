@@ -253,9 +253,12 @@ TEST (Janus, SendToolPublishes)
   const char *argv[] = { tool.c_str (), "--test", "--to", to.c_str (), "--quiet", nullptr };
   GPid pid = 0;
   GError *error = nullptr;
-  ASSERT_TRUE (g_spawn_async (nullptr, (gchar **) argv, nullptr,
+  bool spawned = g_spawn_async (nullptr, (gchar **) argv, nullptr,
       (GSpawnFlags) (G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL), nullptr, nullptr,
-      &pid, &error)) << (error ? error->message : "");
+      &pid, &error);
+  std::string why = error ? error->message : "";
+  g_clear_error (&error);
+  ASSERT_TRUE (spawned) << why;
   SinkWatch watch;
   auto sub = subscriber (janus.uri ("room=1234&display=tool"), &watch);
   /* Until the tool has joined, the subscriber waits for it. */
@@ -281,7 +284,9 @@ TEST (Janus, PipelineScriptPublishes)
       (GSpawnFlags) (G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL),
       nullptr, nullptr, &pid, &error);
   g_strfreev (env);
-  ASSERT_TRUE (spawned) << (error ? error->message : "");
+  std::string why = error ? error->message : "";
+  g_clear_error (&error);
+  ASSERT_TRUE (spawned) << why;
   SinkWatch watch;
   auto sub = subscriber (janus.uri ("room=1234&display=script"), &watch);
   ASSERT_TRUE (play (*sub));

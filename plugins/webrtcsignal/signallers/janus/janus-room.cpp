@@ -100,16 +100,17 @@ reply_error (GstSigJanusSignaller *self, const std::string &what, const janus::M
   return nullptr;
 }
 
-/* The client is not destroyed from inside its own callbacks. */
+/* The client is not destroyed from inside its own callbacks: a timer holds
+ * it and lets go when it has run, or when the worker's context goes (the
+ * signaller stopping first). */
 void
 retire_client (GstSigJanusSignaller *self)
 {
   auto priv = self->priv;
   if (!priv->client)
     return;
-  auto client = priv->client.release ();
-  if (!priv->worker.timeout (0, [client] () { delete client; return false; }))
-    delete client; /* stopped: nothing runs it any more */
+  std::shared_ptr<gstsig::janus::Client> retired (priv->client.release ());
+  priv->worker.timeout (0, [retired] () { return false; });
 }
 
 /* The session with Janus ended from Janus' side (hangup, the publisher
