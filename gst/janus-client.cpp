@@ -133,7 +133,7 @@ Client::send_text (const std::string &text)
 }
 
 void
-Client::send (const RequestBase &base, const std::string &text, Reply reply)
+Client::send (const RequestBase &base, const std::string &text, Reply reply, bool ack_answers)
 {
   if (!reply) {
     send_text (text);
@@ -151,6 +151,7 @@ Client::send (const RequestBase &base, const std::string &text, Reply reply)
   std::string transaction = base.transaction;
   Pending &pending = pending_[transaction];
   pending.reply = std::move (reply);
+  pending.ack_answers = ack_answers;
   pending.timeout_source = add_timeout_s (REQUEST_TIMEOUT_S, [this, transaction] () {
     auto it = pending_.find (transaction);
     if (it == pending_.end ())
@@ -219,7 +220,7 @@ Client::start_keepalive ()
        * out) cannot be brought back: start again. */
       if (msg && msg->janus == "error" && msg->error_code == ERR_SESSION_NOT_FOUND)
         on_lost ("Janus forgot our session");
-    });
+    }, true);
     return true;
   });
 }
@@ -241,9 +242,9 @@ Client::on_text (const std::string &text)
   if (!msg.transaction.empty ()) {
     auto it = pending_.find (msg.transaction);
     if (it != pending_.end ()) {
-      /* "ack": a message was taken and its event follows; keepalives and
-       * trickles are answered by it alone (they have no reply waiting). */
-      if (msg.janus == "ack")
+      /* "ack": a message was taken and its event follows; a keepalive is
+       * answered by it alone (trickles have no reply waiting). */
+      if (msg.janus == "ack" && !it->second.ack_answers)
         return;
       Reply reply = std::move (it->second.reply);
       remove_source (&it->second.timeout_source);

@@ -101,12 +101,14 @@ private:
   struct Pending {
     Reply reply;
     guint timeout_source = 0;
+    bool ack_answers = false; /* Janus' "ack" is the whole answer (keepalive) */
   };
 
   RequestBase next_request ();
   /* Sends text and registers reply under base.transaction (no reply: fire
    * and forget). */
-  void send (const RequestBase &base, const std::string &text, Reply reply);
+  void send (const RequestBase &base, const std::string &text, Reply reply,
+      bool ack_answers = false);
   void send_text (const std::string &text);
   void on_connected (SoupWebsocketConnection *conn, const WsClientFailure &failure);
   void on_text (const std::string &text);

@@ -223,8 +223,10 @@ TurnTlsProxy::~TurnTlsProxy ()
       g_socket_listener_close (entry.second.listener);
   });
   /* Let the cancelled splices and connects finish (their callbacks free
-   * what they hold) before the thread and the targets go. */
-  for (int i = 0; i < 100; i++) {
+   * what they hold) before the thread and the targets go. A cancelled
+   * connect normally ends at once; a TLS handshake in GIO's thread may
+   * only end at its I/O timeout, so wait up to that long. */
+  for (unsigned i = 0; i < (CONNECT_TIMEOUT_S + 2) * 50; i++) {
     unsigned active = 0;
     state->thread.invoke_sync ([state, &active] () { active = state->active_total; });
     if (!active)

@@ -19,7 +19,9 @@
  * CONNECT_TIMEOUT_S. Internal to the library.
  *
  * Threading: any thread; the proxying runs on a thread of its own. The
- * destructor closes the listeners and every connection.
+ * destructor closes the listeners and every connection; it waits for a TLS
+ * connect in flight to end (at once when cancelled, at worst its
+ * CONNECT_TIMEOUT_S I/O timeout).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
