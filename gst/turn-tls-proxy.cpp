@@ -166,6 +166,12 @@ target_for (State *state, const std::string &host, guint16 port, std::string *er
   auto it = state->targets.find (key);
   if (it != state->targets.end ())
     return &it->second;
+  /* A signaller may learn servers from the network (WHIP Link headers). */
+  if (state->targets.size () >= TurnTlsProxy::MAX_SERVERS) {
+    *error = "more than " + std::to_string (TurnTlsProxy::MAX_SERVERS) +
+        " turns:// servers; " + key + " is left out";
+    return nullptr;
+  }
   GSocketListener *listener = g_socket_listener_new ();
   GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   GSocketAddress *address = g_inet_socket_address_new (loopback, 0);

@@ -14,9 +14,9 @@
  * Trust: the system's CAs, or a PEM file (turn-ca-file on the elements);
  * a certificate that does not verify refuses the connection and is
  * reported through the warn callback, naming the problem and the property.
- * Bounds: at most MAX_CONNECTIONS joined at once per server (libnice makes
- * one per allocation); connecting and the handshake time out after
- * CONNECT_TIMEOUT_S. Internal to the library.
+ * Bounds: at most MAX_SERVERS servers, MAX_CONNECTIONS joined at once per
+ * server (libnice makes one per allocation); connecting and the handshake
+ * time out after CONNECT_TIMEOUT_S. Internal to the library.
  *
  * Threading: any thread; the proxying runs on a thread of its own. The
  * destructor closes the listeners and every connection; it waits for a TLS
@@ -29,6 +29,7 @@
 
 #include "tls-client.h"
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,6 +39,7 @@ namespace gstsig {
 class TurnTlsProxy {
 public:
   static constexpr unsigned MAX_CONNECTIONS = 16;
+  static constexpr size_t MAX_SERVERS = 8; /* turns:// servers (listeners) per proxy */
   static constexpr unsigned CONNECT_TIMEOUT_S = 10;
 
   /* warn: trouble a user should hear of (a refused certificate, a server

@@ -155,6 +155,13 @@ JanusListener::add (const std::vector<janus::Publisher> &publishers)
   for (const auto &p : publishers) {
     if (!wanted (p) || producers_.count (p.id.text))
       continue;
+    /* Janus announces publishers in many events: keep the list bounded. */
+    if (producers_.size () >= janus::MAX_PUBLISHERS) {
+      if (callbacks_.warning)
+        callbacks_.warning ("Janus at " + address_.shown_uri + " announced more than " +
+            std::to_string (janus::MAX_PUBLISHERS) + " publishers; ignoring the others");
+      return;
+    }
     producers_[p.id.text] = meta_of (p);
     if (callbacks_.producer_added)
       callbacks_.producer_added (p.id.text, meta_of (p));
