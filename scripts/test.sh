@@ -50,16 +50,26 @@ fi
 python3 - "${logs[@]}" <<'PY'
 import json, sys
 passed = failed = skipped = 0
+failures = []
 for path in sys.argv[1:]:
     with open(path) as log:
         for line in log:
-            result = json.loads(line).get("result")
+            test = json.loads(line)
+            result = test.get("result")
             if result == "OK":
                 passed += 1
             elif result in ("SKIP",):
                 skipped += 1
             else:
                 failed += 1
+                failures.append(f"  {path.split('/')[0]}: {test.get('name')} ({result}, "
+                                f"{test.get('duration', 0):.0f} s)")
+                tail = (test.get("stdout") or "").rstrip().splitlines()[-8:]
+                failures.extend("    | " + out for out in tail)
+# The names last, so that the tail of a long log says what failed.
+if failures:
+    print("failed:")
+    print("\n".join(failures))
 print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
 PY
 exit $status
