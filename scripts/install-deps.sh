@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   build-essential pkg-config meson ninja-build libgtest-dev
-  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev zlib1g-dev
+  libglib2.0-dev libjson-glib-dev libsoup-3.0-dev zlib1g-dev libgnutls28-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-base-apps gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-nice gstreamer1.0-libav
