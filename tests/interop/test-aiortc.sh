@@ -17,11 +17,8 @@ if ! $python -c 'import aiortc' 2>/dev/null; then
   echo "aiortc is missing: apt-get install python3-aiortc" >&2
   exit 1
 fi
-ip link add aio0 type veth peer name aio1
-ip addr add 10.79.0.1/24 dev aio0
-ip addr add 10.79.0.2/24 dev aio1
-ip link set aio0 up
-ip link set aio1 up
+. "$here/../veth-pair.sh"
+veth_pair aio 10.79.0
 
 dir=$(mktemp -d)
 pid=

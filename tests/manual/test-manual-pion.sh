@@ -14,29 +14,12 @@
 # peers see each other there, and nothing leaves the namespace.
 # SPDX-License-Identifier: LGPL-2.1-or-later
 set -eu
-build=${GST_WEBRTCSIGNAL_BUILD_ROOT:?}
-pion=/usr/share/gocode/src/github.com/pion/webrtc
-if [ ! -d "$pion/examples/save-to-disk" ] || ! command -v go >/dev/null; then
-  echo "pion is missing: apt-get install golang-go golang-github-pion-webrtc.v3-dev" >&2
-  exit 1
-fi
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../interop/pion-build.sh"
+bin=$(pion_build github.com/pion/webrtc/v3/examples/save-to-disk pion-save-to-disk)
 
-# GOPATH mode, offline: Debian's tree has no /v3 level, a symlink adds it.
-gopath=$build/tests/pion-gopath
-mkdir -p "$gopath/src/github.com/pion/webrtc"
-ln -sfn "$pion" "$gopath/src/github.com/pion/webrtc/v3"
-bin=$build/tests/pion-save-to-disk
-if [ ! -x "$bin" ]; then
-  echo "building pion's save-to-disk example (once)..." >&2
-  GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOFLAGS=-mod=mod GOCACHE="$build/tests/go-cache" \
-    go build -o "$bin" github.com/pion/webrtc/v3/examples/save-to-disk
-fi
-
-ip link add pion0 type veth peer name pion1
-ip addr add 10.77.0.1/24 dev pion0
-ip addr add 10.77.0.2/24 dev pion1
-ip link set pion0 up
-ip link set pion1 up
+. "$here/../veth-pair.sh"
+veth_pair pion 10.77.0
 
 dir=$(mktemp -d)
 send_pid= pion_pid=

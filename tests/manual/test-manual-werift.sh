@@ -10,9 +10,6 @@ if [ ! -d "$here/../browser/node_modules/werift" ]; then
   echo "werift is missing: (cd tests/browser && npm ci)" >&2
   exit 1
 fi
-ip link add werift0 type veth peer name werift1
-ip addr add 10.78.0.1/24 dev werift0
-ip addr add 10.78.0.2/24 dev werift1
-ip link set werift0 up
-ip link set werift1 up
+. "$here/../veth-pair.sh"
+veth_pair werift 10.78.0
 exec node "$here/manual-werift.mjs"
