@@ -93,15 +93,19 @@ runTest('janus-browsers', async (t) => {
                                    path.join(outDir, 'single')], 'record browser');
   fs.mkdirSync(path.join(outDir, 'single'));
   fs.mkdirSync(path.join(outDir, 'all'));
-  const all = startRecorder(t, ['--server', janus.uri(`room=${ROOM}`), '--all', '--output',
-                                path.join(outDir, 'all')], 'record --all');
   const pubPage = await t.openPage(browser, pageUrl, 'publisher');
   const pub = await pubPage.evaluate(([u, r]) => window.janusTest.publish(u, r, 'browser'), [janus.wsUrl, ROOM]);
   const publishedAt = Date.now();
   const singleStarted = await waitEvent(single, 'started', { timeoutMs: 20000 });
+  // The --all recorder joins once the first one records: two subscriptions
+  // to the browser at the same instant once left one of them without any
+  // keyframe for the whole recording (see README, Janus: known issues).
+  const all = startRecorder(t, ['--server', janus.uri(`room=${ROOM}`), '--all', '--output',
+                                path.join(outDir, 'all')], 'record --all');
   await waitEvent(all, 'started', { timeoutMs: 20000, count: 2 });
+  const allStartedAt = Date.now();
   info(`recording ${singleStarted.file} (browser only) and two files with --all`);
-  await sleep(Math.max(0, RECORD_SECONDS * 1000 - (Date.now() - publishedAt)));
+  await sleep(Math.max(4000, RECORD_SECONDS * 1000 - (Date.now() - publishedAt)));
   t.checkAlive(janus.child, producer, single, all);
   const sent = await pubPage.evaluate((n) => window.janusTest.sent(n), pub);
   const stoppedAt = Date.now();
@@ -123,9 +127,9 @@ runTest('janus-browsers', async (t) => {
   for (const f of allFinished) {
     const browserFile = /browser/.test(f.file);
     assert(browserFile || /gst/.test(f.file), `--all wrote ${f.file}, named after neither publisher`);
-    // webrtcsend published before the recorder started: its file spans the recording only.
+    // Both publishers were live before --all started: each file spans its recording only.
     await checkRecording(t, path.resolve(f.file), { videoCaps: 'video/x-vp8', audio: true,
-      publishSeconds: browserFile ? publishSeconds : (stoppedAt - publishedAt) / 1000 + 0.5,
+      publishSeconds: (stoppedAt - allStartedAt) / 1000 + 0.5,
       tolerance: 0.2, who: `--all ${path.basename(f.file)}` });
   }
 }, { timeoutMs: 150000 });
