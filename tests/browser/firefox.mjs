@@ -264,7 +264,9 @@ class Firefox {
       MOZ_CRASHREPORTER_DISABLE: '1' });
     t.onCleanup(() => ff.close());
     t.onTeardown(() => ff.checkGone());
-    const m = await ff.child.waitForLine(/WebDriver BiDi listening on (ws:\/\/\S+)/, 40000, 'its WebDriver BiDi address');
+    // The first start on a freshly installed machine is slow: 24 s to this
+    // line on a new bookworm root (a few seconds on later runs).
+    const m = await ff.child.waitForLine(/WebDriver BiDi listening on (ws:\/\/\S+)/, 90000, 'its WebDriver BiDi address');
     ff.bidi = new Bidi(`${m[1]}/session`, (method, params) => ff.onEvent(method, params));
     await ff.bidi.open();
     const s = await ff.bidi.send('session.new', { capabilities: {} });
@@ -407,4 +409,4 @@ runTest('firefox', async (t) => {
   const firefox = await Firefox.launch(t);
   const results = [await viewWebrtcsend(t, firefox), await recordFirefox(t, firefox)];
   for (const r of results) info(r);
-}, { timeoutMs: 110000 });
+}, { timeoutMs: 170000 });
