@@ -74,8 +74,9 @@ for _ in $(seq 1 100); do kill -0 $recv_pid 2>/dev/null || break; sleep 0.1; don
 kill -0 $recv_pid 2>/dev/null && fail "webrtcrecv did not finish the recording within 10 s of SIGINT"
 recv_pid=
 
+# Decoded frames of one track (bounded: a file without that track stalls).
 count () {
-  gst-launch-1.0 -v filesrc location="$file" ! matroskademux name=d d.$1 ! queue ! $2 ! \
+  timeout 30 gst-launch-1.0 -v filesrc location="$file" ! matroskademux name=d d.$1 ! queue ! $2 ! \
     fakesink silent=false 2>&1 | grep -c 'fakesink0.*chain' || true
 }
 video=$(count video_0 vp8dec) audio=$(count audio_0 opusdec)
