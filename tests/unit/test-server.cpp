@@ -15,6 +15,18 @@ TEST_F (ServerTest, WelcomeGivesEachPeerAUuid)
   EXPECT_EQ (server_->peer_count (), 2u);
 }
 
+/* libsoup clients offer permessage-deflate, as browsers do; the server
+ * declines it (its per-peer zlib state was most of the server's memory). */
+TEST_F (ServerTest, NoWebSocketCompression)
+{
+  start_server ();
+  if (!soup_session_has_feature (session_, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER))
+    soup_session_add_feature_by_type (session_, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
+  Client *c = connect ();
+  ASSERT_TRUE (c);
+  EXPECT_EQ (soup_websocket_connection_get_extensions (c->conn), nullptr);
+}
+
 TEST_F (ServerTest, AnyPathIsAccepted)
 {
   start_server ();
