@@ -274,6 +274,7 @@ Server::Impl::remove_peer (const std::string &id)
     return;
   std::unique_ptr<Peer> peer = std::move (it->second);
   peers.erase (it);
+  listeners.erase (id);
   n_peers = peers.size ();
   disconnect_handlers (peer.get ());
 

@@ -87,6 +87,10 @@ struct Server::Impl {
       size_notice;
   GMainContext *context = nullptr;        /* owned ref; the context of start () */
   std::map<std::string, std::unique_ptr<Peer>> peers; /* by peer id */
+  /* The peers with the listener role, by id: a status change is sent to
+   * them without walking every peer (10,000 peers leaving at once was
+   * quadratic). Kept by set_peer_status and remove_peer. */
+  std::map<std::string, Peer *> listeners;
   std::map<std::string, Session> sessions;            /* by session id */
   StatsHub stats;                                     /* our stats addition */
   std::atomic<unsigned> bound_port { 0 };

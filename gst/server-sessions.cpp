@@ -62,10 +62,8 @@ Server::Impl::find_peer (const std::string &id)
 void
 Server::Impl::notify_listeners (const p::PeerStatusChanged &change)
 {
-  for (auto &entry : peers) {
-    if (entry.second->roles.listener)
-      send (entry.second.get (), change);
-  }
+  for (auto &entry : listeners)
+    send (entry.second, change);
 }
 
 std::string
@@ -84,6 +82,10 @@ Server::Impl::set_peer_status (Peer *peer, const p::SetPeerStatus &msg)
   bool dropped_consumer = peer->roles.consumer && !msg.roles.consumer;
   peer->roles = msg.roles;
   peer->meta = msg.meta;
+  if (peer->roles.listener)
+    listeners[peer->id] = peer;
+  else
+    listeners.erase (peer->id);
   end_sessions_where (peer->id, dropped_producer, dropped_consumer);
 
   g_info ("peer %s: roles%s%s%s, meta %s", peer->id.c_str (),

@@ -54,6 +54,7 @@ Server::Impl::close_all ()
   /* Sessions end with their connections; nobody is left to tell. */
   sessions.clear ();
   stats.clear ();
+  listeners.clear ();
   std::map<std::string, std::unique_ptr<Peer>> closing;
   closing.swap (peers);
   n_peers = 0;
