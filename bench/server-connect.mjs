@@ -9,16 +9,15 @@
 //   node --experimental-websocket bench/server-connect.mjs [N] [W]
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { cpuSeconds, rssMB } from './bench-lib.mjs';
 
 const N = Number(process.argv[2] || 2200);
 const WAVE = Number(process.argv[3] || 200);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const build = process.env.GST_WEBRTCSIGNAL_BUILD_ROOT || path.join(root, 'build');
-const CLK_TCK = 100;
 
 const server = spawn(path.join(build, 'tools', 'gst-webrtc-serve'), ['--host', '127.0.0.1',
   '--port', '0', '--max-peers', String(N + 100), '--max-peers-per-address', String(N + 100), '-q'],
@@ -35,15 +34,8 @@ const port = await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error(`the server did not start: ${out}`)), 10000);
 });
 
-const rssKiB = () => Number((fs.readFileSync(`/proc/${server.pid}/status`, 'utf8')
-  .match(/VmRSS:\s+(\d+)/) || [0, 0])[1]);
-const cpuSeconds = () => {
-  const s = fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-};
-let peakRss = rssKiB();
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, rssKiB()); }, 200);
+let peakRss = rssMB(server.pid);
+const sampler = setInterval(() => { peakRss = Math.max(peakRss, rssMB(server.pid)); }, 200);
 
 const times = [];
 let failed = 0;
@@ -65,19 +57,19 @@ function connectOne() {
   });
 }
 
-const cpu0 = cpuSeconds();
+const cpu0 = cpuSeconds(server.pid);
 const start = performance.now();
 for (let i = 0; i < N; i += WAVE)
   await Promise.all(Array.from({ length: Math.min(WAVE, N - i) }, connectOne));
 const seconds = (performance.now() - start) / 1000;
-const cpu = cpuSeconds() - cpu0;
-peakRss = Math.max(peakRss, rssKiB());
+const cpu = cpuSeconds(server.pid) - cpu0;
+peakRss = Math.max(peakRss, rssMB(server.pid));
 clearInterval(sampler);
 times.sort((a, b) => a - b);
 const q = (p) => Number(times[Math.floor(p * (times.length - 1))]?.toFixed(1));
 console.log(JSON.stringify({ peers: N, wave: WAVE, connect_s: Number(seconds.toFixed(2)),
   welcomed: times.length, failed, welcome_p50_ms: q(0.5), welcome_p99_ms: q(0.99),
-  server_peak_rss_MB: Number((peakRss / 1024).toFixed(1)),
+  server_peak_rss_MB: Number(peakRss.toFixed(1)),
   server_cpu_s: Number(cpu.toFixed(2)) }));
 server.kill('SIGTERM');
 process.exit(0);
