@@ -18,12 +18,13 @@ using CountersRef = std::shared_ptr<StreamCounters>;
 gsize
 clamp_to_limit (StreamCounters &c, gsize count, GError **error)
 {
-  if (c.read >= c.read_limit) {
+  guint64 read = c.read, limit = c.read_limit;
+  if (read >= limit) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
         c.read_limit_reason.empty () ? "read limit reached" : c.read_limit_reason.c_str ());
     return 0;
   }
-  return (gsize) MIN ((guint64) count, c.read_limit - c.read);
+  return (gsize) MIN ((guint64) count, limit - read);
 }
 
 void

@@ -4,8 +4,11 @@
  * read limit past which reads fail (a message that never ends, a request
  * that never stops). Internal to the library.
  *
- * Threading: the counters are read and written on the thread that runs the
- * connection (the server's GMainContext); `closed` may be set elsewhere.
+ * Threading: the numbers are atomics: the stream is read and written on the
+ * thread that runs the connection (after a WebSocket upgrade, one of the
+ * server's I/O threads) while the listener's sweep reads them on the
+ * server's thread. read_limit_reason is set before the connection is handed
+ * to another thread, or by the thread that runs it.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -20,10 +23,10 @@
 namespace gstsig {
 
 struct StreamCounters {
-  guint64 read = 0;
-  guint64 written = 0;
-  gint64 last_read_us = 0;             /* g_get_monotonic_time () of the last read */
-  guint64 read_limit = G_MAXUINT64;    /* reads fail once `read` reaches it */
+  std::atomic<guint64> read { 0 };
+  std::atomic<guint64> written { 0 };
+  std::atomic<gint64> last_read_us { 0 };      /* g_get_monotonic_time () of the last read */
+  std::atomic<guint64> read_limit { G_MAXUINT64 }; /* reads fail once `read` reaches it */
   std::string read_limit_reason;       /* the error text when it does */
   std::atomic<bool> closed { false };  /* the stream was closed or finalized */
 };

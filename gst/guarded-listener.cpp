@@ -122,14 +122,15 @@ public:
     read_allowance_ = read_allowance;
     idle_timeout_s_ = idle_timeout_s;
     written_at_upgrade_ = counters_->written;
+    counters_->read_limit_reason = "more than " + std::to_string (read_allowance_)
+        + " bytes without a complete WebSocket message";
     message_received ();
   }
 
+  /* On the thread that runs the WebSocket. */
   void message_received () override
   {
     counters_->read_limit = counters_->read + read_allowance_;
-    counters_->read_limit_reason = "more than " + std::to_string (read_allowance_)
-        + " bytes without a complete WebSocket message";
   }
 
   guint64 written_since_upgrade () const override

@@ -41,7 +41,10 @@ public:
   virtual bool is_loopback () const = 0;
   /* The connection is a WebSocket now: reads may run read_allowance bytes
    * past the last complete message (message_received ()), and it is
-   * dropped after idle_timeout_s without a byte read (pongs count). */
+   * dropped after idle_timeout_s without a byte read (pongs count).
+   * Called on the listener's thread, before the WebSocket is handed to the
+   * thread that runs it; message_received () runs on that thread, and
+   * written_since_upgrade () and drop () may be called from any. */
   virtual void became_websocket (guint64 read_allowance, unsigned idle_timeout_s) = 0;
   virtual void message_received () = 0;
   /* Bytes written to the connection since became_websocket (). */

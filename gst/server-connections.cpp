@@ -60,12 +60,6 @@ set_text_reply (SoupServerMessage *msg, guint status, const std::string &text)
       text.c_str (), text.size ());
 }
 
-bool
-is_open (SoupWebsocketConnection *conn)
-{
-  return soup_websocket_connection_get_state (conn) == SOUP_WEBSOCKET_STATE_OPEN;
-}
-
 /* Runs @fn inside a GLib callback: no exception may leave it. */
 template <typename F>
 void
@@ -94,53 +88,14 @@ Server::Impl::on_http_request (SoupServer *, SoupServerMessage *msg, const char 
       [&] () { static_cast<Impl *> (user_data)->handle_http (msg, path, query); });
 }
 
+/* libsoup wrote the 101 of an upgrade accept_upgrade () let through. */
 void
-Server::Impl::on_websocket (SoupServer *, SoupServerMessage *msg, const char *path,
-    SoupWebsocketConnection *conn, gpointer user_data)
+Server::Impl::on_upgraded (SoupServerMessage *msg, gpointer user_data)
 {
-  g_debug ("WebSocket connection on %s", path);
-  guarded ("new connection", [&] () { static_cast<Impl *> (user_data)->add_peer (msg, conn); });
-}
-
-void
-Server::Impl::on_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer user_data)
-{
-  auto peer = static_cast<Peer *> (user_data);
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    g_debug ("peer %s: ignoring a binary frame", peer->id.c_str ());
+  auto upgrade = static_cast<Upgrade *> (user_data);
+  if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
     return;
-  }
-  if (peer->link)
-    peer->link->message_received ();
-  gsize size = 0;
-  auto data = static_cast<const char *> (g_bytes_get_data (message, &size));
-  guarded ("message", [&] () {
-    peer->impl->handle_text (peer, std::string (data ? data : "", size));
-  });
-}
-
-void
-Server::Impl::on_error (SoupWebsocketConnection *, GError *error, gpointer user_data)
-{
-  auto peer = static_cast<Peer *> (user_data);
-  g_debug ("peer %s: WebSocket error: %s", peer->id.c_str (), error->message);
-  /* A frame over libsoup's hard limit, or fragments adding up to more
-   * (the guarded connection fails the read): libsoup drops the connection
-   * right after this signal, without a close frame; answer first while we
-   * can. */
-  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE))
-    guarded ("oversize frame", [&] () { peer->impl->refuse_oversize (peer); });
-}
-
-void
-Server::Impl::on_closed (SoupWebsocketConnection *conn, gpointer user_data)
-{
-  auto peer = static_cast<Peer *> (user_data);
-  g_info ("peer %s disconnected (close code %u)", peer->id.c_str (),
-      soup_websocket_connection_get_close_code (conn));
-  /* Frees peer; libsoup holds its own reference on conn during emission. */
-  guarded ("disconnect", [&] () { peer->impl->remove_peer (std::string (peer->id)); });
+  guarded ("new connection", [&] () { upgrade->impl->add_peer (msg, *upgrade); });
 }
 
 /* ------------------------------------------------------------------ */
@@ -172,9 +127,25 @@ Server::Impl::handle_http (SoupServerMessage *msg, const char *path, GHashTable 
     web::serve (msg, path, config.web_root);
     return;
   }
-  /* Leaving the status unset lets libsoup complete the handshake and call
-   * on_websocket (). */
-  refuse_upgrade (msg, query);
+  if (!refuse_upgrade (msg, query))
+    accept_upgrade (msg, query);
+}
+
+/* Answers the handshake (101, or 400 for a malformed one) without any
+ * extension: no permessage-deflate, though browsers and libsoup clients
+ * offer it, since zlib's state for it is about 256 KiB of heap per peer
+ * (heaptrack: 536 MB at the peak for 2,000 peers) for short JSON messages.
+ * Once the 101 is written, on_upgraded () takes the connection from
+ * libsoup's HTTP server. */
+void
+Server::Impl::accept_upgrade (SoupServerMessage *msg, GHashTable *query)
+{
+  if (!soup_websocket_server_process_handshake (msg, nullptr, nullptr, nullptr, nullptr))
+    return;
+  auto upgrade = new Upgrade { this, access_of (msg, query), listener->connection_of (msg) };
+  g_signal_connect_data (msg, "wrote-informational", G_CALLBACK (on_upgraded), upgrade,
+      [] (gpointer data, GClosure *) { delete static_cast<Upgrade *> (data); },
+      GConnectFlags (0));
 }
 
 Access
@@ -219,51 +190,92 @@ Server::Impl::refuse_upgrade (SoupServerMessage *msg, GHashTable *query)
 }
 
 void
-Server::Impl::add_peer (SoupServerMessage *msg, SoupWebsocketConnection *conn)
+Server::Impl::add_peer (SoupServerMessage *msg, const Upgrade &upgrade)
 {
-  if (peers.size () >= config.max_peers) {
-    /* Several upgrades were in flight at once. */
-    soup_websocket_connection_close (conn, CLOSE_TRY_AGAIN_LATER, "too many peers");
+  /* Everything needed from msg is read before the steal, which may free it. */
+  bool full = peers.size () >= config.max_peers; /* several upgrades were in flight */
+  std::string id = full ? std::string () : new_uuid ();
+  GUri *uri = g_uri_ref (soup_server_message_get_uri (msg));
+  std::string origin = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+      "Origin") ?: "";
+  if (upgrade.link && !full)
+    upgrade.link->became_websocket (hard_message_limit (config.max_message_bytes),
+        config.idle_timeout_s);
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+  if (!stream) {
+    g_uri_unref (uri);
+    return;
+  }
+  auto ws = io->adopt (id, stream, uri, origin.empty () ? nullptr : origin.c_str (), nullptr,
+      full ? nullptr : upgrade.link);
+  g_object_unref (stream);
+  g_uri_unref (uri);
+  if (full) {
+    io->close (ws, CLOSE_TRY_AGAIN_LATER, "too many peers");
     return;
   }
 
   auto owned = std::make_unique<Peer> ();
   Peer *peer = owned.get ();
   peer->impl = this;
-  peer->id = new_uuid ();
-  peer->conn = ref (conn);
-  peer->link = listener->connection_of (msg);
-  GUri *uri = soup_server_message_get_uri (msg);
-  g_autoptr (GHashTable) query = g_uri_get_query (uri)
-      ? g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, nullptr)
-      : nullptr;
-  peer->access = access_of (msg, query);
-  if (peer->link)
-    peer->link->became_websocket (hard_message_limit (config.max_message_bytes),
-        config.idle_timeout_s);
+  peer->id = id;
+  peer->ws = std::move (ws);
+  peer->link = upgrade.link;
+  peer->access = upgrade.access;
   peers.emplace (peer->id, std::move (owned));
   n_peers = peers.size ();
-
-  soup_websocket_connection_set_max_incoming_payload_size (conn,
-      hard_message_limit (config.max_message_bytes));
-  soup_websocket_connection_set_keepalive_interval (conn, config.ping_interval_s);
-  peer->handlers = {
-    g_signal_connect (conn, "message", G_CALLBACK (Impl::on_message), peer),
-    g_signal_connect (conn, "error", G_CALLBACK (Impl::on_error), peer),
-    g_signal_connect (conn, "closed", G_CALLBACK (Impl::on_closed), peer),
-  };
 
   g_info ("peer %s connected from %s (%zu peers)", peer->id.c_str (),
       peer->link ? peer->link->address ().c_str () : "?", peers.size ());
   send (peer, p::Welcome { peer->id });
 }
 
+/* The I/O threads' events, on this context. */
 void
-Server::Impl::disconnect_handlers (Peer *peer)
+Server::Impl::start_io ()
 {
-  for (gulong id : peer->handlers)
-    g_signal_handler_disconnect (peer->conn.get (), id);
-  peer->handlers.clear ();
+  unsigned n_threads = config.io_threads
+      ? config.io_threads
+      : CLAMP ((config.max_peers + 999) / 1000, 1u, 16u);
+  WebSocketSettings settings;
+  settings.max_incoming_payload = hard_message_limit (config.max_message_bytes);
+  settings.ping_interval_s = config.ping_interval_s;
+  settings.oversize_reply = p::to_json (p::ServerMessage { p::ErrorMessage {
+      "message larger than " + std::to_string (config.max_message_bytes) + " bytes" } });
+  settings.max_unhandled_bytes = MAX ((guint64) config.max_queued_bytes,
+      hard_message_limit (config.max_message_bytes));
+  WebSocketEvents events;
+  events.message = [this] (const std::string &id, std::string text) {
+    guarded ("message", [&] () { on_peer_text (id, std::move (text)); });
+  };
+  events.oversize = [this] (const std::string &id) {
+    size_notice.hit ("peer " + id + " sent a message over "
+        + std::to_string (config.max_message_bytes)
+        + " bytes; closing it (raise --max-message-bytes if that was legitimate)");
+    if (Peer *peer = find_peer (id))
+      peer->closing = true;
+  };
+  events.overloaded = [this] (const std::string &id) {
+    queue_notice.hit ("peer " + id + " sent faster than the server could handle; closing it");
+    if (Peer *peer = find_peer (id))
+      peer->closing = true;
+  };
+  events.closed = [this] (const std::string &id, gushort code) {
+    g_info ("peer %s disconnected (close code %u)", id.c_str (), code);
+    guarded ("disconnect", [&] () { remove_peer (id); });
+  };
+  mailbox = std::make_unique<Mailbox> (context);
+  io = std::make_unique<WebSocketThreads> (n_threads, std::move (settings), std::move (events),
+      mailbox.get ());
+}
+
+void
+Server::Impl::on_peer_text (const std::string &id, std::string text)
+{
+  Peer *peer = find_peer (id);
+  if (!peer || peer->closing)
+    return;
+  handle_text (peer, text);
 }
 
 void
@@ -276,7 +288,6 @@ Server::Impl::remove_peer (const std::string &id)
   peers.erase (it);
   listeners.erase (id);
   n_peers = peers.size ();
-  disconnect_handlers (peer.get ());
 
   stats.peer_left (id);
   end_sessions_where (id, true, true);
@@ -286,8 +297,10 @@ Server::Impl::remove_peer (const std::string &id)
 void
 Server::Impl::close_peer (Peer *peer, gushort code, const char *reason)
 {
-  if (is_open (peer->conn.get ()))
-    soup_websocket_connection_close (peer->conn.get (), code, reason);
+  if (peer->closing)
+    return;
+  peer->closing = true;
+  io->close (peer->ws, code, reason);
 }
 
 void
@@ -306,6 +319,7 @@ Server::Impl::drop_slow_reader (Peer *peer, guint64 unsent)
   queue_notice.hit ("peer " + peer->id + " does not read what it is sent (" + std::to_string (unsent)
       + " bytes waiting, limit " + std::to_string (config.max_queued_bytes)
       + "); dropping it (raise --max-queued-bytes for very slow links)");
+  peer->closing = true;
   if (peer->link)
     peer->link->drop ("slow reader");
 }
@@ -327,8 +341,7 @@ Server::Impl::within_rate (Peer *peer)
 void
 Server::Impl::send (Peer *peer, const p::ServerMessage &msg)
 {
-  SoupWebsocketConnection *conn = peer->conn.get ();
-  if (!is_open (conn)) {
+  if (peer->closing) {
     g_debug ("peer %s: not open, dropping an outgoing message", peer->id.c_str ());
     return;
   }
@@ -343,7 +356,7 @@ Server::Impl::send (Peer *peer, const p::ServerMessage &msg)
       return;
     }
   }
-  soup_websocket_connection_send_text (conn, text.c_str ());
+  io->send (peer->ws, std::move (text));
 }
 
 void

@@ -6,10 +6,13 @@
  *   server-sessions.cpp    the signalling messages: roles, sessions, stats
  *                          (kept by server-stats.cpp).
  *
- * Threading: every libsoup object and all the state below live on the
- * thread-default GMainContext of the thread that called Server::start();
- * every callback runs there, so the signalling state needs no mutex. Only
- * port() and peer_count() may be read from elsewhere; they are atomics.
+ * Threading: the SoupServer, the listener and all the state below live on
+ * the thread-default GMainContext of the thread that called
+ * Server::start(); every callback and event runs there, so the signalling
+ * state needs no mutex. The WebSocket connections themselves run on I/O
+ * threads (websocket-threads.h), which post what peers send to this
+ * context's mailbox. Only port() and peer_count() may be read from
+ * elsewhere; they are atomics.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -23,6 +26,7 @@
 #include "raii.h"
 #include "server-access.h"
 #include "server-stats.h"
+#include "websocket-threads.h"
 
 #include <libsoup/soup.h>
 
@@ -56,8 +60,8 @@ struct Server::Impl {
   struct Peer {
     Impl *impl = nullptr;
     std::string id;
-    Ref<SoupWebsocketConnection> conn;
-    std::vector<gulong> handlers;
+    WebSocketThreads::Handle ws;              /* its connection, on an I/O thread */
+    bool closing = false;                     /* we closed or dropped it */
     p::Roles roles;
     p::MetaJson meta = "null";
     std::string protocol_version = "v1_0";
@@ -86,6 +90,8 @@ struct Server::Impl {
   LimitNotice rate_notice, queue_notice, session_notice, auth_notice, origin_notice,
       size_notice;
   GMainContext *context = nullptr;        /* owned ref; the context of start () */
+  std::unique_ptr<Mailbox> mailbox;       /* on context: events from the I/O threads */
+  std::unique_ptr<WebSocketThreads> io;   /* between start and stop */
   std::map<std::string, std::unique_ptr<Peer>> peers; /* by peer id */
   /* The peers with the listener role, by id: a status change is sent to
    * them without walking every peer (10,000 peers leaving at once was
@@ -101,10 +107,18 @@ struct Server::Impl {
   void handle_http (SoupServerMessage *msg, const char *path, GHashTable *query);
   bool refuse_upgrade (SoupServerMessage *msg, GHashTable *query);
   Access access_of (SoupServerMessage *msg, GHashTable *query);
-  void add_peer (SoupServerMessage *msg, SoupWebsocketConnection *conn);
+  /* An accepted upgrade, until libsoup has written its 101. */
+  struct Upgrade {
+    Impl *impl;
+    Access access;
+    std::shared_ptr<GuardedConnection> link;
+  };
+  void accept_upgrade (SoupServerMessage *msg, GHashTable *query);
+  void add_peer (SoupServerMessage *msg, const Upgrade &upgrade);
+  void start_io ();
+  void on_peer_text (const std::string &id, std::string text);
   bool within_rate (Peer *peer);
   void remove_peer (const std::string &id);
-  void disconnect_handlers (Peer *peer);
   void close_peer (Peer *peer, gushort code, const char *reason);
   void refuse_oversize (Peer *peer);
   void drop_slow_reader (Peer *peer, guint64 unsent);
@@ -140,12 +154,7 @@ struct Server::Impl {
   /* ---- GLib callbacks (no exception may cross them) ---- */
   static void on_http_request (SoupServer *server, SoupServerMessage *msg, const char *path,
       GHashTable *query, gpointer user_data);
-  static void on_websocket (SoupServer *server, SoupServerMessage *msg, const char *path,
-      SoupWebsocketConnection *conn, gpointer user_data);
-  static void on_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
-      gpointer user_data);
-  static void on_error (SoupWebsocketConnection *conn, GError *error, gpointer user_data);
-  static void on_closed (SoupWebsocketConnection *conn, gpointer user_data);
+  static void on_upgraded (SoupServerMessage *msg, gpointer user_data);
 };
 
 } // namespace gstsig

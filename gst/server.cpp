@@ -58,13 +58,12 @@ Server::Impl::close_all ()
   std::map<std::string, std::unique_ptr<Peer>> closing;
   closing.swap (peers);
   n_peers = 0;
-  for (auto &entry : closing) {
-    Peer *peer = entry.second.get ();
-    disconnect_handlers (peer);
-    close_peer (peer, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
-  }
-  /* libsoup keeps each connection alive until its close completes on the
-   * main context. */
+  /* Closes every WebSocket (1001), waits a moment for the closing
+   * handshakes and joins the I/O threads; their events are dropped. */
+  if (io)
+    io->stop ();
+  io.reset ();
+  mailbox.reset ();
 }
 
 Server::Server (ServerConfig config) : impl_ (std::make_unique<Impl> (std::move (config))) {}
@@ -89,13 +88,8 @@ Server::start (GError **error)
   impl_->context = g_main_context_ref_thread_default ();
   impl_->server = soup_server_new ("server-header", "gst-webrtcsignal/" VERSION " ", nullptr);
   soup_server_add_handler (impl_->server, nullptr, Impl::on_http_request, impl_.get (), nullptr);
-  soup_server_add_websocket_handler (impl_->server, nullptr, nullptr, nullptr, Impl::on_websocket,
-      impl_.get (), nullptr);
-  /* No permessage-deflate, though browsers and libsoup clients offer it:
-   * zlib's state for it is about 256 KiB of heap per peer (heaptrack: 536 MB
-   * at the peak for 2,000 peers, most of the server's memory) and costs CPU
-   * on every accept, while signalling messages are short JSON. */
-  soup_server_remove_websocket_extension (impl_->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  /* WebSocket upgrades arrive there too (accept_upgrade ()). */
+  impl_->start_io ();
 
   if (!impl_->listen (error)) {
     stop ();

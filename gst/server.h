@@ -53,6 +53,10 @@ struct ServerConfig {
   unsigned max_session_starts_per_s = 2;  /* per peer, bursts of 10 */
   unsigned max_sessions = 10000;          /* on the whole server */
   size_t max_stats_bytes = 16 * 1024;     /* one stats report */
+
+  /* Threads that run the WebSocket connections (websocket-threads.h);
+   * 0: one per 1,000 of max_peers, at least 1 and at most 16. */
+  unsigned io_threads = 0;
 };
 
 class Server {

@@ -44,7 +44,7 @@ struct Options {
   /* limits: -1 keeps the default */
   gint max_peers_per_address = -1, max_message_bytes = -1, max_queued_bytes = -1,
        max_messages_per_s = -1, max_sessions_per_peer = -1, max_sessions = -1,
-       idle_timeout_s = -1, ping_interval_s = -1;
+       idle_timeout_s = -1, ping_interval_s = -1, io_threads = -1;
 
   ~Options ()
   {
@@ -120,6 +120,9 @@ parse_options (int *argc, char ***argv, Options *opts)
         "Drop a peer nothing was read from for this long, pongs included (default: 75)", "SECONDS" },
     { "ping-interval", 0, 0, G_OPTION_ARG_INT, &opts->ping_interval_s,
         "Ping every peer this often (default: 30)", "SECONDS" },
+    { "io-threads", 0, 0, G_OPTION_ARG_INT, &opts->io_threads,
+        "Threads that run the WebSocket connections (default: one per 1000 of --max-peers, "
+        "at most 16)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
         "Do not log peers and sessions as they come and go", nullptr },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version, "Print the version and exit",
@@ -148,7 +151,7 @@ parse_options (int *argc, char ***argv, Options *opts)
     { "max-messages-per-second", opts->max_messages_per_s },
     { "max-sessions-per-peer", opts->max_sessions_per_peer },
     { "max-sessions", opts->max_sessions }, { "idle-timeout", opts->idle_timeout_s },
-    { "ping-interval", opts->ping_interval_s },
+    { "ping-interval", opts->ping_interval_s }, { "io-threads", opts->io_threads },
   };
   for (const auto &option : positive) {
     if (option.value == 0 || option.value < -1) {
@@ -221,6 +224,7 @@ make_config (const Options &opts, gstsig::ServerConfig *config)
   set_if_given (&config->max_sessions, opts.max_sessions);
   set_if_given (&config->idle_timeout_s, opts.idle_timeout_s);
   set_if_given (&config->ping_interval_s, opts.ping_interval_s);
+  set_if_given (&config->io_threads, opts.io_threads);
   return true;
 }
 
