@@ -291,6 +291,37 @@ counted_stream_close (GIOStream *stream, GCancellable *cancellable, GError **err
   return g_io_stream_close (self->base, cancellable, error);
 }
 
+/* GIOStream's default close_async closes in a thread of GLib's pool; this
+ * one marks the stream closed on the caller's thread and lets the base
+ * close as it does asynchronously (a socket at once, without a thread). */
+static void
+counted_stream_base_closed (GObject *base, GAsyncResult *result, gpointer data)
+{
+  GTask *task = G_TASK (data);
+  GError *error = nullptr;
+  if (g_io_stream_close_finish (G_IO_STREAM (base), result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+counted_stream_close_async (GIOStream *stream, int io_priority, GCancellable *cancellable,
+    GAsyncReadyCallback callback, gpointer data)
+{
+  auto self = GST_SIG_COUNTED_STREAM (stream);
+  (*self->counters)->closed = true;
+  GTask *task = g_task_new (stream, cancellable, callback, data);
+  g_io_stream_close_async (self->base, io_priority, cancellable, counted_stream_base_closed, task);
+}
+
+static gboolean
+counted_stream_close_finish (GIOStream *, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 static void
 counted_stream_finalize (GObject *object)
 {
@@ -310,6 +341,8 @@ gst_sig_counted_stream_class_init (GstSigCountedStreamClass *klass)
   G_IO_STREAM_CLASS (klass)->get_input_stream = counted_stream_get_input;
   G_IO_STREAM_CLASS (klass)->get_output_stream = counted_stream_get_output;
   G_IO_STREAM_CLASS (klass)->close_fn = counted_stream_close;
+  G_IO_STREAM_CLASS (klass)->close_async = counted_stream_close_async;
+  G_IO_STREAM_CLASS (klass)->close_finish = counted_stream_close_finish;
 }
 
 static void
