@@ -234,9 +234,6 @@ Server::Impl::add_peer (SoupServerMessage *msg, const Upgrade &upgrade)
 void
 Server::Impl::start_io ()
 {
-  unsigned n_threads = config.io_threads
-      ? config.io_threads
-      : CLAMP ((config.max_peers + 999) / 1000, 1u, 16u);
   WebSocketSettings settings;
   settings.max_incoming_payload = hard_message_limit (config.max_message_bytes);
   settings.ping_interval_s = config.ping_interval_s;
@@ -265,8 +262,8 @@ Server::Impl::start_io ()
     guarded ("disconnect", [&] () { remove_peer (id); });
   };
   mailbox = std::make_unique<Mailbox> (context);
-  io = std::make_unique<WebSocketThreads> (n_threads, std::move (settings), std::move (events),
-      mailbox.get ());
+  io = std::make_unique<WebSocketThreads> (config.io_threads, config.peers_per_io_thread,
+      std::move (settings), std::move (events), mailbox.get ());
 }
 
 void

@@ -235,12 +235,28 @@ WebSocketThreads::Thread::run_sync (const std::function<void ()> &fn)
 
 /* ------------------------------------------------------------------ */
 
-WebSocketThreads::WebSocketThreads (unsigned n_threads, WebSocketSettings settings,
-    WebSocketEvents events, Mailbox *owner)
-    : settings_ (std::move (settings)), events_ (std::move (events)), owner_ (owner)
+WebSocketThreads::WebSocketThreads (unsigned max_threads, unsigned peers_per_thread,
+    WebSocketSettings settings, WebSocketEvents events, Mailbox *owner)
+    : max_threads_ (MAX (1u, max_threads)), peers_per_thread_ (MAX (1u, peers_per_thread)),
+      settings_ (std::move (settings)), events_ (std::move (events)), owner_ (owner)
 {
-  for (unsigned i = 0; i < MAX (1u, n_threads); i++)
-    threads_.push_back (std::make_unique<Thread> (this, "gstsig-ws-" + std::to_string (i)));
+  threads_.push_back (std::make_unique<Thread> (this, "gstsig-ws-0"));
+}
+
+WebSocketThreads::Thread *
+WebSocketThreads::least_loaded ()
+{
+  Thread *least = threads_.front ().get ();
+  for (auto &t : threads_) {
+    if (t->live < least->live)
+      least = t.get ();
+  }
+  if (least->live >= peers_per_thread_ && threads_.size () < max_threads_) {
+    threads_.push_back (
+        std::make_unique<Thread> (this, "gstsig-ws-" + std::to_string (threads_.size ())));
+    least = threads_.back ().get ();
+  }
+  return least;
 }
 
 WebSocketThreads::~WebSocketThreads ()
@@ -254,11 +270,7 @@ WebSocketThreads::adopt (const std::string &peer, GIOStream *stream, GUri *uri, 
 {
   if (threads_.empty ())
     return nullptr;
-  Thread *least = threads_.front ().get ();
-  for (auto &t : threads_) {
-    if (t->live < least->live)
-      least = t.get ();
-  }
+  Thread *least = least_loaded ();
   auto c = std::make_shared<Connection> ();
   c->peer = peer;
   c->thread = least;

@@ -2,10 +2,11 @@
  * threads instead of the server's own GMainContext.
  *
  * GLib's main loop walks every source of its context, and polls every file
- * descriptor, on each iteration: with 10,000 peers on one context a server
- * spent most of its CPU there, and connecting them took 85 s (bench/
- * RESULTS.md). Spread over threads, each context holds a share of the
- * sockets, and the server's own context keeps only the listener and HTTP.
+ * descriptor, on each iteration (about 1 µs per connection here), and a
+ * relayed message costs about three iterations. With 10,000 peers on one
+ * context a server spent most of its CPU there, and connecting them took
+ * 85 s. So each thread runs a few dozen connections, and the server's own
+ * context keeps only the listener and HTTP (figures: bench/RESULTS.md).
  *
  * Contract: the owner (the server's thread) hands over an upgraded stream
  * with adopt (); from then on only the connection's I/O thread touches its
@@ -60,17 +61,18 @@ public:
   struct Connection;
   using Handle = std::shared_ptr<Connection>;
 
-  /* Starts n_threads I/O threads; events are posted to owner (which must
-   * outlive stop ()). */
-  WebSocketThreads (unsigned n_threads, WebSocketSettings settings, WebSocketEvents events,
-      Mailbox *owner);
+  /* Starts one I/O thread, and more as connections come: a new one when
+   * every thread runs peers_per_thread connections, up to max_threads.
+   * Events are posted to owner (which must outlive stop ()). */
+  WebSocketThreads (unsigned max_threads, unsigned peers_per_thread, WebSocketSettings settings,
+      WebSocketEvents events, Mailbox *owner);
   /* stop (), if not done. */
   ~WebSocketThreads ();
   WebSocketThreads (const WebSocketThreads &) = delete;
   WebSocketThreads &operator= (const WebSocketThreads &) = delete;
 
   /* Runs the upgraded stream (transfer none) as a server-side WebSocket on
-   * the least loaded thread. guard: the listener's view of it (may be
+   * the least loaded thread (or a new one). guard: the listener's view of it (may be
    * null); message_received () is called on each message. */
   Handle adopt (const std::string &peer, GIOStream *stream, GUri *uri, const char *origin,
       const char *protocol, std::shared_ptr<GuardedConnection> guard);
@@ -86,6 +88,9 @@ public:
   struct Thread;
 
 private:
+  Thread *least_loaded ();
+
+  unsigned max_threads_, peers_per_thread_;
   WebSocketSettings settings_;
   WebSocketEvents events_;
   Mailbox *owner_;

@@ -186,6 +186,38 @@ TEST_F (ServerTest, PeerMessagesAreForwarded)
   EXPECT_EQ (next (c), prefix + ",\"ice\":{\"candidate\":\"\",\"sdpMLineIndex\":1}}");
 }
 
+/* Each peer on its own I/O thread: what one peer sends reaches the other
+ * complete and in order, both ways at once. */
+TEST_F (ServerTest, PeerMessagesKeepTheirOrderAcrossIoThreads)
+{
+  ServerConfig config;
+  config.peers_per_io_thread = 1;
+  start_server (config);
+  Client *pr = connect ();
+  Client *c = connect ();
+  ASSERT_TRUE (pr && c);
+  set_status (pr, "[\"producer\"]");
+  /* Peers on different threads reach the server in no set order: the list
+   * answer to the producer says its status was handled. */
+  pr->send ("{\"type\":\"list\"}");
+  ASSERT_NE (next (pr).find (pr->id), std::string::npos);
+  const std::string s = start_session (c, pr);
+  auto ice = [&] (int n) {
+    return "{\"type\":\"peer\",\"sessionId\":" + jstr (s) + ",\"ice\":{\"candidate\":\""
+        + std::to_string (n) + "\",\"sdpMLineIndex\":0}}";
+  };
+  const int count = 300;
+  for (int i = 0; i < count; i++) {
+    pr->send (ice (i));
+    c->send (ice (count + i));
+  }
+  for (int i = 0; i < count; i++) {
+    ASSERT_EQ (next (c), ice (i));
+    ASSERT_EQ (next (pr), ice (count + i));
+  }
+  expect_nothing_pending (c);
+}
+
 TEST_F (ServerTest, ConsumerOfferInPeerIsRefused)
 {
   start_server ();

@@ -121,8 +121,8 @@ parse_options (int *argc, char ***argv, Options *opts)
     { "ping-interval", 0, 0, G_OPTION_ARG_INT, &opts->ping_interval_s,
         "Ping every peer this often (default: 30)", "SECONDS" },
     { "io-threads", 0, 0, G_OPTION_ARG_INT, &opts->io_threads,
-        "Threads that run the WebSocket connections (default: one per 1000 of --max-peers, "
-        "at most 16)", "N" },
+        "At most this many threads run the WebSocket connections, one per 64 peers "
+        "(default: 256)", "N" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opts->quiet,
         "Do not log peers and sessions as they come and go", nullptr },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opts->version, "Print the version and exit",
