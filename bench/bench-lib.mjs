@@ -16,6 +16,23 @@ const env = process.env;
 export const list = (v, d) => (v === undefined || v === '' ? d : v).split(',').map((s) => s.trim()).filter(Boolean);
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
+// --------------------------------------------------------------- senders
+
+// webrtcsend ('ours') or bench/plain-sender ('plain'), each sending a live
+// videotestsrc as VP8, video only, as producer `name` on wsUrl; t is the
+// test context of tests/browser/lib.mjs, plain the plain-sender binary.
+export function startSender(t, kind, { wsUrl, name, width, height, fps, kbps, plain }) {
+  if (kind === 'ours') {
+    return t.launch(`${kind}-sender`, [
+      'videotestsrc', 'is-live=true', '!', `video/x-raw,width=${width},height=${height},framerate=${fps}/1`,
+      '!', 'webrtcsend', `uri=${wsUrl}`, 'video-codecs=vp8', `video-bitrate=${kbps}`, `meta=meta,name=${name}`,
+      'max-consumers=0', /* the default 50 would refuse the 51st viewer; the plain sender has no limit */
+    ]);
+  }
+  return t.spawn(`${kind}-sender`, plain, [wsUrl, '--name', name, '--width', String(width),
+    '--height', String(height), '--fps', String(fps), '--bitrate', String(kbps)]);
+}
+
 // ------------------------------------------------------------------ /proc
 
 // pid and its live descendants (this kernel has no /proc/PID/task/TID/children).

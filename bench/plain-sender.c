@@ -59,7 +59,7 @@ main (int argc, char **argv)
   char *desc = g_strdup_printf (
       "videotestsrc is-live=true ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert"
       " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=%d keyframe-max-dist=60"
-      " lag-in-frames=0 threads=2 error-resilient=partitions ! tee name=t allow-not-linked=true",
+      " lag-in-frames=0 threads=1 error-resilient=partitions ! tee name=t allow-not-linked=true",
       opt_width, opt_height, opt_fps, opt_kbps * 1000);
   const PlainProducer producer = {
     "plain-sender", opt_name, "rtpvp8pay", setup_payloader,

@@ -34,7 +34,7 @@ import {
 } from '../tests/browser/lib.mjs';
 import {
   BENCH_DIR, list, rssMB, snapshot, loadBetween, OTHER_MAX, ATTEMPTS, waitQuiet, median, slope, fx,
-  commandLine, machine, writeSection,
+  commandLine, machine, writeSection, startSender as startBenchSender,
 } from './bench-lib.mjs';
 
 const env = process.env;
@@ -95,14 +95,7 @@ function pageArm({ name, n }) {
 // ------------------------------------------------------------------ runs
 
 function startSender(t, kind, { wsUrl, name, width, height }) {
-  if (kind === 'ours') {
-    return t.launch(`${kind}-sender`, [
-      'videotestsrc', 'is-live=true', '!', `video/x-raw,width=${width},height=${height},framerate=${FPS}/1`,
-      '!', 'webrtcsend', `uri=${wsUrl}`, 'video-codecs=vp8', `video-bitrate=${KBPS}`, `meta=meta,name=${name}`,
-    ]);
-  }
-  return t.spawn(`${kind}-sender`, PLAIN, [wsUrl, '--name', name, '--width', String(width),
-    '--height', String(height), '--fps', String(FPS), '--bitrate', String(KBPS)]);
+  return startBenchSender(t, kind, { wsUrl, name, width, height, fps: FPS, kbps: KBPS, plain: PLAIN });
 }
 
 let runCounter = 0;

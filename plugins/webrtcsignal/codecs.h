@@ -61,8 +61,10 @@ std::string receivable_codec_names ();
 GstCaps *codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
     const std::string &h264_profile_level_id = "", unsigned mid_ext_id = 0, guint32 ssrc = 0);
 
-/* gst-launch description of the encoder branch: raw media in, encoded out. */
-std::string encoder_description (const Codec &codec, unsigned video_bitrate_kbps);
+/* gst-launch description of the encoder branch: raw media in, encoded out.
+ * pixel_rate: width x height x frames per second of raw video (0: unknown). */
+std::string encoder_description (const Codec &codec, unsigned video_bitrate_kbps,
+    double pixel_rate = 0);
 
 /* How a sent stream's packets are told apart from the others of a bundle:
  * its SSRC (declared in the SDP, a=ssrc with msid and cname) and the header

@@ -64,7 +64,8 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   }
   GError *parse_error = nullptr;
   std::string description = encoded ? encoded_input_description (codec)
-                                    : encoder_description (codec, video_bitrate_kbps);
+                                    : encoder_description (codec, video_bitrate_kbps,
+                                        input ? input->pixel_rate : 0);
   GstElement *branch = gst_parse_bin_from_description_full (description.c_str (), TRUE, nullptr,
       GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
   if (!branch) {

@@ -141,11 +141,25 @@ InputStream::on_input (GstPad *, GstPadProbeInfo *info, gpointer data)
 }
 
 /* Streaming thread, first caps and every change. */
+/* width x height x frames per second of raw video caps, 0 if not known. */
+static double
+raw_pixel_rate (GstCaps *caps)
+{
+  const GstStructure *s = gst_caps_is_empty (caps) ? nullptr : gst_caps_get_structure (caps, 0);
+  int width = 0, height = 0, num = 0, den = 0;
+  if (!s || !gst_structure_has_name (s, "video/x-raw") || !gst_structure_get_int (s, "width", &width)
+      || !gst_structure_get_int (s, "height", &height)
+      || !gst_structure_get_fraction (s, "framerate", &num, &den) || den <= 0)
+    return 0;
+  return (double) width * height * num / den;
+}
+
 bool
 InputStream::on_caps (GstCaps *caps)
 {
   InputForm form;
   form.codec = codec_for_encoded_caps (caps);
+  form.pixel_rate = raw_pixel_rate (caps);
   std::string error;
   if (form.codec && g_strcmp0 (form.codec->name, "h264") == 0) {
     auto plid = h264_profile_level_id (caps, &error);

@@ -59,6 +59,7 @@ constexpr guint KEYFRAME_WAIT_WARNING_MS = 5000;
 struct InputForm {
   const Codec *codec = nullptr; /* the pre-encoded codec; nullptr: raw media */
   std::string h264_profile;     /* H264: profile-level-id of the stream */
+  double pixel_rate = 0;        /* raw video: width x height x fps (0: unknown) */
   bool encoded () const { return codec != nullptr; }
 };
 
