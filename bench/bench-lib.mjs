@@ -20,13 +20,15 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) |
 
 // webrtcsend ('ours') or bench/plain-sender ('plain'), each sending a live
 // videotestsrc as VP8, video only, as producer `name` on wsUrl; t is the
-// test context of tests/browser/lib.mjs, plain the plain-sender binary.
-export function startSender(t, kind, { wsUrl, name, width, height, fps, kbps, plain }) {
+// test context of tests/browser/lib.mjs, plain the plain-sender binary,
+// oursExtra more webrtcsend properties ("stats-interval=0").
+export function startSender(t, kind, { wsUrl, name, width, height, fps, kbps, plain, oursExtra = [] }) {
   if (kind === 'ours') {
     return t.launch(`${kind}-sender`, [
       'videotestsrc', 'is-live=true', '!', `video/x-raw,width=${width},height=${height},framerate=${fps}/1`,
       '!', 'webrtcsend', `uri=${wsUrl}`, 'video-codecs=vp8', `video-bitrate=${kbps}`, `meta=meta,name=${name}`,
       'max-consumers=0', /* the default 50 would refuse the 51st viewer; the plain sender has no limit */
+      ...oursExtra,
     ]);
   }
   return t.spawn(`${kind}-sender`, plain, [wsUrl, '--name', name, '--width', String(width),

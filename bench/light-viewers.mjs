@@ -15,6 +15,7 @@
 //
 // Knobs (environment): BENCH_VIEWERS=1,8,16,32,64  BENCH_KINDS=ours,plain
 // BENCH_SIZE=640x360 BENCH_KBPS=500 BENCH_WINDOW_S=10
+// BENCH_OURS_PROPS="stats-interval=0" (more webrtcsend properties)
 // BENCH_RESULTS=bench/RESULTS.md ('' to only print)
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import fs from 'node:fs';
@@ -33,6 +34,7 @@ const [WIDTH, HEIGHT] = (env.BENCH_SIZE || '640x360').split('x').map(Number);
 const KBPS = Number(env.BENCH_KBPS || 500);
 const FPS = 30;
 const WINDOW_S = Number(env.BENCH_WINDOW_S || 10);
+const OURS_EXTRA = list(env.BENCH_OURS_PROPS, '').join(' ').split(' ').filter(Boolean);
 const RESULTS = env.BENCH_RESULTS === undefined ? path.join(BENCH_DIR, 'RESULTS.md') : env.BENCH_RESULTS;
 const PLAIN = path.join(BUILD_ROOT, 'bench', 'plain-sender');
 const RECEIVER = path.join(BUILD_ROOT, 'bench', 'plain-receiver');
@@ -54,7 +56,7 @@ async function oneRun(t, { kind, n }) {
   const r = { kind, n, label };
   const server = await t.startServer({ args: ['--max-peers-per-address', String(n + 20)] });
   const sender = startSender(t, kind, { wsUrl: server.wsUrl, name, width: WIDTH, height: HEIGHT,
-    fps: FPS, kbps: KBPS, plain: PLAIN });
+    fps: FPS, kbps: KBPS, plain: PLAIN, oursExtra: OURS_EXTRA });
   const viewers = [];
   try {
     for (let i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "send-session.h"
 
+#include "rtx-history.h"
 #include "sdp-utils.h"
 #include "secure-random.h"
 
@@ -298,6 +299,7 @@ SendSession::start (const std::vector<InputStream *> &inputs,
 {
   if (!create_webrtcbin (error))
     return false;
+  bound_rtx_history (webrtcbin_);
   inputs_ = inputs;
   offer_ = offer ? gst_webrtc_session_description_copy (offer) : nullptr;
   std::string waiting;
@@ -375,6 +377,12 @@ void
 SendSession::add_own_figures (GstStructure *stats)
 {
   gint64 now = g_get_monotonic_time ();
+  double rtt = -1;
+  gst_structure_get_double (stats, "rtt", &rtt);
+  if (webrtcbin_) {
+    if (unsigned history = size_rtx_history (webrtcbin_, rtt))
+      gst_structure_set (stats, "rtx-history-ms", G_TYPE_UINT, history, nullptr);
+  }
   for (Track &track : tracks_) {
     if (!track.branch.codec || track.input->kind () != MediaKind::Video)
       continue;

@@ -37,8 +37,9 @@ public:
   void on_remote_description (const GstWebRTCSessionDescription *desc) override;
   void stop () override;
   /* Adds what webrtcbin does not count: fps, frame-width, frame-height of
-   * the video sent, and the rtpdiag figures of each stream as
-   * "rtpdiag-<input>" fields. */
+   * the video sent, the rtpdiag figures of each stream as "rtpdiag-<input>"
+   * fields, and rtx-history-ms, which it sizes from the round trip
+   * (rtx-history.h). */
   void add_own_figures (GstStructure *stats);
   /* The session sends (or waits to send) this input. */
   bool uses (const InputStream *input) const

@@ -342,5 +342,12 @@ TEST (WebrtcRecv, BothEndsReportSessionStats)
   EXPECT_GT (bitrate, 10000.0) << gst_structure_to_string (session);
   EXPECT_STREQ (gst_structure_get_string (session, "role"), "producer");
   EXPECT_TRUE (gst_structure_has_field (session, "rtpdiag-video_0"));
+  /* The video's retransmission history is bounded in time (webrtcbin's
+   * own is 500 packets, whatever their age). */
+  guint history = 0;
+  EXPECT_TRUE (gst_structure_get_uint (session, "rtx-history-ms", &history))
+      << gst_structure_to_string (session);
+  EXPECT_GE (history, 300u);
+  EXPECT_LE (history, 2000u);
   gst_structure_free (stats);
 }

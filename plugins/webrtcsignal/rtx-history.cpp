@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "rtx-history.h"
+
+namespace gstsig {
+
+namespace {
+
+constexpr unsigned UNKNOWN_RTT_HISTORY_MS = 1000;
+constexpr unsigned MIN_HISTORY_MS = 300;
+constexpr unsigned MAX_HISTORY_MS = 2000;
+
+bool
+is_rtx_sender (GstElement *element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  return factory && g_strcmp0 (GST_OBJECT_NAME (factory), "rtprtxsend") == 0;
+}
+
+void
+on_deep_element_added (GstBin *, GstBin *, GstElement *element, gpointer)
+{
+  if (is_rtx_sender (element))
+    g_object_set (element, "max-size-time", rtx_history_ms (-1), nullptr);
+}
+
+} // namespace
+
+unsigned
+rtx_history_ms (double rtt_s)
+{
+  if (rtt_s < 0)
+    return UNKNOWN_RTT_HISTORY_MS;
+  double ms = 3 * rtt_s * 1000 + 100;
+  return (unsigned) CLAMP (ms, (double) MIN_HISTORY_MS, (double) MAX_HISTORY_MS);
+}
+
+void
+bound_rtx_history (GstElement *webrtcbin)
+{
+  g_signal_connect (webrtcbin, "deep-element-added", G_CALLBACK (on_deep_element_added), nullptr);
+}
+
+unsigned
+size_rtx_history (GstElement *webrtcbin, double rtt_s)
+{
+  unsigned ms = rtx_history_ms (rtt_s), set = 0;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
+  GValue item = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next (it, &item)) {
+      case GST_ITERATOR_OK: {
+        auto element = GST_ELEMENT (g_value_get_object (&item));
+        if (is_rtx_sender (element)) {
+          g_object_set (element, "max-size-time", ms, nullptr);
+          set = ms;
+        }
+        g_value_reset (&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync (it);
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return set;
+}
+
+} // namespace gstsig
