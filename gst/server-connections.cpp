@@ -95,7 +95,12 @@ Server::Impl::on_upgraded (SoupServerMessage *msg, gpointer user_data)
   auto upgrade = static_cast<Upgrade *> (user_data);
   if (soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
     return;
-  guarded ("new connection", [&] () { upgrade->impl->add_peer (msg, *upgrade); });
+  /* The steal in add_peer may drop libsoup's references to msg, and with
+   * msg this closure and *upgrade: hold msg, and pass a copy. */
+  Upgrade copy = *upgrade;
+  g_object_ref (msg);
+  guarded ("new connection", [&] () { copy.impl->add_peer (msg, copy); });
+  g_object_unref (msg);
 }
 
 /* ------------------------------------------------------------------ */
