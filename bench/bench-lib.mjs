@@ -182,6 +182,19 @@ export function machine() {
 // Each benchmark owns one section of RESULTS.md, between its two markers;
 // it rewrites that section only. Text outside every section (notes by
 // hand) is kept. A section not in the file yet is appended.
+// The lines under a section's title in RESULTS.md: the command that ran
+// script, the date the run started and the machine.
+export function runHeader(script, started) {
+  return [
+    '```sh',
+    commandLine(script),
+    '```',
+    '',
+    `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,
+    `- machine: ${machine()}`,
+  ];
+}
+
 export function writeSection(file, owner, body) {
   const begin = `<!-- begin ${owner}: generated, rewritten by each run of bench/${owner} -->`;
   const end = `<!-- end ${owner}: text below is kept -->`;

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { runTest, info, waitFor, sleep, BUILD_ROOT } from '../tests/browser/lib.mjs';
 import {
   BENCH_DIR, list, rssMB, snapshot, loadBetween, waitQuiet, median, slope, fx,
-  commandLine, machine, writeSection, startSender,
+  runHeader, writeSection, startSender,
 } from './bench-lib.mjs';
 
 const env = process.env;
@@ -34,7 +34,7 @@ const [WIDTH, HEIGHT] = (env.BENCH_SIZE || '640x360').split('x').map(Number);
 const KBPS = Number(env.BENCH_KBPS || 500);
 const FPS = 30;
 const WINDOW_S = Number(env.BENCH_WINDOW_S || 10);
-const OURS_EXTRA = list(env.BENCH_OURS_PROPS, '').join(' ').split(' ').filter(Boolean);
+const OURS_EXTRA = (env.BENCH_OURS_PROPS || '').split(' ').filter(Boolean);
 const RESULTS = env.BENCH_RESULTS === undefined ? path.join(BENCH_DIR, 'RESULTS.md') : env.BENCH_RESULTS;
 const PLAIN = path.join(BUILD_ROOT, 'bench', 'plain-sender');
 const RECEIVER = path.join(BUILD_ROOT, 'bench', 'plain-receiver');
@@ -136,12 +136,7 @@ runTest('bench-light-viewers', async (t) => {
       '',
       'Written by `bench/light-viewers.mjs` (see bench/README.md).',
       '',
-      '```sh',
-      commandLine(fileURLToPath(import.meta.url)),
-      '```',
-      '',
-      `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-      `- machine: ${machine()}`,
+      ...runHeader(fileURLToPath(import.meta.url), started),
       `- source: videotestsrc ${WIDTH}x${HEIGHT} @ ${FPS} fps, VP8 ${KBPS} kbit/s, video only; viewers: ` +
       `plain-receiver --count (one webrtcbin each, in its own process); CPU window ${WINDOW_S} s`,
       '',

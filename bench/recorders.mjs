@@ -44,7 +44,7 @@ import { runTest, info, waitFor, sleep, withTimeout, BUILD_ROOT } from '../tests
 import { openPublisher, discover } from '../tests/browser/record-lib.mjs';
 import {
   BENCH_DIR, list, rssMB, pssMB, snapshot, loadBetween, OTHER_MAX, ATTEMPTS, waitQuiet, median, slope, fx,
-  commandLine, machine, writeSection,
+  runHeader, writeSection,
 } from './bench-lib.mjs';
 
 const env = process.env;
@@ -520,12 +520,7 @@ runTest('bench-recorders', async (t) => {
       'webrtcrecv recorders against plain webrtcbin receivers, written by `bench/recorders.mjs` (see',
       'bench/README.md for what it measures).',
       '',
-      '```sh',
-      commandLine(fileURLToPath(import.meta.url)),
-      '```',
-      '',
-      `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-      `- machine: ${machine()}`,
+      ...runHeader(fileURLToPath(import.meta.url), started),
       `- publishers: N tabs of the publish page in one headless Chromium, fake camera ${WIDTH}x${HEIGHT} @ ${FPS} fps, ` +
       `VP8 only, no audio; recorders: one process per stream, video only into Matroska (filesink unbuffered); ` +
       `CPU window ${WINDOW_S} s; ${ROUNDS} round(s), medians across rounds; ${FF_REPS} extra start-up runs per kind at N=${Math.min(...PUBLISHERS)}`,

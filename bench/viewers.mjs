@@ -34,7 +34,7 @@ import {
 } from '../tests/browser/lib.mjs';
 import {
   BENCH_DIR, list, rssMB, snapshot, loadBetween, OTHER_MAX, ATTEMPTS, waitQuiet, median, slope, fx,
-  commandLine, machine, writeSection, startSender as startBenchSender,
+  runHeader, writeSection, startSender as startBenchSender,
 } from './bench-lib.mjs';
 
 const env = process.env;
@@ -348,12 +348,7 @@ runTest('bench-viewers', async (t) => {
       '',
       'Written by `bench/viewers.mjs` (see bench/README.md for what it measures).',
       '',
-      '```sh',
-      commandLine(fileURLToPath(import.meta.url)),
-      '```',
-      '',
-      `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,
-      `- machine: ${machine()}`,
+      ...runHeader(fileURLToPath(import.meta.url), started),
       `- source: videotestsrc ${SIZES.map((s) => s.join('x')).join(', ')} @ ${FPS} fps, VP8 ${KBPS} kbit/s, ` +
       `video only; CPU window ${WINDOW_S} s; ${ROUNDS} round(s), medians across rounds; ` +
       `${FF_REPS} extra start-up runs per kind`,
