@@ -342,20 +342,23 @@ encoder_description (const Codec &codec, unsigned video_bitrate_kbps, double pix
     /* No max-quantizer below libvpx's 63: with 56 it overshot the target by
      * half (3.0 Mbit/s for 2000 kbit/s at 720p). */
     return std::string ("queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
-           " ! videoconvert ! vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0"
+           " ! videoscale ! videoconvert ! capsfilter name=picture-size caps=video/x-raw"
+           " ! vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0"
            " error-resilient=partitions keyframe-max-dist=60 buffer-size=1000"
            " buffer-initial-size=500 buffer-optimal-size=600 undershoot=95 min-quantizer=4")
         + " threads=" + (pixel_rate > VP8_ONE_THREAD_MAX_PIXEL_RATE ? "2" : "1")
         + " target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
   if (g_strcmp0 (codec.name, "vp9") == 0)
     return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
-           " ! videoconvert ! vp9enc name=encoder deadline=1 cpu-used=8 end-usage=cbr"
+           " ! videoscale ! videoconvert ! capsfilter name=picture-size caps=video/x-raw"
+           " ! vp9enc name=encoder deadline=1 cpu-used=8 end-usage=cbr"
            " lag-in-frames=0 error-resilient=default keyframe-max-dist=60 threads=2 row-mt=true"
            " target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
   if (g_strcmp0 (codec.name, "h264") == 0)
     /* Browsers' way: constrained baseline, no B-frames, in-band parameter sets. */
     return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
-           " ! videoconvert ! x264enc name=encoder tune=zerolatency speed-preset=ultrafast bframes=0"
+           " ! videoscale ! videoconvert ! capsfilter name=picture-size caps=video/x-raw"
+           " ! x264enc name=encoder tune=zerolatency speed-preset=ultrafast bframes=0"
            " key-int-max=60 b-adapt=false rc-lookahead=0 sliced-threads=true bitrate=" + kbps +
         " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au"
         " ! h264parse config-interval=-1";

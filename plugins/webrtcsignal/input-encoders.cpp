@@ -9,6 +9,7 @@
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <utility>
 
 #define GST_CAT_DEFAULT gst_sig_send_debug
@@ -87,8 +88,10 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_upstream_event,
       encoder_data (enc), free_encoder_data);
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
-      [] (GstPad *, GstPadProbeInfo *, gpointer data) {
-        encoder_of (data).frames++;
+      [] (GstPad *, GstPadProbeInfo *info, gpointer data) {
+        Encoder &enc = encoder_of (data);
+        enc.frames++;
+        enc.bytes += gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
         return GST_PAD_PROBE_OK;
       },
       encoder_data (enc), free_encoder_data);
@@ -140,14 +143,145 @@ InputStream::discard_encoder (Encoder &enc)
 void
 InputStream::set_video_bitrate (unsigned kbps)
 {
+  std::lock_guard<std::mutex> guard (targets_lock);
+  configured_kbps_ = kbps;
+  follow_viewers_locked ();
+}
+
+void
+InputStream::set_viewer_target (const void *viewer, unsigned kbps)
+{
+  std::lock_guard<std::mutex> guard (targets_lock);
+  viewer_targets_[viewer] = kbps;
+  follow_viewers_locked ();
+  if (!size_timer_ && !removed_sizes_)
+    size_timer_ = control_->timeout (PICTURE_SIZE_CHECK_MS, [this] () { return check_picture_sizes (); });
+}
+
+/* Control thread, every PICTURE_SIZE_CHECK_MS while viewers have targets:
+ * what each video encoder sent against its target, and its picture size
+ * from that (picture-size.h). Back to full size, and no timer, once no
+ * viewer has a target. */
+bool
+InputStream::check_picture_sizes ()
+{
+  std::lock_guard<std::mutex> guard (targets_lock);
+  bool following = !viewer_targets_.empty ();
+  std::vector<std::shared_ptr<Encoder>> encoders;
+  {
+    std::lock_guard<std::mutex> encoders_guard (encoders_lock);
+    for (auto &entry : encoders_)
+      if (entry.second->codec->kind == MediaKind::Video)
+        encoders.push_back (entry.second);
+  }
+  gint64 now = g_get_monotonic_time ();
+  for (auto &enc : encoders) {
+    guint64 bytes = enc->bytes;
+    double sent_kbps = -1;
+    if (enc->measured_us && now > enc->measured_us)
+      sent_kbps = (bytes - enc->measured_bytes) * 8.0 / ((now - enc->measured_us) / 1e6) / 1000;
+    enc->measured_bytes = bytes;
+    enc->measured_us = now;
+    unsigned before = enc->sizer.step ();
+    if (!following)
+      enc->sizer.reset ();
+    else if (sent_kbps >= 0)
+      enc->sizer.update (applied_kbps_, sent_kbps, configured_kbps_, now / 1000);
+    if (enc->sizer.step () != before)
+      apply_picture_size (*enc, sent_kbps);
+  }
+  if (!following)
+    size_timer_ = 0;
+  return following;
+}
+
+/* The picture-size capsfilter before the encoder (none: pre-encoded). */
+void
+InputStream::apply_picture_size (Encoder &enc, double sent_kbps)
+{
+  GstElement *filter = gst_bin_get_by_name (GST_BIN (enc.branch), "picture-size");
+  if (!filter)
+    return;
+  GstPad *sink = gst_element_get_static_pad (enc.branch, "sink");
+  GstCaps *input = sink ? gst_pad_get_current_caps (sink) : nullptr;
+  int width = 0, height = 0;
+  if (input) {
+    gst_structure_get_int (gst_caps_get_structure (input, 0), "width", &width);
+    gst_structure_get_int (gst_caps_get_structure (input, 0), "height", &height);
+    gst_caps_unref (input);
+  }
+  if (sink)
+    gst_object_unref (sink);
+  GstCaps *caps;
+  unsigned step = enc.sizer.step ();
+  if (step == 0 || width <= 0 || height <= 0) {
+    caps = gst_caps_new_empty_simple ("video/x-raw");
+    GST_INFO_OBJECT (bin_, "%s: %s encoder back at the input's size (target %u kbit/s)",
+        name_.c_str (), enc.codec->name, applied_kbps_);
+  } else {
+    int w, h;
+    PictureSizer::scaled (step, width, height, &w, &h);
+    caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
+        nullptr);
+    GST_INFO_OBJECT (bin_, "%s: %s encoder at %dx%d of %dx%d (target %u kbit/s, it sent %.0f)",
+        name_.c_str (), enc.codec->name, w, h, width, height, applied_kbps_, sent_kbps);
+  }
+  g_object_set (filter, "caps", caps, nullptr);
+  gst_caps_unref (caps);
+  gst_object_unref (filter);
+}
+
+void
+InputStream::forget_viewer (const void *viewer)
+{
+  std::lock_guard<std::mutex> guard (targets_lock);
+  if (viewer_targets_.erase (viewer))
+    follow_viewers_locked ();
+}
+
+unsigned
+InputStream::followed_bitrate_locked () const
+{
+  if (viewer_targets_.empty ())
+    return configured_kbps_;
+  unsigned highest = 0;
+  for (const auto &entry : viewer_targets_)
+    highest = std::max (highest, entry.second);
+  return configured_kbps_ ? std::min (highest, configured_kbps_) : highest;
+}
+
+/* Small steps are not worth reconfiguring the encoder for: a change of
+ * less than 4 % (and 10 kbit/s) waits until the target has moved further,
+ * except back to the ceiling. */
+void
+InputStream::follow_viewers_locked ()
+{
+  unsigned kbps = followed_bitrate_locked ();
+  if (kbps == 0 || kbps == applied_kbps_)
+    return;
+  unsigned step = std::max (applied_kbps_ / 25, 10u);
+  unsigned change = kbps > applied_kbps_ ? kbps - applied_kbps_ : applied_kbps_ - kbps;
+  if (applied_kbps_ && change < step && kbps != configured_kbps_)
+    return;
+  GST_DEBUG_OBJECT (bin_, "%s: encoder bitrate %u -> %u kbit/s", name_.c_str (), applied_kbps_,
+      kbps);
+  applied_kbps_ = kbps;
+  set_encoders_bitrate (kbps);
+}
+
+void
+InputStream::set_encoders_bitrate (unsigned kbps)
+{
   std::lock_guard<std::mutex> guard (encoders_lock);
   for (auto &entry : encoders_) {
+    if (entry.second->codec->kind != MediaKind::Video)
+      continue;
     GstElement *encoder = gst_bin_get_by_name (GST_BIN (entry.second->branch), "encoder");
     if (!encoder)
-      continue;
+      continue; /* pre-encoded input: its bitrate is not ours to change */
     if (g_object_class_find_property (G_OBJECT_GET_CLASS (encoder), "target-bitrate"))
       g_object_set (encoder, "target-bitrate", (int) (kbps * 1000), nullptr); /* vp8enc: bit/s */
-    else if (entry.second->codec->kind == MediaKind::Video)
+    else
       g_object_set (encoder, "bitrate", kbps, nullptr); /* x264enc: kbit/s */
     gst_object_unref (encoder);
   }

@@ -264,6 +264,11 @@ InputStream::remove_from_bin ()
 {
   /* Taken out under the lock, torn down without it (setting elements to
    * NULL waits for their streaming threads). */
+  {
+    std::lock_guard<std::mutex> guard (targets_lock);
+    removed_sizes_ = true;
+    control_->cancel (std::exchange (size_timer_, 0u));
+  }
   std::map<std::string, std::shared_ptr<Encoder>> encoders;
   {
     std::lock_guard<std::mutex> guard (encoders_lock);
@@ -289,9 +294,20 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
     const RtpStreamSetup &setup, const std::string &h264_profile,
     unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad, std::string *error)
 {
-  std::shared_ptr<Encoder> enc = ensure_encoder (codec, video_bitrate_kbps, error);
+  unsigned kbps;
+  {
+    std::lock_guard<std::mutex> guard (targets_lock);
+    configured_kbps_ = video_bitrate_kbps;
+    kbps = followed_bitrate_locked ();
+  }
+  /* A new encoder starts at what the viewers' targets allow now. */
+  std::shared_ptr<Encoder> enc = ensure_encoder (codec, kbps, error);
   if (!enc)
     return false;
+  {
+    std::lock_guard<std::mutex> guard (targets_lock);
+    follow_viewers_locked (); /* a running encoder, to what the targets say now */
+  }
   branch.codec = &codec;
   branch.queue = gst_element_factory_make ("queue", nullptr);
   /* A slow consumer must not stall the encoder for everyone. */

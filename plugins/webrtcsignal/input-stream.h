@@ -35,6 +35,7 @@
 #include "codecs.h"
 #include "context-thread.h"
 #include "keyframe-merger.h"
+#include "picture-size.h"
 
 #include <gst/gst.h>
 
@@ -51,6 +52,8 @@ namespace gstsig {
 
 /* How far ahead of the clock non-live input may run (ns). */
 constexpr GstClockTime PACE_AHEAD = 200 * GST_MSECOND;
+/* How often the encoders' picture sizes are checked (ms). */
+constexpr guint PICTURE_SIZE_CHECK_MS = 500;
 /* A consumer of pre-encoded video that waits this long for a keyframe gets
  * the user a warning (ms). */
 constexpr guint KEYFRAME_WAIT_WARNING_MS = 5000;
@@ -107,7 +110,16 @@ public:
   void cut (ConsumerBranch &branch);
   void detach (ConsumerBranch &branch);
 
+  /* video-bitrate changed: the encoders' target, or their ceiling while
+   * viewers have congestion targets. Any thread. */
   void set_video_bitrate (unsigned kbps);
+  /* Congestion control (viewer-congestion.h): what viewer may be sent of
+   * this input now (kbit/s). The video encoders follow the highest target
+   * (one encoder per codec: a slower viewer gets the same stream, as
+   * without congestion control), never above video-bitrate; with no
+   * target they run at video-bitrate. Any thread. */
+  void set_viewer_target (const void *viewer, unsigned kbps);
+  void forget_viewer (const void *viewer);
   /* Frames out of the encoder of codec so far, and its picture size (0 when
    * unknown). Any thread. */
   guint64 encoded_frames (const Codec &codec);
@@ -129,6 +141,11 @@ private:
     guint32 forwarded_seqnum = GST_SEQNUM_INVALID;
     guint timer = 0;              /* pending merged request on control */
     std::atomic<guint64> frames { 0 }; /* out of the encoder */
+    std::atomic<guint64> bytes { 0 };
+    /* Control thread, under targets_lock: the picture size. */
+    PictureSizer sizer;
+    guint64 measured_bytes = 0;
+    gint64 measured_us = 0;
     ContextThread *control;
     explicit Encoder (const Codec *c, GstClockTime window, ContextThread *ctl)
         : codec (c), merger ((int64_t) (window / GST_USECOND)), control (ctl) {}
@@ -140,6 +157,13 @@ private:
   void discard_encoder (Encoder &enc);
   static Encoder &encoder_of (gpointer probe_data);
   bool released (); /* remove_from_bin has run */
+  /* The encoders' bitrate from video-bitrate and the viewers' targets;
+   * holds targets_lock. */
+  unsigned followed_bitrate_locked () const;
+  void follow_viewers_locked ();
+  void set_encoders_bitrate (unsigned kbps);
+  bool check_picture_sizes ();
+  void apply_picture_size (Encoder &enc, double sent_kbps);
   static GstPadProbeReturn on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   static GstPadProbeReturn on_input (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   static void send_merged_keyframe (const std::shared_ptr<Encoder> &encoder);
@@ -171,6 +195,14 @@ private:
   std::map<std::string, std::shared_ptr<Encoder>> encoders_;
   bool removed_ = false;    /* remove_from_bin ran: no new encoder */
   std::atomic<bool> warned_no_profile_ { false }; /* H264 caps without profile: warned once */
+
+  /* Lock order: targets_lock, then encoders_lock. */
+  mutable std::mutex targets_lock; /* guards the five below and the Encoders' sizers */
+  std::map<const void *, unsigned> viewer_targets_; /* kbit/s */
+  unsigned configured_kbps_ = 0; /* video-bitrate (0: no consumer yet) */
+  unsigned applied_kbps_ = 0;    /* what the encoders were last set to */
+  guint size_timer_ = 0;         /* check_picture_sizes on control */
+  bool removed_sizes_ = false;   /* remove_from_bin ran: no new timer */
 };
 
 } // namespace gstsig

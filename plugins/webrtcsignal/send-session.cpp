@@ -4,9 +4,11 @@
 #include "rtx-history.h"
 #include "sdp-utils.h"
 #include "secure-random.h"
+#include "viewer-congestion.h"
 
 #include <gst/sdp/sdp.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_sig_send_debug);
@@ -224,6 +226,7 @@ void
 SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
 {
   negotiated_ = true;
+  bool negotiated_twcc = false;
   for (Track &track : tracks_) {
     guint mline = G_MAXUINT;
     g_object_get (track.transceiver, "mlineindex", &mline, nullptr);
@@ -276,6 +279,7 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
     for (const auto &entry : track.h264_profiles)
       if (entry.first == pt)
         h264_profile = entry.second;
+    negotiated_twcc = negotiated_twcc || setup.twcc_id;
     std::string error;
     if (!track.input->attach (track.branch, *codec, pt, setup, h264_profile,
             settings_.video_bitrate_kbps, settings_.diagnostics, track.webrtc_pad, &error)) {
@@ -286,6 +290,43 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
         track.input->name ().c_str (), codec->name, pt,
         setup.twcc_id ? ", transport-cc" : "", setup.mid_id ? ", mid" : "");
   }
+  start_congestion_control (negotiated_twcc);
+}
+
+/* The audio's share of a viewer's link (Opus at 64 kbit/s and its
+ * packets' headers), kbit/s: the estimate covers the whole transport. */
+constexpr unsigned AUDIO_SHARE_KBPS = 72;
+
+void
+SendSession::start_congestion_control (bool negotiated_twcc)
+{
+  if (!settings_.congestion_control)
+    return;
+  if (!negotiated_twcc) {
+    GST_INFO_OBJECT (bin_, "Session %s: the consumer did not take transport-cc: no congestion "
+        "control, video at video-bitrate", id_.c_str ());
+    return;
+  }
+  congestion_ = std::make_shared<ViewerCongestion> (settings_.congestion,
+      [this] (unsigned kbps) { on_congestion_target (kbps); });
+  for (Track &track : tracks_)
+    if (track.branch.codec && track.webrtc_pad)
+      congestion_->attach (track.webrtc_pad);
+  on_congestion_target (settings_.congestion.start_kbps);
+}
+
+/* Any thread (the feedback's); not after stop () closed congestion_. */
+void
+SendSession::on_congestion_target (unsigned kbps)
+{
+  bool audio = false;
+  for (const Track &track : tracks_)
+    audio = audio || (track.branch.codec && track.input->kind () == MediaKind::Audio);
+  unsigned video = audio ? (kbps > AUDIO_SHARE_KBPS ? kbps - AUDIO_SHARE_KBPS : 0) : kbps;
+  video = std::max (video, settings_.congestion.min_kbps);
+  for (const Track &track : tracks_)
+    if (track.branch.codec && track.input->kind () == MediaKind::Video)
+      track.input->set_viewer_target (this, video);
 }
 
 
@@ -379,6 +420,8 @@ SendSession::add_own_figures (GstStructure *stats)
   gint64 now = g_get_monotonic_time ();
   double rtt = -1;
   gst_structure_get_double (stats, "rtt", &rtt);
+  if (congestion_)
+    congestion_->add_figures (stats);
   if (webrtcbin_) {
     if (unsigned history = size_rtx_history (webrtcbin_, rtt))
       gst_structure_set (stats, "rtx-history-ms", G_TYPE_UINT, history, nullptr);
@@ -423,6 +466,11 @@ SendSession::stop ()
    * waiting to preroll; stopped, they answer FLUSHING); then the branches
    * stop; only then are webrtcbin's pads released (earlier, a branch
    * would push into an unlinked pad: a not-linked error). */
+  if (congestion_) {
+    congestion_->close ();
+    for (Track &track : tracks_)
+      track.input->forget_viewer (this);
+  }
   for (Track &track : tracks_)
     track.input->cut (track.branch);
   if (webrtcbin_) {

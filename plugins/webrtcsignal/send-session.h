@@ -7,18 +7,25 @@
 #pragma once
 
 #include "codecs.h"
+#include "congestion-controller.h"
 #include "input-stream.h"
 #include "webrtc-session.h"
 
+#include <memory>
 #include <vector>
 
 namespace gstsig {
+
+class ViewerCongestion;
 
 struct SendSettings {
   IceSettings ice;
   std::vector<const Codec *> video_codecs; /* in order of preference */
   std::vector<const Codec *> audio_codecs;
   unsigned video_bitrate_kbps = 2000;
+  /* Follow the viewer's transport-wide feedback (when it negotiated it). */
+  bool congestion_control = true;
+  CongestionBounds congestion;
   bool diagnostics = false; /* an rtpdiag on each stream */
 };
 
@@ -71,6 +78,10 @@ private:
   GstCaps *preferences_for (Track &track, const GstSDPMessage *offer) const;
   GstCaps *codecs_for (Track &track, const GstSDPMessage *offer) const;
   void on_negotiated (const GstWebRTCSessionDescription *answer);
+  /* After negotiation: congestion control when the viewer took
+   * transport-cc (viewer-congestion.h). */
+  void start_congestion_control (bool negotiated_twcc);
+  void on_congestion_target (unsigned kbps);
   void warn (const std::string &what);
 
   SendSettings settings_;
@@ -80,6 +91,7 @@ private:
   std::vector<Track> tracks_;
   bool we_offered_ = false;
   bool negotiated_ = false;
+  std::shared_ptr<ViewerCongestion> congestion_;
 };
 
 } // namespace gstsig

@@ -24,6 +24,14 @@ GST_DEBUG_CATEGORY_EXTERN (gst_sig_send_debug);
 /* Enough for a room, not enough for one hostile server to exhaust the
  * machine with webrtcbins (each costs threads, sockets and memory). */
 #define DEFAULT_MAX_CONSUMERS 50
+#define DEFAULT_MIN_BITRATE 100
+#define DEFAULT_START_BITRATE 1000
+
+/* webrtcsend's congestion-control property. */
+typedef enum {
+  GST_SIG_CONGESTION_CONTROL_NONE,
+  GST_SIG_CONGESTION_CONTROL_TWCC,
+} GstSigCongestionControl;
 
 struct GstSigSendPrivate {
   std::mutex lock; /* guards the settings, serve_url and inputs; nests with nothing */
@@ -32,6 +40,10 @@ struct GstSigSendPrivate {
   std::string serve_fingerprint;
   unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
   unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
+  GstSigCongestionControl congestion_control = GST_SIG_CONGESTION_CONTROL_TWCC;
+  unsigned min_bitrate = DEFAULT_MIN_BITRATE;
+  unsigned max_bitrate = 0; /* 0: video-bitrate */
+  unsigned start_bitrate = DEFAULT_START_BITRATE;
   gstsig::UniqueStructure meta;
   std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
 

@@ -63,6 +63,7 @@
 
 #include <gst/pbutils/missing-plugins.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -86,6 +87,10 @@ enum {
   PROP_SERVE_ALLOW_ORIGIN,
   PROP_SERVE_FINGERPRINT,
   PROP_VIDEO_BITRATE,
+  PROP_CONGESTION_CONTROL,
+  PROP_MIN_BITRATE,
+  PROP_MAX_BITRATE,
+  PROP_START_BITRATE,
   PROP_MAX_CONSUMERS,
   PROP_META,
   PROP_CONSUMERS,
@@ -109,9 +114,25 @@ static const gstsig::BaseBinDefaults send_defaults = {
   "bitrate-out (bit/s), packets-sent, bytes-sent, packets-lost and fraction-lost (0..1, as the "
   "consumer reports), jitter and rtt (s), nack-count, pli-count, fir-count, candidate-pair, "
   "candidate-types (e.g. \"relay <-> host\"), "
-  "fps, frame-width, frame-height and, with diagnostics, rtpdiag-<pad>. The same structure per "
+  "fps, frame-width, frame-height, with congestion control estimated-bitrate (bit/s), "
+  "feedback-bitrate (bit/s, what the viewer reports arriving), feedback-loss (0..1) and "
+  "congestion (normal, overuse, underuse) and, with diagnostics, rtpdiag-<pad>. The same structure per "
   "session is posted as a \"webrtcsend-stats\" element message every stats-interval",
 };
+
+static GType
+gst_sig_congestion_control_get_type ()
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GST_SIG_CONGESTION_CONTROL_NONE, "None: video-bitrate whatever the link", "none" },
+    { GST_SIG_CONGESTION_CONTROL_TWCC, "From transport-wide feedback (delay and loss)", "twcc" },
+    { 0, nullptr, nullptr },
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstSigCongestionControl", values));
+  return type;
+}
 
 #define gst_sig_send_parent_class parent_class
 G_DEFINE_TYPE (GstSigSend, gst_sig_send, GST_SIG_TYPE_BASE_BIN);
@@ -131,6 +152,11 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
     std::lock_guard<std::mutex> guard (priv->lock);
     max_consumers = priv->max_consumers;
     settings.video_bitrate_kbps = priv->video_bitrate;
+    settings.congestion_control = priv->congestion_control == GST_SIG_CONGESTION_CONTROL_TWCC;
+    unsigned max = priv->max_bitrate ? priv->max_bitrate : priv->video_bitrate;
+    settings.congestion.min_kbps = std::min (priv->min_bitrate, max);
+    settings.congestion.max_kbps = max;
+    settings.congestion.start_kbps = std::clamp (priv->start_bitrate, settings.congestion.min_kbps, max);
   }
   /* A flushing seek (an application looping a file) brings an ended
    * stream back: its inputs are no longer at EOS. */
@@ -378,6 +404,12 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
         priv->video_bitrate = g_value_get_uint (value);
         bitrate_changed = !priv->inputs.empty ();
         break;
+      case PROP_CONGESTION_CONTROL:
+        priv->congestion_control = (GstSigCongestionControl) g_value_get_enum (value);
+        break;
+      case PROP_MIN_BITRATE: priv->min_bitrate = g_value_get_uint (value); break;
+      case PROP_MAX_BITRATE: priv->max_bitrate = g_value_get_uint (value); break;
+      case PROP_START_BITRATE: priv->start_bitrate = g_value_get_uint (value); break;
       case PROP_MAX_CONSUMERS: priv->max_consumers = g_value_get_uint (value); break;
       case PROP_META: {
         auto s = static_cast<const GstStructure *> (g_value_get_boxed (value));
@@ -430,6 +462,10 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
       break;
     }
     case PROP_VIDEO_BITRATE: g_value_set_uint (value, priv->video_bitrate); break;
+    case PROP_CONGESTION_CONTROL: g_value_set_enum (value, priv->congestion_control); break;
+    case PROP_MIN_BITRATE: g_value_set_uint (value, priv->min_bitrate); break;
+    case PROP_MAX_BITRATE: g_value_set_uint (value, priv->max_bitrate); break;
+    case PROP_START_BITRATE: g_value_set_uint (value, priv->start_bitrate); break;
     case PROP_MAX_CONSUMERS: g_value_set_uint (value, priv->max_consumers); break;
     case PROP_META: g_value_set_boxed (value, priv->meta.get ()); break;
     default:
@@ -509,8 +545,29 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "SHA-256 of serve='s certificate while it serves https (read-only)", nullptr, ro));
   g_object_class_install_property (gobject_class, PROP_VIDEO_BITRATE,
       g_param_spec_uint ("video-bitrate", "Video bitrate",
-          "Target video bitrate of each encoder, in kbit/s. Default: 2000", 50, 100000,
+          "Target video bitrate of each encoder, in kbit/s; with congestion control the most "
+          "it is set to (unless max-bitrate says otherwise). Default: 2000", 50, 100000,
           DEFAULT_VIDEO_BITRATE, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_CONGESTION_CONTROL,
+      g_param_spec_enum ("congestion-control", "Congestion control",
+          "How the video bitrate follows the viewers' links: twcc (from each viewer's "
+          "transport-wide feedback, delay- and loss-based; the shared encoder follows the "
+          "fastest viewer, within min-bitrate and max-bitrate) or none (video-bitrate "
+          "whatever the link). Applies to new sessions. Default: twcc",
+          gst_sig_congestion_control_get_type (), GST_SIG_CONGESTION_CONTROL_TWCC, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_MIN_BITRATE,
+      g_param_spec_uint ("min-bitrate", "Min bitrate",
+          "Congestion control never asks for less video than this, in kbit/s. Applies to new "
+          "sessions. Default: 100", 30, 100000, DEFAULT_MIN_BITRATE, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_MAX_BITRATE,
+      g_param_spec_uint ("max-bitrate", "Max bitrate",
+          "Congestion control never asks for more video than this, in kbit/s (0 = "
+          "video-bitrate). Applies to new sessions. Default: 0", 0, 100000, 0, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_START_BITRATE,
+      g_param_spec_uint ("start-bitrate", "Start bitrate",
+          "What congestion control assumes of a new viewer's link until its feedback says "
+          "more, in kbit/s (within min-bitrate and max-bitrate). Default: 1000", 30, 100000,
+          DEFAULT_START_BITRATE, rw_playing));
   g_object_class_install_property (gobject_class, PROP_MAX_CONSUMERS,
       g_param_spec_uint ("max-consumers", "Max consumers",
           "Most consumers served at once; more are refused (0 = no limit). Default: 50", 0,

@@ -11,7 +11,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { CHROMIUM, CHROMIUM_ARGS, fail, info, sleep, waitFor } from './lib.mjs';
+import {
+  ANNOUNCE, CHROMIUM, CHROMIUM_ARGS, GST_LAUNCH, assert, fail, info, sleep, viewerProducer, viewerReady, waitFor,
+} from './lib.mjs';
 
 export const NS_SERVER = `gsl${process.pid}s`;
 export const NS_VISITOR = `gsl${process.pid}v`;
@@ -127,4 +129,23 @@ export async function launchVisitorBrowser(t, args = []) {
   const wrapper = path.join(t.tmpDir, 'chromium-in-netns.sh');
   fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${NS_VISITOR} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
   return t.launchBrowser({ executablePath: wrapper, args: [...DEFAULT_WEBRTC_ARGS, ...args] });
+}
+
+// webrtcsend on the server's machine with its embedded server on
+// SERVER_IP:port (pipeline: the gst-launch-1.0 arguments, which must end in
+// webrtcsend ... serve=SERVER_IP:port); then, once the LAN has settled,
+// headless Chromium on the visitor's machine with the viewer page, the
+// producer NAME listed. Resolves to { producer, url, browser, page,
+// producerId }; the stream is not clicked yet.
+export async function lanSenderAndViewer(t, port, name, pipeline, extraEnv = {}) {
+  const producer = spawnIn(t, NS_SERVER, 'webrtcsend', GST_LAUNCH, pipeline, extraEnv);
+  const m = await producer.waitForLine(ANNOUNCE.element, 15000, 'the address of its embedded server');
+  const url = `${m[1]}/`;
+  assert(url === `http://${SERVER_IP}:${port}/`, `webrtcsend announced ${url}`);
+  await lanSettled();
+  const browser = await launchVisitorBrowser(t);
+  const page = await t.openPage(browser, url, 'viewer');
+  await viewerReady(page);
+  const p = await viewerProducer(page, name);
+  return { producer, url, browser, page, producerId: p.id };
 }

@@ -33,11 +33,10 @@
 import { spawnSync } from 'node:child_process';
 
 import {
-  ANNOUNCE, GST_LAUNCH, assert, fail, info, runTest, viewerDecoding, viewerProducer,
-  viewerReady, waitFor,
+  assert, fail, info, runTest, viewerDecoding, waitFor,
 } from './lib.mjs';
 import {
-  NS_SERVER, SERVER_IP, VISITOR_IP, launchVisitorBrowser, lanSettled, makeLan, spawnIn,
+  NS_SERVER, SERVER_IP, VISITOR_IP, lanSenderAndViewer, makeLan,
 } from './lan-lib.mjs';
 import { launchPiped, tokenFrom } from './manual-lib.mjs';
 
@@ -94,21 +93,12 @@ runTest(NAME, async (t) => {
 
   // The sender: webrtcsend with its embedded server, INFO of the sessions
   // (what mDNS resolved) in its log.
-  const producer = spawnIn(t, NS_SERVER, 'webrtcsend', GST_LAUNCH, [
+  const { producer, url, browser, page, producerId } = await lanSenderAndViewer(t, PORT, NAME, [
     'videotestsrc', 'is-live=true', 'pattern=ball', '!', 'video/x-raw,width=640,height=480,framerate=30/1', '!',
     'webrtcsend', 'name=s', `serve=${SERVER_IP}:${PORT}`, `meta=meta,name=${NAME}`, 'video-codecs=vp8',
   ], SESSION_INFO);
-  const m = await producer.waitForLine(ANNOUNCE.element, 15000, 'the address of its embedded server');
-  const url = `${m[1]}/`;
-  assert(url === `http://${SERVER_IP}:${PORT}/`, `webrtcsend announced ${url}`);
-
-  await lanSettled();
-  const browser = await launchVisitorBrowser(t);
-  const page = await t.openPage(browser, url, 'viewer');
-  await viewerReady(page);
-  const p = await viewerProducer(page, NAME);
   const clickedAt = Date.now();
-  await page.locator(`button.producer[data-peer-id="${p.id}"]`).click();
+  await page.locator(`button.producer[data-peer-id="${producerId}"]`).click();
   const tileId = await waitFor(() => page.evaluate(() => window.gstsig.tiles()[0] && window.gstsig.tiles()[0].id),
                                { timeoutMs: 5000, what: 'a tile after clicking the producer' });
 

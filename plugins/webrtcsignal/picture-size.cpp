@@ -1,0 +1,60 @@
+/* gst-webrtcsignal: the encoder's picture size (see picture-size.h).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "picture-size.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gstsig {
+
+unsigned
+PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_kbps, int64_t now_ms)
+{
+  if (last_change_ms_ >= 0 && now_ms - last_change_ms_ < SETTLE_MS)
+    return step_;
+  bool over = sent_kbps > OVER_FACTOR * target_kbps + OVER_SLACK_KBPS;
+  if (!over) {
+    over_since_ms_ = -1;
+  } else if (over_since_ms_ < 0) {
+    over_since_ms_ = now_ms;
+  } else if (now_ms - over_since_ms_ >= (sent_kbps > FAR_OVER_FACTOR * target_kbps ? FAR_OVER_MS : OVER_MS) &&
+      step_ + 1 < LADDER.size ()) {
+    floor_kbps_[step_] = sent_kbps;
+    step_++;
+    last_change_ms_ = now_ms;
+    over_since_ms_ = -1;
+    return step_;
+  }
+  if (over || step_ == 0 || (last_change_ms_ >= 0 && now_ms - last_change_ms_ < UP_WAIT_MS))
+    return step_;
+  double floor_above = floor_kbps_[step_ - 1];
+  bool fits = floor_above >= 0 && target_kbps >= UP_FACTOR * floor_above;
+  bool at_ceiling = target_kbps >= ceiling_kbps &&
+      floor_above <= OVER_FACTOR * ceiling_kbps + OVER_SLACK_KBPS;
+  if (fits || at_ceiling) {
+    step_--;
+    last_change_ms_ = now_ms;
+  }
+  return step_;
+}
+
+void
+PictureSizer::reset ()
+{
+  step_ = 0;
+  floor_kbps_.fill (-1);
+  over_since_ms_ = -1;
+  last_change_ms_ = -1;
+}
+
+void
+PictureSizer::scaled (unsigned step, int width, int height, int *out_width, int *out_height)
+{
+  double scale = LADDER[std::min<size_t> (step, LADDER.size () - 1)];
+  *out_width = std::max (2, (int) std::lround (width * scale / 2) * 2);
+  *out_height = std::max (2, (int) std::lround (height * scale / 2) * 2);
+}
+
+} // namespace gstsig

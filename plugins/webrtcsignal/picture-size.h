@@ -1,0 +1,63 @@
+/* gst-webrtcsignal: the picture size an encoder works at, so that it can
+ * keep to a bitrate target.
+ *
+ * An encoder has a floor: below some bitrate it cannot go at a given size
+ * and frame rate, whatever its target says (libvpx at cpu-used=8 sends
+ * about 1.6 Mbit/s of 1280x720@30 videotestsrc however low the target;
+ * at 640x360, about 540 kbit/s). A target under that floor means a link
+ * overrun and a frozen picture; a smaller picture moves the floor down.
+ * So the size steps down a LADDER (of scales of the input's width and
+ * height) when the encoder sends more than OVER_FACTOR x its target for
+ * OVER_MS (FAR_OVER_MS when it sends twice the target), remembering what it sent at the size it left (that size's
+ * floor, for this content); and steps back up, at least UP_WAIT_MS after
+ * the last change, when the target is UP_FACTOR x the floor of the size
+ * above, or is at its ceiling and that floor would not be over it (a
+ * floor measured while overrunning a link may be high: at the ceiling
+ * there is nothing better to wait for). Content that compresses well never meets its floor, so a
+ * camera is only scaled when it has to be.
+ *
+ * Plain C++, no GStreamer; not thread-safe (its owner locks).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace gstsig {
+
+class PictureSizer {
+public:
+  static constexpr std::array<double, 5> LADDER = { 1.0, 0.75, 0.5, 0.375, 0.25 };
+  static constexpr double OVER_FACTOR = 1.1;
+  static constexpr unsigned OVER_SLACK_KBPS = 20;
+  static constexpr int64_t OVER_MS = 1000;
+  /* Twice the target or more: sooner. */
+  static constexpr double FAR_OVER_FACTOR = 2.0;
+  static constexpr int64_t FAR_OVER_MS = 500;
+  static constexpr double UP_FACTOR = 1.2;
+  static constexpr int64_t UP_WAIT_MS = 5000;
+  /* After a change, the encoder restarts with a keyframe: its output says
+   * nothing about the new size for this long. */
+  static constexpr int64_t SETTLE_MS = 1500;
+
+  /* One measurement: the target and what the encoder sent since the last
+   * one (kbit/s), at now_ms; ceiling_kbps is the most the target can be
+   * (video-bitrate). Returns the step to use (index in LADDER). */
+  unsigned update (unsigned target_kbps, double sent_kbps, unsigned ceiling_kbps, int64_t now_ms);
+  unsigned step () const { return step_; }
+  /* Back to full size, floors forgotten (no viewer follows a target). */
+  void reset ();
+
+  /* The size of step for an input of width x height: even, at least 2. */
+  static void scaled (unsigned step, int width, int height, int *out_width, int *out_height);
+
+private:
+  unsigned step_ = 0;
+  std::array<double, LADDER.size ()> floor_kbps_ = { -1, -1, -1, -1, -1 };
+  int64_t over_since_ms_ = -1;
+  int64_t last_change_ms_ = -1;
+};
+
+} // namespace gstsig

@@ -1,0 +1,418 @@
+/* The congestion controller against a simulated bottleneck: a sender of
+ * 30 fps video at the controller's target, a link that drains its queue
+ * at a capped rate and drops what would wait longer than 400 ms (as
+ * `tc ... tbf latency 400ms`), optional random loss after it, and
+ * transport-wide feedback every 50 ms. Checks what a viewer would see:
+ * the queueing delay and drops once settled, the share of the cap used,
+ * the climb back when the cap is lifted.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "congestion-controller.h"
+#include "picture-size.h"
+#include "viewer-congestion.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+using gstsig::CongestionBounds;
+using gstsig::CongestionController;
+using gstsig::FeedbackPacket;
+
+namespace {
+
+constexpr int64_t MS = 1000;
+constexpr int64_t SECOND = 1000 * MS;
+constexpr unsigned MTU_PAYLOAD = 1200;
+/* The viewer's clock is elsewhere: only differences may matter. */
+constexpr int64_t VIEWER_CLOCK_OFFSET = 123456789;
+
+struct Packet {
+  int64_t send_us;
+  int64_t arrival_us; /* < 0: dropped */
+  unsigned size;
+  int64_t queued_us;  /* time spent in the bottleneck's queue */
+};
+
+struct Link {
+  double cap_kbps = 1e6;  /* the bottleneck */
+  double loss = 0;        /* random loss after it */
+  int64_t max_queue_us = 400 * MS;
+  int64_t propagation_us = 5 * MS;
+};
+
+/* One run: second-by-second figures. */
+struct Second {
+  double target_kbps = 0;   /* mean over the second */
+  double delivered_kbps = 0;
+  int64_t max_queue_us = 0;
+  unsigned dropped = 0;     /* by the queue (not the random loss) */
+};
+
+class Simulation {
+public:
+  explicit Simulation (CongestionBounds bounds, unsigned seed = 1)
+      : cc_ (bounds), random_ (seed) {}
+
+  /* Runs until `until_us`, the link as link_at (t) says. */
+  template <typename LinkAt> std::vector<Second> run (int64_t until_us, LinkAt link_at)
+  {
+    std::vector<Second> seconds (until_us / SECOND);
+    int64_t next_frame = 0, next_feedback = 50 * MS;
+    unsigned target_samples = 0;
+    for (int64_t now = 0; now < until_us; now += MS) {
+      Link link = link_at (now);
+      Second &second = seconds[now / SECOND];
+      if (now >= next_frame) {
+        send_frame (now, link, second);
+        next_frame += SECOND / 30;
+      }
+      if (now >= next_feedback) {
+        feedback (now);
+        next_feedback += 50 * MS;
+      }
+      second.target_kbps += cc_.target_kbps ();
+      if (++target_samples == 1000) {
+        second.target_kbps /= 1000;
+        target_samples = 0;
+      }
+    }
+    for (const Packet &p : packets_) {
+      if (p.arrival_us < 0)
+        continue;
+      size_t s = (p.arrival_us - VIEWER_CLOCK_OFFSET) / SECOND;
+      if (s < seconds.size ())
+        seconds[s].delivered_kbps += p.size * 8 / 1000.0;
+    }
+    return seconds;
+  }
+
+  const CongestionController &controller () const { return cc_; }
+
+private:
+  void send_frame (int64_t now, const Link &link, Second &second)
+  {
+    unsigned bytes = cc_.target_kbps () * 1000 / 8 / 30;
+    while (bytes > 0) {
+      unsigned size = std::min (bytes, MTU_PAYLOAD);
+      bytes -= size;
+      Packet p { now, -1, size, 0 };
+      int64_t start = std::max (now, link_free_us_);
+      int64_t queued = start - now;
+      if (queued > link.max_queue_us) {
+        second.dropped++;
+      } else {
+        link_free_us_ = start + (int64_t) (size * 8 / link.cap_kbps * 1000);
+        p.queued_us = queued;
+        second.max_queue_us = std::max (second.max_queue_us, queued);
+        std::bernoulli_distribution lost (link.loss);
+        if (!lost (random_))
+          p.arrival_us = link_free_us_ + link.propagation_us + VIEWER_CLOCK_OFFSET;
+      }
+      packets_.push_back (p);
+    }
+  }
+
+  /* Reports, in order, every packet whose fate the viewer knows by now: it
+   * arrived, or a later one did. */
+  void feedback (int64_t now)
+  {
+    int64_t viewer_now = now + VIEWER_CLOCK_OFFSET;
+    size_t last_arrived = reported_;
+    for (size_t i = reported_; i < packets_.size (); i++)
+      if (packets_[i].arrival_us >= 0 && packets_[i].arrival_us <= viewer_now)
+        last_arrived = i + 1;
+    std::vector<FeedbackPacket> report;
+    for (size_t i = reported_; i < last_arrived; i++) {
+      const Packet &p = packets_[i];
+      bool arrived = p.arrival_us >= 0 && p.arrival_us <= viewer_now;
+      report.push_back ({ p.send_us, arrived ? p.arrival_us : -1, p.size });
+    }
+    reported_ = last_arrived;
+    cc_.on_feedback (report, now + 5 * MS);
+  }
+
+  CongestionController cc_;
+  std::mt19937 random_;
+  std::vector<Packet> packets_;
+  size_t reported_ = 0;
+  int64_t link_free_us_ = 0;
+};
+
+double
+mean (const std::vector<Second> &s, size_t from, size_t to, double Second::*field)
+{
+  double sum = 0;
+  for (size_t i = from; i < to; i++)
+    sum += s[i].*field;
+  return sum / (to - from);
+}
+
+int64_t
+max_queue (const std::vector<Second> &s, size_t from, size_t to)
+{
+  int64_t m = 0;
+  for (size_t i = from; i < to; i++)
+    m = std::max (m, s[i].max_queue_us);
+  return m;
+}
+
+unsigned
+drops (const std::vector<Second> &s, size_t from, size_t to)
+{
+  unsigned n = 0;
+  for (size_t i = from; i < to; i++)
+    n += s[i].dropped;
+  return n;
+}
+
+Link
+capped (double kbps, double loss = 0)
+{
+  Link l;
+  l.cap_kbps = kbps;
+  l.loss = loss;
+  return l;
+}
+
+} // namespace
+
+/* A 1 Mbit/s cap, starting at 1000 kbit/s with a 2000 maximum (the issue's
+ * case): within 5 s the queue stays short and nothing is dropped, and the
+ * link is used. */
+TEST (Congestion, SettlesUnderACapWithoutFillingItsQueue)
+{
+  Simulation sim ({ 100, 2000, 1000 });
+  auto s = sim.run (20 * SECOND, [] (int64_t) { return capped (1000); });
+  EXPECT_EQ (drops (s, 5, 20), 0u);
+  EXPECT_LT (max_queue (s, 5, 20), 150 * MS);
+  double used = mean (s, 5, 20, &Second::delivered_kbps);
+  EXPECT_GT (used, 700) << "of a 1000 kbit/s cap";
+  EXPECT_LE (mean (s, 5, 20, &Second::target_kbps), 1000);
+}
+
+/* Starting far above the cap (2000 into 300 kbit/s): the queue fills first,
+ * then the target comes down and the queue empties. */
+TEST (Congestion, ComesDownFromFarAboveTheCap)
+{
+  Simulation sim ({ 100, 2000, 2000 });
+  auto s = sim.run (20 * SECOND, [] (int64_t) { return capped (300); });
+  EXPECT_GT (max_queue (s, 0, 2), 200 * MS) << "the start should have overrun the cap";
+  EXPECT_EQ (drops (s, 8, 20), 0u);
+  EXPECT_LT (max_queue (s, 8, 20), 200 * MS);
+  EXPECT_GT (mean (s, 8, 20, &Second::delivered_kbps), 180);
+  EXPECT_LE (mean (s, 8, 20, &Second::target_kbps), 300);
+}
+
+/* The cap is lifted after 20 s: the target climbs back to the maximum
+ * within 10 s. */
+TEST (Congestion, ClimbsBackWhenTheCapIsLifted)
+{
+  Simulation sim ({ 100, 2000, 1000 });
+  auto s = sim.run (32 * SECOND, [] (int64_t now) {
+    return now < 20 * SECOND ? capped (1000) : capped (100000);
+  });
+  EXPECT_LE (mean (s, 15, 20, &Second::target_kbps), 1000);
+  EXPECT_GE (s[30].target_kbps, 1900) << "10 s after the cap was lifted";
+  EXPECT_GE (s[31].target_kbps, 1900);
+}
+
+/* An open link: straight to the maximum, and it stays there. */
+TEST (Congestion, OpenLinkReachesTheMaximum)
+{
+  Simulation sim ({ 100, 2000, 1000 });
+  auto s = sim.run (15 * SECOND, [] (int64_t) { return capped (100000); });
+  EXPECT_GE (s[7].target_kbps, 1990);
+  for (size_t i = 7; i < 15; i++)
+    EXPECT_GE (s[i].target_kbps, 1990) << "second " << i;
+}
+
+/* 5 % random loss (RTX repairs it) does not hold the rate down ... */
+TEST (Congestion, ModerateRandomLossKeepsTheRate)
+{
+  Simulation sim ({ 100, 2000, 1000 }, 7);
+  auto s = sim.run (15 * SECOND, [] (int64_t) { return capped (100000, 0.05); });
+  EXPECT_GE (s[10].target_kbps, 1990);
+  EXPECT_NEAR (sim.controller ().loss (), 0.05, 0.04);
+}
+
+/* ... heavy loss does. */
+TEST (Congestion, HeavyLossLowersTheRate)
+{
+  Simulation sim ({ 100, 2000, 1000 }, 7);
+  auto s = sim.run (10 * SECOND, [] (int64_t) { return capped (100000, 0.3); });
+  EXPECT_LE (s[5].target_kbps, 400);
+}
+
+/* The bounds hold, whatever the link, and follow a change. */
+TEST (Congestion, StaysWithinItsBounds)
+{
+  Simulation sim ({ 250, 1500, 3000 });
+  EXPECT_EQ (sim.controller ().target_kbps (), 1500u) << "start clamped to the maximum";
+  auto s = sim.run (10 * SECOND, [] (int64_t) { return capped (100); });
+  for (const Second &second : s)
+    EXPECT_GE (second.target_kbps, 250);
+
+  CongestionController cc ({ 100, 2000, 1000 });
+  cc.set_bounds ({ 100, 600, 1000 });
+  EXPECT_EQ (cc.target_kbps (), 600u);
+}
+
+/* Only differences of times matter: the same feedback on clocks shifted by
+ * any offset gives the same target. */
+TEST (Congestion, IndependentOfTheViewersClock)
+{
+  auto run = [] (int64_t offset) {
+    CongestionController cc ({ 100, 2000, 1000 });
+    for (int64_t t = 0; t < 5 * SECOND; t += 50 * MS) {
+      std::vector<FeedbackPacket> report;
+      for (int64_t f = t; f < t + 50 * MS; f += 10 * MS)
+        /* a growing queue: each packet 2 ms later than the one before */
+        report.push_back ({ f, offset + f + (f / (10 * MS)) * 2 * MS, 1200 });
+      cc.on_feedback (report, t + 50 * MS);
+    }
+    return cc.target_kbps ();
+  };
+  unsigned a = run (0), b = run (987654321012);
+  EXPECT_EQ (a, b);
+  EXPECT_LT (a, 1000u) << "a queue that grows 2 ms every 10 ms is overuse";
+}
+
+/* ---- webrtcbin's feedback event, as rtpsession 1.22 builds it ---- */
+
+namespace {
+
+GstStructure *
+twcc_packets (const std::vector<GstStructure *> &packets)
+{
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  GValueArray *array = g_value_array_new (packets.size ());
+  for (GstStructure *p : packets) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&v, p);
+    g_value_array_append (array, &v);
+    g_value_unset (&v);
+  }
+  GstStructure *s = gst_structure_new_empty ("RTPTWCCPackets");
+  GValue av = G_VALUE_INIT;
+  g_value_init (&av, g_value_array_get_type ());
+  g_value_take_boxed (&av, array);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gst_structure_take_value (s, "packets", &av);
+  return s;
+}
+
+GstStructure *
+twcc_packet (guint64 local_ts, guint64 remote_ts, guint size, gboolean lost)
+{
+  return gst_structure_new ("RTPTWCCPacket", "seqnum", G_TYPE_UINT, 1u, "local-ts", G_TYPE_UINT64,
+      local_ts, "remote-ts", G_TYPE_UINT64, remote_ts, "payload-type", G_TYPE_UCHAR, 96,
+      "size", G_TYPE_UINT, size, "lost", G_TYPE_BOOLEAN, lost, nullptr);
+}
+
+} // namespace
+
+TEST (CongestionFeedback, ReadsRtpsessionsPackets)
+{
+  GstStructure *s = twcc_packets ({
+      twcc_packet (1 * GST_MSECOND, 50 * GST_MSECOND, 1100, FALSE),
+      twcc_packet (2 * GST_MSECOND, GST_CLOCK_TIME_NONE, 900, TRUE),
+      twcc_packet (GST_CLOCK_TIME_NONE, 60 * GST_MSECOND, 800, FALSE), /* no send time */
+      twcc_packet (3 * GST_MSECOND, 55 * GST_MSECOND, 700, FALSE),
+  });
+  auto packets = gstsig::feedback_packets (s, 100);
+  ASSERT_EQ (packets.size (), 3u);
+  EXPECT_EQ (packets[0].send_us, 1000);
+  EXPECT_EQ (packets[0].arrival_us, 50000);
+  EXPECT_EQ (packets[0].size, 1100u);
+  EXPECT_LT (packets[1].arrival_us, 0) << "lost";
+  EXPECT_EQ (packets[2].send_us, 3000);
+  gst_structure_free (s);
+}
+
+/* Whatever the structure holds, nothing is read out of bounds and at most
+ * max packets are taken. */
+TEST (CongestionFeedback, MalformedOrHugeFeedbackIsBounded)
+{
+  GstStructure *empty = gst_structure_new_empty ("RTPTWCCPackets");
+  EXPECT_TRUE (gstsig::feedback_packets (empty, 100).empty ());
+  gst_structure_set (empty, "packets", G_TYPE_STRING, "not an array", nullptr);
+  EXPECT_TRUE (gstsig::feedback_packets (empty, 100).empty ());
+  gst_structure_free (empty);
+
+  std::vector<GstStructure *> many;
+  for (int i = 0; i < 50; i++)
+    many.push_back (twcc_packet (i * GST_MSECOND, i * GST_MSECOND, 1000, FALSE));
+  many.push_back (gst_structure_new ("RTPTWCCPacket", "local-ts", G_TYPE_STRING, "x", nullptr));
+  GstStructure *s = twcc_packets (many);
+  EXPECT_EQ (gstsig::feedback_packets (s, 20).size (), 20u);
+  EXPECT_EQ (gstsig::feedback_packets (s, 1000).size (), 50u) << "the malformed one skipped";
+  gst_structure_free (s);
+}
+
+/* ---- the encoder's picture size (picture-size.h) ---- */
+
+using gstsig::PictureSizer;
+
+/* An encoder that cannot go under 1600 kbit/s at full size (libvpx at
+ * cpu-used=8 with 720p videotestsrc), 900 at 3/4, 500 at 1/2: a target
+ * of 700 takes it down to 1/2, and only there does it stay. */
+TEST (PictureSize, StepsDownUntilTheEncoderKeepsToItsTarget)
+{
+  const double floors[] = { 1600, 900, 500, 300, 200 };
+  auto sends = [&] (unsigned step, unsigned target) { return std::max<double> (floors[step], target); };
+  PictureSizer sizer;
+  int64_t now = 0;
+  for (; now < 10000; now += 500)
+    sizer.update (700, sends (sizer.step (), 700), 2000, now);
+  EXPECT_EQ (sizer.step (), 2u);
+  for (; now < 30000; now += 500)
+    sizer.update (700, sends (sizer.step (), 700), 2000, now);
+  EXPECT_EQ (sizer.step (), 2u) << "700 kbit/s does not fit 3/4 (floor 900): no going back up";
+
+  /* The link opens: the target reaches the ceiling, and the picture its
+   * full size again. */
+  for (; now < 50000; now += 500)
+    sizer.update (2000, sends (sizer.step (), 2000), 2000, now);
+  EXPECT_EQ (sizer.step (), 0u);
+}
+
+/* Content that compresses well keeps to any target: never scaled. */
+TEST (PictureSize, AnEncoderThatKeepsToItsTargetIsNotScaled)
+{
+  PictureSizer sizer;
+  for (int64_t now = 0; now < 20000; now += 500)
+    sizer.update (300, 290, 2000, now);
+  EXPECT_EQ (sizer.step (), 0u);
+}
+
+/* A keyframe's burst (one measurement over) is not a floor. */
+TEST (PictureSize, OneBurstIsNotAFloor)
+{
+  PictureSizer sizer;
+  for (int64_t now = 0; now < 20000; now += 500)
+    sizer.update (1000, now % 2000 == 0 ? 1500 : 900, 2000, now);
+  EXPECT_EQ (sizer.step (), 0u);
+}
+
+TEST (PictureSize, ScaledSizesAreEven)
+{
+  int w, h;
+  PictureSizer::scaled (0, 1280, 720, &w, &h);
+  EXPECT_EQ (w, 1280);
+  EXPECT_EQ (h, 720);
+  PictureSizer::scaled (1, 1280, 720, &w, &h);
+  EXPECT_EQ (w, 960);
+  EXPECT_EQ (h, 540);
+  PictureSizer::scaled (3, 642, 362, &w, &h);
+  EXPECT_EQ (w % 2, 0);
+  EXPECT_EQ (h % 2, 0);
+  PictureSizer::scaled (4, 2, 2, &w, &h);
+  EXPECT_EQ (w, 2);
+  EXPECT_EQ (h, 2);
+}
