@@ -113,6 +113,13 @@ RecvSession::add_transceivers (const GstSDPMessage *offer, std::string *offered)
     GstStructure *s = gst_caps_get_structure (caps, 0);
     gst_structure_set_name (s, "application/x-rtp");
     gst_structure_set (s, "media", G_TYPE_STRING, gst_sdp_media_get_media (media), nullptr);
+    /* Transport-wide congestion control: taking the offer's header
+     * extension makes webrtcbin's rtpsession send transport feedback, which
+     * the sender's congestion control (a browser's, webrtcsend's) needs. */
+    if (auto twcc = find_extmap_id (media, TWCC_EXTENSION_URI)) {
+      g_autofree gchar *field = g_strdup_printf ("extmap-%u", *twcc);
+      gst_structure_set (s, field, G_TYPE_STRING, TWCC_EXTENSION_URI, nullptr);
+    }
     GstWebRTCRTPTransceiver *trans = nullptr;
     g_signal_emit_by_name (webrtcbin_, "add-transceiver",
         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
@@ -144,12 +151,13 @@ RecvSession::add_offer_transceiver (MediaKind kind, std::string *error)
     return true;
   GstCaps *caps = gst_caps_new_empty ();
   for (const Codec *codec : codecs) {
-    gst_caps_append (caps, codec_rtp_caps (*codec, codec->offer_pt, 0));
+    /* With the transport-cc header extension: we send transport feedback. */
+    gst_caps_append (caps, codec_rtp_caps (*codec, codec->offer_pt, OFFER_TWCC_EXT_ID));
     /* We decode every H264 profile; a server that matches profiles (a
      * High stream from OBS) needs to see its own among ours. */
     if (g_strcmp0 (codec->name, "h264") == 0)
       for (const auto &extra : H264_EXTRA_OFFERED_PROFILES)
-        gst_caps_append (caps, codec_rtp_caps (*codec, extra.first, 0, extra.second));
+        gst_caps_append (caps, codec_rtp_caps (*codec, extra.first, OFFER_TWCC_EXT_ID, extra.second));
   }
   GstWebRTCRTPTransceiver *trans = nullptr;
   g_signal_emit_by_name (webrtcbin_, "add-transceiver",

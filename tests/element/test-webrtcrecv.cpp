@@ -350,4 +350,26 @@ TEST (WebrtcRecv, BothEndsReportSessionStats)
   EXPECT_GE (history, 300u);
   EXPECT_LE (history, 2000u);
   gst_structure_free (stats);
+
+  /* webrtcrecv took transport-cc and sends transport feedback: the
+   * producer's congestion control has an estimate from it, within its
+   * bounds (min-bitrate 100, max-bitrate = video-bitrate 2000). */
+  send = producer.get ("s");
+  guint estimate = 0, arrived = 0;
+  for (int i = 0; i < 50 && !arrived; i++) {
+    g_object_get (send, "stats", &stats, nullptr);
+    sessions = gst_structure_get_value (stats, "sessions");
+    if (gst_value_array_get_size (sessions) == 1) {
+      session = gst_value_get_structure (gst_value_array_get_value (sessions, 0));
+      gst_structure_get_uint (session, "feedback-bitrate", &arrived);
+      gst_structure_get_uint (session, "estimated-bitrate", &estimate);
+    }
+    if (!arrived)
+      g_usleep (100 * 1000);
+    gst_structure_free (stats);
+  }
+  gst_object_unref (send);
+  EXPECT_GT (arrived, 10000u) << "no transport feedback from webrtcrecv reached webrtcsend";
+  EXPECT_GE (estimate, 100000u);
+  EXPECT_LE (estimate, 2000000u);
 }

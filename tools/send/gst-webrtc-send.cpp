@@ -460,6 +460,13 @@ private:
         status.bitrate += rate;
       if (gst_structure_get_uint64 (s, "bytes-sent", &bytes))
         status.bytes += bytes;
+      guint estimate = 0;
+      if (gst_structure_get_uint (s, "estimated-bitrate", &estimate))
+        status.estimates.push_back (estimate);
+      if (!status.width) {
+        gst_structure_get_int (s, "frame-width", &status.width);
+        gst_structure_get_int (s, "frame-height", &status.height);
+      }
     }
     if (stats)
       gst_structure_free (stats);

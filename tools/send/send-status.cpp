@@ -35,12 +35,27 @@ Reporter::tick (const Status &status)
       .integer ("bitrate", (gint64) status.bitrate)
       .integer ("bytes", (gint64) status.bytes)
       .num ("elapsed", status.elapsed);
+  if (status.width > 0 && status.height > 0)
+    e.integer ("width", status.width).integer ("height", status.height);
+  JsonBuilder *b = e.builder ();
+  json_builder_set_member_name (b, "estimates");
+  json_builder_begin_array (b);
+  for (guint estimate : status.estimates)
+    json_builder_add_int_value (b, estimate);
+  json_builder_end_array (b);
   emit (e);
   if (!status_line ())
     return;
+  /* e.g. "links 1.9 Mbit/s, 640 kbit/s | 960x540": what each viewer may be
+   * sent, and the size the encoder works at. */
+  std::string links;
+  for (guint estimate : status.estimates)
+    links += (links.empty () ? " | links " : ", ") + cli::format_rate (estimate);
+  std::string size = status.width > 0 && status.height > 0
+      ? " | " + std::to_string (status.width) + "x" + std::to_string (status.height) : "";
   show_status (status.state + " | " + std::to_string (status.viewers) +
       (status.viewers == 1 ? " viewer" : " viewers") + " | " + cli::format_rate (status.bitrate) +
-      " | " + format_elapsed (status.elapsed));
+      links + size + " | " + format_elapsed (status.elapsed));
 }
 
 } // namespace gstsig::send

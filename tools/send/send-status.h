@@ -9,6 +9,7 @@
 #include "cli-console.h"
 
 #include <string>
+#include <vector>
 
 namespace gstsig::send {
 
@@ -20,6 +21,10 @@ struct Status {
   double bitrate = 0;  /* bit/s sent to all viewers, as webrtcsend measures it */
   guint64 bytes = 0;   /* sent to the viewers connected now */
   double elapsed = 0;  /* s since start */
+  /* Congestion control: each viewer's estimate (bit/s), and the video's
+   * picture size now (0: unknown). */
+  std::vector<guint> estimates;
+  int width = 0, height = 0;
 };
 
 /* emit (), note () and clear_line () come from cli::Console. */
