@@ -334,6 +334,13 @@ codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
  * 1080p30, where one would not keep up. */
 constexpr double VP8_ONE_THREAD_MAX_PIXEL_RATE = 1920.0 * 1080 * 30;
 
+/* Every encoder branch has "picture-size", a capsfilter that congestion
+ * control sets to a smaller size when the encoder cannot keep to its
+ * bitrate at full size (picture-size.h). videoscale comes right before it:
+ * the caps may change while a frame is on its way, and only videoscale can
+ * make any size from the frame it has (a videoconvert there failed with
+ * not-negotiated). */
+
 std::string
 encoder_description (const Codec &codec, unsigned video_bitrate_kbps, double pixel_rate)
 {
@@ -342,7 +349,7 @@ encoder_description (const Codec &codec, unsigned video_bitrate_kbps, double pix
     /* No max-quantizer below libvpx's 63: with 56 it overshot the target by
      * half (3.0 Mbit/s for 2000 kbit/s at 720p). */
     return std::string ("queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
-           " ! videoscale ! videoconvert ! capsfilter name=picture-size caps=video/x-raw"
+           " ! videoconvert ! videoscale ! capsfilter name=picture-size caps=video/x-raw"
            " ! vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0"
            " error-resilient=partitions keyframe-max-dist=60 buffer-size=1000"
            " buffer-initial-size=500 buffer-optimal-size=600 undershoot=95 min-quantizer=4")
@@ -350,14 +357,14 @@ encoder_description (const Codec &codec, unsigned video_bitrate_kbps, double pix
         + " target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
   if (g_strcmp0 (codec.name, "vp9") == 0)
     return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
-           " ! videoscale ! videoconvert ! capsfilter name=picture-size caps=video/x-raw"
+           " ! videoconvert ! videoscale ! capsfilter name=picture-size caps=video/x-raw"
            " ! vp9enc name=encoder deadline=1 cpu-used=8 end-usage=cbr"
            " lag-in-frames=0 error-resilient=default keyframe-max-dist=60 threads=2 row-mt=true"
            " target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
   if (g_strcmp0 (codec.name, "h264") == 0)
     /* Browsers' way: constrained baseline, no B-frames, in-band parameter sets. */
     return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
-           " ! videoscale ! videoconvert ! capsfilter name=picture-size caps=video/x-raw"
+           " ! videoconvert ! videoscale ! capsfilter name=picture-size caps=video/x-raw"
            " ! x264enc name=encoder tune=zerolatency speed-preset=ultrafast bframes=0"
            " key-int-max=60 b-adapt=false rc-lookahead=0 sliced-threads=true bitrate=" + kbps +
         " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au"

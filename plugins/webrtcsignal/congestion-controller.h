@@ -52,7 +52,7 @@ struct FeedbackPacket {
 class CongestionController {
 public:
   static constexpr double DECREASE_FACTOR = 0.85;
-  static constexpr double INCREASE_PER_S = 1.15;
+  static constexpr double INCREASE_PER_S = 1.2;
   static constexpr double LOSS_HIGH = 0.10;
 
   explicit CongestionController (CongestionBounds bounds);

@@ -43,16 +43,24 @@ InputStream::encoder_of (gpointer probe_data)
  * brings the caps for pre-encoded input). The branch is built without
  * encoders_lock, then published under it; if another thread published one
  * for the codec meanwhile, ours is discarded and theirs is used. */
-std::shared_ptr<InputStream::Encoder>
-InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, std::string *error)
+std::string
+InputStream::encoder_key (const Codec &codec, unsigned tier)
 {
+  return tier == 0 ? std::string (codec.name) : std::string (codec.name) + "#" + std::to_string (tier);
+}
+
+std::shared_ptr<InputStream::Encoder>
+InputStream::ensure_encoder (const Codec &codec, unsigned tier, unsigned video_bitrate_kbps,
+    std::string *error)
+{
+  const std::string key = encoder_key (codec, tier);
   {
     std::lock_guard<std::mutex> guard (encoders_lock);
     if (removed_) {
       *error = name_ + " is being released";
       return nullptr;
     }
-    auto it = encoders_.find (codec.name);
+    auto it = encoders_.find (key);
     if (it != encoders_.end ())
       return it->second;
   }
@@ -75,11 +83,14 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
     g_clear_error (&parse_error);
     return nullptr;
   }
+  std::string tier_suffix = tier ? "-tier" + std::to_string (tier) : "";
   gst_object_set_name (GST_OBJECT (branch),
-      (name_ + "-" + codec.name + (encoded ? "-input" : "-encoder")).c_str ());
+      (name_ + "-" + codec.name + (encoded ? "-input" : "-encoder") + tier_suffix).c_str ());
   auto enc = std::make_shared<Encoder> (&codec, keyframe_window_, control_);
+  enc->tier = tier;
+  enc->applied_kbps = video_bitrate_kbps;
   enc->branch = branch;
-  enc->tee = make ("tee", name_ + "-" + codec.name + "-tee");
+  enc->tee = make ("tee", name_ + "-" + codec.name + "-tee" + tier_suffix);
   g_object_set (enc->tee, "allow-not-linked", TRUE, nullptr);
   gst_bin_add_many (bin_, enc->branch, enc->tee, nullptr);
   gst_element_link (enc->branch, enc->tee);
@@ -108,7 +119,7 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
   {
     std::lock_guard<std::mutex> guard (encoders_lock);
     if (!removed_) {
-      auto &slot = encoders_[codec.name];
+      auto &slot = encoders_[key];
       if (!slot)
         slot = enc;
       published = slot;
@@ -122,8 +133,8 @@ InputStream::ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps, st
       *error = name_ + " is being released";
     return published;
   }
-  GST_INFO_OBJECT (bin_, "%s: started the %s %s", name_.c_str (), codec.name,
-      encoded ? "input branch (no encoder)" : "encoder");
+  GST_INFO_OBJECT (bin_, "%s: started the %s %s%s (%u kbit/s)", name_.c_str (), codec.name,
+      encoded ? "input branch (no encoder)" : "encoder", tier_suffix.c_str (), video_bitrate_kbps);
   return enc;
 }
 
@@ -140,170 +151,36 @@ InputStream::discard_encoder (Encoder &enc)
   gst_clear_object (&enc.raw_tee_pad);
 }
 
-void
-InputStream::set_video_bitrate (unsigned kbps)
+std::shared_ptr<InputStream::Encoder>
+InputStream::encoder_of_branch (const ConsumerBranch &branch)
 {
-  std::lock_guard<std::mutex> guard (targets_lock);
-  configured_kbps_ = kbps;
-  follow_viewers_locked ();
-}
-
-void
-InputStream::set_viewer_target (const void *viewer, unsigned kbps)
-{
-  std::lock_guard<std::mutex> guard (targets_lock);
-  viewer_targets_[viewer] = kbps;
-  follow_viewers_locked ();
-  if (!size_timer_ && !removed_sizes_)
-    size_timer_ = control_->timeout (PICTURE_SIZE_CHECK_MS, [this] () { return check_picture_sizes (); });
-}
-
-/* Control thread, every PICTURE_SIZE_CHECK_MS while viewers have targets:
- * what each video encoder sent against its target, and its picture size
- * from that (picture-size.h). Back to full size, and no timer, once no
- * viewer has a target. */
-bool
-InputStream::check_picture_sizes ()
-{
-  std::lock_guard<std::mutex> guard (targets_lock);
-  bool following = !viewer_targets_.empty ();
-  std::vector<std::shared_ptr<Encoder>> encoders;
+  if (!branch.codec || !branch.link)
+    return nullptr;
+  unsigned tier;
   {
-    std::lock_guard<std::mutex> encoders_guard (encoders_lock);
-    for (auto &entry : encoders_)
-      if (entry.second->codec->kind == MediaKind::Video)
-        encoders.push_back (entry.second);
+    std::lock_guard<std::mutex> guard (branch.link->lock);
+    tier = branch.link->tier;
   }
-  gint64 now = g_get_monotonic_time ();
-  for (auto &enc : encoders) {
-    guint64 bytes = enc->bytes;
-    double sent_kbps = -1;
-    if (enc->measured_us && now > enc->measured_us)
-      sent_kbps = (bytes - enc->measured_bytes) * 8.0 / ((now - enc->measured_us) / 1e6) / 1000;
-    enc->measured_bytes = bytes;
-    enc->measured_us = now;
-    unsigned before = enc->sizer.step ();
-    if (!following)
-      enc->sizer.reset ();
-    else if (sent_kbps >= 0)
-      enc->sizer.update (applied_kbps_, sent_kbps, configured_kbps_, now / 1000);
-    if (enc->sizer.step () != before)
-      apply_picture_size (*enc, sent_kbps);
-  }
-  if (!following)
-    size_timer_ = 0;
-  return following;
-}
-
-/* The picture-size capsfilter before the encoder (none: pre-encoded). */
-void
-InputStream::apply_picture_size (Encoder &enc, double sent_kbps)
-{
-  GstElement *filter = gst_bin_get_by_name (GST_BIN (enc.branch), "picture-size");
-  if (!filter)
-    return;
-  GstPad *sink = gst_element_get_static_pad (enc.branch, "sink");
-  GstCaps *input = sink ? gst_pad_get_current_caps (sink) : nullptr;
-  int width = 0, height = 0;
-  if (input) {
-    gst_structure_get_int (gst_caps_get_structure (input, 0), "width", &width);
-    gst_structure_get_int (gst_caps_get_structure (input, 0), "height", &height);
-    gst_caps_unref (input);
-  }
-  if (sink)
-    gst_object_unref (sink);
-  GstCaps *caps;
-  unsigned step = enc.sizer.step ();
-  if (step == 0 || width <= 0 || height <= 0) {
-    caps = gst_caps_new_empty_simple ("video/x-raw");
-    GST_INFO_OBJECT (bin_, "%s: %s encoder back at the input's size (target %u kbit/s)",
-        name_.c_str (), enc.codec->name, applied_kbps_);
-  } else {
-    int w, h;
-    PictureSizer::scaled (step, width, height, &w, &h);
-    caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
-        nullptr);
-    GST_INFO_OBJECT (bin_, "%s: %s encoder at %dx%d of %dx%d (target %u kbit/s, it sent %.0f)",
-        name_.c_str (), enc.codec->name, w, h, width, height, applied_kbps_, sent_kbps);
-  }
-  g_object_set (filter, "caps", caps, nullptr);
-  gst_caps_unref (caps);
-  gst_object_unref (filter);
-}
-
-void
-InputStream::forget_viewer (const void *viewer)
-{
-  std::lock_guard<std::mutex> guard (targets_lock);
-  if (viewer_targets_.erase (viewer))
-    follow_viewers_locked ();
-}
-
-unsigned
-InputStream::followed_bitrate_locked () const
-{
-  if (viewer_targets_.empty ())
-    return configured_kbps_;
-  unsigned highest = 0;
-  for (const auto &entry : viewer_targets_)
-    highest = std::max (highest, entry.second);
-  return configured_kbps_ ? std::min (highest, configured_kbps_) : highest;
-}
-
-/* Small steps are not worth reconfiguring the encoder for: a change of
- * less than 4 % (and 10 kbit/s) waits until the target has moved further,
- * except back to the ceiling. */
-void
-InputStream::follow_viewers_locked ()
-{
-  unsigned kbps = followed_bitrate_locked ();
-  if (kbps == 0 || kbps == applied_kbps_)
-    return;
-  unsigned step = std::max (applied_kbps_ / 25, 10u);
-  unsigned change = kbps > applied_kbps_ ? kbps - applied_kbps_ : applied_kbps_ - kbps;
-  if (applied_kbps_ && change < step && kbps != configured_kbps_)
-    return;
-  GST_DEBUG_OBJECT (bin_, "%s: encoder bitrate %u -> %u kbit/s", name_.c_str (), applied_kbps_,
-      kbps);
-  applied_kbps_ = kbps;
-  set_encoders_bitrate (kbps);
-}
-
-void
-InputStream::set_encoders_bitrate (unsigned kbps)
-{
   std::lock_guard<std::mutex> guard (encoders_lock);
-  for (auto &entry : encoders_) {
-    if (entry.second->codec->kind != MediaKind::Video)
-      continue;
-    GstElement *encoder = gst_bin_get_by_name (GST_BIN (entry.second->branch), "encoder");
-    if (!encoder)
-      continue; /* pre-encoded input: its bitrate is not ours to change */
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (encoder), "target-bitrate"))
-      g_object_set (encoder, "target-bitrate", (int) (kbps * 1000), nullptr); /* vp8enc: bit/s */
-    else
-      g_object_set (encoder, "bitrate", kbps, nullptr); /* x264enc: kbit/s */
-    gst_object_unref (encoder);
-  }
+  auto it = encoders_.find (encoder_key (*branch.codec, tier));
+  return it == encoders_.end () ? nullptr : it->second;
 }
 
 guint64
-InputStream::encoded_frames (const Codec &codec)
+InputStream::encoded_frames (const ConsumerBranch &branch)
 {
-  std::lock_guard<std::mutex> guard (encoders_lock);
-  auto it = encoders_.find (codec.name);
-  return it == encoders_.end () ? 0 : it->second->frames.load ();
+  auto enc = encoder_of_branch (branch);
+  return enc ? enc->frames.load () : 0;
 }
 
 void
-InputStream::frame_size (const Codec &codec, int *width, int *height)
+InputStream::frame_size (const ConsumerBranch &branch, int *width, int *height)
 {
   *width = *height = 0;
-  std::lock_guard<std::mutex> guard (encoders_lock);
-  auto it = encoders_.find (codec.name);
-  if (it == encoders_.end ())
+  auto enc = encoder_of_branch (branch);
+  if (!enc)
     return;
-  GstPad *pad = gst_element_get_static_pad (it->second->tee, "sink");
+  GstPad *pad = gst_element_get_static_pad (enc->tee, "sink");
   GstCaps *caps = gst_pad_get_current_caps (pad);
   gst_object_unref (pad);
   if (!caps)

@@ -5,6 +5,7 @@
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <utility>
 
 #define GST_CAT_DEFAULT gst_sig_send_debug
@@ -217,7 +218,7 @@ InputStream::on_caps (GstCaps *caps)
    * sees it from the start (an h264parse started mid-stream marks its first
    * output as a keyframe). */
   if (form.encoded ()) {
-    if (!ensure_encoder (*form.codec, 0, &error)) {
+    if (!ensure_encoder (*form.codec, 0, 0, &error)) {
       if (released ())
         return false; /* the pad is going away: nothing to report */
       GST_ELEMENT_ERROR (GST_ELEMENT (bin_), CORE, MISSING_PLUGIN,
@@ -266,8 +267,8 @@ InputStream::remove_from_bin ()
    * NULL waits for their streaming threads). */
   {
     std::lock_guard<std::mutex> guard (targets_lock);
-    removed_sizes_ = true;
-    control_->cancel (std::exchange (size_timer_, 0u));
+    removed_tiers_ = true;
+    control_->cancel (std::exchange (tier_timer_, 0u));
   }
   std::map<std::string, std::shared_ptr<Encoder>> encoders;
   {
@@ -292,23 +293,23 @@ InputStream::released ()
 bool
 InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
     const RtpStreamSetup &setup, const std::string &h264_profile,
-    unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad, std::string *error)
+    unsigned video_bitrate_kbps, unsigned video_tiers, bool diagnostics, GstPad *webrtc_pad,
+    std::string *error)
 {
   unsigned kbps;
   {
     std::lock_guard<std::mutex> guard (targets_lock);
     configured_kbps_ = video_bitrate_kbps;
-    kbps = followed_bitrate_locked ();
+    max_tiers_ = std::max (video_tiers, 1u);
+    kbps = tier_target_locked (codec, 0);
   }
-  /* A new encoder starts at what the viewers' targets allow now. */
-  std::shared_ptr<Encoder> enc = ensure_encoder (codec, kbps, error);
+  /* A new consumer starts on the first tier; a new encoder at what the
+   * viewers' targets allow now. */
+  std::shared_ptr<Encoder> enc = ensure_encoder (codec, 0, kbps, error);
   if (!enc)
     return false;
-  {
-    std::lock_guard<std::mutex> guard (targets_lock);
-    follow_viewers_locked (); /* a running encoder, to what the targets say now */
-  }
   branch.codec = &codec;
+  branch.link = std::make_shared<BranchLink> ();
   branch.queue = gst_element_factory_make ("queue", nullptr);
   /* A slow consumer must not stall the encoder for everyone. */
   g_object_set (branch.queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
@@ -352,14 +353,20 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
     if (input && input->encoded ())
       warn_if_no_keyframe (branch, seen);
   }
-  branch.tee_pad = gst_element_request_pad_simple (enc->tee, "src_%u");
-  gst_pad_link (branch.tee_pad, queue_sink);
-  gst_object_unref (queue_sink);
+  GstPad *tee_pad = gst_element_request_pad_simple (enc->tee, "src_%u");
+  gst_pad_link (tee_pad, queue_sink);
+  {
+    std::lock_guard<std::mutex> guard (branch.link->lock);
+    branch.link->tee_pad = tee_pad;
+    branch.link->queue_sink = queue_sink; /* our reference */
+  }
 
   if (kind_ == MediaKind::Video) {
     /* A new consumer needs a keyframe now, not at the end of the GOP. */
-    gst_pad_send_event (branch.tee_pad,
+    gst_pad_send_event (tee_pad,
         gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+    std::lock_guard<std::mutex> guard (targets_lock);
+    viewers_[branch.link.get ()] = Viewer { branch.link, &codec, 0 };
   }
   return true;
 }
@@ -398,14 +405,36 @@ void
 InputStream::cut (ConsumerBranch &branch)
 {
   control_->cancel (std::exchange (branch.keyframe_timer, 0u));
-  if (!branch.tee_pad)
+  if (!branch.link)
     return;
-  GstElement *tee = GST_ELEMENT (gst_pad_get_parent (branch.tee_pad));
+  forget_viewer (branch);
+  std::vector<GstPad *> pads;
+  GstPad *queue_sink;
+  {
+    std::lock_guard<std::mutex> guard (branch.link->lock);
+    branch.link->cut = true;
+    pads.swap (branch.link->retired);
+    for (GstPad **pad : { &branch.link->tee_pad, &branch.link->pending_pad })
+      if (*pad)
+        pads.push_back (std::exchange (*pad, nullptr));
+    queue_sink = std::exchange (branch.link->queue_sink, nullptr);
+  }
+  for (GstPad *pad : pads)
+    release_tee_pad (pad);
+  gst_clear_object (&queue_sink);
+}
+
+/* Releases a consumer's request pad from the tee it belongs to, and our
+ * reference to it. */
+void
+InputStream::release_tee_pad (GstPad *pad)
+{
+  GstElement *tee = GST_ELEMENT (gst_pad_get_parent (pad));
   if (tee) {
-    gst_element_release_request_pad (tee, branch.tee_pad);
+    gst_element_release_request_pad (tee, pad);
     gst_object_unref (tee);
   }
-  gst_clear_object (&branch.tee_pad);
+  gst_object_unref (pad);
 }
 
 void

@@ -36,6 +36,7 @@
 #include "context-thread.h"
 #include "keyframe-merger.h"
 #include "picture-size.h"
+#include "tier-plan.h"
 
 #include <gst/gst.h>
 
@@ -52,8 +53,8 @@ namespace gstsig {
 
 /* How far ahead of the clock non-live input may run (ns). */
 constexpr GstClockTime PACE_AHEAD = 200 * GST_MSECOND;
-/* How often the encoders' picture sizes are checked (ms). */
-constexpr guint PICTURE_SIZE_CHECK_MS = 500;
+/* How often tiers and the encoders' picture sizes are checked (ms). */
+constexpr guint TIER_CHECK_MS = 500;
 /* A consumer of pre-encoded video that waits this long for a keyframe gets
  * the user a warning (ms). */
 constexpr guint KEYFRAME_WAIT_WARNING_MS = 5000;
@@ -66,10 +67,32 @@ struct InputForm {
   bool encoded () const { return codec != nullptr; }
 };
 
+/* Which encoder's tee a consumer's branch takes its stream from, and a
+ * switch to another tier's tee at that one's next keyframe (input-tiers.cpp).
+ * Shared by the branch, its switch probe and InputStream. */
+struct BranchLink {
+  std::mutex lock;                /* guards everything below */
+  GstPad *tee_pad = nullptr;      /* request pad of the encoded tee, linked (owned) */
+  GstPad *pending_pad = nullptr;  /* another tier's, unlinked until a keyframe (owned) */
+  GstPad *queue_sink = nullptr;   /* the branch queue's sink pad (owned) */
+  std::vector<GstPad *> retired;  /* tee pads switched away from, to release (owned) */
+  unsigned tier = 0;
+  unsigned pending_tier = 0;      /* valid while pending_pad */
+  bool cut = false;               /* cut (): no more switching */
+  ~BranchLink ()
+  {
+    for (GstPad *pad : retired)
+      gst_object_unref (pad);
+    for (GstPad *pad : { tee_pad, pending_pad, queue_sink })
+      if (pad)
+        gst_object_unref (pad);
+  }
+};
+
 /* One consumer's branch: tee pad ─ queue ─ payloader ─ webrtcbin pad. */
 struct ConsumerBranch {
   const Codec *codec = nullptr;
-  GstPad *tee_pad = nullptr;    /* request pad of the encoded tee (owned) */
+  std::shared_ptr<BranchLink> link;
   GstElement *queue = nullptr;  /* in the bin (not owned) */
   GstElement *payloader = nullptr;
   GstElement *diag = nullptr;   /* rtpdiag after the payloader, or nullptr */
@@ -104,7 +127,8 @@ public:
    * announces h264_profile ("" = 42e01f). */
   bool attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
       const RtpStreamSetup &setup, const std::string &h264_profile,
-      unsigned video_bitrate_kbps, bool diagnostics, GstPad *webrtc_pad, std::string *error);
+      unsigned video_bitrate_kbps, unsigned video_tiers, bool diagnostics, GstPad *webrtc_pad,
+      std::string *error);
   /* Stops feeding the branch (releases its tee pad); detach () then
    * removes its elements. */
   void cut (ConsumerBranch &branch);
@@ -113,17 +137,23 @@ public:
   /* video-bitrate changed: the encoders' target, or their ceiling while
    * viewers have congestion targets. Any thread. */
   void set_video_bitrate (unsigned kbps);
-  /* Congestion control (viewer-congestion.h): what viewer may be sent of
-   * this input now (kbit/s). The video encoders follow the highest target
-   * (one encoder per codec: a slower viewer gets the same stream, as
-   * without congestion control), never above video-bitrate; with no
-   * target they run at video-bitrate. Any thread. */
-  void set_viewer_target (const void *viewer, unsigned kbps);
-  void forget_viewer (const void *viewer);
-  /* Frames out of the encoder of codec so far, and its picture size (0 when
-   * unknown). Any thread. */
-  guint64 encoded_frames (const Codec &codec);
-  void frame_size (const Codec &codec, int *width, int *height);
+  /* Congestion control (viewer-congestion.h): what the consumer of branch
+   * may be sent of this input now (kbit/s). Viewers are grouped into at
+   * most video-tiers tiers, an encoder each (tier-plan.h); each encoder
+   * runs at its tier's target, never above video-bitrate, and at its
+   * picture size (picture-size.h); a viewer moves to another tier at that
+   * tier's next keyframe. Without targets: one encoder at video-bitrate.
+   * Any thread. */
+  void set_viewer_target (const ConsumerBranch &branch, unsigned kbps);
+  void forget_viewer (const ConsumerBranch &branch);
+  /* The first tier's target while viewers follow targets, else 0: a new
+   * viewer's congestion control starts there (so that a viewer on a good
+   * link does not make a tier of its own while it ramps up). Any thread. */
+  unsigned first_tier_target (const Codec &codec) const;
+  /* Frames out of the encoder branch takes its stream from, and its
+   * picture size (0 when unknown). Any thread. */
+  guint64 encoded_frames (const ConsumerBranch &branch);
+  void frame_size (const ConsumerBranch &branch, int *width, int *height);
   /* Asks every running encoder of this input for a keyframe (merged). */
   void request_keyframe ();
   /* Removes everything this input added to the bin. On the control thread
@@ -142,7 +172,10 @@ private:
     guint timer = 0;              /* pending merged request on control */
     std::atomic<guint64> frames { 0 }; /* out of the encoder */
     std::atomic<guint64> bytes { 0 };
-    /* Control thread, under targets_lock: the picture size. */
+    unsigned tier = 0;
+    /* Under targets_lock: the bitrate it was last set to, its picture
+     * size, and what it sent at the last check. */
+    unsigned applied_kbps = 0;
     PictureSizer sizer;
     guint64 measured_bytes = 0;
     gint64 measured_us = 0;
@@ -151,19 +184,29 @@ private:
         : codec (c), merger ((int64_t) (window / GST_USECOND)), control (ctl) {}
   };
 
-  std::shared_ptr<Encoder> ensure_encoder (const Codec &codec, unsigned video_bitrate_kbps,
-      std::string *error);
+  /* The key of a tier's encoder in encoders_: the codec's name for the
+   * first tier, "name#tier" for the others. */
+  static std::string encoder_key (const Codec &codec, unsigned tier);
+  std::shared_ptr<Encoder> ensure_encoder (const Codec &codec, unsigned tier,
+      unsigned video_bitrate_kbps, std::string *error);
+  std::shared_ptr<Encoder> encoder_of_branch (const ConsumerBranch &branch);
   /* Takes an encoder's branch out of the bin (not from encoders_). */
   void discard_encoder (Encoder &enc);
   static Encoder &encoder_of (gpointer probe_data);
   bool released (); /* remove_from_bin has run */
-  /* The encoders' bitrate from video-bitrate and the viewers' targets;
-   * holds targets_lock. */
-  unsigned followed_bitrate_locked () const;
+  /* input-tiers.cpp. With targets_lock held: the tiers from the viewers'
+   * targets (plans_) and each encoder's bitrate from them. */
   void follow_viewers_locked ();
-  void set_encoders_bitrate (unsigned kbps);
-  bool check_picture_sizes ();
+  unsigned tier_target_locked (const Codec &codec, unsigned tier) const;
+  void set_encoder_bitrate_locked (Encoder &enc, unsigned kbps);
+  /* Control thread, every TIER_CHECK_MS while viewers have targets:
+   * tiers' encoders made and removed, viewers switched, picture sizes. */
+  bool check_tiers ();
+  void check_picture_size_locked (Encoder &enc, gint64 now);
   void apply_picture_size (Encoder &enc, double sent_kbps);
+  void start_switch (const std::shared_ptr<BranchLink> &link, Encoder &to);
+  static GstPadProbeReturn on_switch_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer data);
+  void release_tee_pad (GstPad *pad);
   static GstPadProbeReturn on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   static GstPadProbeReturn on_input (GstPad *pad, GstPadProbeInfo *info, gpointer data);
   static void send_merged_keyframe (const std::shared_ptr<Encoder> &encoder);
@@ -196,13 +239,19 @@ private:
   bool removed_ = false;    /* remove_from_bin ran: no new encoder */
   std::atomic<bool> warned_no_profile_ { false }; /* H264 caps without profile: warned once */
 
-  /* Lock order: targets_lock, then encoders_lock. */
-  mutable std::mutex targets_lock; /* guards the five below and the Encoders' sizers */
-  std::map<const void *, unsigned> viewer_targets_; /* kbit/s */
+  /* Lock order: targets_lock, then encoders_lock, then a BranchLink's. */
+  struct Viewer {
+    std::shared_ptr<BranchLink> link;
+    const Codec *codec = nullptr;
+    unsigned estimate_kbps = 0; /* 0: no target (yet) */
+  };
+  mutable std::mutex targets_lock; /* guards the members below and the Encoders' sizers */
+  std::map<const BranchLink *, Viewer> viewers_; /* video consumers */
+  std::map<const Codec *, TierPlan> plans_;
   unsigned configured_kbps_ = 0; /* video-bitrate (0: no consumer yet) */
-  unsigned applied_kbps_ = 0;    /* what the encoders were last set to */
-  guint size_timer_ = 0;         /* check_picture_sizes on control */
-  bool removed_sizes_ = false;   /* remove_from_bin ran: no new timer */
+  unsigned max_tiers_ = 1;       /* video-tiers */
+  guint tier_timer_ = 0;         /* check_tiers on control */
+  bool removed_tiers_ = false;   /* remove_from_bin ran: no new timer */
 };
 
 } // namespace gstsig

@@ -29,12 +29,20 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
   }
   if (over || step_ == 0 || (last_change_ms_ >= 0 && now_ms - last_change_ms_ < UP_WAIT_MS))
     return step_;
-  double floor_above = floor_kbps_[step_ - 1];
-  bool fits = floor_above >= 0 && target_kbps >= UP_FACTOR * floor_above;
-  bool at_ceiling = target_kbps >= ceiling_kbps &&
-      floor_above <= OVER_FACTOR * ceiling_kbps + OVER_SLACK_KBPS;
-  if (fits || at_ceiling) {
-    step_--;
+  /* Up as many sizes as fit at once: after a dip, the way back is one
+   * change, not one per UP_WAIT_MS. */
+  unsigned up = step_;
+  while (up > 0) {
+    double floor_above = floor_kbps_[up - 1];
+    bool fits = floor_above >= 0 && target_kbps >= UP_FACTOR * floor_above;
+    bool at_ceiling = target_kbps >= ceiling_kbps &&
+        floor_above <= OVER_FACTOR * ceiling_kbps + OVER_SLACK_KBPS;
+    if (!fits && !at_ceiling)
+      break;
+    up--;
+  }
+  if (up != step_) {
+    step_ = up;
     last_change_ms_ = now_ms;
   }
   return step_;
@@ -47,6 +55,16 @@ PictureSizer::reset ()
   floor_kbps_.fill (-1);
   over_since_ms_ = -1;
   last_change_ms_ = -1;
+}
+
+void
+PictureSizer::start_from (const PictureSizer &other, unsigned target_kbps)
+{
+  reset ();
+  floor_kbps_ = other.floor_kbps_;
+  while (step_ + 1 < LADDER.size () && floor_kbps_[step_] >= 0 &&
+      floor_kbps_[step_] > OVER_FACTOR * target_kbps + OVER_SLACK_KBPS)
+    step_++;
 }
 
 void

@@ -10,11 +10,12 @@
  * height) when the encoder sends more than OVER_FACTOR x its target for
  * OVER_MS (FAR_OVER_MS when it sends twice the target), remembering what it sent at the size it left (that size's
  * floor, for this content); and steps back up, at least UP_WAIT_MS after
- * the last change, when the target is UP_FACTOR x the floor of the size
- * above, or is at its ceiling and that floor would not be over it (a
- * floor measured while overrunning a link may be high: at the ceiling
- * there is nothing better to wait for). Content that compresses well never meets its floor, so a
- * camera is only scaled when it has to be.
+ * the last change, as many sizes as fit at once: a size fits when the
+ * target is UP_FACTOR x its floor, or is at its ceiling and that floor
+ * would not be over it (a floor measured while overrunning a link may be
+ * high: at the ceiling there is nothing better to wait for). Content that
+ * compresses well never meets its floor, so a camera is only scaled when
+ * it has to be.
  *
  * Plain C++, no GStreamer; not thread-safe (its owner locks).
  *
@@ -37,7 +38,7 @@ public:
   static constexpr double FAR_OVER_FACTOR = 2.0;
   static constexpr int64_t FAR_OVER_MS = 500;
   static constexpr double UP_FACTOR = 1.2;
-  static constexpr int64_t UP_WAIT_MS = 5000;
+  static constexpr int64_t UP_WAIT_MS = 4000;
   /* After a change, the encoder restarts with a keyframe: its output says
    * nothing about the new size for this long. */
   static constexpr int64_t SETTLE_MS = 1500;
@@ -49,6 +50,9 @@ public:
   unsigned step () const { return step_; }
   /* Back to full size, floors forgotten (no viewer follows a target). */
   void reset ();
+  /* A new encoder of the same input (another tier): the floors other
+   * found, and the largest size whose known floor fits target_kbps. */
+  void start_from (const PictureSizer &other, unsigned target_kbps);
 
   /* The size of step for an input of width x height: even, at least 2. */
   static void scaled (unsigned step, int width, int height, int *out_width, int *out_height);

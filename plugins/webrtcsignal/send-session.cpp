@@ -282,7 +282,8 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
     negotiated_twcc = negotiated_twcc || setup.twcc_id;
     std::string error;
     if (!track.input->attach (track.branch, *codec, pt, setup, h264_profile,
-            settings_.video_bitrate_kbps, settings_.diagnostics, track.webrtc_pad, &error)) {
+            settings_.video_bitrate_kbps, settings_.video_tiers, settings_.diagnostics,
+            track.webrtc_pad, &error)) {
       fail (error);
       return;
     }
@@ -307,12 +308,22 @@ SendSession::start_congestion_control (bool negotiated_twcc)
         "control, video at video-bitrate", id_.c_str ());
     return;
   }
-  congestion_ = std::make_shared<ViewerCongestion> (settings_.congestion,
+  /* A viewer joining viewers that already follow targets starts at the
+   * first tier's target (plus the audio's share): it gets the stream the
+   * others get until its own feedback says otherwise, and a good link does
+   * not cost an encoder while it ramps up. */
+  CongestionBounds bounds = settings_.congestion;
+  for (const Track &track : tracks_)
+    if (track.branch.codec && track.input->kind () == MediaKind::Video)
+      if (unsigned first = track.input->first_tier_target (*track.branch.codec))
+        bounds.start_kbps = std::clamp (std::max (bounds.start_kbps, first + AUDIO_SHARE_KBPS),
+            bounds.min_kbps, bounds.max_kbps);
+  congestion_ = std::make_shared<ViewerCongestion> (bounds,
       [this] (unsigned kbps) { on_congestion_target (kbps); });
   for (Track &track : tracks_)
     if (track.branch.codec && track.webrtc_pad)
       congestion_->attach (track.webrtc_pad);
-  on_congestion_target (settings_.congestion.start_kbps);
+  on_congestion_target (bounds.start_kbps);
 }
 
 /* Any thread (the feedback's); not after stop () closed congestion_. */
@@ -326,7 +337,7 @@ SendSession::on_congestion_target (unsigned kbps)
   video = std::max (video, settings_.congestion.min_kbps);
   for (const Track &track : tracks_)
     if (track.branch.codec && track.input->kind () == MediaKind::Video)
-      track.input->set_viewer_target (this, video);
+      track.input->set_viewer_target (track.branch, video);
 }
 
 
@@ -429,14 +440,14 @@ SendSession::add_own_figures (GstStructure *stats)
   for (Track &track : tracks_) {
     if (!track.branch.codec || track.input->kind () != MediaKind::Video)
       continue;
-    guint64 frames = track.input->encoded_frames (*track.branch.codec);
+    guint64 frames = track.input->encoded_frames (track.branch);
     if (track.last_frames_us && now > track.last_frames_us)
       gst_structure_set (stats, "fps", G_TYPE_DOUBLE,
           (frames - track.last_frames) * 1e6 / (now - track.last_frames_us), nullptr);
     track.last_frames = frames;
     track.last_frames_us = now;
     int width = 0, height = 0;
-    track.input->frame_size (*track.branch.codec, &width, &height);
+    track.input->frame_size (track.branch, &width, &height);
     if (width && height)
       gst_structure_set (stats, "frame-width", G_TYPE_INT, width, "frame-height", G_TYPE_INT,
           height, nullptr);
@@ -469,7 +480,7 @@ SendSession::stop ()
   if (congestion_) {
     congestion_->close ();
     for (Track &track : tracks_)
-      track.input->forget_viewer (this);
+      track.input->forget_viewer (track.branch);
   }
   for (Track &track : tracks_)
     track.input->cut (track.branch);

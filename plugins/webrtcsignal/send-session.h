@@ -26,6 +26,7 @@ struct SendSettings {
   /* Follow the viewer's transport-wide feedback (when it negotiated it). */
   bool congestion_control = true;
   CongestionBounds congestion;
+  unsigned video_tiers = 3; /* encoders per video input and codec at most */
   bool diagnostics = false; /* an rtpdiag on each stream */
 };
 

@@ -26,6 +26,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_sig_send_debug);
 #define DEFAULT_MAX_CONSUMERS 50
 #define DEFAULT_MIN_BITRATE 100
 #define DEFAULT_START_BITRATE 1000
+#define DEFAULT_VIDEO_TIERS 3
 
 /* webrtcsend's congestion-control property. */
 typedef enum {
@@ -44,6 +45,7 @@ struct GstSigSendPrivate {
   unsigned min_bitrate = DEFAULT_MIN_BITRATE;
   unsigned max_bitrate = 0; /* 0: video-bitrate */
   unsigned start_bitrate = DEFAULT_START_BITRATE;
+  unsigned video_tiers = DEFAULT_VIDEO_TIERS;
   gstsig::UniqueStructure meta;
   std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
 

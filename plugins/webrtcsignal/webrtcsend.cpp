@@ -91,6 +91,7 @@ enum {
   PROP_MIN_BITRATE,
   PROP_MAX_BITRATE,
   PROP_START_BITRATE,
+  PROP_VIDEO_TIERS,
   PROP_MAX_CONSUMERS,
   PROP_META,
   PROP_CONSUMERS,
@@ -157,6 +158,7 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
     settings.congestion.min_kbps = std::min (priv->min_bitrate, max);
     settings.congestion.max_kbps = max;
     settings.congestion.start_kbps = std::clamp (priv->start_bitrate, settings.congestion.min_kbps, max);
+    settings.video_tiers = priv->video_tiers;
   }
   /* A flushing seek (an application looping a file) brings an ended
    * stream back: its inputs are no longer at EOS. */
@@ -410,6 +412,7 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
       case PROP_MIN_BITRATE: priv->min_bitrate = g_value_get_uint (value); break;
       case PROP_MAX_BITRATE: priv->max_bitrate = g_value_get_uint (value); break;
       case PROP_START_BITRATE: priv->start_bitrate = g_value_get_uint (value); break;
+      case PROP_VIDEO_TIERS: priv->video_tiers = g_value_get_uint (value); break;
       case PROP_MAX_CONSUMERS: priv->max_consumers = g_value_get_uint (value); break;
       case PROP_META: {
         auto s = static_cast<const GstStructure *> (g_value_get_boxed (value));
@@ -466,6 +469,7 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_MIN_BITRATE: g_value_set_uint (value, priv->min_bitrate); break;
     case PROP_MAX_BITRATE: g_value_set_uint (value, priv->max_bitrate); break;
     case PROP_START_BITRATE: g_value_set_uint (value, priv->start_bitrate); break;
+    case PROP_VIDEO_TIERS: g_value_set_uint (value, priv->video_tiers); break;
     case PROP_MAX_CONSUMERS: g_value_set_uint (value, priv->max_consumers); break;
     case PROP_META: g_value_set_boxed (value, priv->meta.get ()); break;
     default:
@@ -568,6 +572,13 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "What congestion control assumes of a new viewer's link until its feedback says "
           "more, in kbit/s (within min-bitrate and max-bitrate). Default: 1000", 30, 100000,
           DEFAULT_START_BITRATE, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_TIERS,
+      g_param_spec_uint ("video-tiers", "Video tiers",
+          "With congestion control, at most this many encoders per video input and codec: "
+          "viewers whose links differ widely get different encoders (tiers), each at the "
+          "lowest estimate of its viewers (at least 0.7 of a viewer's own); slower viewers than "
+          "the last tier takes do not lower it. Default: 3", 1, 4, DEFAULT_VIDEO_TIERS,
+          rw_playing));
   g_object_class_install_property (gobject_class, PROP_MAX_CONSUMERS,
       g_param_spec_uint ("max-consumers", "Max consumers",
           "Most consumers served at once; more are refused (0 = no limit). Default: 50", 0,

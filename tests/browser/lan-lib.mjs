@@ -17,6 +17,11 @@ import {
 
 export const NS_SERVER = `gsl${process.pid}s`;
 export const NS_VISITOR = `gsl${process.pid}v`;
+// A second visitor's machine (addSecondVisitor): 10.98.0.2, reaching the
+// server at 10.98.0.1 over a veth of its own (lan1 on the server's side).
+export const NS_VISITOR2 = `gsl${process.pid}w`;
+export const SERVER_IP2 = '10.98.0.1';
+export const VISITOR2_IP = '10.98.0.2';
 export const SERVER_IP = '10.99.0.1';
 export const VISITOR_IP = '10.99.0.2';
 
@@ -45,7 +50,7 @@ function pidAlive(pid) {
 function removeStaleNamespaces() {
   const r = ip(['netns', 'list'], 'listing network namespaces', { check: false });
   for (const line of (r.stdout || '').split('\n')) {
-    const m = /^(gsl(\d+)[sv])\b/.exec(line);
+    const m = /^(gsl(\d+)[svw])\b/.exec(line);
     if (m && Number(m[2]) !== process.pid && !pidAlive(Number(m[2]))) {
       info(`deleting namespace ${m[1]} left by an earlier run`);
       ip(['netns', 'del', m[1]], `deleting stale namespace ${m[1]}`, { check: false });
@@ -99,14 +104,35 @@ export function makeLan(t, { defaultRoute = false } = {}) {
        (defaultRoute ? ', default routes on the veth' : ''));
 }
 
+// After makeLan: a second visitor's machine on a link of its own, so that
+// each visitor's link can be shaped apart (tc on lan0 or lan1 in the
+// server's namespace). Deleted at the end with the others.
+export function addSecondVisitor(t) {
+  t.onTeardown(async () => { await deleteNamespace(NS_VISITOR2); });
+  ip(['netns', 'add', NS_VISITOR2], 'creating the second visitor namespace');
+  ip(['link', 'add', 'lan1', 'netns', NS_SERVER, 'type', 'veth', 'peer', 'name', 'lan0', 'netns', NS_VISITOR2],
+     'creating the veth pair to the second visitor');
+  for (const [ns, dev, addr] of [[NS_SERVER, 'lan1', SERVER_IP2], [NS_VISITOR2, 'lan0', VISITOR2_IP]]) {
+    ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev], `giving ${ns} its address on ${dev}`);
+    ip(['-n', ns, 'link', 'set', dev, 'up'], `bringing up ${ns}'s ${dev}`);
+  }
+  ip(['-n', NS_VISITOR2, 'link', 'set', 'lo', 'up'], `bringing up ${NS_VISITOR2}'s loopback`);
+  ip(['-n', NS_VISITOR2, 'route', 'add', 'default', 'dev', 'lan0'], `giving ${NS_VISITOR2} a default route`);
+  info(`second visitor: ${NS_VISITOR2} ${VISITOR2_IP}/24 <-> ${NS_SERVER} ${SERVER_IP2}/24 (lan1)`);
+}
+
 // Waits until the kernel has finished duplicate address detection of the
 // veth's IPv6 link-local addresses. Chromium watches the addresses of its
 // machine: one that changes state while a page loads aborts the load with
 // net::ERR_NETWORK_CHANGED.
 export async function lanSettled() {
   const t0 = Date.now();
-  await waitFor(() => [NS_SERVER, NS_VISITOR].every((ns) => {
-    const out = ip(['-n', ns, '-6', 'addr', 'show', 'dev', 'lan0'], `reading ${ns}'s addresses`).stdout;
+  const links = [[NS_SERVER, 'lan0'], [NS_VISITOR, 'lan0']];
+  const second = ip(['netns', 'list'], 'listing network namespaces').stdout.split('\n')
+    .some((l) => l.split(' ')[0] === NS_VISITOR2);
+  if (second) links.push([NS_SERVER, 'lan1'], [NS_VISITOR2, 'lan0']);
+  await waitFor(() => links.every(([ns, dev]) => {
+    const out = ip(['-n', ns, '-6', 'addr', 'show', 'dev', dev], `reading ${ns}'s addresses`).stdout;
     return /inet6 fe80:/.test(out) && !/tentative/.test(out);
   }), { timeoutMs: 10000, intervalMs: 100,
         what: 'the IPv6 link-local addresses of the veth pair to be there and leave "tentative"' });
@@ -121,13 +147,13 @@ export function spawnIn(t, ns, name, cmd, args, extraEnv = {}) {
 
 // Headless Chromium on the visitor's machine with its DEFAULT WebRTC
 // settings (mDNS hiding of local addresses on, no loopback flag), plus args.
-export async function launchVisitorBrowser(t, args = []) {
+export async function launchVisitorBrowser(t, args = [], ns = NS_VISITOR) {
   const loopbackFlags = DEFAULT_WEBRTC_ARGS.filter((a) => /WebRtcHideLocalIpsWithMdns|allow-loopback/.test(a));
   if (loopbackFlags.length) {
     fail(`Chromium would get ${loopbackFlags.join(' ')}: these tests are about its default WebRTC settings`);
   }
-  const wrapper = path.join(t.tmpDir, 'chromium-in-netns.sh');
-  fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${NS_VISITOR} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+  const wrapper = path.join(t.tmpDir, `chromium-in-${ns}.sh`);
+  fs.writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
   return t.launchBrowser({ executablePath: wrapper, args: [...DEFAULT_WEBRTC_ARGS, ...args] });
 }
 

@@ -10,6 +10,7 @@
  */
 #include "congestion-controller.h"
 #include "picture-size.h"
+#include "tier-plan.h"
 #include "viewer-congestion.h"
 
 #include <gtest/gtest.h>
@@ -415,4 +416,74 @@ TEST (PictureSize, ScaledSizesAreEven)
   PictureSizer::scaled (4, 2, 2, &w, &h);
   EXPECT_EQ (w, 2);
   EXPECT_EQ (h, 2);
+}
+
+/* ---- tiers (tier-plan.h) ---- */
+
+using gstsig::plan_tiers;
+
+namespace {
+int A, B, C, D; /* their addresses are the viewers */
+} // namespace
+
+/* A capped viewer among fast ones gets a tier of its own: it does not
+ * lower the others. */
+TEST (Tiers, ASlowViewerDoesNotLowerTheOthers)
+{
+  auto plan = plan_tiers ({ { &A, 2000 }, { &B, 1900 }, { &C, 700 } }, {}, 3, 2000);
+  ASSERT_EQ (plan.targets_kbps.size (), 2u);
+  EXPECT_EQ (plan.targets_kbps[0], 1900u) << "A and B share: the lower of the two";
+  EXPECT_EQ (plan.targets_kbps[1], 700u);
+  EXPECT_EQ (plan.tier_of[&A], 0u);
+  EXPECT_EQ (plan.tier_of[&B], 0u);
+  EXPECT_EQ (plan.tier_of[&C], 1u);
+}
+
+/* With no tier left, the slowest join the last tier without lowering it. */
+TEST (Tiers, BoundedCount)
+{
+  auto plan = plan_tiers ({ { &A, 2000 }, { &B, 900 }, { &C, 400 }, { &D, 150 } }, {}, 2, 2000);
+  ASSERT_EQ (plan.targets_kbps.size (), 2u);
+  EXPECT_EQ (plan.targets_kbps[0], 2000u);
+  EXPECT_EQ (plan.targets_kbps[1], 900u) << "C and D do not pull the last tier down";
+  EXPECT_EQ (plan.tier_of[&D], 1u);
+  auto one = plan_tiers ({ { &A, 2000 }, { &B, 300 } }, {}, 1, 2000);
+  ASSERT_EQ (one.targets_kbps.size (), 1u);
+  EXPECT_EQ (one.targets_kbps[0], 2000u);
+}
+
+/* A viewer near the boundary stays where it is (0.5 to stay, 0.7 to join),
+ * and estimates above the ceiling count as the ceiling. */
+TEST (Tiers, HysteresisAndCeiling)
+{
+  std::map<const void *, unsigned> together = { { &A, 0 }, { &B, 0 } };
+  std::map<const void *, unsigned> apart = { { &A, 0 }, { &B, 1 } };
+  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1200 } }, together, 3, 2000).tier_of[&B], 0u);
+  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1200 } }, apart, 3, 2000).tier_of[&B], 1u);
+  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1500 } }, apart, 3, 2000).tier_of[&B], 0u);
+  auto plan = plan_tiers ({ { &A, 5000 }, { &B, 4000 } }, {}, 3, 2000);
+  ASSERT_EQ (plan.targets_kbps.size (), 1u);
+  EXPECT_EQ (plan.targets_kbps[0], 2000u);
+  EXPECT_TRUE (plan_tiers ({}, {}, 3, 2000).targets_kbps.empty ());
+}
+
+/* Back up in one change, not one size per wait: from 1/2 to full size as
+ * soon as the target is at the ceiling and the full size's floor is not
+ * over it. */
+TEST (PictureSize, BackToFullSizeAtOnce)
+{
+  const double floors[] = { 1600, 900, 500, 300, 200 };
+  PictureSizer sizer;
+  int64_t now = 0;
+  for (; now < 10000; now += 500)
+    sizer.update (700, std::max<double> (floors[sizer.step ()], 700), 2000, now);
+  ASSERT_EQ (sizer.step (), 2u);
+  int64_t opened = now;
+  while (sizer.step () != 0 && now < opened + 20000) {
+    sizer.update (2000, std::max<double> (floors[sizer.step ()], 2000), 2000, now);
+    EXPECT_NE (sizer.step (), 1u) << "no stop at 3/4";
+    now += 500;
+  }
+  EXPECT_EQ (sizer.step (), 0u);
+  EXPECT_LE (now - opened, PictureSizer::UP_WAIT_MS + 500);
 }

@@ -1,0 +1,42 @@
+/* gst-webrtcsignal: which viewers share an encoder (a tier), and at what
+ * bitrate, from each viewer's congestion-control estimate.
+ *
+ * Viewers are taken from the fastest down. A viewer joins the tier of the
+ * viewer above if its estimate is at least JOIN x that tier's fastest
+ * estimate (STAY if it was already in the same tier as that viewer: a
+ * viewer near the boundary does not flap between tiers); otherwise it
+ * starts a new tier, up to max_tiers. A tier's bitrate is the lowest
+ * estimate of its members, so no member is sent more than its link takes,
+ * and the cost of sharing is bounded: a member gets at least JOIN (STAY)
+ * of its own estimate. When max_tiers is reached, the slower viewers join
+ * the last tier without lowering it (they get what they got without
+ * congestion control): a slow viewer never lowers the others.
+ *
+ * Viewers without an estimate (no transport feedback) are not planned:
+ * they stay where they are, on the first tier.
+ *
+ * Plain C++, no GStreamer.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <map>
+#include <vector>
+
+namespace gstsig {
+
+struct TierPlan {
+  std::vector<unsigned> targets_kbps;  /* per tier, fastest first */
+  std::map<const void *, unsigned> tier_of;
+};
+
+constexpr double TIER_JOIN = 0.7;
+constexpr double TIER_STAY = 0.5;
+
+/* estimates: viewer -> kbit/s; current: each viewer's tier now (viewers
+ * absent from it are new); ceiling_kbps bounds every target. */
+TierPlan plan_tiers (const std::map<const void *, unsigned> &estimates,
+    const std::map<const void *, unsigned> &current, unsigned max_tiers, unsigned ceiling_kbps);
+
+} // namespace gstsig
