@@ -1,0 +1,201 @@
+/* webrtcsend's tiers without a network: one input (a live 640x360 test
+ * pattern) and three consumers' branches ending in fakesinks instead of
+ * webrtcbins, their targets set by hand as congestion control would set
+ * them. Checks that a slow viewer moves to an encoder of its own and back,
+ * that the others stay and keep receiving, that unused tiers' encoders go
+ * away, and (in the sanitizer builds) that moving viewers while their
+ * branches are cut and made again does not race.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "codecs.h"
+#include "context-thread.h"
+#include "input-stream.h"
+
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY (gst_sig_send_debug);
+
+using gstsig::ConsumerBranch;
+using gstsig::InputStream;
+
+namespace {
+
+struct Viewer {
+  ConsumerBranch branch;
+  GstElement *sink = nullptr; /* in the pipeline */
+  std::shared_ptr<std::atomic<unsigned>> packets = std::make_shared<std::atomic<unsigned>> (0);
+};
+
+class TiersTest : public ::testing::Test {
+protected:
+  void SetUp () override
+  {
+    GST_DEBUG_CATEGORY_INIT (gst_sig_send_debug, "webrtcsend", 0, "webrtcsend (test)");
+    pipeline = gst_pipeline_new (nullptr);
+    GstElement *src = gst_element_factory_make ("videotestsrc", nullptr);
+    GstElement *filter = gst_element_factory_make ("capsfilter", nullptr);
+    g_object_set (src, "is-live", TRUE, nullptr);
+    GstCaps *caps = gst_caps_from_string ("video/x-raw,width=640,height=360,framerate=30/1");
+    g_object_set (filter, "caps", caps, nullptr);
+    gst_caps_unref (caps);
+    gst_bin_add_many (GST_BIN (pipeline), src, filter, nullptr);
+    gst_element_link (src, filter);
+    input = std::make_unique<InputStream> (GST_BIN (pipeline), gstsig::MediaKind::Video, "video_0",
+        &control, 100 * GST_MSECOND);
+    GstPad *src_pad = gst_element_get_static_pad (filter, "src");
+    ASSERT_EQ (gst_pad_link (src_pad, input->sink_pad ()), GST_PAD_LINK_OK);
+    gst_object_unref (src_pad);
+    ASSERT_NE (gst_element_set_state (pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+    vp8 = gstsig::find_codec ("vp8");
+    ASSERT_NE (vp8, nullptr);
+    ASSERT_TRUE (wait_for ([this] { return input->form ().has_value (); }));
+  }
+
+  void TearDown () override
+  {
+    control.invoke_sync ([this] {
+      for (auto &v : viewers)
+        if (v->branch.codec) {
+          input->cut (v->branch);
+          input->detach (v->branch);
+        }
+      input->remove_from_bin ();
+    });
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    input.reset ();
+    gst_object_unref (pipeline);
+  }
+
+  /* A consumer: its branch ends in a fakesink that counts RTP packets. */
+  Viewer &attach (Viewer &v)
+  {
+    if (!v.sink) {
+      v.sink = gst_element_factory_make ("fakesink", nullptr);
+      g_object_set (v.sink, "sync", FALSE, "async", FALSE, nullptr);
+      gst_bin_add (GST_BIN (pipeline), v.sink);
+      gst_element_sync_state_with_parent (v.sink);
+      GstPad *pad = gst_element_get_static_pad (v.sink, "sink");
+      /* The payloader pushes lists of packets. */
+      gst_pad_add_probe (pad,
+          (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+          [] (GstPad *, GstPadProbeInfo *info, gpointer data) {
+            unsigned n = (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                ? gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info)) : 1;
+            (*static_cast<std::shared_ptr<std::atomic<unsigned>> *> (data))->fetch_add (n);
+            return GST_PAD_PROBE_OK;
+          },
+          new std::shared_ptr<std::atomic<unsigned>> (v.packets),
+          [] (gpointer data) { delete static_cast<std::shared_ptr<std::atomic<unsigned>> *> (data); });
+      gst_object_unref (pad);
+    }
+    GstPad *pad = gst_element_get_static_pad (v.sink, "sink");
+    std::string error;
+    bool ok = false;
+    control.invoke_sync ([&] {
+      ok = input->attach (v.branch, *vp8, 96, gstsig::RtpStreamSetup (), "", 2000, 3, false, pad,
+          &error);
+    });
+    gst_object_unref (pad);
+    EXPECT_TRUE (ok) << error;
+    return v;
+  }
+
+  Viewer &add_viewer ()
+  {
+    viewers.push_back (std::make_unique<Viewer> ());
+    return attach (*viewers.back ());
+  }
+
+  unsigned tier_of (const Viewer &v)
+  {
+    std::lock_guard<std::mutex> guard (v.branch.link->lock);
+    return v.branch.link->tier;
+  }
+
+  bool has_element (const std::string &name)
+  {
+    GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name.c_str ());
+    if (e)
+      gst_object_unref (e);
+    return e != nullptr;
+  }
+
+  template <typename F> bool wait_for (F done, int ms = 10000)
+  {
+    for (int waited = 0; waited < ms; waited += 20) {
+      if (done ())
+        return true;
+      g_usleep (20 * 1000);
+    }
+    return done ();
+  }
+
+  gstsig::ContextThread control { "test-tiers-control" };
+  GstElement *pipeline = nullptr;
+  std::unique_ptr<InputStream> input;
+  const gstsig::Codec *vp8 = nullptr;
+  std::vector<std::unique_ptr<Viewer>> viewers;
+};
+
+} // namespace
+
+/* Two viewers on good links, one on a slow one: the slow one gets an
+ * encoder of its own, the others stay on the first and keep receiving;
+ * when its link recovers it comes back and the extra encoder goes. */
+TEST_F (TiersTest, ASlowViewerMovesToATierOfItsOwnAndBack)
+{
+  Viewer &fast = add_viewer ();
+  Viewer &also_fast = add_viewer ();
+  Viewer &slow = add_viewer ();
+  ASSERT_TRUE (wait_for ([&] { return *slow.packets > 10; })) << "no packets to the viewers";
+  input->set_viewer_target (fast.branch, 2000);
+  input->set_viewer_target (also_fast.branch, 1900);
+  input->set_viewer_target (slow.branch, 400);
+  ASSERT_TRUE (wait_for ([&] { return tier_of (slow) == 1; })) << "the slow viewer never moved";
+  EXPECT_TRUE (has_element ("video_0-vp8-encoder-tier1"));
+  EXPECT_EQ (tier_of (fast), 0u);
+  EXPECT_EQ (tier_of (also_fast), 0u);
+  unsigned before = *slow.packets, before_fast = *fast.packets;
+  EXPECT_TRUE (wait_for ([&] { return *slow.packets > before + 20 && *fast.packets > before_fast + 20; }))
+      << "a viewer stopped receiving after the move";
+
+  input->set_viewer_target (slow.branch, 1950);
+  ASSERT_TRUE (wait_for ([&] { return tier_of (slow) == 0; })) << "the slow viewer never came back";
+  EXPECT_TRUE (wait_for ([&] { return !has_element ("video_0-vp8-encoder-tier1"); }))
+      << "the second tier's encoder stayed with no viewer on it";
+  before = *slow.packets;
+  EXPECT_TRUE (wait_for ([&] { return *slow.packets > before + 20; }));
+}
+
+/* Moves while branches are cut and made again: for the sanitizer builds
+ * (a switch probe on one streaming thread, cut and detach on the control
+ * thread, targets from a third). */
+TEST_F (TiersTest, MovingWhileViewersComeAndGo)
+{
+  Viewer &fast = add_viewer ();
+  Viewer &churn = add_viewer ();
+  ASSERT_TRUE (wait_for ([&] { return *churn.packets > 10; }));
+  input->set_viewer_target (fast.branch, 2000);
+  for (int i = 0; i < 12; i++) {
+    input->set_viewer_target (churn.branch, i % 2 ? 300 : 1990);
+    g_usleep ((200 + 70 * (i % 4)) * 1000);
+    if (i % 3 == 2) {
+      control.invoke_sync ([&] {
+        input->cut (churn.branch);
+        input->detach (churn.branch);
+      });
+      attach (churn);
+    }
+  }
+  unsigned before = *fast.packets;
+  EXPECT_TRUE (wait_for ([&] { return *fast.packets > before + 20; }))
+      << "the fast viewer stopped receiving";
+  EXPECT_EQ (tier_of (fast), 0u);
+}
