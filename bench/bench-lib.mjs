@@ -162,12 +162,18 @@ export const fx = (x, d) => (Number.isFinite(x) ? x.toFixed(d) : '–');
 
 // ----------------------------------------------------------------- report
 
-// The command that ran script (a path): BENCH_* and the build root, relative.
-export function commandLine(script) {
-  const keep = Object.keys(env).filter((k) => k.startsWith('BENCH_') || k === 'GST_WEBRTCSIGNAL_BUILD_ROOT').sort();
-  const rel = (p) => path.relative(SOURCE_ROOT, p) || '.';
+// The command that ran script (a path): BENCH_* and the build root, relative,
+// plus the variables named in opts.vars that are set; opts.runner: what runs
+// node ('' for nothing: a benchmark that makes its own namespaces as root).
+export function commandLine(script, { vars: more = [], runner = 'tests/browser/run-in-netns.sh' } = {}) {
+  const keep = Object.keys(env).filter((k) => k.startsWith('BENCH_') || k === 'GST_WEBRTCSIGNAL_BUILD_ROOT' ||
+                                              (more.includes(k) && env[k] !== '')).sort();
+  const rel = (p) => {
+    const r = path.relative(SOURCE_ROOT, p) || '.';
+    return r.startsWith('..') ? path.resolve(p) : r;
+  };
   const vars = keep.map((k) => `${k}=${k === 'GST_WEBRTCSIGNAL_BUILD_ROOT' ? rel(env[k]) : env[k]}`);
-  return [...vars, 'tests/browser/run-in-netns.sh', 'node', rel(script)].join(' ');
+  return [...vars, ...(runner ? [runner] : []), 'node', rel(script)].join(' ');
 }
 
 export function machine() {
@@ -184,10 +190,11 @@ export function machine() {
 // hand) is kept. A section not in the file yet is appended.
 // The lines under a section's title in RESULTS.md: the command that ran
 // script, the date the run started and the machine.
-export function runHeader(script, started) {
+// opts: as for commandLine().
+export function runHeader(script, started, opts = {}) {
   return [
     '```sh',
-    commandLine(script),
+    commandLine(script, opts),
     '```',
     '',
     `- date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}`,
@@ -195,9 +202,12 @@ export function runHeader(script, started) {
   ];
 }
 
-export function writeSection(file, owner, body) {
-  const begin = `<!-- begin ${owner}: generated, rewritten by each run of bench/${owner} -->`;
-  const end = `<!-- end ${owner}: text below is kept -->`;
+// part: a benchmark with several sections (one per scenario) names the
+// one it writes.
+export function writeSection(file, owner, body, part = '') {
+  const key = part ? `${owner} (${part})` : owner;
+  const begin = `<!-- begin ${key}: generated, rewritten by each run of bench/${owner}${part ? ` for ${part}` : ''} -->`;
+  const end = `<!-- end ${key}: text below is kept -->`;
   let old = '';
   try { old = fs.readFileSync(file, 'utf8'); } catch (e) { /* new file */ }
   const i = old.indexOf(begin);
@@ -207,5 +217,5 @@ export function writeSection(file, owner, body) {
   if (i >= 0 && j > i) text = old.slice(0, i) + section + old.slice(j + end.length);
   else text = `${old.replace(/\n*$/, old ? '\n\n' : '')}${section}\n`;
   fs.writeFileSync(file, text);
-  info(`wrote ${file} (section of bench/${owner})`);
+  info(`wrote ${file} (section of bench/${key})`);
 }

@@ -19,13 +19,19 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
     over_since_ms_ = -1;
   } else if (over_since_ms_ < 0) {
     over_since_ms_ = now_ms;
-  } else if (now_ms - over_since_ms_ >= (sent_kbps > FAR_OVER_FACTOR * target_kbps ? FAR_OVER_MS : OVER_MS) &&
-      step_ + 1 < LADDER.size ()) {
-    floor_kbps_[step_] = sent_kbps;
-    step_++;
-    last_change_ms_ = now_ms;
-    over_since_ms_ = -1;
-    return step_;
+    over_min_kbps_ = sent_kbps;
+  } else {
+    /* The least it sent while over is its floor: one window with a
+     * keyframe's burst (or several, when viewers join) is not. */
+    over_min_kbps_ = std::min (over_min_kbps_, sent_kbps);
+    int64_t needed = over_min_kbps_ > FAR_OVER_FACTOR * target_kbps ? FAR_OVER_MS : OVER_MS;
+    if (now_ms - over_since_ms_ >= needed && step_ + 1 < LADDER.size ()) {
+      floor_kbps_[step_] = over_min_kbps_;
+      step_++;
+      last_change_ms_ = now_ms;
+      over_since_ms_ = -1;
+      return step_;
+    }
   }
   if (over || step_ == 0 || (last_change_ms_ >= 0 && now_ms - last_change_ms_ < UP_WAIT_MS))
     return step_;
@@ -41,6 +47,13 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
       break;
     up--;
   }
+  /* At the ceiling for long: a floor found once (maybe in a burst, or
+   * with content that has since become easier) is tried again, one size
+   * up; if it is still there, the encoder overruns for a second and the
+   * size comes back down. */
+  if (up == step_ && step_ > 0 && target_kbps >= ceiling_kbps && last_change_ms_ >= 0 &&
+      now_ms - last_change_ms_ >= RETRY_UP_MS)
+    up = step_ - 1;
   if (up != step_) {
     step_ = up;
     last_change_ms_ = now_ms;

@@ -8,14 +8,17 @@
  * overrun and a frozen picture; a smaller picture moves the floor down.
  * So the size steps down a LADDER (of scales of the input's width and
  * height) when the encoder sends more than OVER_FACTOR x its target for
- * OVER_MS (FAR_OVER_MS when it sends twice the target), remembering what it sent at the size it left (that size's
- * floor, for this content); and steps back up, at least UP_WAIT_MS after
- * the last change, as many sizes as fit at once: a size fits when the
- * target is UP_FACTOR x its floor, or is at its ceiling and that floor
- * would not be over it (a floor measured while overrunning a link may be
- * high: at the ceiling there is nothing better to wait for). Content that
+ * OVER_MS (FAR_OVER_MS when it sends twice the target), remembering the
+ * least it sent meanwhile at the size it left (that size's floor, for this
+ * content; a keyframe's burst is not one); and steps back up, at least
+ * UP_WAIT_MS after the last change, as many sizes as fit at once: a size
+ * fits when the target is UP_FACTOR x its floor, or is at its ceiling and
+ * that floor would not be over it (a floor measured while overrunning a
+ * link may be high: at the ceiling there is nothing better to wait for).
+ * Content that
  * compresses well never meets its floor, so a camera is only scaled when
- * it has to be.
+ * it has to be. At the ceiling for RETRY_UP_MS, a size is tried again one
+ * step up, so that no floor holds the picture small for good.
  *
  * Plain C++, no GStreamer; not thread-safe (its owner locks).
  *
@@ -39,6 +42,9 @@ public:
   static constexpr int64_t FAR_OVER_MS = 500;
   static constexpr double UP_FACTOR = 1.2;
   static constexpr int64_t UP_WAIT_MS = 4000;
+  /* At the ceiling this long after the last change: one size up again,
+   * whatever the floor found before. */
+  static constexpr int64_t RETRY_UP_MS = 20000;
   /* After a change, the encoder restarts with a keyframe: its output says
    * nothing about the new size for this long. */
   static constexpr int64_t SETTLE_MS = 1500;
@@ -61,6 +67,7 @@ private:
   unsigned step_ = 0;
   std::array<double, LADDER.size ()> floor_kbps_ = { -1, -1, -1, -1, -1 };
   int64_t over_since_ms_ = -1;
+  double over_min_kbps_ = 0; /* the least sent since over_since_ms_ */
   int64_t last_change_ms_ = -1;
 };
 

@@ -7,8 +7,8 @@
  * viewer near the boundary does not flap between tiers); otherwise it
  * starts a new tier, up to max_tiers. A tier's bitrate is the lowest
  * estimate of its members, so no member is sent more than its link takes,
- * and the cost of sharing is bounded: a member gets at least JOIN (STAY)
- * of its own estimate. When max_tiers is reached, the slower viewers join
+ * and the cost of sharing is bounded: a member gets at least STAY of its
+ * own estimate. When max_tiers is reached, the slower viewers join
  * the last tier without lowering it (they get what they got without
  * congestion control): a slow viewer never lowers the others.
  *
@@ -31,8 +31,12 @@ struct TierPlan {
   std::map<const void *, unsigned> tier_of;
 };
 
-constexpr double TIER_JOIN = 0.7;
-constexpr double TIER_STAY = 0.5;
+/* STAY is above 1 / 1.5: a viewer's estimate cannot grow past 1.5 x what
+ * arrives (congestion-controller.h), so in a tier held down by a slower
+ * member the fastest could never get far enough ahead to leave it with a
+ * lower STAY. */
+constexpr double TIER_JOIN = 0.85;
+constexpr double TIER_STAY = 0.7;
 
 /* estimates: viewer -> kbit/s; current: each viewer's tier now (viewers
  * absent from it are new); ceiling_kbps bounds every target. */

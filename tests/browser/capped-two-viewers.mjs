@@ -21,7 +21,8 @@
 //    (Chromium's freezes and pauses, and seconds without a new frame), and
 //    what it receives stays under the cap.
 // ASSERT=0 only measures. SENDER_LOG=FILE keeps webrtcsend's output (with
-// GST_DEBUG=webrtcsend:5 it shows the tiers and their bitrates).
+// GST_DEBUG=webrtcsend:5 it shows the tiers and their bitrates);
+// SEND_PROPS="prop=value ..." adds webrtcsend properties.
 //
 // Needs root (ip netns add, tc: Debian package iproute2); it is not run
 // inside run-in-netns.sh.
@@ -85,6 +86,7 @@ runTest(NAME, async (t) => {
   const producer = spawnIn(t, NS_SERVER, 'webrtcsend', GST_LAUNCH, [
     'videotestsrc', 'is-live=true', 'pattern=smpte', '!', 'video/x-raw,width=1280,height=720,framerate=30/1', '!',
     'webrtcsend', `serve=0.0.0.0:${PORT}`, `meta=meta,name=${NAME}`, 'video-codecs=vp8',
+    ...(process.env.SEND_PROPS ? process.env.SEND_PROPS.split(' ') : []),
   ]);
   await producer.waitForLine(ANNOUNCE.element, 15000, 'the address of its embedded server');
   await lanSettled();

@@ -452,15 +452,17 @@ TEST (Tiers, BoundedCount)
   EXPECT_EQ (one.targets_kbps[0], 2000u);
 }
 
-/* A viewer near the boundary stays where it is (0.5 to stay, 0.7 to join),
+/* A viewer near the boundary stays where it is (0.7 to stay, 0.85 to join),
  * and estimates above the ceiling count as the ceiling. */
 TEST (Tiers, HysteresisAndCeiling)
 {
   std::map<const void *, unsigned> together = { { &A, 0 }, { &B, 0 } };
   std::map<const void *, unsigned> apart = { { &A, 0 }, { &B, 1 } };
-  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1200 } }, together, 3, 2000).tier_of[&B], 0u);
-  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1200 } }, apart, 3, 2000).tier_of[&B], 1u);
-  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1500 } }, apart, 3, 2000).tier_of[&B], 0u);
+  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1500 } }, together, 3, 2000).tier_of[&B], 0u);
+  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1500 } }, apart, 3, 2000).tier_of[&B], 1u);
+  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1800 } }, apart, 3, 2000).tier_of[&B], 0u);
+  EXPECT_EQ (plan_tiers ({ { &A, 2000 }, { &B, 1300 } }, together, 3, 2000).tier_of[&B], 1u)
+      << "held down by B, A's estimate reaches 1.5 x B's: they part";
   auto plan = plan_tiers ({ { &A, 5000 }, { &B, 4000 } }, {}, 3, 2000);
   ASSERT_EQ (plan.targets_kbps.size (), 1u);
   EXPECT_EQ (plan.targets_kbps[0], 2000u);
@@ -486,4 +488,46 @@ TEST (PictureSize, BackToFullSizeAtOnce)
   }
   EXPECT_EQ (sizer.step (), 0u);
   EXPECT_LE (now - opened, PictureSizer::UP_WAIT_MS + 500);
+}
+
+/* A burst of keyframes (viewers joining, moves between tiers) over one
+ * window is not a floor, and what is remembered as a floor is the least the
+ * encoder sent while over, so that the size can come back at the ceiling. */
+TEST (PictureSize, BurstsDoNotMakeFloors)
+{
+  PictureSizer sizer;
+  int64_t now = 0;
+  for (; now < 5000; now += 500)
+    sizer.update (1900, now == 2000 ? 4000 : 1800, 2000, now);
+  EXPECT_EQ (sizer.step (), 0u) << "one window of 4000 kbit/s against a target of 1900";
+
+  /* Truly over (target 1000, the encoder cannot go under 1800), a burst
+   * among it: the floor is 1800, not 4000, so at the ceiling it comes back. */
+  for (; now < 7000; now += 500)
+    sizer.update (1000, now == 5500 ? 4000 : 1800, 2000, now);
+  ASSERT_EQ (sizer.step (), 1u);
+  int64_t down = now;
+  while (sizer.step () != 0 && now < down + 10000) {
+    sizer.update (2000, 1700, 2000, now);
+    now += 500;
+  }
+  EXPECT_EQ (sizer.step (), 0u);
+  EXPECT_LE (now - down, PictureSizer::UP_WAIT_MS + 1000);
+}
+
+/* A floor that held the picture small is tried again after a while at the
+ * ceiling. */
+TEST (PictureSize, AStaleFloorIsRetried)
+{
+  PictureSizer sizer;
+  int64_t now = 0;
+  for (; now < 1000; now += 500)
+    sizer.update (500, 2500, 2000, now); /* floor 2500 at full size: over the ceiling */
+  ASSERT_EQ (sizer.step (), 1u);
+  for (; now < 15000; now += 500)
+    sizer.update (2000, 1200, 2000, now);
+  EXPECT_EQ (sizer.step (), 1u) << "the floor is over the ceiling: no going up yet";
+  for (; now < 30000; now += 500)
+    sizer.update (2000, 1200, 2000, now);
+  EXPECT_EQ (sizer.step (), 0u) << "retried after RETRY_UP_MS at the ceiling";
 }
