@@ -441,7 +441,9 @@ SendSession::add_own_figures (GstStructure *stats)
     if (!track.branch.codec || track.input->kind () != MediaKind::Video)
       continue;
     guint64 frames = track.input->encoded_frames (track.branch);
-    if (track.last_frames_us && now > track.last_frames_us)
+    /* Fewer than last time: the viewer moved to another tier's encoder
+     * (input-tiers.cpp); no rate across the move. */
+    if (track.last_frames_us && now > track.last_frames_us && frames >= track.last_frames)
       gst_structure_set (stats, "fps", G_TYPE_DOUBLE,
           (frames - track.last_frames) * 1e6 / (now - track.last_frames_us), nullptr);
     track.last_frames = frames;
