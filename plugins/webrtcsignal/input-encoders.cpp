@@ -145,10 +145,14 @@ InputStream::discard_encoder (Encoder &enc)
     std::lock_guard<std::mutex> merge_guard (enc.merge_lock);
     control_->cancel (std::exchange (enc.timer, 0u));
   }
-  for (GstElement *e : { enc.branch, enc.tee })
-    discard_from_bin (bin_, e);
+  /* The input tee's pad first: a branch stopped while the tee still pushes
+   * into it answers FLUSHING, and the tee hands that to the input, whose
+   * source then stops for every other encoder too (a tier's encoder is
+   * removed while the others run). */
   gst_element_release_request_pad (raw_tee_, enc.raw_tee_pad);
   gst_clear_object (&enc.raw_tee_pad);
+  for (GstElement *e : { enc.branch, enc.tee })
+    discard_from_bin (bin_, e);
 }
 
 std::shared_ptr<InputStream::Encoder>
