@@ -39,7 +39,7 @@ namespace gstsig {
 struct CongestionBounds {
   unsigned min_kbps = 100;
   unsigned max_kbps = 2000;
-  unsigned start_kbps = 1000;
+  unsigned start_kbps = 600;
 };
 
 /* One packet of a feedback report. */

@@ -90,6 +90,12 @@ InputStream::follow_viewers_locked ()
     plans_[codec] = plan_tiers (by_viewer, current[codec], max_tiers_,
         configured_kbps_ ? configured_kbps_ : G_MAXUINT);
 
+  double pixel_rate = 0;
+  if (!plans_.empty ()) {
+    auto input = form ();
+    if (input && !input->encoded ())
+      pixel_rate = input->pixel_rate;
+  }
   std::lock_guard<std::mutex> guard (encoders_lock);
   for (auto &[key, enc] : encoders_) {
     if (enc->codec->kind != MediaKind::Video)
@@ -97,7 +103,15 @@ InputStream::follow_viewers_locked ()
     auto plan = plans_.find (enc->codec);
     if (enc->tier > 0 && (plan == plans_.end () || enc->tier >= plan->second.targets_kbps.size ()))
       continue; /* about to be removed */
-    set_encoder_bitrate_locked (*enc, tier_target_locked (*enc->codec, enc->tier));
+    unsigned target = tier_target_locked (*enc->codec, enc->tier);
+    set_encoder_bitrate_locked (*enc, target);
+    /* The first target it follows: at a size that meets it from the
+     * start (picture-size.h). */
+    if (plan != plans_.end () && pixel_rate > 0 && !enc->sizer.started ()) {
+      unsigned before = enc->sizer.step ();
+      if (enc->sizer.start (target, pixel_rate, g_get_monotonic_time () / 1000) != before)
+        apply_picture_size (*enc, -1);
+    }
   }
 }
 

@@ -26,12 +26,23 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
     over_min_kbps_ = std::min (over_min_kbps_, sent_kbps);
     int64_t needed = over_min_kbps_ > FAR_OVER_FACTOR * target_kbps ? FAR_OVER_MS : OVER_MS;
     if (now_ms - over_since_ms_ >= needed && step_ + 1 < LADDER.size ()) {
-      floor_kbps_[step_] = over_min_kbps_;
+      /* A smaller picture never needs more than a larger one: what was
+       * sent beyond that was something else (keyframes asked for, an
+       * encoder starting). */
+      double larger = step_ > 0 ? floor_kbps_[step_ - 1] : -1;
+      floor_kbps_[step_] = larger >= 0 ? std::min (over_min_kbps_, larger) : over_min_kbps_;
       step_++;
       last_change_ms_ = now_ms;
       over_since_ms_ = -1;
+      held_since_ms_ = -1;
       return step_;
     }
+  }
+  if (sent_kbps < HELD_BACK_FACTOR * target_kbps) {
+    if (held_since_ms_ < 0)
+      held_since_ms_ = now_ms;
+  } else {
+    held_since_ms_ = -1;
   }
   if (over || step_ == 0 || (last_change_ms_ >= 0 && now_ms - last_change_ms_ < UP_WAIT_MS))
     return step_;
@@ -54,9 +65,15 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
   if (up == step_ && step_ > 0 && target_kbps >= ceiling_kbps && last_change_ms_ >= 0 &&
       now_ms - last_change_ms_ >= RETRY_UP_MS)
     up = step_ - 1;
+  /* Held back by its own size: one size up, if that size's floor does
+   * not overrun the target (it only lacks UP_FACTOR's margin). */
+  if (up == step_ && step_ > 0 && held_since_ms_ >= 0 && now_ms - held_since_ms_ >= HELD_BACK_MS &&
+      floor_kbps_[step_ - 1] <= OVER_FACTOR * target_kbps + OVER_SLACK_KBPS)
+    up = step_ - 1;
   if (up != step_) {
     step_ = up;
     last_change_ms_ = now_ms;
+    held_since_ms_ = -1;
   }
   return step_;
 }
@@ -68,12 +85,41 @@ PictureSizer::reset ()
   floor_kbps_.fill (-1);
   over_since_ms_ = -1;
   last_change_ms_ = -1;
+  held_since_ms_ = -1;
+  started_ = false;
+}
+
+double
+PictureSizer::prior_floor_kbps (unsigned step, double pixels_per_s)
+{
+  double scale = LADDER[std::min<size_t> (step, LADDER.size () - 1)];
+  return PRIOR_BITS_PER_PIXEL * pixels_per_s * std::pow (scale, FLOOR_SCALE_EXPONENT) / 1000;
+}
+
+unsigned
+PictureSizer::start (unsigned target_kbps, double pixels_per_s, int64_t now_ms)
+{
+  started_ = true;
+  /* The encoder restarts at the new size: SETTLE_MS before judging it. */
+  last_change_ms_ = now_ms;
+  auto fits = [&] (unsigned step) {
+    double floor = floor_kbps_[step] >= 0 ? floor_kbps_[step] : prior_floor_kbps (step, pixels_per_s);
+    return floor <= OVER_FACTOR * target_kbps + OVER_SLACK_KBPS;
+  };
+  step_ = 0;
+  while (step_ + 1 < LADDER.size () && !fits (step_)) {
+    if (floor_kbps_[step_] < 0)
+      floor_kbps_[step_] = prior_floor_kbps (step_, pixels_per_s);
+    step_++;
+  }
+  return step_;
 }
 
 void
 PictureSizer::start_from (const PictureSizer &other, unsigned target_kbps)
 {
   reset ();
+  started_ = true;
   floor_kbps_ = other.floor_kbps_;
   while (step_ + 1 < LADDER.size () && floor_kbps_[step_] >= 0 &&
       floor_kbps_[step_] > OVER_FACTOR * target_kbps + OVER_SLACK_KBPS)

@@ -20,6 +20,14 @@
  * it has to be. At the ceiling for RETRY_UP_MS, a size is tried again one
  * step up, so that no floor holds the picture small for good.
  *
+ * A viewer's first target is met at once, before any overrun: start()
+ * picks the largest size whose floor, known or guessed from the pixel rate
+ * (PRIOR_BITS_PER_PIXEL at full size, less per pixel for smaller ones),
+ * fits it, and takes the guesses for the sizes above as their floors until
+ * they are measured. A 1280x720@30 picture started at 600 kbit/s thus
+ * starts at 640x360 instead of overrunning a 1 Mbit/s link at 720p for the
+ * second the overrun takes to show.
+ *
  * Plain C++, no GStreamer; not thread-safe (its owner locks).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -45,16 +53,39 @@ public:
   /* At the ceiling this long after the last change: one size up again,
    * whatever the floor found before. */
   static constexpr int64_t RETRY_UP_MS = 20000;
+  /* Sending less than HELD_BACK_FACTOR x its target for HELD_BACK_MS: the
+   * picture holds the bitrate back (a small picture has little to send),
+   * and the target cannot grow to meet the floor above, since a viewer's
+   * estimate stays within 1.5 x what it receives. One size up then, if
+   * that size's floor would not overrun the target. */
+  static constexpr double HELD_BACK_FACTOR = 0.7;
+  static constexpr int64_t HELD_BACK_MS = 6000;
   /* After a change, the encoder restarts with a keyframe: its output says
    * nothing about the new size for this long. */
   static constexpr int64_t SETTLE_MS = 1500;
+  /* The guessed floor at full size, in bits per pixel (width x height x
+   * frames per second): libvpx's VP8 at cpu-used=8 needs about 0.06 for
+   * 1280x720@30 smpte (1.7 Mbit/s); a camera's picture, about 0.04. A
+   * smaller size needs more per pixel: its floor goes with its scale to
+   * the power FLOOR_SCALE_EXPONENT (1.1 Mbit/s at 960x540, 0.6 at
+   * 640x360, as measured). */
+  static constexpr double PRIOR_BITS_PER_PIXEL = 0.06;
+  static constexpr double FLOOR_SCALE_EXPONENT = 1.5;
 
   /* One measurement: the target and what the encoder sent since the last
    * one (kbit/s), at now_ms; ceiling_kbps is the most the target can be
    * (video-bitrate). Returns the step to use (index in LADDER). */
   unsigned update (unsigned target_kbps, double sent_kbps, unsigned ceiling_kbps, int64_t now_ms);
   unsigned step () const { return step_; }
-  /* Back to full size, floors forgotten (no viewer follows a target). */
+  /* The first target of a sizer that has none yet (started () is false):
+   * the size that fits it, from the floors measured or guessed for
+   * pixels_per_s at full size. Returns the step. */
+  unsigned start (unsigned target_kbps, double pixels_per_s, int64_t now_ms);
+  bool started () const { return started_; }
+  /* The floor guessed for step at full-size pixels_per_s (kbit/s). */
+  static double prior_floor_kbps (unsigned step, double pixels_per_s);
+  /* Back to full size, floors forgotten, not started (no viewer follows
+   * a target). */
   void reset ();
   /* A new encoder of the same input (another tier): the floors other
    * found, and the largest size whose known floor fits target_kbps. */
@@ -68,7 +99,9 @@ private:
   std::array<double, LADDER.size ()> floor_kbps_ = { -1, -1, -1, -1, -1 };
   int64_t over_since_ms_ = -1;
   double over_min_kbps_ = 0; /* the least sent since over_since_ms_ */
+  int64_t held_since_ms_ = -1; /* sending under HELD_BACK_FACTOR x target since */
   int64_t last_change_ms_ = -1;
+  bool started_ = false;
 };
 
 } // namespace gstsig

@@ -103,6 +103,30 @@ on_ssrc_active (GstElement *, guint, guint, gpointer data)
   link_of (data).last_activity_us = g_get_monotonic_time ();
 }
 
+/* libnice asks the LAN's router, by UPnP IGD, to forward a port to every
+ * host candidate it gathers, unless told not to. A server has no business
+ * opening ports in somebody's router, and each agent pays for it with a
+ * thread, an SSDP client and an HTTP server of its own (libgupnp-igd: four
+ * viewers, four threads). Browsers do not do it either. */
+void
+disable_upnp (GstElement *webrtcbin)
+{
+  if (!g_object_class_find_property (G_OBJECT_GET_CLASS (webrtcbin), "ice-agent"))
+    return;
+  GObject *ice = nullptr;
+  g_object_get (webrtcbin, "ice-agent", &ice, nullptr);
+  if (!ice)
+    return;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent")) {
+    GObject *agent = nullptr;
+    g_object_get (ice, "agent", &agent, nullptr);
+    if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
+      g_object_set (agent, "upnp", FALSE, nullptr);
+    g_clear_object (&agent);
+  }
+  g_object_unref (ice);
+}
+
 } // namespace
 
 /* ---- SessionLink ---- */
@@ -187,6 +211,7 @@ WebrtcSession::create_webrtcbin (std::string *error)
     if (!added)
       GST_WARNING_OBJECT (bin_, "webrtcbin refused TURN server %s", turn.c_str ());
   }
+  disable_upnp (webrtcbin_);
   gst_bin_add (bin_, webrtcbin_);
 
   g_signal_connect_data (webrtcbin_, "on-ice-candidate", G_CALLBACK (on_ice_candidate),

@@ -25,7 +25,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_sig_send_debug);
  * machine with webrtcbins (each costs threads, sockets and memory). */
 #define DEFAULT_MAX_CONSUMERS 50
 #define DEFAULT_MIN_BITRATE 100
-#define DEFAULT_START_BITRATE 1000
+#define DEFAULT_START_BITRATE 600
 #define DEFAULT_VIDEO_TIERS 3
 
 /* webrtcsend's congestion-control property. */

@@ -570,7 +570,7 @@ gst_sig_send_class_init (GstSigSendClass *klass)
   g_object_class_install_property (gobject_class, PROP_START_BITRATE,
       g_param_spec_uint ("start-bitrate", "Start bitrate",
           "What congestion control assumes of a new viewer's link until its feedback says "
-          "more, in kbit/s (within min-bitrate and max-bitrate). Default: 1000", 30, 100000,
+          "more, in kbit/s (within min-bitrate and max-bitrate). Default: 600", 30, 100000,
           DEFAULT_START_BITRATE, rw_playing));
   g_object_class_install_property (gobject_class, PROP_VIDEO_TIERS,
       g_param_spec_uint ("video-tiers", "Video tiers",

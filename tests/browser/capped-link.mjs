@@ -42,7 +42,8 @@
 //   VIDEO_KBIT (unset: webrtcsend's default of 2000 kbit/s, not passed;
 //   set: passed as video-bitrate= and used for the recovery threshold),
 //   SENDER_LOG (a file for webrtcsend's output; with GST_DEBUG=webrtcsend:5
-//   it shows each encoder bitrate change).
+//   it shows each encoder bitrate change), SEND_PROPS ("prop=value ...":
+//   more webrtcsend properties).
 // e.g. as root:  ASSERT=0 CAP_KBIT=1500 node capped-link.mjs
 //
 // Needs root (ip netns add, tc: Debian package iproute2); it is not run
@@ -108,6 +109,7 @@ runTest(NAME, async (t) => {
 
   const sendArgs = ['webrtcsend', `serve=${SERVER_IP}:${PORT}`, `meta=meta,name=${NAME}`, 'video-codecs=vp8'];
   if (process.env.VIDEO_KBIT) sendArgs.push(`video-bitrate=${VIDEO_KBIT}`);
+  if (process.env.SEND_PROPS) sendArgs.push(...process.env.SEND_PROPS.split(' '));
   const { producer, page, producerId } = await lanSenderAndViewer(t, PORT, NAME, [
     'videotestsrc', 'is-live=true', 'pattern=smpte', '!', 'video/x-raw,width=1280,height=720,framerate=30/1', '!',
     ...sendArgs,

@@ -61,6 +61,30 @@ export function sample(page, tileId) {
   }, tileId);
 }
 
+// What the viewer's transport got, for a viewer that decoded nothing: the
+// DTLS and ICE states, the bytes and packets on the transport and on the
+// selected pair, and the inbound RTP streams there are (kind, packets).
+export function transportSummary(page, tileId) {
+  return page.evaluate(async (id) => {
+    const pc = window.gstsig.peerConnection(id);
+    if (!pc) return 'no peer connection';
+    const stats = [...(await pc.getStats()).values()];
+    const parts = [`connection ${pc.connectionState}`];
+    for (const tr of stats.filter((s) => s.type === 'transport')) {
+      const pair = stats.find((s) => s.id === tr.selectedCandidatePairId);
+      parts.push(`transport: dtls ${tr.dtlsState}, ice ${tr.iceState}, ${tr.bytesReceived} bytes / ` +
+                 `${tr.packetsReceived} packets received, srtp ${tr.srtpCipher || 'none'}` +
+                 (pair ? `; pair ${pair.state}, ${pair.bytesReceived} bytes received` : '; no pair'));
+    }
+    const inbound = stats.filter((s) => s.type === 'inbound-rtp');
+    parts.push(inbound.length
+      ? inbound.map((s) => `inbound ${s.kind} ssrc ${s.ssrc}: ${s.packetsReceived} packets, ${s.framesDecoded ?? '-'} frames`)
+          .join('; ')
+      : 'no inbound-rtp');
+    return parts.join('; ');
+  }, tileId);
+}
+
 export function framesDecoded(page, tileId) {
   return page.evaluate(async (id) => {
     const pc = window.gstsig.peerConnection(id);

@@ -531,3 +531,94 @@ TEST (PictureSize, AStaleFloorIsRetried)
     sizer.update (2000, 1200, 2000, now);
   EXPECT_EQ (sizer.step (), 0u) << "retried after RETRY_UP_MS at the ceiling";
 }
+
+/* A first target is met from the first frame: 1280x720@30 (prior floor
+ * about 1660 kbit/s at full size) starts at 960x540 for 1000 kbit/s, and
+ * at a quarter for 300. */
+TEST (PictureSize, StartsAtTheSizeThatFitsTheFirstTarget)
+{
+  const double pixels_per_s = 1280.0 * 720 * 30;
+  PictureSizer open;
+  EXPECT_EQ (open.start (2000, pixels_per_s, 0), 0u);
+  PictureSizer one_mbit;
+  EXPECT_EQ (one_mbit.start (1000, pixels_per_s, 0), 1u);
+  EXPECT_TRUE (one_mbit.started ());
+  PictureSizer slow;
+  EXPECT_EQ (slow.start (300, pixels_per_s, 0), 4u);
+  slow.reset ();
+  EXPECT_FALSE (slow.started ());
+  EXPECT_EQ (slow.step (), 0u);
+}
+
+/* The guessed floors of the sizes above the start hold the picture until
+ * the target reaches them, and no longer. */
+TEST (PictureSize, GuessedFloorsLetThePictureGrowWithItsTarget)
+{
+  const double pixels_per_s = 1280.0 * 720 * 30;
+  const unsigned full_floor = (unsigned) PictureSizer::prior_floor_kbps (0, pixels_per_s);
+  PictureSizer sizer;
+  ASSERT_EQ (sizer.start (1000, pixels_per_s, 0), 1u);
+  int64_t now = 0;
+  for (; now < 10000; now += 500)
+    sizer.update (full_floor, 1300, 4000, now);
+  EXPECT_EQ (sizer.step (), 1u) << "a target at the guessed floor is not enough to go up";
+  for (; now < 20000; now += 500)
+    sizer.update (full_floor * 1.25, 1300, 4000, now);
+  EXPECT_EQ (sizer.step (), 0u) << "1.25 x the guessed floor: full size";
+}
+
+/* A measured floor counts over the guess: a sizer of the same input that
+ * found 960x540 too big for 800 kbit/s starts the next viewer smaller. */
+TEST (PictureSize, AMeasuredFloorCountsOverTheGuess)
+{
+  const double pixels_per_s = 1280.0 * 720 * 30;
+  PictureSizer sizer;
+  ASSERT_EQ (sizer.start (1000, pixels_per_s, 0), 1u);
+  int64_t now = 0;
+  for (; now < 3500; now += 500)
+    sizer.update (1000, 1400, 4000, now); /* 960x540 overruns: its floor is 1400 */
+  ASSERT_EQ (sizer.step (), 2u);
+  PictureSizer next;
+  next.start_from (sizer, 1000);
+  EXPECT_EQ (next.step (), 2u);
+}
+
+/* What an encoder sends beyond a larger size's floor (keyframes asked for,
+ * a restart) is not a smaller size's floor: in a capped-two-viewers run,
+ * 640x360 "needed" 1454 kbit/s and 480x270 1727, and the picture stayed at
+ * 320x180 for good. */
+TEST (PictureSize, ASmallerPictureNeverNeedsMoreThanALargerOne)
+{
+  const double pixels_per_s = 1280.0 * 720 * 30;
+  PictureSizer sizer;
+  ASSERT_EQ (sizer.start (600, pixels_per_s, 0), 2u);
+  int64_t now = 2000;
+  for (; now < 4000; now += 500)
+    sizer.update (700, 1454, 2000, now);
+  ASSERT_EQ (sizer.step (), 3u);
+  for (; now < 12000; now += 500)
+    sizer.update (1400, 1000, 2000, now); /* not held back: 1000 >= 0.7 x 1400 */
+  EXPECT_LE (sizer.step (), 2u) << "the floor of 640x360 is at most 960x540's guessed one";
+}
+
+/* A picture too small to use its target grows, unless the size above
+ * would overrun it. */
+TEST (PictureSize, APictureThatHoldsTheBitrateBackGrows)
+{
+  const double pixels_per_s = 1280.0 * 720 * 30; /* full size's guessed floor: about 1660 */
+  PictureSizer held;
+  ASSERT_EQ (held.start (1000, pixels_per_s, 0), 1u);
+  int64_t now = 0;
+  for (; now < 5000; now += 500)
+    held.update (1600, 1000, 4000, now);
+  EXPECT_EQ (held.step (), 1u) << "not before HELD_BACK_MS";
+  for (; now < 9000; now += 500)
+    held.update (1600, 1000, 4000, now);
+  EXPECT_EQ (held.step (), 0u) << "sending 1000 of 1600, and 1660 fits 1.1 x 1600";
+
+  PictureSizer tight;
+  ASSERT_EQ (tight.start (1000, pixels_per_s, 0), 1u);
+  for (now = 0; now < 30000; now += 500)
+    tight.update (1200, 700, 4000, now);
+  EXPECT_EQ (tight.step (), 1u) << "full size's floor would overrun 1200";
+}
