@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "mdns-resolver.h"
+#include "multicast-interfaces.h"
 
 #include <algorithm>
 
@@ -110,9 +111,16 @@ MdnsResolver::open_socket (std::string *error)
       *error = "cannot bind to " + options_.bind_address + ":" +
           std::to_string (options_.bind_port) + ": " + err->message;
     } else if (g_inet_address_get_is_multicast (group)) {
-      /* RFC 6762 11: multicast with an IP TTL of 255. */
+      /* RFC 6762 11: multicast with an IP TTL of 255. On every link the
+       * machine has (a peer may be on any), or where the routes say. */
       g_socket_set_multicast_ttl (socket, 255);
-      if (!g_socket_join_multicast_group (socket, group, FALSE, nullptr, &err))
+      interfaces_.clear ();
+      if (g_inet_address_get_family (group) == G_SOCKET_FAMILY_IPV4)
+        for (const auto &iface : ipv4_multicast_interfaces ()) {
+          if (g_socket_join_multicast_group (socket, group, FALSE, iface.name.c_str (), nullptr))
+            interfaces_.push_back (iface);
+        }
+      if (interfaces_.empty () && !g_socket_join_multicast_group (socket, group, FALSE, nullptr, &err))
         *error = "cannot join " + options_.group +
             " (is there a route for multicast, or a "
             "default route?): " +
@@ -146,6 +154,7 @@ MdnsResolver::close_socket ()
     g_socket_close (socket_, nullptr);
     g_clear_object (&socket_);
   }
+  interfaces_.clear ();
   g_clear_object (&destination_);
 }
 
@@ -155,17 +164,28 @@ MdnsResolver::send_query (Query &query, std::string *error)
   /* Two questions in two messages: Chromium reads only the first of a
    * message. It answers either with what it has; other responders may not. */
   bool sent = false;
-  for (guint16 type : { mdns::TYPE_A, mdns::TYPE_AAAA }) {
-    std::vector<uint8_t> message = mdns::encode_query (query.name, type, query.id);
-    GError *err = nullptr;
-    if (g_socket_send_to (socket_, destination_, (const gchar *) message.data (), message.size (),
-            nullptr, &err) >= 0) {
-      sent = true;
-    } else {
-      *error = "cannot send the query to " + options_.group + ":" + std::to_string (options_.port) +
-          ": " + err->message;
-      g_error_free (err);
+  auto send_both = [&] (const std::string &where) {
+    for (guint16 type : { mdns::TYPE_A, mdns::TYPE_AAAA }) {
+      std::vector<uint8_t> message = mdns::encode_query (query.name, type, query.id);
+      GError *err = nullptr;
+      if (g_socket_send_to (socket_, destination_, (const gchar *) message.data (),
+              message.size (), nullptr, &err) >= 0) {
+        sent = true;
+      } else {
+        *error = "cannot send the query to " + options_.group + ":" +
+            std::to_string (options_.port) + where + ": " + err->message;
+        g_error_free (err);
+      }
     }
+  };
+  if (interfaces_.empty ())
+    send_both ("");
+  for (const auto &iface : interfaces_) {
+    std::string refused;
+    if (set_ipv4_multicast_interface (socket_, iface.index, &refused))
+      send_both (" on " + iface.name);
+    else
+      *error = "cannot send the query on " + iface.name + ": " + refused;
   }
   return sent;
 }

@@ -2,8 +2,9 @@
  * for the ".local" names of a peer's ICE candidates. The messages are
  * mdns-query.h's; this is the GIO glue: one UDP socket bound to the mDNS
  * port (shared with other responders and resolvers: SO_REUSEADDR/PORT) and
- * joined to 224.0.0.251, open only while a query is pending, and a timer
- * per query.
+ * joined to 224.0.0.251 on every IPv4 link that multicasts, open only while
+ * a query is pending, and a timer per query. Queries go out of each link
+ * (a peer may be on any).
  *
  * Browsers answer by multicast from port 5353 (Chromium 156 never by
  * unicast, and ignores questions with the unicast-response bit): hence the
@@ -20,6 +21,7 @@
 #pragma once
 
 #include "mdns-query.h"
+#include "multicast-interfaces.h"
 
 #include <gio/gio.h>
 
@@ -87,6 +89,9 @@ private:
   GSocket *socket_ = nullptr; /* open while queries are pending */
   GSource *socket_source_ = nullptr;
   GSocketAddress *destination_ = nullptr;
+  /* Multicast: the links the group was joined on, each queried in turn
+   * (empty: the one the routes pick). */
+  std::vector<MulticastInterface> interfaces_;
   std::map<std::string, std::unique_ptr<Query>> pending_; /* by name */
   std::map<std::string, Result> cache_;                   /* by name */
   std::vector<GSource *> idle_;                           /* cached answers on their way */

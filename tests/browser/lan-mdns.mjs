@@ -26,6 +26,14 @@
 // addresses; a second webrtcsend uri=manual:): no trickle there, the
 // browser's .local candidates come inside its answer SDP.
 //
+// Last, a browser on the sender's OTHER link: a second visitor namespace
+// "w" on a second veth (10.98.0.0/24), while the sender's default route
+// goes out of the first. Multicast leaves by the default route unless sent
+// out of each link, so the query must go out of both (before that fix, this
+// viewer's name was never resolved and, behind this firewall, it never
+// connected; without the firewall libnice sometimes sat in "checking" for
+// 17 s on the browser's peer-reflexive candidate: capped-two-viewers).
+//
 // Needs root (ip netns add, nft); it is not run inside run-in-netns.sh.
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
@@ -33,10 +41,11 @@
 import { spawnSync } from 'node:child_process';
 
 import {
-  assert, fail, info, runTest, viewerDecoding, waitFor,
+  assert, fail, info, runTest, viewerDecoding, viewerProducer, viewerReady, waitFor,
 } from './lib.mjs';
 import {
-  NS_SERVER, SERVER_IP, VISITOR_IP, lanSenderAndViewer, makeLan,
+  NS_SERVER, NS_VISITOR2, SERVER_IP, VISITOR2_IP, VISITOR_IP, addSecondVisitor, lanSenderAndViewer,
+  lanSettled, launchVisitorBrowser, makeLan,
 } from './lan-lib.mjs';
 import { launchPiped, tokenFrom } from './manual-lib.mjs';
 
@@ -154,7 +163,30 @@ runTest(NAME, async (t) => {
   await page.close();
 
   await watchManual(t, browser, `${url}manual.html`);
-}, { timeoutMs: 100000, ownNamespaces: true });
+  await watchFromTheOtherLink(t, producer);
+}, { timeoutMs: 130000, ownNamespaces: true });
+
+// A browser on the sender's second link watches the first webrtcsend: its
+// name must be resolved on that link.
+async function watchFromTheOtherLink(t, producer) {
+  addSecondVisitor(t);
+  await lanSettled();
+  const browser = await launchVisitorBrowser(t, [], NS_VISITOR2);
+  const page = await t.openPage(browser, `http://${SERVER_IP}:${PORT}/`, 'other link');
+  await viewerReady(page);
+  const p = await viewerProducer(page, NAME);
+  const clickedAt = Date.now();
+  await page.locator(`button.producer[data-peer-id="${p.id}"]`).click();
+  const tileId = await waitFor(() => page.evaluate(() => window.gstsig.tiles()[0] && window.gstsig.tiles()[0].id),
+                               { timeoutMs: 5000, what: 'a tile after clicking the producer (other link)' });
+  const tile = await viewerDecoding(page, tileId, { minFrames: 10, timeoutMs: 20000 });
+  const resolved = producer.lines.map((l) => RESOLVED.exec(l)).filter(Boolean);
+  info(`other link: 10 frames ${((Date.now() - clickedAt) / 1000).toFixed(2)} s after the click, via ` +
+       `${tile.stats.localAddress} <-> ${tile.stats.remoteAddress}; webrtcsend resolved ` +
+       `${resolved.map((r) => `${r[1]} -> ${r[2]} in ${r[3]} ms`).join(', ')}`);
+  assert(resolved.some((r) => r[2] === VISITOR2_IP),
+         `webrtcsend did not log resolving the second link's browser to ${VISITOR2_IP}:\n${producer.tail()}`);
+}
 
 // The browser answers webrtcsend uri=manual: with one token: its .local
 // candidates are in the SDP.
