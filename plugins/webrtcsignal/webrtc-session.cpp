@@ -312,6 +312,8 @@ WebrtcSession::set_remote (const GstWebRTCSessionDescription *desc, const std::s
 {
   auto copy = std::shared_ptr<GstWebRTCSessionDescription> (
       gst_webrtc_session_description_copy (desc), gst_webrtc_session_description_free);
+  GST_DEBUG_OBJECT (bin_, "Session %s: remote %s\n%s", id_.c_str (), what.c_str (),
+      session_description_to_text (desc).c_str ());
   if (desc->type == GST_WEBRTC_SDP_TYPE_OFFER)
     if (unsigned changed = unify_bundle_transport (copy->sdp))
       GST_INFO_OBJECT (bin_, "Session %s: the offer bundles m-lines with their own ICE "

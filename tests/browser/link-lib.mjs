@@ -50,7 +50,7 @@ export function sample(page, tileId) {
                        'framesDecoded', 'framesDropped', 'keyFramesDecoded', 'freezeCount',
                        'totalFreezesDuration', 'pauseCount', 'totalPausesDuration', 'frameWidth', 'frameHeight',
                        'nackCount', 'pliCount', 'firCount', 'retransmittedPacketsReceived',
-                       'retransmittedBytesReceived']) {
+                       'retransmittedBytesReceived', 'fecPacketsReceived', 'fecPacketsDiscarded']) {
         out.video[k] = v[k] ?? 0;
       }
     }

@@ -30,10 +30,11 @@ const NAME = 'lossy-link';
 const PORT = 8080;
 const LOSS_PCT = Number(process.env.LOSS_PCT || 5);
 const SECONDS = Number(process.env.SECONDS_TOTAL || 30);
-// The issue asks for freezes under 1 s in 30 s. webrtcsend meets that in
-// most runs but not all (bench/RESULTS.md: short freezes of 0.24-0.79 s in
-// 7 of 12 runs, one of 2.0 s; FEC, which would repair without a round
-// trip, is not built): CI passes MAX_FREEZE_S=2.5.
+// The issue asks for freezes under 1 s in 30 s. Before the gentler start
+// (start-bitrate 600, the picture sized for it) webrtcsend missed that in
+// some runs (bench/RESULTS.md: 0.24-0.79 s in 7 of 12, one of 2.0 s, most
+// at the start's size changes); after it, 6 runs had 0-0.26 s. FEC is not
+// built (docs/congestion-control.md says what webrtcbin's did).
 const MAX_FREEZE_S = Number(process.env.MAX_FREEZE_S || 1);
 const ASSERT = !['0', 'no', 'false', 'off'].includes(String(process.env.ASSERT ?? '1').toLowerCase());
 
@@ -106,8 +107,9 @@ runTest(NAME, async (t) => {
   const received = rows.reduce((sum, r) => sum + r.received, 0);
   info(`${SECONDS} s at ${LOSS_PCT} % loss: ${f1(mean(rows.map((r) => r.kbit)))} kbit/s, ${f1(fps)} fps, ` +
        `freezes ${freezeS.toFixed(2)} s, ${stalled} s without a new frame; the viewer counted ${lost} packets lost ` +
-       `of ${lost + received} (after retransmissions); nftables dropped ${drops}; sizes ` +
-       `${[...new Set(rows.map((r) => r.size))].join(', ')}`);
+       `of ${lost + received} (after retransmissions); nftables dropped ${drops}; FEC packets received ` +
+       `${(prev.video || {}).fecPacketsReceived ?? 0} (${(prev.video || {}).fecPacketsDiscarded ?? 0} not needed); ` +
+       `sizes ${[...new Set(rows.map((r) => r.size))].join(', ')}`);
   const failures = [];
   if (!(fps >= 25)) failures.push(`${f1(fps)} fps on average, expected >= 25`);
   if (!(freezeS < MAX_FREEZE_S)) {
