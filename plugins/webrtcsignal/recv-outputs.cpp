@@ -19,11 +19,18 @@ struct Output {
   std::atomic<bool> ended { false };
   std::atomic<bool> keyframe_seen { false };
   std::atomic<guint64> frames { 0 }; /* out of the chain */
+  std::atomic<guint64> packets { 0 }; /* RTP into the chain */
   guint64 last_frames = 0;           /* for fps; control thread */
   gint64 last_frames_us = 0;
+  /* At the last keyframe check (control thread): a video output whose
+   * frames stopped while its packets went on is stuck. */
+  guint64 checked_frames = 0;
+  guint64 checked_packets = 0;
 };
 
 namespace {
+
+constexpr guint64 STUCK_MIN_PACKETS = 10;
 
 
 GstPadProbeReturn
@@ -32,6 +39,7 @@ drop_after_end (GstPad *, GstPadProbeInfo *info, gpointer data)
   auto output = static_cast<Output *> (data);
   if (output->ended && (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER))
     return GST_PAD_PROBE_DROP;
+  output->packets++;
   return GST_PAD_PROBE_OK;
 }
 
@@ -226,16 +234,33 @@ RecvOutputs::add (GstPad *webrtc_src, unsigned expected)
 }
 
 /* Until a keyframe came out, ask the producer for one every second: a
- * recording then starts within a second, not at the sender's next GOP. */
+ * recording then starts within a second, not at the sender's next GOP.
+ * And again whenever a video output put out no frame for a whole interval
+ * while its packets kept coming: after a loss the jitter buffer gave up
+ * on, a depayloader or decoder may wait for a keyframe that one request
+ * (lost, or merged away by the sender) did not bring. Seen once in
+ * capped-publish: no video for the last 8 s of a recording, packets
+ * arriving, no further request. */
 bool
 RecvOutputs::request_missing_keyframes ()
 {
   std::vector<GstPad *> pads;
   {
     std::lock_guard<std::mutex> guard (lock_);
-    for (auto &output : outputs_)
-      if (output->video && !output->keyframe_seen && !output->ended)
+    for (auto &output : outputs_) {
+      guint64 frames = output->frames, packets = output->packets;
+      /* Ten packets or more: a few padding packets are not a stream. */
+      bool stuck = output->keyframe_seen && frames == output->checked_frames &&
+          packets >= output->checked_packets + STUCK_MIN_PACKETS;
+      output->checked_frames = frames;
+      output->checked_packets = packets;
+      if (output->video && !output->ended && (!output->keyframe_seen || stuck)) {
+        if (stuck)
+          GST_INFO_OBJECT (element_, "%s: packets but no frame for a second; asking for a "
+              "keyframe", GST_PAD_NAME (output->ghost));
         pads.push_back (GST_PAD (gst_object_ref (output->ghost)));
+      }
+    }
   }
   for (GstPad *pad : pads) {
     GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (pad));

@@ -32,7 +32,8 @@ public:
    * link it, then build what the linked element takes; no-more-pads once
    * expected streams are there. */
   void add (GstPad *webrtc_src, unsigned expected);
-  /* Asks for a keyframe on every video output that had none yet. */
+  /* Asks for a keyframe on every video output that had none yet, or that
+   * put out no frame since the last call while packets arrived. */
   bool request_missing_keyframes ();
   /* Every output gets EOS (muxers finalize); an error when there was none. */
   void end (const std::string &reason);

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
+#include <gst/video/video.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -372,4 +373,104 @@ TEST (WebrtcRecv, BothEndsReportSessionStats)
   EXPECT_GT (arrived, 10000u) << "no transport feedback from webrtcrecv reached webrtcsend";
   EXPECT_GE (estimate, 100000u);
   EXPECT_LE (estimate, 2000000u);
+}
+
+namespace {
+
+/* The first element of bin (recursively) made by factory_name (ref). */
+GstElement *
+find_by_factory (GstElement *bin, const char *factory_name)
+{
+  GstElement *found = nullptr;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GValue item = G_VALUE_INIT;
+  while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *factory = gst_element_get_factory (element);
+    if (factory && g_str_equal (GST_OBJECT_NAME (factory), factory_name))
+      found = GST_ELEMENT (gst_object_ref (element));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
+}
+
+/* webrtcbin's video src pad, by its caps (ref). */
+GstPad *
+video_src_of (GstElement *webrtcbin)
+{
+  GstPad *video = nullptr;
+  GstIterator *it = gst_element_iterate_src_pads (webrtcbin);
+  GValue item = G_VALUE_INIT;
+  while (!video && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstPad *pad = GST_PAD (g_value_get_object (&item));
+    GstCaps *caps = gst_pad_get_current_caps (pad);
+    const char *media = caps ? gst_structure_get_string (gst_caps_get_structure (caps, 0), "media")
+                             : nullptr;
+    if (g_strcmp0 (media, "video") == 0)
+      video = GST_PAD (gst_object_ref (pad));
+    if (caps)
+      gst_caps_unref (caps);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return video;
+}
+
+} // namespace
+
+/* A video output that puts out nothing while its packets keep coming (a
+ * depayloader or decoder waiting for a keyframe after a loss) asks the
+ * producer for keyframes, every second, not only before its first one. The
+ * stall is made by dropping what enters webrtcrecv's output chain; the
+ * producer's encoder counts the requests that reach it. */
+TEST (WebrtcRecv, AStuckVideoOutputAsksForKeyframes)
+{
+  auto producer = start_producer ("vp8");
+  Pipeline p ("webrtcrecv name=r uri=" + ws_url (producer->serve_url ()) +
+      " r.video_0 ! fakesink name=video async=false");
+  SinkWatch video;
+  GstElement *vsink = p.get ("video");
+  video.attach (vsink);
+  gst_object_unref (vsink);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  ASSERT_TRUE (video.wait_buffers (30)) << "no video before the stall";
+
+  GstElement *tee = gst_bin_get_by_name (GST_BIN (producer->pipeline), "video_0-vp8-tee");
+  ASSERT_NE (tee, nullptr) << "the producer's vp8 encoder tee (webrtcsend's naming changed?)";
+  GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
+  static std::atomic<int> requests;
+  requests = 0;
+  gulong counting = gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [] (GstPad *, GstPadProbeInfo *info, gpointer) {
+        if (gst_video_event_is_force_key_unit (GST_PAD_PROBE_INFO_EVENT (info)))
+          requests++;
+        return GST_PAD_PROBE_OK;
+      },
+      nullptr, nullptr);
+
+  GstElement *webrtcbin = find_by_factory (p.pipeline, "webrtcbin");
+  ASSERT_NE (webrtcbin, nullptr);
+  GstPad *src = video_src_of (webrtcbin);
+  ASSERT_NE (src, nullptr);
+  GstPad *chain_sink = gst_pad_get_peer (src);
+  ASSERT_NE (chain_sink, nullptr);
+  gulong dropping = gst_pad_add_probe (chain_sink, GST_PAD_PROBE_TYPE_BUFFER,
+      [] (GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_DROP; }, nullptr, nullptr);
+  int before = video.buffers;
+  g_usleep (3500 * 1000);
+  int during = video.buffers - before;
+  gst_pad_remove_probe (chain_sink, dropping);
+  EXPECT_LE (during, 2) << "the stall did not stop the output";
+  EXPECT_GE (requests.load (), 2) << "keyframe requests during 3.5 s without frames";
+  EXPECT_TRUE (video.wait_buffers (video.buffers + 10)) << "no video after the stall";
+
+  gst_pad_remove_probe (tee_sink, counting);
+  gst_object_unref (chain_sink);
+  gst_object_unref (src);
+  gst_object_unref (webrtcbin);
+  gst_object_unref (tee_sink);
+  gst_object_unref (tee);
 }
