@@ -31,8 +31,10 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
        * encoder starting). */
       double larger = step_ > 0 ? floor_kbps_[step_ - 1] : -1;
       floor_kbps_[step_] = larger >= 0 ? std::min (over_min_kbps_, larger) : over_min_kbps_;
+      measured_[step_] = true;
       step_++;
       last_change_ms_ = now_ms;
+      up_wait_ms_ = UP_WAIT_MS;
       over_since_ms_ = -1;
       held_since_ms_ = -1;
       return step_;
@@ -41,10 +43,16 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
   if (sent_kbps < HELD_BACK_FACTOR * target_kbps) {
     if (held_since_ms_ < 0)
       held_since_ms_ = now_ms;
+    /* The content needs at most sent_kbps at this size: a guessed floor
+     * above goes down to what that says (never a measured one). */
+    for (unsigned k = 0; k < step_; k++)
+      if (!measured_[k])
+        floor_kbps_[k] = std::min (floor_kbps_[k],
+            sent_kbps * std::pow (LADDER[k] / LADDER[step_], FLOOR_SCALE_EXPONENT));
   } else {
     held_since_ms_ = -1;
   }
-  if (over || step_ == 0 || (last_change_ms_ >= 0 && now_ms - last_change_ms_ < UP_WAIT_MS))
+  if (over || step_ == 0 || (last_change_ms_ >= 0 && now_ms - last_change_ms_ < up_wait_ms_))
     return step_;
   /* Up as many sizes as fit at once: after a dip, the way back is one
    * change, not one per UP_WAIT_MS. */
@@ -73,6 +81,7 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
   if (up != step_) {
     step_ = up;
     last_change_ms_ = now_ms;
+    up_wait_ms_ = UP_WAIT_MS;
     held_since_ms_ = -1;
   }
   return step_;
@@ -86,6 +95,8 @@ PictureSizer::reset ()
   over_since_ms_ = -1;
   last_change_ms_ = -1;
   held_since_ms_ = -1;
+  measured_.fill (false);
+  up_wait_ms_ = UP_WAIT_MS;
   started_ = false;
 }
 
@@ -102,6 +113,7 @@ PictureSizer::start (unsigned target_kbps, double pixels_per_s, int64_t now_ms)
   started_ = true;
   /* The encoder restarts at the new size: SETTLE_MS before judging it. */
   last_change_ms_ = now_ms;
+  up_wait_ms_ = START_UP_WAIT_MS;
   auto fits = [&] (unsigned step) {
     double floor = floor_kbps_[step] >= 0 ? floor_kbps_[step] : prior_floor_kbps (step, pixels_per_s);
     return floor <= OVER_FACTOR * target_kbps + OVER_SLACK_KBPS;
@@ -121,6 +133,7 @@ PictureSizer::start_from (const PictureSizer &other, unsigned target_kbps)
   reset ();
   started_ = true;
   floor_kbps_ = other.floor_kbps_;
+  measured_ = other.measured_;
   while (step_ + 1 < LADDER.size () && floor_kbps_[step_] >= 0 &&
       floor_kbps_[step_] > OVER_FACTOR * target_kbps + OVER_SLACK_KBPS)
     step_++;

@@ -26,7 +26,11 @@
  * fits it, and takes the guesses for the sizes above as their floors until
  * they are measured. A 1280x720@30 picture started at 600 kbit/s thus
  * starts at 640x360 instead of overrunning a 1 Mbit/s link at 720p for the
- * second the overrun takes to show.
+ * second the overrun takes to show. The guess is for hard content (a test
+ * pattern); content that needs less shows it at once: an encoder sending
+ * under HELD_BACK_FACTOR x its target tells what its size needs at most,
+ * and the guesses above scale down from that (a desktop at 1024x768 that
+ * started at 512x384 is back at full size within about 2.5 s).
  *
  * Plain C++, no GStreamer; not thread-safe (its owner locks).
  *
@@ -100,6 +104,10 @@ private:
   int64_t over_since_ms_ = -1;
   double over_min_kbps_ = 0; /* the least sent since over_since_ms_ */
   int64_t held_since_ms_ = -1; /* sending under HELD_BACK_FACTOR x target since */
+  std::array<bool, LADDER.size ()> measured_ = {}; /* floor_kbps_ measured, not guessed */
+  int64_t up_wait_ms_ = UP_WAIT_MS; /* after the last change; shorter after start () */
+  /* After start (): SETTLE_MS, and one window more, before going up. */
+  static constexpr int64_t START_UP_WAIT_MS = SETTLE_MS + 1000;
   int64_t last_change_ms_ = -1;
   bool started_ = false;
 };

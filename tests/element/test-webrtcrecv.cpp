@@ -377,44 +377,25 @@ TEST (WebrtcRecv, BothEndsReportSessionStats)
 
 namespace {
 
-/* The first element of bin (recursively) made by factory_name (ref). */
-GstElement *
-find_by_factory (GstElement *bin, const char *factory_name)
-{
-  GstElement *found = nullptr;
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
-  GValue item = G_VALUE_INIT;
-  while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    GstElement *element = GST_ELEMENT (g_value_get_object (&item));
-    GstElementFactory *factory = gst_element_get_factory (element);
-    if (factory && g_str_equal (GST_OBJECT_NAME (factory), factory_name))
-      found = GST_ELEMENT (gst_object_ref (element));
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
-  return found;
-}
-
 /* webrtcbin's video src pad, by its caps (ref). */
 GstPad *
 video_src_of (GstElement *webrtcbin)
 {
-  GstPad *video = nullptr;
   GstIterator *it = gst_element_iterate_src_pads (webrtcbin);
-  GValue item = G_VALUE_INIT;
-  while (!video && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    GstPad *pad = GST_PAD (g_value_get_object (&item));
-    GstCaps *caps = gst_pad_get_current_caps (pad);
-    const char *media = caps ? gst_structure_get_string (gst_caps_get_structure (caps, 0), "media")
-                             : nullptr;
-    if (g_strcmp0 (media, "video") == 0)
-      video = GST_PAD (gst_object_ref (pad));
-    if (caps)
-      gst_caps_unref (caps);
-    g_value_reset (&item);
+  GValue found = G_VALUE_INIT;
+  GstPad *video = nullptr;
+  if (gst_iterator_find_custom (it, (GCompareFunc) +[] (const GValue *item, gpointer) {
+        GstCaps *caps = gst_pad_get_current_caps (GST_PAD (g_value_get_object (item)));
+        const char *media =
+            caps ? gst_structure_get_string (gst_caps_get_structure (caps, 0), "media") : nullptr;
+        int differs = g_strcmp0 (media, "video") == 0 ? 0 : 1;
+        if (caps)
+          gst_caps_unref (caps);
+        return differs;
+      }, &found, nullptr)) {
+    video = GST_PAD (g_value_dup_object (&found));
+    g_value_unset (&found);
   }
-  g_value_unset (&item);
   gst_iterator_free (it);
   return video;
 }
@@ -451,7 +432,7 @@ TEST (WebrtcRecv, AStuckVideoOutputAsksForKeyframes)
       },
       nullptr, nullptr);
 
-  GstElement *webrtcbin = find_by_factory (p.pipeline, "webrtcbin");
+  GstElement *webrtcbin = p.find_by_factory ("webrtcbin");
   ASSERT_NE (webrtcbin, nullptr);
   GstPad *src = video_src_of (webrtcbin);
   ASSERT_NE (src, nullptr);

@@ -223,33 +223,26 @@ TEST (WebrtcSend, ServesTlsWithAToken)
 }
 
 /* Whether libnice may ask the LAN's router for port forwards (UPnP) in the
- * first webrtcbin of bin: -1 when there is none (or no agent to ask). */
+ * first webrtcbin of the pipeline: -1 when there is none (or no agent). */
 static int
-first_webrtcbin_upnp (GstElement *bin)
+first_webrtcbin_upnp (const Pipeline &p)
 {
   int upnp = -1;
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
-  GValue item = G_VALUE_INIT;
-  while (upnp < 0 && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    GstElement *element = GST_ELEMENT (g_value_get_object (&item));
-    GstElementFactory *factory = gst_element_get_factory (element);
-    if (factory && g_str_equal (GST_OBJECT_NAME (factory), "webrtcbin")) {
-      GObject *ice = nullptr, *agent = nullptr;
-      g_object_get (element, "ice-agent", &ice, nullptr);
-      if (ice)
-        g_object_get (ice, "agent", &agent, nullptr);
-      if (agent) {
-        gboolean on = TRUE;
-        g_object_get (agent, "upnp", &on, nullptr);
-        upnp = on ? 1 : 0;
-      }
-      g_clear_object (&agent);
-      g_clear_object (&ice);
-    }
-    g_value_reset (&item);
+  GstElement *webrtcbin = p.find_by_factory ("webrtcbin");
+  GObject *ice = nullptr, *agent = nullptr;
+  if (webrtcbin)
+    g_object_get (webrtcbin, "ice-agent", &ice, nullptr);
+  if (ice)
+    g_object_get (ice, "agent", &agent, nullptr);
+  if (agent) {
+    gboolean on = TRUE;
+    g_object_get (agent, "upnp", &on, nullptr);
+    upnp = on ? 1 : 0;
   }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  g_clear_object (&agent);
+  g_clear_object (&ice);
+  if (webrtcbin)
+    gst_object_unref (webrtcbin);
   return upnp;
 }
 
@@ -280,7 +273,7 @@ TEST (WebrtcSend, OfferCarriesWhatBrowsersNeed)
   EXPECT_NE (offer.find (" rtx/90000"), std::string::npos) << offer;              /* B4 */
   EXPECT_NE (offer.find ("transport-wide-cc-extensions-01"), std::string::npos) << offer; /* B3 */
   EXPECT_NE (offer.find ("OPUS/48000/2"), std::string::npos) << offer;
-  EXPECT_EQ (first_webrtcbin_upnp (p.pipeline), 0)
+  EXPECT_EQ (first_webrtcbin_upnp (p), 0)
       << "libnice's UPnP port forwarding is on (docs/security.md: off in every session)";
 
   /* Trickled candidates, then end-of-candidates (B6). */

@@ -7,7 +7,7 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
-import { assert, info, runTest, waitFor } from '../browser/lib.mjs';
+import { assert, fail, info, runTest, waitFor } from '../browser/lib.mjs';
 import { EXIT, colourNear, drawColour, events, interrupt, lastStatus, startSender, startServing,
          startXvfb, videoPicture, waitExit, watch } from './send-lib.mjs';
 
@@ -57,10 +57,21 @@ runTest('send-cli-screen', async (ctx) => {
   // The whole screen: its size.
   const whole = await startServing(ctx, ['--screen', '--name', 'xvfb-screen'], 'send (screen)', env);
   const v2 = await watch(ctx, browser, whole.url, 'xvfb-screen', 'screen');
+  // webrtcsend may start it smaller (picture-size.h: the first target's
+  // size is guessed for hard content) and grows it once the encoder shows
+  // that the desktop needs little: the screen's size within 15 s, and its
+  // colours once the encoder has settled at that size.
+  let shown = null;
   const full = await waitFor(async () => {
     const p = await videoPicture(v2.page, v2.tileId, [[0.25, 0.25], [0.9, 0.9]]);
-    return p.width ? p : null;
-  }, { timeoutMs: 10000, what: 'the whole screen to show' });
+    if (p.width) shown = p;
+    return p.width === 1024 && p.height === 768 && colourNear(p.colours[0], RGB) &&
+      colourNear(p.colours[1], [0, 0, 0], 40) ? p : null;
+  }, { timeoutMs: 15000, intervalMs: 500, what: 'the whole screen to show at 1024x768 with the window in place' })
+    .catch((e) => {
+      fail(`screen: the browser shows ${shown ? `${shown.width}x${shown.height}, colours ` +
+        `${JSON.stringify(shown.colours)}` : 'nothing'} after 15 s (${e.message})`);
+    });
   info(`screen: ${full.width}x${full.height}, colours ${JSON.stringify(full.colours)}`);
   assert(full.width === 1024 && full.height === 768, `screen: the browser shows ${full.width}x${full.height}`);
   assert(colourNear(full.colours[0], RGB), `screen: the window is not where it should be: ${full.colours[0]}`);

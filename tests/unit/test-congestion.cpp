@@ -616,9 +616,34 @@ TEST (PictureSize, APictureThatHoldsTheBitrateBackGrows)
     held.update (1600, 1000, 4000, now);
   EXPECT_EQ (held.step (), 0u) << "sending 1000 of 1600, and 1660 fits 1.1 x 1600";
 
-  PictureSizer tight;
-  ASSERT_EQ (tight.start (1000, pixels_per_s, 0), 1u);
-  for (now = 0; now < 30000; now += 500)
+  PictureSizer tight; /* full size measured at 1700 */
+  ASSERT_EQ (tight.start (2000, pixels_per_s, 0), 0u);
+  for (now = 2000; now < 3500; now += 500)
+    tight.update (1200, 1700, 4000, now);
+  ASSERT_EQ (tight.step (), 1u);
+  for (; now < 30000; now += 500)
     tight.update (1200, 700, 4000, now);
-  EXPECT_EQ (tight.step (), 1u) << "full size's floor would overrun 1200";
+  EXPECT_EQ (tight.step (), 1u) << "full size's measured floor would overrun 1200";
+}
+
+/* The start's guess is for hard content: a desktop that needs little at
+ * the start size is back at full size once the encoder has shown it. */
+TEST (PictureSize, ContentThatNeedsLessGrowsAtOnce)
+{
+  const double screen = 1024.0 * 768 * 30;
+  PictureSizer sizer;
+  ASSERT_EQ (sizer.start (528, screen, 0), 2u) << "1024x768's guessed floor is about 1400";
+  int64_t now = 500;
+  for (; now <= 2000; now += 500)
+    sizer.update (528, 100, 2000, now);
+  EXPECT_EQ (sizer.step (), 2u) << "not before START_UP_WAIT_MS";
+  for (; now <= 3000; now += 500)
+    sizer.update (528, 100, 2000, now);
+  EXPECT_EQ (sizer.step (), 0u) << "100 kbit/s at 512x384 says 1024x768 needs about 280";
+
+  PictureSizer hard; /* smpte: sends what it is given */
+  ASSERT_EQ (hard.start (528, 1280.0 * 720 * 30, 0), 2u);
+  for (now = 500; now <= 20000; now += 500)
+    hard.update (528, 560, 2000, now);
+  EXPECT_EQ (hard.step (), 2u);
 }
