@@ -101,10 +101,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import {
-  ANNOUNCE, GST_LAUNCH, SERVE_BIN, assert, fail, info, runTest, sleep, withTimeout,
+  GST_LAUNCH, assert, fail, info, runTest, sleep, withTimeout,
 } from './lib.mjs';
 import {
-  NS_SERVER, NS_VISITOR, SERVER_IP, launchVisitorBrowser, lanSettled, makeLan, spawnIn,
+  NS_SERVER, NS_VISITOR, fetchCertificate, launchVisitorBrowser, lanSettled, makeLan, spawnIn,
+  startServe,
 } from './lan-lib.mjs';
 import { checkTcInstalled, f1, mean } from './link-lib.mjs';
 import { checkRecording, interruptRecorder, openPublisher, publisherSending } from './record-lib.mjs';
@@ -169,29 +170,6 @@ function visitorQdisc() {
   return list.find((q) => q.root) || {};
 }
 
-async function startServe(t, args) {
-  if (!fs.existsSync(SERVE_BIN)) fail(`${SERVE_BIN} does not exist: build the project first`);
-  const child = spawnIn(t, NS_SERVER, 'gst-webrtc-serve https', SERVE_BIN, ['--host', SERVER_IP, ...args]);
-  const m = await child.waitForLine(ANNOUNCE.serve, 10000, 'its listening address');
-  return { child, url: m[1] + '/' };
-}
-
-// The certificate the https server presents, as seen from the visitor's
-// namespace (a TLS handshake by node run there): an X509Certificate.
-function fetchCertificate(url) {
-  const u = new URL(url);
-  const script = `
-    const s = require('tls').connect({ host: ${JSON.stringify(u.hostname)}, port: ${Number(u.port)},
-                                       rejectUnauthorized: false }, () => {
-      process.stdout.write(s.getPeerCertificate().raw.toString('base64')); s.end(); });
-    s.on('error', (e) => { console.error(e.message); process.exit(1); });
-    setTimeout(() => { console.error('no TLS handshake within 5 s'); process.exit(1); }, 5000).unref();`;
-  const r = spawnSync('ip', ['netns', 'exec', NS_VISITOR, process.execPath, '-e', script],
-                      { encoding: 'utf8', timeout: 10000 });
-  assert(r.status === 0 && r.stdout, `no certificate from ${url} seen from ${NS_VISITOR}: ` +
-         `${(r.stderr || '').trim() || `status ${r.status}`}`);
-  return new crypto.X509Certificate(Buffer.from(r.stdout, 'base64'));
-}
 
 // The fake camera's file (CAMERA=file): 2 s of scrolling SMPTE bars,
 // WIDTHxHEIGHT@30, as YUV4MPEG2 (what Chromium's file capture reads).
@@ -423,7 +401,7 @@ runTest(NAME, async (t) => {
   info(`cap: ${NS_VISITOR} lan0: tc qdisc add dev lan0 ${TC_SHAPE.join(' ')}`);
 
   // The server machine: https/wss signalling and the recorder.
-  const tls = await startServe(t, ['--port', String(TLS_PORT), '--self-signed']);
+  const tls = await startServe(t, 'gst-webrtc-serve https', ['--port', String(TLS_PORT), '--self-signed']);
   const fpLine = await tls.child.waitForLine(/certificate SHA-256 ([0-9A-Fa-f:]+)/, 5000, 'its certificate fingerprint');
   const cert = fetchCertificate(tls.url);
   assert(cert.fingerprint256 === fpLine[1].toUpperCase(), `the certificate served on ${tls.url} has SHA-256 ` +

@@ -8,11 +8,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
 import {
-  ANNOUNCE, CHROMIUM, CHROMIUM_ARGS, GST_LAUNCH, assert, fail, info, sleep, viewerProducer, viewerReady, waitFor,
+  ANNOUNCE, CHROMIUM, CHROMIUM_ARGS, GST_LAUNCH, SERVE_BIN, assert, fail, info, sleep, viewerProducer, viewerReady,
+  waitFor,
 } from './lib.mjs';
 
 export const NS_SERVER = `gsl${process.pid}s`;
@@ -174,4 +176,29 @@ export async function lanSenderAndViewer(t, port, name, pipeline, extraEnv = {})
   await viewerReady(page);
   const p = await viewerProducer(page, name);
   return { producer, url, browser, page, producerId: p.id };
+}
+
+// gst-webrtc-serve in the server's namespace on its LAN address: { child, url }.
+export async function startServe(t, name, args) {
+  if (!fs.existsSync(SERVE_BIN)) fail(`${SERVE_BIN} does not exist: build the project first`);
+  const child = spawnIn(t, NS_SERVER, name, SERVE_BIN, ['--host', SERVER_IP, ...args]);
+  const m = await child.waitForLine(ANNOUNCE.serve, 10000, 'its listening address');
+  return { child, url: m[1] + '/' };
+}
+
+// The certificate the https server presents, as seen from the visitor's
+// namespace (a TLS handshake by node run there). Resolves to an X509Certificate.
+export function fetchCertificate(url) {
+  const u = new URL(url);
+  const script = `
+    const s = require('tls').connect({ host: ${JSON.stringify(u.hostname)}, port: ${Number(u.port)},
+                                       rejectUnauthorized: false }, () => {
+      process.stdout.write(s.getPeerCertificate().raw.toString('base64')); s.end(); });
+    s.on('error', (e) => { console.error(e.message); process.exit(1); });
+    setTimeout(() => { console.error('no TLS handshake within 5 s'); process.exit(1); }, 5000).unref();`;
+  const r = spawnSync('ip', ['netns', 'exec', NS_VISITOR, process.execPath, '-e', script],
+                      { encoding: 'utf8', timeout: 10000 });
+  assert(r.status === 0 && r.stdout, `no certificate from ${url} seen from ${NS_VISITOR}: ` +
+         `${(r.stderr || '').trim() || `status ${r.status}`}`);
+  return new crypto.X509Certificate(Buffer.from(r.stdout, 'base64'));
 }

@@ -25,14 +25,14 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
-import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ANNOUNCE, SERVE_BIN, assert, fail, info, runTest, sleep, waitFor } from './lib.mjs';
+import { assert, fail, info, runTest, sleep, waitFor } from './lib.mjs';
 import {
-  NS_SERVER, NS_VISITOR, SERVER_IP, launchVisitorBrowser, lanSettled, makeLan, spawnIn,
+  NS_SERVER, SERVER_IP, fetchCertificate, launchVisitorBrowser, lanSettled, makeLan, spawnIn,
+  startServe,
 } from './lan-lib.mjs';
 import { checkRecording, interruptRecorder, openPublisher, publisherSending } from './record-lib.mjs';
 import { RECORD_BIN, events, waitEvent } from '../record/record-lib.mjs';
@@ -41,30 +41,6 @@ const RECORD_SECONDS = 6;
 const TLS_PORT = 8443;
 const PLAIN_PORT = 8080;
 const CAPS = { 'video/VP8': 'video/x-vp8', 'video/VP9': 'video/x-vp9', 'video/H264': 'video/x-h264' };
-
-async function startServe(t, name, args) {
-  if (!fs.existsSync(SERVE_BIN)) fail(`${SERVE_BIN} does not exist: build the project first`);
-  const child = spawnIn(t, NS_SERVER, name, SERVE_BIN, ['--host', SERVER_IP, ...args]);
-  const m = await child.waitForLine(ANNOUNCE.serve, 10000, 'its listening address');
-  return { child, url: m[1] + '/' };
-}
-
-// The certificate the https server presents, as seen from the visitor's
-// namespace (a TLS handshake by node run there). Resolves to an X509Certificate.
-function fetchCertificate(url) {
-  const u = new URL(url);
-  const script = `
-    const s = require('tls').connect({ host: ${JSON.stringify(u.hostname)}, port: ${Number(u.port)},
-                                       rejectUnauthorized: false }, () => {
-      process.stdout.write(s.getPeerCertificate().raw.toString('base64')); s.end(); });
-    s.on('error', (e) => { console.error(e.message); process.exit(1); });
-    setTimeout(() => { console.error('no TLS handshake within 5 s'); process.exit(1); }, 5000).unref();`;
-  const r = spawnSync('ip', ['netns', 'exec', NS_VISITOR, process.execPath, '-e', script],
-                      { encoding: 'utf8', timeout: 10000 });
-  assert(r.status === 0 && r.stdout, `no certificate from ${url} seen from ${NS_VISITOR}: ` +
-         `${(r.stderr || '').trim() || `status ${r.status}`}`);
-  return new crypto.X509Certificate(Buffer.from(r.stdout, 'base64'));
-}
 
 runTest('lan-tls', async (t) => {
   if (!fs.existsSync(RECORD_BIN)) fail(`${RECORD_BIN} does not exist: build the project first`);
