@@ -62,8 +62,11 @@ for path in sys.argv[1:]:
                 skipped += 1
             else:
                 failed += 1
+                code = test.get("returncode")
+                how = (f"killed by signal {-code}" if isinstance(code, int) and code < 0
+                       else f"exit status {code}")
                 failures.append(f"  {path.split('/')[0]}: {test.get('name')} ({result}, "
-                                f"{test.get('duration', 0):.0f} s)")
+                                f"{test.get('duration', 0):.0f} s, {how})")
                 tail = (test.get("stdout") or "").rstrip().splitlines()[-8:]
                 failures.extend("    | " + out for out in tail)
 # The names last, so that the tail of a long log says what failed.
