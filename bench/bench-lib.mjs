@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { info, sleep, SOURCE_ROOT, GST_LAUNCH } from '../tests/browser/lib.mjs';
+import { info, sleep, SOURCE_ROOT, BUILD_ROOT, GST_LAUNCH } from '../tests/browser/lib.mjs';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -21,18 +21,26 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) |
 // webrtcsend ('ours') or bench/plain-sender ('plain'), each sending a live
 // videotestsrc as VP8, video only, as producer `name` on wsUrl; t is the
 // test context of tests/browser/lib.mjs, plain the plain-sender binary,
-// oursExtra more webrtcsend properties ("stats-interval=0").
-export function startSender(t, kind, { wsUrl, name, width, height, fps, kbps, plain, oursExtra = [] }) {
+// oursExtra more webrtcsend properties ("stats-interval=0"); stamp: each
+// raw frame gets the wall-clock time written into it (bench/benchstamp.c,
+// for glass-to-glass.mjs).
+export function startSender(t, kind, { wsUrl, name, width, height, fps, kbps, plain, oursExtra = [], stamp = false }) {
+  const stampEnv = stamp
+    ? { GST_PLUGIN_PATH_1_0: [t.env.GST_PLUGIN_PATH_1_0, path.join(BUILD_ROOT, 'bench')].filter(Boolean).join(':') }
+    : {};
   if (kind === 'ours') {
     return t.launch(`${kind}-sender`, [
-      'videotestsrc', 'is-live=true', '!', `video/x-raw,width=${width},height=${height},framerate=${fps}/1`,
+      'videotestsrc', 'is-live=true', '!',
+      `video/x-raw,${stamp ? 'format=I420,' : ''}width=${width},height=${height},framerate=${fps}/1`,
+      ...(stamp ? ['!', 'benchstamp'] : []),
       '!', 'webrtcsend', `uri=${wsUrl}`, 'video-codecs=vp8', `video-bitrate=${kbps}`, `meta=meta,name=${name}`,
       'max-consumers=0', /* the default 50 would refuse the 51st viewer; the plain sender has no limit */
       ...oursExtra,
-    ]);
+    ], stampEnv);
   }
   return t.spawn(`${kind}-sender`, plain, [wsUrl, '--name', name, '--width', String(width),
-    '--height', String(height), '--fps', String(fps), '--bitrate', String(kbps)]);
+    '--height', String(height), '--fps', String(fps), '--bitrate', String(kbps), ...(stamp ? ['--stamp'] : [])],
+  stampEnv);
 }
 
 // ------------------------------------------------------------------ /proc

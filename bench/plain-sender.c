@@ -12,7 +12,10 @@
  * and trickles ICE both ways.
  *
  *   plain-sender ws://127.0.0.1:PORT/ [--name NAME] [--width W] [--height H]
- *                [--fps F] [--bitrate KBPS]
+ *                [--fps F] [--bitrate KBPS] [--stamp]
+ *
+ * --stamp puts benchstamp (bench/benchstamp.c) before the encoder, for
+ * bench/glass-to-glass.mjs.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -24,6 +27,7 @@
 
 static char *opt_name = "bench-plain";
 static int opt_width = 1280, opt_height = 720, opt_fps = 30, opt_kbps = 2000;
+static gboolean opt_stamp = FALSE;
 
 static void
 setup_payloader (GstElement *pay)
@@ -43,6 +47,8 @@ main (int argc, char **argv)
     { "height", 0, 0, G_OPTION_ARG_INT, &opt_height, "video height", "H" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &opt_fps, "frame rate", "F" },
     { "bitrate", 0, 0, G_OPTION_ARG_INT, &opt_kbps, "VP8 bitrate in kbit/s", "KBPS" },
+    { "stamp", 0, 0, G_OPTION_ARG_NONE, &opt_stamp, "write the wall-clock time into each frame (benchstamp)",
+      NULL },
     { NULL },
   };
   GError *error = NULL;
@@ -57,10 +63,11 @@ main (int argc, char **argv)
   g_option_context_free (ctx);
 
   char *desc = g_strdup_printf (
-      "videotestsrc is-live=true ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert"
+      "videotestsrc is-live=true ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert%s"
       " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=%d keyframe-max-dist=60"
       " lag-in-frames=0 threads=1 error-resilient=partitions ! tee name=t allow-not-linked=true",
-      opt_width, opt_height, opt_fps, opt_kbps * 1000);
+      opt_width, opt_height, opt_fps, opt_stamp ? " ! video/x-raw,format=I420 ! benchstamp" : "",
+      opt_kbps * 1000);
   const PlainProducer producer = {
     "plain-sender", opt_name, "rtpvp8pay", setup_payloader,
     "application/x-rtp,media=video,encoding-name=VP8,payload=96,clock-rate=90000",
