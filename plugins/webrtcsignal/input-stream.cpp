@@ -242,13 +242,19 @@ InputStream::check_liveness ()
   if (gst_pad_peer_query (sink_pad_, query))
     gst_query_parse_latency (query, &live, nullptr, nullptr);
   gst_query_unref (query);
+  live_ = live;
   if (live) {
-    /* The queue's defaults: the sink never holds the input back. */
+    /* The queue's defaults: the sink never holds the input back. And it does
+     * not sync: a syncing sink after a live source raised the pipeline's
+     * latency by its processing deadline (20 ms) for nothing. */
     g_object_set (pace_queue_, "max-size-buffers", 200u, "max-size-bytes", 10485760u,
         "max-size-time", (guint64) GST_SECOND, nullptr);
+    g_object_set (pace_sink_, "sync", FALSE, nullptr);
+    gst_element_post_message (GST_ELEMENT (bin_), gst_message_new_latency (GST_OBJECT (bin_)));
   } else {
     g_object_set (pace_queue_, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
         (guint64) PACE_AHEAD, nullptr);
+    g_object_set (pace_sink_, "sync", TRUE, nullptr);
   }
   GST_INFO_OBJECT (bin_, "%s: %s input", name_.c_str (),
       live ? "live" : "non-live (paced to the clock)");

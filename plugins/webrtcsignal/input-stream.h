@@ -121,6 +121,9 @@ public:
   bool ended () const { return ended_; }
   /* Called on the streaming thread when the input ends (see ended ()). */
   void set_eos_handler (std::function<void ()> fn);
+  /* Upstream is live (a camera, a test source with is-live), as its first
+   * buffer found; false until then and for files. Any thread. */
+  bool live () const { return live_; }
 
   /* Links a new consumer to the webrtcbin sink pad, creating the encoder
    * branch for codec first when it is not running yet. The payloader
@@ -231,6 +234,7 @@ private:
   std::function<void ()> eos_handler_; /* set before data flows */
   std::atomic<bool> ended_ { false };
   std::atomic<bool> liveness_checked_ { false };
+  std::atomic<bool> live_ { false };
   /* Monotonic µs of the last keyframe into the input (0: none yet). */
   std::shared_ptr<std::atomic<gint64>> last_keyframe_us_ =
       std::make_shared<std::atomic<gint64>> (0);

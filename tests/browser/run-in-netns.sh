@@ -22,17 +22,19 @@ fi
 
 # The marker tells the test helpers that they run in the namespace.
 #
-# A test whose own process (node) dies by a signal other than meson's
-# SIGTERM/SIGINT printed nothing and failed nothing of ours: the processes
-# under test are its children, whose deaths the test reports. Once in CI (a
-# browser-soak run of Node 20.20) node vanished 16 s in without a word. Such a
-# run is said loudly and the test is run once more; any other status stands.
+# A node test that dies by a signal other than meson's SIGTERM/SIGINT
+# printed nothing and failed nothing of ours: the processes under test are
+# its children, whose deaths the test reports. Once in CI (a browser-soak run
+# of Node 20.20) node vanished 16 s in without a word. Such a run is said
+# loudly and the test is run once more. Any other status stands, and so does
+# any signal that kills a test program of ours (a crash, a fatal critical).
 exec unshare -rn sh -c '
   ip link set lo up || exit 1
   for attempt in 1 2; do
     GST_WEBRTCSIGNAL_NETNS=1 "$@"
     status=$?
-    if [ "$status" -le 128 ] || [ "$status" -eq 130 ] || [ "$status" -eq 143 ] || [ "$attempt" -eq 2 ]; then
+    if [ "$status" -le 128 ] || [ "$status" -eq 130 ] || [ "$status" -eq 143 ] || [ "$attempt" -eq 2 ] ||
+       [ "$(basename "$1")" != node ]; then
       exit "$status"
     fi
     echo "run-in-netns.sh: $1 died by signal $((status - 128)) without a verdict; running the test once more" >&2

@@ -22,6 +22,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 using gstsig::test::expect_error;
 using gstsig::test::Pipeline;
@@ -400,7 +401,70 @@ video_src_of (GstElement *webrtcbin)
   return video;
 }
 
+/* "sync" of each clocksync webrtcbin put in front of a stream it sends,
+ * in the first webrtcbin of p; empty until the streams are connected. */
+std::vector<bool>
+stream_clocksyncs (const Pipeline &p)
+{
+  std::vector<bool> syncs;
+  GstElement *webrtcbin = p.find_by_factory ("webrtcbin");
+  if (!webrtcbin)
+    return syncs;
+  GstIterator *it = gst_bin_iterate_elements (GST_BIN (webrtcbin));
+  gst_iterator_foreach (it, +[] (const GValue *item, gpointer data) {
+    GstElement *e = GST_ELEMENT (g_value_get_object (item));
+    GstElementFactory *factory = gst_element_get_factory (e);
+    if (factory && g_str_equal (GST_OBJECT_NAME (factory), "clocksync")) {
+      gboolean sync = TRUE;
+      g_object_get (e, "sync", &sync, nullptr);
+      static_cast<std::vector<bool> *> (data)->push_back (sync);
+    }
+  }, &syncs);
+  gst_iterator_free (it);
+  gst_object_unref (webrtcbin);
+  return syncs;
+}
+
+/* The producer's streams as webrtcbin connects them, with a consumer. */
+std::vector<bool>
+clocksyncs_once_sending (const Pipeline &producer)
+{
+  Pipeline consumer ("webrtcrecv name=r uri=" + ws_url (producer.serve_url ()) +
+      " r.video_0 ! fakesink async=false");
+  EXPECT_NE (gst_element_set_state (consumer.pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  std::vector<bool> syncs;
+  for (int i = 0; i < 100 && syncs.empty (); i++) {
+    g_usleep (100 * 1000);
+    syncs = stream_clocksyncs (producer);
+  }
+  gst_element_set_state (consumer.pipeline, GST_STATE_NULL);
+  return syncs;
+}
+
 } // namespace
+
+/* webrtcbin 1.22 holds each stream it sends in a clocksync until running
+ * time plus the latency upstream declares (a live source's frame, 33 ms at
+ * 30 fps). Live input leaves as soon as it is encoded, as from a browser;
+ * a file stays paced by it. */
+TEST (WebrtcRecv, LiveInputIsSentAsSoonAsEncoded)
+{
+  auto live = start_producer ("vp8");
+  std::vector<bool> syncs = clocksyncs_once_sending (*live);
+  ASSERT_EQ (syncs.size (), 2u) << "a clocksync per stream (video and audio)";
+  EXPECT_FALSE (syncs[0]);
+  EXPECT_FALSE (syncs[1]);
+  gst_element_set_state (live->pipeline, GST_STATE_NULL);
+
+  Pipeline file ("videotestsrc ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+                 "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 meta=meta,name=producer");
+  ASSERT_NE (gst_element_set_state (file.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  syncs = clocksyncs_once_sending (file);
+  ASSERT_EQ (syncs.size (), 1u);
+  EXPECT_TRUE (syncs[0]) << "non-live input is no longer paced to the clock";
+  gst_element_set_state (file.pipeline, GST_STATE_NULL);
+}
 
 /* A video output that puts out nothing while its packets keep coming (a
  * depayloader or decoder waiting for a keyframe after a loss) asks the

@@ -427,3 +427,32 @@ TEST (WebrtcSend, ReleasingAnInputEndsTheSessionsUsingIt)
   consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + again + "\"}");
   ctx.drain (300);
 }
+
+/* webrtcbin 1.22 holds every stream in a clocksync until running time plus
+ * the pipeline's latency, so whatever webrtcsend adds to that latency is
+ * added to what every viewer sees. A live source alone needs none beyond its
+ * own; webrtcsend's pacing sink once made it 33 + 20 ms for a 30 fps source,
+ * and frames waited 10-25 ms before leaving (bench/glass-to-glass.mjs). */
+TEST (WebrtcSend, ALiveInputAddsNoLatency)
+{
+  Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0" + AUDIO_BRANCH);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  ASSERT_EQ (gst_element_get_state (p.pipeline, nullptr, nullptr, 5 * GST_SECOND),
+      GST_STATE_CHANGE_SUCCESS);
+  gboolean live = TRUE;
+  GstClockTime min_latency = GST_CLOCK_TIME_NONE;
+  for (int i = 0; i < 50; i++) {
+    g_usleep (100 * 1000);
+    GstQuery *query = gst_query_new_latency ();
+    if (gst_element_query (p.pipeline, query))
+      gst_query_parse_latency (query, &live, &min_latency, nullptr);
+    gst_query_unref (query);
+    if (!live || min_latency == 0)
+      break;
+  }
+  EXPECT_TRUE (!live || min_latency == 0)
+      << "the pipeline's latency with webrtcsend as its only sink: " << GST_TIME_AS_MSECONDS (min_latency)
+      << " ms (live)";
+  EXPECT_EQ (p.pop_error (), nullptr);
+  ASSERT_EQ (gst_element_set_state (p.pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+}
