@@ -158,23 +158,28 @@ function pageMeasure(seconds) {
 }
 
 // One more tile for the producer the page watches: ms from watch() (which
-// sends startSession) to the tile's first decoded frame.
+// sends startSession) to the offer applied, to connected, to the tile's
+// first decoded frame (NaN: not within timeoutMs).
 function pageJoin(timeoutMs) {
   const B = window.__g2g;
   const producer = window.gstsig.tiles().find((x) => B.tiles.includes(x.id));
   const t0 = performance.now();
   const id = window.gstsig.watch(producer.peerId);
+  const out = { offer: NaN, connected: NaN, frame: NaN };
   return new Promise((resolve) => {
     const poll = async () => {
       const pc = window.gstsig.peerConnection(id);
+      const now = () => performance.now() - t0;
       let frames = 0;
       if (pc) {
+        if (Number.isNaN(out.offer) && pc.remoteDescription) out.offer = now();
+        if (Number.isNaN(out.connected) && pc.connectionState === 'connected') out.connected = now();
         (await pc.getStats()).forEach((r) => {
           if (r.type === 'inbound-rtp' && r.kind === 'video') frames = r.framesDecoded || 0;
         });
       }
-      if (frames > 0) resolve(performance.now() - t0);
-      else if (performance.now() - t0 > timeoutMs) resolve(NaN);
+      if (frames > 0) out.frame = now();
+      if (frames > 0 || now() > timeoutMs) resolve(out);
       else setTimeout(poll, 10);
     };
     poll();
@@ -255,13 +260,17 @@ async function oneRun(t, browser, { kind, n }) {
     r.lost = per.reduce((a, x) => a + x.lost, 0);
     r.cpu = load.sender;
     r.other = load.other;
-    r.joinMs = await page.evaluate(pageJoin, 10000);
+    const join = await page.evaluate(pageJoin, 10000);
+    r.joinMs = join.frame;
+    r.joinOfferMs = join.offer;
+    r.joinConnectedMs = join.connected;
     info(`${label}: glass-to-glass median ${fx(r.p50, 0)} ms, p95 ${fx(r.p95, 0)} ms, max ${fx(r.max, 0)} ms; ` +
          `to arrival median ${fx(r.arrival50, 0)} ms, p95 ${fx(r.arrival95, 0)} ms ` +
          `(${r.samples} frames read, ${r.unread} unread); jitter buffer ${fx(r.jbMs, 1)} ms/frame, decode ` +
          `${fx(r.decodeMs, 1)} ms/frame, arrival jitter ${fx(r.jitterMs, 1)} ms, min ${fx(r.fpsMin, 1)} fps, ` +
          `${r.sizes}, ${r.freezes} freezes, ${r.nacks} NACKs, ${r.lost} lost; a joining viewer's first frame ` +
-         `${fx(r.joinMs, 0)} ms after its session started; sender CPU ${fx(r.cpu, 2)}, others ${fx(r.other, 2)} cores`);
+         `${fx(r.joinMs, 0)} ms after its session started (offer ${fx(r.joinOfferMs, 0)}, connected ` +
+         `${fx(r.joinConnectedMs, 0)}); sender CPU ${fx(r.cpu, 2)}, others ${fx(r.other, 2)} cores`);
     return r;
   } catch (e) {
     r.error = e.message.split('\n')[0];
@@ -278,15 +287,15 @@ async function oneRun(t, browser, { kind, n }) {
 
 function table(runs) {
   const out = [
-    '| viewers | sender | glass-to-glass median / p95 (ms) | mean of the runs\' medians (ms) | max (ms) | stamp to arrival median / p95 (ms) | jitter buffer (ms/frame) | decode (ms/frame) | arrival jitter (ms) | min fps | picture | freezes | frames read (unread) | sender CPU (core) | joining viewer: session start to first frame, median [min–max] (ms) | runs |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+    '| viewers | sender | glass-to-glass median / p95 (ms) | mean of the runs\' medians (ms) | max (ms) | stamp to arrival median / p95 (ms) | jitter buffer (ms/frame) | decode (ms/frame) | arrival jitter (ms) | min fps | picture | freezes | frames read (unread) | sender CPU (core) | joining viewer: session start to first frame, median [min–max] (ms) | … to offer / connected (ms, medians) | runs |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const n of VIEWERS) {
     for (const kind of KINDS) {
       const rs = runs.filter((r) => r.n === n && r.kind === kind);
       const ok = rs.filter((r) => !r.error);
       if (!ok.length) {
-        if (rs.length) out.push(`| ${n} | ${KIND_LABEL[kind]} | failed: ${rs[0].error.replace(/\|/g, '/')} ||||||||||||||`);
+        if (rs.length) out.push(`| ${n} | ${KIND_LABEL[kind]} | failed: ${rs[0].error.replace(/\|/g, '/')} |||||||||||||||`);
         continue;
       }
       const m = (k, d) => fx(median(ok.map((r) => r[k])), d);
@@ -297,7 +306,8 @@ function table(runs) {
                `${[...new Set(ok.map((r) => r.sizes))].join('; ')} | ${ok.reduce((a, r) => a + r.freezes, 0)} | ` +
                `${ok.reduce((a, r) => a + r.samples, 0)} (${ok.reduce((a, r) => a + r.unread, 0)}) | ` +
                `${m('cpu', 2)} | ${m('joinMs', 0)} [${fx(Math.min(...ok.map((r) => r.joinMs)), 0)}–` +
-               `${fx(Math.max(...ok.map((r) => r.joinMs)), 0)}] | ${ok.length}${rs.length > ok.length ? ` (+${rs.length - ok.length} failed)` : ''} |`);
+               `${fx(Math.max(...ok.map((r) => r.joinMs)), 0)}] | ${m('joinOfferMs', 0)} / ${m('joinConnectedMs', 0)} | ` +
+               `${ok.length}${rs.length > ok.length ? ` (+${rs.length - ok.length} failed)` : ''} |`);
     }
   }
   return out.join('\n');
