@@ -43,6 +43,26 @@ export function startSender(t, kind, { wsUrl, name, width, height, fps, kbps, pl
   stampEnv);
 }
 
+// ------------------------------------------------------------- the page
+
+// Runs in the viewer page (tools/web, page.evaluate): watches the producer
+// whose meta name is `name` n times as soon as it is listed. The tile ids go
+// to window.__watch.tiles, a failure to window.__watch.error.
+export function pageWatch({ name, n }) {
+  const B = window.__watch = { tiles: [], error: null };
+  const iv = setInterval(() => {
+    try {
+      const p = window.gstsig.producers().find((x) => x.meta && x.meta.name === name);
+      if (!p) return;
+      clearInterval(iv);
+      for (let i = 0; i < n; i++) B.tiles.push(window.gstsig.watch(p.id));
+    } catch (e) {
+      clearInterval(iv);
+      B.error = String(e);
+    }
+  }, 5);
+}
+
 // ------------------------------------------------------------------ /proc
 
 // pid and its live descendants (this kernel has no /proc/PID/task/TID/children).

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { BUILD_ROOT, info, runTest, sleep, viewerReady, waitFor, withTimeout } from '../tests/browser/lib.mjs';
 import {
   ATTEMPTS, BENCH_DIR, OTHER_MAX, commandLine, fx, list, loadBetween, machine, median, rssMB,
-  snapshot, waitQuiet, writeSection,
+  pageWatch, snapshot, waitQuiet, writeSection,
 } from './bench-lib.mjs';
 
 const env = process.env;
@@ -46,19 +46,6 @@ const LABEL = {
   'ours-as-is': 'gst-webrtc-send, as is', 'plain-as-is': 'plain webrtcbin, as is',
   'ours-reencode': 'gst-webrtc-send, re-encoded', 'plain-reencode': 'plain webrtcbin, re-encoded',
 };
-
-// Watches the producer named `name` n times as soon as it is listed.
-function pageArm({ name, n }) {
-  const B = window.__bench = { tiles: [], error: null };
-  const iv = setInterval(() => {
-    try {
-      const p = window.gstsig.producers().find((x) => x.meta && x.meta.name === name);
-      if (!p) return;
-      clearInterval(iv);
-      for (let i = 0; i < n; i++) B.tiles.push(window.gstsig.watch(p.id));
-    } catch (e) { clearInterval(iv); B.error = String(e); }
-  }, 20);
-}
 
 function makeFile(dir) {
   const file = path.join(dir, `bench-${W}x${H}-${FPS}-h264.mp4`);
@@ -92,7 +79,7 @@ async function oneRun(t, browser, kind, n, file) {
   try {
     page = await t.openPage(browser, server.httpUrl, label);
     await viewerReady(page);
-    await page.evaluate(pageArm, { name: label, n });
+    await page.evaluate(pageWatch, { name: label, n });
     await waitQuiet();
     const tStart = Date.now();
     sender = startSender(t, kind, server.wsUrl, label, file);

@@ -45,7 +45,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTest, info, waitFor, sleep, withTimeout, viewerReady, BUILD_ROOT } from '../tests/browser/lib.mjs';
 import {
-  BENCH_DIR, list, snapshot, loadBetween, waitQuiet, median, fx, runHeader, writeSection, startSender,
+  BENCH_DIR, list, snapshot, loadBetween, waitQuiet, median, fx, runHeader, writeSection, startSender, pageWatch,
 } from './bench-lib.mjs';
 
 const env = process.env;
@@ -64,26 +64,10 @@ const KIND_LABEL = { ours: 'webrtcsend', plain: 'plain webrtcbin' };
 
 // ------------------------------------------------------------- the page
 
-// Watches the producer called name n times as soon as it is listed.
-function pageWatch({ name, n }) {
-  const B = window.__g2g = { tiles: [], error: null };
-  const iv = setInterval(() => {
-    try {
-      const p = window.gstsig.producers().find((x) => x.meta && x.meta.name === name);
-      if (!p) return;
-      clearInterval(iv);
-      for (let i = 0; i < n; i++) B.tiles.push(window.gstsig.watch(p.id));
-    } catch (e) {
-      clearInterval(iv);
-      B.error = String(e);
-    }
-  }, 5);
-}
-
 // The browser's counters of each tile's video (inbound-rtp), for deltas.
 async function pageCounters() {
   const out = [];
-  for (const id of window.__g2g.tiles) {
+  for (const id of window.__watch.tiles) {
     const pc = window.gstsig.peerConnection(id);
     const c = { framesDecoded: 0, jitterBufferDelay: 0, jitterBufferEmittedCount: 0, totalDecodeTime: 0,
                 jitter: 0, frameWidth: 0, frameHeight: 0, freezes: 0, nacks: 0, lost: 0, t: performance.now() };
@@ -161,7 +145,7 @@ function pageMeasure(seconds) {
 // sends startSession) to the offer applied, to connected, to the tile's
 // first decoded frame (NaN: not within timeoutMs).
 function pageJoin(timeoutMs) {
-  const B = window.__g2g;
+  const B = window.__watch;
   const producer = window.gstsig.tiles().find((x) => B.tiles.includes(x.id));
   const t0 = performance.now();
   const id = window.gstsig.watch(producer.peerId);
@@ -211,7 +195,7 @@ async function oneRun(t, browser, { kind, n }) {
                                     plain: PLAIN, oursExtra: OURS_EXTRA, stamp: true });
     await waitFor(async () => {
       if (sender.exited) throw new Error(`sender ${sender.describeExit()}:\n${sender.tail()}`);
-      const g = await page.evaluate(() => window.__g2g);
+      const g = await page.evaluate(() => window.__watch);
       if (g.error) throw new Error(`page: ${g.error}`);
       if (g.tiles.length < n) return null;
       const c = await page.evaluate(pageCounters);
