@@ -39,6 +39,20 @@ InputStream::encoder_of (gpointer probe_data)
   return *static_cast<Encoder *> (static_cast<std::shared_ptr<void> *> (probe_data)->get ());
 }
 
+/* Streaming thread, raw video into an encoder's branch: at a reduced frame
+ * rate, only one frame in frame_rate_divisor goes on. The encoder sees the
+ * gaps in the timestamps (libvpx's rate control takes a frame's duration
+ * from them) and spends the bits of the frames dropped on those kept. */
+GstPadProbeReturn
+InputStream::keep_one_frame_in_divisor (GstPad *, GstPadProbeInfo *, gpointer data)
+{
+  Encoder &enc = encoder_of (data);
+  unsigned divisor = enc.frame_rate_divisor;
+  if (divisor <= 1)
+    return GST_PAD_PROBE_OK;
+  return enc.raw_frames++ % divisor == 0 ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
 /* Any thread (the control thread for raw input; the streaming thread that
  * brings the caps for pre-encoded input). The branch is built without
  * encoders_lock, then published under it; if another thread published one
@@ -112,6 +126,9 @@ InputStream::ensure_encoder (const Codec &codec, unsigned tier, unsigned video_b
   gst_element_sync_state_with_parent (enc->branch);
   enc->raw_tee_pad = gst_element_request_pad_simple (raw_tee_, "src_%u");
   GstPad *branch_sink = gst_element_get_static_pad (enc->branch, "sink");
+  if (!encoded && codec.kind == MediaKind::Video)
+    gst_pad_add_probe (branch_sink, GST_PAD_PROBE_TYPE_BUFFER, keep_one_frame_in_divisor,
+        encoder_data (enc), free_encoder_data);
   gst_pad_link (enc->raw_tee_pad, branch_sink);
   gst_object_unref (branch_sink);
 

@@ -175,6 +175,10 @@ private:
     guint timer = 0;              /* pending merged request on control */
     std::atomic<guint64> frames { 0 }; /* out of the encoder */
     std::atomic<guint64> bytes { 0 };
+    /* One raw frame in frame_rate_divisor goes in (picture-size.h's last
+     * step); raw_frames counts them. */
+    std::atomic<unsigned> frame_rate_divisor { 1 };
+    std::atomic<guint64> raw_frames { 0 };
     unsigned tier = 0;
     /* Under targets_lock: the bitrate it was last set to, its picture
      * size, and what it sent at the last check. */
@@ -196,6 +200,7 @@ private:
   /* Takes an encoder's branch out of the bin (not from encoders_). */
   void discard_encoder (Encoder &enc);
   static Encoder &encoder_of (gpointer probe_data);
+  static GstPadProbeReturn keep_one_frame_in_divisor (GstPad *, GstPadProbeInfo *, gpointer data);
   bool released (); /* remove_from_bin has run */
   /* input-tiers.cpp. With targets_lock held: the tiers from the viewers'
    * targets (plans_) and each encoder's bitrate from them. */

@@ -328,6 +328,7 @@ InputStream::apply_picture_size (Encoder &enc, double sent_kbps)
   }
   GstCaps *caps;
   unsigned step = enc.sizer.step ();
+  enc.frame_rate_divisor = PictureSizer::frame_rate_divisor (step);
   if (step == 0 || width <= 0 || height <= 0) {
     caps = gst_caps_new_empty_simple ("video/x-raw");
     GST_INFO_OBJECT (bin_, "%s: %s tier %u encoder at the input's size (target %u kbit/s)",
@@ -337,9 +338,9 @@ InputStream::apply_picture_size (Encoder &enc, double sent_kbps)
     PictureSizer::scaled (step, width, height, &w, &h);
     caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
         nullptr);
-    GST_INFO_OBJECT (bin_, "%s: %s tier %u encoder at %dx%d of %dx%d (target %u kbit/s, it sent "
-        "%.0f)", name_.c_str (), enc.codec->name, enc.tier, w, h, width, height,
-        enc.applied_kbps, sent_kbps);
+    GST_INFO_OBJECT (bin_, "%s: %s tier %u encoder at %dx%d of %dx%d, 1/%u of the frame rate "
+        "(target %u kbit/s, it sent %.0f)", name_.c_str (), enc.codec->name, enc.tier, w, h, width,
+        height, enc.frame_rate_divisor.load (), enc.applied_kbps, sent_kbps);
   }
   g_object_set (filter, "caps", caps, nullptr);
   gst_caps_unref (caps);

@@ -47,8 +47,7 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
      * above goes down to what that says (never a measured one). */
     for (unsigned k = 0; k < step_; k++)
       if (!measured_[k])
-        floor_kbps_[k] = std::min (floor_kbps_[k],
-            sent_kbps * std::pow (LADDER[k] / LADDER[step_], FLOOR_SCALE_EXPONENT));
+        floor_kbps_[k] = std::min (floor_kbps_[k], sent_kbps * floor_weight (k) / floor_weight (step_));
   } else {
     held_since_ms_ = -1;
   }
@@ -101,10 +100,23 @@ PictureSizer::reset ()
 }
 
 double
+PictureSizer::floor_weight (unsigned step)
+{
+  step = std::min<unsigned> (step, LADDER.size () - 1);
+  return std::pow (LADDER[step], FLOOR_SCALE_EXPONENT) *
+      (FRAME_RATE_DIVISORS[step] > 1 ? HALF_RATE_FLOOR_FACTOR : 1.0);
+}
+
+double
 PictureSizer::prior_floor_kbps (unsigned step, double pixels_per_s)
 {
-  double scale = LADDER[std::min<size_t> (step, LADDER.size () - 1)];
-  return PRIOR_BITS_PER_PIXEL * pixels_per_s * std::pow (scale, FLOOR_SCALE_EXPONENT) / 1000;
+  return PRIOR_BITS_PER_PIXEL * pixels_per_s * floor_weight (step) / 1000;
+}
+
+unsigned
+PictureSizer::frame_rate_divisor (unsigned step)
+{
+  return FRAME_RATE_DIVISORS[std::min<size_t> (step, FRAME_RATE_DIVISORS.size () - 1)];
 }
 
 unsigned

@@ -17,7 +17,10 @@
  * link may be high: at the ceiling there is nothing better to wait for).
  * Content that
  * compresses well never meets its floor, so a camera is only scaled when
- * it has to be. At the ceiling for RETRY_UP_MS, a size is tried again one
+ * it has to be. The last step keeps the smallest size and halves the
+ * frame rate (FRAME_RATE_DIVISORS): the encoder then gets every other
+ * frame, with twice the bits for each, where a quarter of the picture
+ * still overruns the target (a 720p input below about 200 kbit/s). At the ceiling for RETRY_UP_MS, a size is tried again one
  * step up, so that no floor holds the picture small for good.
  *
  * A viewer's first target is met at once, before any overrun: start()
@@ -45,7 +48,13 @@ namespace gstsig {
 
 class PictureSizer {
 public:
-  static constexpr std::array<double, 5> LADDER = { 1.0, 0.75, 0.5, 0.375, 0.25 };
+  /* Scales of the input's width and height, and of its frame rate (one
+   * frame in FRAME_RATE_DIVISORS[step] is encoded). */
+  static constexpr std::array<double, 6> LADDER = { 1.0, 0.75, 0.5, 0.375, 0.25, 0.25 };
+  static constexpr std::array<unsigned, 6> FRAME_RATE_DIVISORS = { 1, 1, 1, 1, 1, 2 };
+  /* The floor at half the frame rate against the full rate, same size:
+   * guessed (half the frames, each of them larger), until measured. */
+  static constexpr double HALF_RATE_FLOOR_FACTOR = 0.6;
   static constexpr double OVER_FACTOR = 1.1;
   static constexpr unsigned OVER_SLACK_KBPS = 20;
   static constexpr int64_t OVER_MS = 1000;
@@ -97,10 +106,15 @@ public:
 
   /* The size of step for an input of width x height: even, at least 2. */
   static void scaled (unsigned step, int width, int height, int *out_width, int *out_height);
+  /* One input frame in this many is encoded at step. */
+  static unsigned frame_rate_divisor (unsigned step);
 
 private:
+  /* What step's floor is against full size and rate, for the same content. */
+  static double floor_weight (unsigned step);
+
   unsigned step_ = 0;
-  std::array<double, LADDER.size ()> floor_kbps_ = { -1, -1, -1, -1, -1 };
+  std::array<double, LADDER.size ()> floor_kbps_ = { -1, -1, -1, -1, -1, -1 };
   int64_t over_since_ms_ = -1;
   double over_min_kbps_ = 0; /* the least sent since over_since_ms_ */
   int64_t held_since_ms_ = -1; /* sending under HELD_BACK_FACTOR x target since */

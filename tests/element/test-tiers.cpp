@@ -42,7 +42,7 @@ protected:
     GstElement *src = gst_element_factory_make ("videotestsrc", nullptr);
     GstElement *filter = gst_element_factory_make ("capsfilter", nullptr);
     g_object_set (src, "is-live", TRUE, nullptr);
-    GstCaps *caps = gst_caps_from_string ("video/x-raw,width=640,height=360,framerate=30/1");
+    GstCaps *caps = gst_caps_from_string (input_caps.c_str ());
     g_object_set (filter, "caps", caps, nullptr);
     gst_caps_unref (caps);
     gst_bin_add_many (GST_BIN (pipeline), src, filter, nullptr);
@@ -137,6 +137,29 @@ protected:
     return done ();
   }
 
+  /* Frames out of the encoder called name in the next ms (0: no such encoder). */
+  unsigned frames_out_of (const char *name, int ms)
+  {
+    GstElement *encoder = gst_bin_get_by_name (GST_BIN (pipeline), name);
+    if (!encoder)
+      return 0;
+    auto frames = std::make_shared<std::atomic<unsigned>> (0);
+    GstPad *pad = gst_element_get_static_pad (encoder, "src");
+    gulong id = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [] (GstPad *, GstPadProbeInfo *, gpointer data) {
+          (*static_cast<std::shared_ptr<std::atomic<unsigned>> *> (data))->fetch_add (1);
+          return GST_PAD_PROBE_OK;
+        },
+        new std::shared_ptr<std::atomic<unsigned>> (frames),
+        [] (gpointer data) { delete static_cast<std::shared_ptr<std::atomic<unsigned>> *> (data); });
+    g_usleep (ms * 1000);
+    gst_pad_remove_probe (pad, id);
+    gst_object_unref (pad);
+    gst_object_unref (encoder);
+    return *frames;
+  }
+
+  std::string input_caps = "video/x-raw,width=640,height=360,framerate=30/1";
   gstsig::ContextThread control { "test-tiers-control" };
   GstElement *pipeline = nullptr;
   std::unique_ptr<InputStream> input;
@@ -144,7 +167,32 @@ protected:
   std::vector<std::unique_ptr<Viewer>> viewers;
 };
 
+/* A 1280x720 input, whose smallest size (320x180) needs about 210 kbit/s. */
+class LowTargetTest : public TiersTest {
+protected:
+  LowTargetTest () { input_caps = "video/x-raw,width=1280,height=720,framerate=30/1"; }
+};
+
 } // namespace
+
+/* Below what the smallest picture needs, half the frames are encoded
+ * (picture-size.h): a viewer whose first target is 100 kbit/s gets 320x180
+ * at 15 fps; at 2000 the full picture at 30 again. */
+TEST_F (LowTargetTest, ALowTargetHalvesTheFrameRate)
+{
+  Viewer &viewer = add_viewer ();
+  ASSERT_TRUE (wait_for ([&] { return *viewer.packets > 10; })) << "no packets to the viewer";
+  input->set_viewer_target (viewer.branch, 100);
+  g_usleep (500 * 1000);
+  unsigned slow = frames_out_of ("encoder", 2000);
+  EXPECT_GE (slow, 24u);
+  EXPECT_LE (slow, 36u) << "about 15 fps at 100 kbit/s";
+  input->set_viewer_target (viewer.branch, 2000);
+  /* Back up as soon as the target has room: UP_WAIT_MS after the start. */
+  g_usleep (4500 * 1000);
+  unsigned open = frames_out_of ("encoder", 2000);
+  EXPECT_GE (open, 50u) << "about 30 fps at 2000 kbit/s";
+}
 
 /* Two viewers on good links, one on a slow one: the slow one gets an
  * encoder of its own, the others stay on the first and keep receiving;

@@ -647,3 +647,40 @@ TEST (PictureSize, ContentThatNeedsLessGrowsAtOnce)
     hard.update (528, 560, 2000, now);
   EXPECT_EQ (hard.step (), 2u);
 }
+
+/* Below what a quarter of the picture needs, the frame rate halves: the
+ * last step keeps the smallest size and encodes one frame in two. */
+TEST (PictureSize, TheFrameRateHalvesBelowTheSmallestSize)
+{
+  const unsigned last = PictureSizer::LADDER.size () - 1;
+  EXPECT_EQ (PictureSizer::frame_rate_divisor (0), 1u);
+  EXPECT_EQ (PictureSizer::frame_rate_divisor (last - 1), 1u);
+  EXPECT_EQ (PictureSizer::frame_rate_divisor (last), 2u);
+  int w, h, w2, h2;
+  PictureSizer::scaled (last - 1, 1280, 720, &w, &h);
+  PictureSizer::scaled (last, 1280, 720, &w2, &h2);
+  EXPECT_EQ (w2, w);
+  EXPECT_EQ (h2, h);
+
+  /* 320x180@30 of a 720p test pattern needs about 210 kbit/s: a first
+   * target of 130 starts at half the frame rate, 300 does not. */
+  const double pixels_per_s = 1280.0 * 720 * 30;
+  EXPECT_LT (PictureSizer::prior_floor_kbps (last, pixels_per_s),
+      PictureSizer::prior_floor_kbps (last - 1, pixels_per_s));
+  PictureSizer slow;
+  EXPECT_EQ (slow.start (130, pixels_per_s, 0), last);
+  PictureSizer less_slow;
+  EXPECT_EQ (less_slow.start (300, pixels_per_s, 0), last - 1);
+
+  /* An encoder that sends 200 at the smallest size for a target of 120
+   * goes to half the rate, and back once the target has room. */
+  PictureSizer sizer;
+  ASSERT_EQ (sizer.start (300, pixels_per_s, 0), last - 1);
+  int64_t now = 2000;
+  for (; now < 5000; now += 500)
+    sizer.update (120, sizer.step () == last ? 115 : 200, 2000, now);
+  EXPECT_EQ (sizer.step (), last);
+  for (; now < 15000; now += 500)
+    sizer.update (300, 250, 2000, now);
+  EXPECT_EQ (sizer.step (), last - 1) << "300 is 1.2 x the measured floor of 200 and more";
+}
