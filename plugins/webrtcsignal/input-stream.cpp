@@ -299,7 +299,8 @@ InputStream::released ()
 bool
 InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
     const RtpStreamSetup &setup, const std::string &h264_profile,
-    unsigned video_bitrate_kbps, unsigned video_tiers, bool diagnostics, GstPad *webrtc_pad,
+    unsigned video_bitrate_kbps, unsigned video_tiers, const std::vector<unsigned> &tier_ladder_kbps,
+    bool diagnostics, GstPad *webrtc_pad,
     std::string *error)
 {
   unsigned kbps;
@@ -307,6 +308,7 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
     std::lock_guard<std::mutex> guard (targets_lock);
     configured_kbps_ = video_bitrate_kbps;
     max_tiers_ = std::max (video_tiers, 1u);
+    tier_ladder_kbps_ = tier_ladder_kbps;
     kbps = tier_target_locked (codec, 0);
   }
   /* A new consumer starts on the first tier; a new encoder at what the

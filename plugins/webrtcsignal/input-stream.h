@@ -130,7 +130,8 @@ public:
    * announces h264_profile ("" = 42e01f). */
   bool attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
       const RtpStreamSetup &setup, const std::string &h264_profile,
-      unsigned video_bitrate_kbps, unsigned video_tiers, bool diagnostics, GstPad *webrtc_pad,
+      unsigned video_bitrate_kbps, unsigned video_tiers, const std::vector<unsigned> &tier_ladder_kbps,
+      bool diagnostics, GstPad *webrtc_pad,
       std::string *error);
   /* Stops feeding the branch (releases its tee pad); detach () then
    * removes its elements. */
@@ -259,6 +260,7 @@ private:
   std::map<const Codec *, TierPlan> plans_;
   unsigned configured_kbps_ = 0; /* video-bitrate (0: no consumer yet) */
   unsigned max_tiers_ = 1;       /* video-tiers */
+  std::vector<unsigned> tier_ladder_kbps_; /* video-tier-ladder; empty: none */
   guint tier_timer_ = 0;         /* check_tiers on control */
   bool removed_tiers_ = false;   /* remove_from_bin ran: no new timer */
 };

@@ -85,10 +85,14 @@ InputStream::follow_viewers_locked ()
     current[viewer.codec][key] = viewer.link->pending_pad ? viewer.link->pending_tier
                                                           : viewer.link->tier;
   }
-  plans_.clear ();
+  std::map<const Codec *, TierPlan> previous;
+  previous.swap (plans_);
+  unsigned ceiling = configured_kbps_ ? configured_kbps_ : G_MAXUINT;
   for (auto &[codec, by_viewer] : estimates)
-    plans_[codec] = plan_tiers (by_viewer, current[codec], max_tiers_,
-        configured_kbps_ ? configured_kbps_ : G_MAXUINT);
+    plans_[codec] = tier_ladder_kbps_.empty ()
+        ? plan_tiers (by_viewer, current[codec], max_tiers_, ceiling)
+        : plan_ladder_tiers (by_viewer, current[codec], previous[codec].targets_kbps,
+              tier_ladder_kbps_, max_tiers_, ceiling);
 
   double pixel_rate = 0;
   if (!plans_.empty ()) {

@@ -298,7 +298,8 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
     negotiated_twcc = negotiated_twcc || setup.twcc_id;
     std::string error;
     if (!track.input->attach (track.branch, *codec, pt, setup, h264_profile,
-            settings_.video_bitrate_kbps, settings_.video_tiers, settings_.diagnostics,
+            settings_.video_bitrate_kbps, settings_.video_tiers, settings_.video_tier_ladder,
+            settings_.diagnostics,
             track.webrtc_pad, &error)) {
       fail (error);
       return;

@@ -27,6 +27,7 @@ struct SendSettings {
   bool congestion_control = true;
   CongestionBounds congestion;
   unsigned video_tiers = 3; /* encoders per video input and codec at most */
+  std::vector<unsigned> video_tier_ladder; /* fixed tier bitrates (tier-plan.h); empty: none */
   bool diagnostics = false; /* an rtpdiag on each stream */
 };
 

@@ -5,6 +5,7 @@
 #include "tier-plan.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace gstsig {
 
@@ -49,6 +50,89 @@ plan_tiers (const std::map<const void *, unsigned> &estimates,
     above = viewer;
   }
   return plan;
+}
+
+TierPlan
+plan_ladder_tiers (const std::map<const void *, unsigned> &estimates,
+    const std::map<const void *, unsigned> &current, const std::vector<unsigned> &previous_targets,
+    const std::vector<unsigned> &ladder_kbps, unsigned max_tiers, unsigned ceiling_kbps)
+{
+  TierPlan plan;
+  std::vector<unsigned> rungs;
+  for (unsigned rung : ladder_kbps)
+    rungs.push_back (std::min (rung, ceiling_kbps));
+  std::sort (rungs.begin (), rungs.end (), std::greater<unsigned> ());
+  rungs.erase (std::unique (rungs.begin (), rungs.end ()), rungs.end ());
+  if (rungs.empty () || estimates.empty ())
+    return plan;
+  /* The highest rung within kbps; the lowest when none is. */
+  auto highest_within = [&] (double kbps) {
+    for (size_t r = 0; r < rungs.size (); r++)
+      if (rungs[r] <= kbps)
+        return r;
+    return rungs.size () - 1;
+  };
+  std::map<const void *, size_t> rung_of;
+  std::vector<bool> used (rungs.size (), false);
+  for (const auto &[viewer, kbps] : estimates) {
+    size_t rung = highest_within (kbps);
+    auto now = current.find (viewer);
+    if (now != current.end () && now->second < previous_targets.size ()) {
+      auto was = std::find (rungs.begin (), rungs.end (), previous_targets[now->second]);
+      /* Still within its rung: up only with a margin, so that an estimate
+       * near a rung does not move the viewer back and forth. */
+      if (was != rungs.end () && kbps >= *was)
+        rung = std::min ((size_t) (was - rungs.begin ()), highest_within (TIER_JOIN * kbps));
+    }
+    rung_of[viewer] = rung;
+    used[rung] = true;
+  }
+  std::vector<size_t> tier_rungs; /* fastest first */
+  for (size_t r = 0; r < rungs.size () && tier_rungs.size () < std::max (max_tiers, 1u); r++)
+    if (used[r])
+      tier_rungs.push_back (r);
+  for (size_t rung : tier_rungs)
+    plan.targets_kbps.push_back (rungs[rung]);
+  for (const auto &[viewer, rung] : rung_of) {
+    unsigned tier = (unsigned) tier_rungs.size () - 1; /* past max_tiers: the last */
+    for (size_t t = 0; t < tier_rungs.size (); t++)
+      if (tier_rungs[t] == rung)
+        tier = (unsigned) t;
+    plan.tier_of[viewer] = tier;
+  }
+  return plan;
+}
+
+std::optional<std::vector<unsigned>>
+parse_tier_ladder (const std::string &text, std::string *error)
+{
+  std::vector<unsigned> rungs;
+  size_t start = 0;
+  while (start <= text.size () && !text.empty ()) {
+    size_t comma = text.find (',', start);
+    std::string item = text.substr (start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t first = item.find_first_not_of (" \t");
+    size_t last = item.find_last_not_of (" \t");
+    item = first == std::string::npos ? "" : item.substr (first, last - first + 1);
+    bool digits = !item.empty () && item.size () <= 6 &&
+        item.find_first_not_of ("0123456789") == std::string::npos;
+    unsigned kbps = digits ? (unsigned) std::stoul (item) : 0;
+    if (!digits || kbps < MIN_RUNG_KBPS || kbps > MAX_RUNG_KBPS) {
+      *error = "\"" + item + "\" is not a bitrate in kbit/s from " + std::to_string (MIN_RUNG_KBPS) +
+          " to " + std::to_string (MAX_RUNG_KBPS);
+      return std::nullopt;
+    }
+    rungs.push_back (kbps);
+    if (rungs.size () > MAX_LADDER_RUNGS) {
+      *error = "at most " + std::to_string (MAX_LADDER_RUNGS) + " bitrates";
+      return std::nullopt;
+    }
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  std::sort (rungs.begin (), rungs.end (), std::greater<unsigned> ());
+  return rungs;
 }
 
 } // namespace gstsig

@@ -15,6 +15,14 @@
  * Viewers without an estimate (no transport feedback) are not planned:
  * they stay where they are, on the first tier.
  *
+ * With a ladder (video-tier-ladder: fixed bitrates, like simulcast layers)
+ * the tiers' bitrates are its rungs instead: a viewer is on the highest
+ * rung its estimate reaches (the lowest when it reaches none), and goes up
+ * to a higher one only when the estimate is above it by 1 / JOIN; the
+ * rungs in use are the tiers, at most max_tiers of them, the slower
+ * viewers beyond joining the last. Encoders then keep their bitrates
+ * whatever the estimates do between rungs.
+ *
  * Plain C++, no GStreamer.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -22,6 +30,8 @@
 #pragma once
 
 #include <map>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace gstsig {
@@ -42,5 +52,20 @@ constexpr double TIER_STAY = 0.7;
  * absent from it are new); ceiling_kbps bounds every target. */
 TierPlan plan_tiers (const std::map<const void *, unsigned> &estimates,
     const std::map<const void *, unsigned> &current, unsigned max_tiers, unsigned ceiling_kbps);
+
+/* The same with a ladder (kbit/s, any order); previous_targets: the last
+ * plan's targets, which say what rung each viewer's current tier is. */
+TierPlan plan_ladder_tiers (const std::map<const void *, unsigned> &estimates,
+    const std::map<const void *, unsigned> &current, const std::vector<unsigned> &previous_targets,
+    const std::vector<unsigned> &ladder_kbps, unsigned max_tiers, unsigned ceiling_kbps);
+
+/* video-tier-ladder's text: kbit/s separated by commas, e.g. "2000,800,300",
+ * 1 to MAX_LADDER_RUNGS of them, each within MIN_RUNG_KBPS..MAX_RUNG_KBPS;
+ * "" is no ladder. Returns the rungs, fastest first, or nullopt with *error
+ * saying what is wrong. */
+constexpr unsigned MAX_LADDER_RUNGS = 4;
+constexpr unsigned MIN_RUNG_KBPS = 30;
+constexpr unsigned MAX_RUNG_KBPS = 100000;
+std::optional<std::vector<unsigned>> parse_tier_ladder (const std::string &text, std::string *error);
 
 } // namespace gstsig

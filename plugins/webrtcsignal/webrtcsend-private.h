@@ -46,6 +46,7 @@ struct GstSigSendPrivate {
   unsigned max_bitrate = 0; /* 0: video-bitrate */
   unsigned start_bitrate = DEFAULT_START_BITRATE;
   unsigned video_tiers = DEFAULT_VIDEO_TIERS;
+  std::vector<unsigned> video_tier_ladder; /* kbit/s, fastest first; empty: none */
   gstsig::UniqueStructure meta;
   std::vector<std::unique_ptr<gstsig::InputStream>> inputs;
 

@@ -92,6 +92,7 @@ enum {
   PROP_MAX_BITRATE,
   PROP_START_BITRATE,
   PROP_VIDEO_TIERS,
+  PROP_VIDEO_TIER_LADDER,
   PROP_MAX_CONSUMERS,
   PROP_META,
   PROP_CONSUMERS,
@@ -159,6 +160,7 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
     settings.congestion.max_kbps = max;
     settings.congestion.start_kbps = std::clamp (priv->start_bitrate, settings.congestion.min_kbps, max);
     settings.video_tiers = priv->video_tiers;
+    settings.video_tier_ladder = priv->video_tier_ladder;
   }
   /* A flushing seek (an application looping a file) brings an ended
    * stream back: its inputs are no longer at EOS. */
@@ -413,6 +415,17 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
       case PROP_MAX_BITRATE: priv->max_bitrate = g_value_get_uint (value); break;
       case PROP_START_BITRATE: priv->start_bitrate = g_value_get_uint (value); break;
       case PROP_VIDEO_TIERS: priv->video_tiers = g_value_get_uint (value); break;
+      case PROP_VIDEO_TIER_LADDER: {
+        std::string error;
+        auto ladder = gstsig::parse_tier_ladder (string_of (value), &error);
+        if (ladder)
+          priv->video_tier_ladder = *ladder;
+        else
+          g_warning ("%s: video-tier-ladder=\"%s\" is not used: %s. Give kbit/s separated by "
+              "commas, e.g. video-tier-ladder=2000,800,300.", GST_OBJECT_NAME (object),
+              string_of (value).c_str (), error.c_str ());
+        break;
+      }
       case PROP_MAX_CONSUMERS: priv->max_consumers = g_value_get_uint (value); break;
       case PROP_META: {
         auto s = static_cast<const GstStructure *> (g_value_get_boxed (value));
@@ -470,6 +483,13 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_MAX_BITRATE: g_value_set_uint (value, priv->max_bitrate); break;
     case PROP_START_BITRATE: g_value_set_uint (value, priv->start_bitrate); break;
     case PROP_VIDEO_TIERS: g_value_set_uint (value, priv->video_tiers); break;
+    case PROP_VIDEO_TIER_LADDER: {
+      std::string text;
+      for (unsigned kbps : priv->video_tier_ladder)
+        text += (text.empty () ? "" : ",") + std::to_string (kbps);
+      set_string (text);
+      break;
+    }
     case PROP_MAX_CONSUMERS: g_value_set_uint (value, priv->max_consumers); break;
     case PROP_META: g_value_set_boxed (value, priv->meta.get ()); break;
     default:
@@ -579,6 +599,13 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "lowest estimate of its viewers (at least 0.7 of a viewer's own); slower viewers than "
           "the last tier takes do not lower it. Default: 3", 1, 4, DEFAULT_VIDEO_TIERS,
           rw_playing));
+  g_object_class_install_property (gobject_class, PROP_VIDEO_TIER_LADDER,
+      g_param_spec_string ("video-tier-ladder", "Video tier ladder",
+          "Fixed bitrates for the tiers, in kbit/s separated by commas (up to 4), e.g. "
+          "2000,800,300: each viewer gets the highest one its estimate reaches (the lowest when "
+          "it reaches none), and each bitrate in use is one encoder (at most video-tiers); "
+          "instead of tiers at their viewers' estimates. Applies to new sessions. Default: none",
+          nullptr, rw_playing));
   g_object_class_install_property (gobject_class, PROP_MAX_CONSUMERS,
       g_param_spec_uint ("max-consumers", "Max consumers",
           "Most consumers served at once; more are refused (0 = no limit). Default: 50", 0,

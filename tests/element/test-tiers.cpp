@@ -99,8 +99,8 @@ protected:
     std::string error;
     bool ok = false;
     control.invoke_sync ([&] {
-      ok = input->attach (v.branch, *vp8, 96, gstsig::RtpStreamSetup (), "", 2000, 3, false, pad,
-          &error);
+      ok = input->attach (v.branch, *vp8, 96, gstsig::RtpStreamSetup (), "", 2000, 3, ladder, false,
+          pad, &error);
     });
     gst_object_unref (pad);
     EXPECT_TRUE (ok) << error;
@@ -159,7 +159,23 @@ protected:
     return *frames;
   }
 
+  /* The target-bitrate (kbit/s) of the encoder in the branch called name; 0: none. */
+  unsigned encoder_kbps (const std::string &name)
+  {
+    GstElement *branch = gst_bin_get_by_name (GST_BIN (pipeline), name.c_str ());
+    GstElement *encoder = branch ? gst_bin_get_by_name (GST_BIN (branch), "encoder") : nullptr;
+    int bps = 0;
+    if (encoder)
+      g_object_get (encoder, "target-bitrate", &bps, nullptr);
+    if (encoder)
+      gst_object_unref (encoder);
+    if (branch)
+      gst_object_unref (branch);
+    return bps / 1000;
+  }
+
   std::string input_caps = "video/x-raw,width=640,height=360,framerate=30/1";
+  std::vector<unsigned> ladder; /* video-tier-ladder */
   gstsig::ContextThread control { "test-tiers-control" };
   GstElement *pipeline = nullptr;
   std::unique_ptr<InputStream> input;
@@ -219,6 +235,31 @@ TEST_F (TiersTest, ASlowViewerMovesToATierOfItsOwnAndBack)
   EXPECT_TRUE (wait_for ([&] { return !has_element ("video_0-vp8-encoder-tier1"); }))
       << "the second tier's encoder stayed with no viewer on it";
   before = *slow.packets;
+  EXPECT_TRUE (wait_for ([&] { return *slow.packets > before + 20; }));
+}
+
+/* video-tier-ladder: the tiers are the ladder's bitrates, whatever the
+ * estimates do between its rungs. */
+TEST_F (TiersTest, ALadderFixesTheTiersBitrates)
+{
+  ladder = { 1500, 400 };
+  Viewer &fast = add_viewer ();
+  Viewer &slow = add_viewer ();
+  ASSERT_TRUE (wait_for ([&] { return *slow.packets > 10; })) << "no packets to the viewers";
+  input->set_viewer_target (fast.branch, 1900);
+  input->set_viewer_target (slow.branch, 600);
+  ASSERT_TRUE (wait_for ([&] { return tier_of (slow) == 1; })) << "the slow viewer never moved";
+  EXPECT_EQ (tier_of (fast), 0u);
+  EXPECT_TRUE (wait_for ([&] { return encoder_kbps ("video_0-vp8-encoder") == 1500; }))
+      << encoder_kbps ("video_0-vp8-encoder");
+  EXPECT_EQ (encoder_kbps ("video_0-vp8-encoder-tier1"), 400u);
+  input->set_viewer_target (slow.branch, 900);
+  input->set_viewer_target (fast.branch, 1700);
+  g_usleep (1200 * 1000);
+  EXPECT_EQ (encoder_kbps ("video_0-vp8-encoder-tier1"), 400u) << "moved with the estimate";
+  EXPECT_EQ (encoder_kbps ("video_0-vp8-encoder"), 1500u);
+  EXPECT_EQ (tier_of (slow), 1u);
+  unsigned before = *slow.packets;
   EXPECT_TRUE (wait_for ([&] { return *slow.packets > before + 20; }));
 }
 

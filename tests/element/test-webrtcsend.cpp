@@ -456,3 +456,27 @@ TEST (WebrtcSend, ALiveInputAddsNoLatency)
   EXPECT_EQ (p.pop_error (), nullptr);
   ASSERT_EQ (gst_element_set_state (p.pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
 }
+
+/* video-tier-ladder reads back as set, fastest first; a value it cannot
+ * use is refused (with a warning) and the previous one stays. */
+TEST (WebrtcSend, ATierLadderIsCheckedWhenSet)
+{
+  GstElement *send = gst_element_factory_make ("webrtcsend", nullptr);
+  ASSERT_NE (send, nullptr);
+  g_object_set (send, "video-tier-ladder", "300, 2000,800", nullptr);
+  gchar *ladder = nullptr;
+  g_object_get (send, "video-tier-ladder", &ladder, nullptr);
+  EXPECT_STREQ (ladder, "2000,800,300");
+  g_free (ladder);
+  for (const char *bad : { "fast", "2000,10", "2000,800,300,200,100" }) {
+    g_object_set (send, "video-tier-ladder", bad, nullptr);
+    g_object_get (send, "video-tier-ladder", &ladder, nullptr);
+    EXPECT_STREQ (ladder, "2000,800,300") << bad;
+    g_free (ladder);
+  }
+  g_object_set (send, "video-tier-ladder", "", nullptr);
+  g_object_get (send, "video-tier-ladder", &ladder, nullptr);
+  EXPECT_EQ (ladder, nullptr) << "none, as by default";
+  g_free (ladder);
+  gst_object_unref (send);
+}

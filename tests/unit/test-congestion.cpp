@@ -469,6 +469,74 @@ TEST (Tiers, HysteresisAndCeiling)
   EXPECT_TRUE (plan_tiers ({}, {}, 3, 2000).targets_kbps.empty ());
 }
 
+/* ---- a fixed ladder (video-tier-ladder) ---- */
+
+using gstsig::plan_ladder_tiers;
+using gstsig::parse_tier_ladder;
+
+/* Each viewer on the highest rung its estimate reaches; the tiers are the
+ * rungs in use, at their own bitrates whatever the estimates. */
+TEST (TierLadder, ViewersTakeTheHighestRungTheyReach)
+{
+  const std::vector<unsigned> ladder = { 300, 2000, 800 };
+  auto plan = plan_ladder_tiers ({ { &A, 2400 }, { &B, 1900 }, { &C, 1000 }, { &D, 100 } }, {}, {},
+      ladder, 4, 2000);
+  ASSERT_EQ (plan.targets_kbps, (std::vector<unsigned> { 2000, 800, 300 }));
+  EXPECT_EQ (plan.tier_of[&A], 0u);
+  EXPECT_EQ (plan.tier_of[&B], 1u) << "1900 does not reach 2000";
+  EXPECT_EQ (plan.tier_of[&C], 1u);
+  EXPECT_EQ (plan.tier_of[&D], 2u) << "below every rung: the lowest";
+
+  auto unused = plan_ladder_tiers ({ { &A, 2400 }, { &B, 500 } }, {}, {}, ladder, 4, 2000);
+  EXPECT_EQ (unused.targets_kbps, (std::vector<unsigned> { 2000, 300 })) << "800 has no viewer";
+  EXPECT_EQ (unused.tier_of[&B], 1u);
+
+  auto capped = plan_ladder_tiers ({ { &A, 2400 }, { &B, 1000 }, { &C, 500 } }, {}, {}, ladder, 4, 700);
+  EXPECT_EQ (capped.targets_kbps, (std::vector<unsigned> { 700, 300 }))
+      << "rungs above the ceiling are the ceiling, once";
+  EXPECT_EQ (capped.tier_of[&B], 0u);
+}
+
+/* More rungs in use than video-tiers: the slower viewers join the last
+ * tier without lowering it. */
+TEST (TierLadder, BoundedCount)
+{
+  auto plan = plan_ladder_tiers ({ { &A, 2400 }, { &B, 1000 }, { &C, 400 } }, {}, {},
+      { 2000, 800, 300 }, 2, 2000);
+  EXPECT_EQ (plan.targets_kbps, (std::vector<unsigned> { 2000, 800 }));
+  EXPECT_EQ (plan.tier_of[&C], 1u);
+}
+
+/* Down as soon as the estimate is under the rung; up only with a margin
+ * (1 / 0.85 of the rung above). */
+TEST (TierLadder, Hysteresis)
+{
+  const std::vector<unsigned> ladder = { 2000, 800 };
+  const std::vector<unsigned> previous = { 2000, 800 };
+  const std::map<const void *, unsigned> on_800 = { { &A, 0 }, { &B, 1 } };
+  auto plan = plan_ladder_tiers ({ { &A, 2500 }, { &B, 2100 } }, on_800, previous, ladder, 4, 5000);
+  EXPECT_EQ (plan.tier_of[&B], 1u) << "2100 is not 2000 / 0.85";
+  plan = plan_ladder_tiers ({ { &A, 2500 }, { &B, 2400 } }, on_800, previous, ladder, 4, 5000);
+  EXPECT_EQ (plan.tier_of[&B], 0u);
+  const std::map<const void *, unsigned> on_2000 = { { &A, 0 }, { &B, 0 } };
+  plan = plan_ladder_tiers ({ { &A, 2500 }, { &B, 1990 } }, on_2000, { 2000 }, ladder, 4, 5000);
+  EXPECT_EQ (plan.tier_of[&B], 1u) << "under its rung: down at once";
+}
+
+TEST (TierLadder, ParsesWhatUsersWrite)
+{
+  std::string error;
+  EXPECT_EQ (parse_tier_ladder ("2000,800,300", &error), (std::vector<unsigned> { 2000, 800, 300 }));
+  EXPECT_EQ (parse_tier_ladder (" 300, 2000 ", &error), (std::vector<unsigned> { 2000, 300 }));
+  EXPECT_EQ (parse_tier_ladder ("", &error), std::vector<unsigned> ());
+  for (const char *bad : { "2000,,300", "fast", "2000,10", "1e3", "-5", "2000,800,300,200,100",
+           "9999999999999999999" }) {
+    error.clear ();
+    EXPECT_FALSE (parse_tier_ladder (bad, &error).has_value ()) << bad;
+    EXPECT_FALSE (error.empty ()) << bad;
+  }
+}
+
 /* Back up in one change, not one size per wait: from 1/2 to full size as
  * soon as the target is at the ceiling and the full size's floor is not
  * over it. */
