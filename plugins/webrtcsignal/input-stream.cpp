@@ -123,6 +123,10 @@ InputStream::on_input (GstPad *, GstPadProbeInfo *info, gpointer data)
   if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
     if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+      /* Before the form is known: a session negotiated as soon as it is
+       * (send-session.cpp) must know whether the input is live. */
+      if (!self->liveness_checked_.exchange (true))
+        self->check_liveness ();
       GstCaps *caps = nullptr;
       gst_event_parse_caps (event, &caps);
       self->on_caps (caps);
@@ -232,8 +236,9 @@ InputStream::on_caps (GstCaps *caps)
   return true;
 }
 
-/* Streaming thread, first buffer: a live upstream is not held back; a file
- * is paced to the clock by the pacing sink. */
+/* Streaming thread, the first caps (or buffer) of a stream: a live
+ * upstream is not held back; a file is paced to the clock by the pacing
+ * sink. */
 void
 InputStream::check_liveness ()
 {

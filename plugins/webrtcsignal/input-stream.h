@@ -121,8 +121,9 @@ public:
   bool ended () const { return ended_; }
   /* Called on the streaming thread when the input ends (see ended ()). */
   void set_eos_handler (std::function<void ()> fn);
-  /* Upstream is live (a camera, a test source with is-live), as its first
-   * buffer found; false until then and for files. Any thread. */
+  /* Upstream is live (a camera, a test source with is-live), as found when
+   * its caps came (before form () is known); false until then and for
+   * files. Any thread. */
   bool live () const { return live_; }
 
   /* Links a new consumer to the webrtcbin sink pad, creating the encoder

@@ -425,16 +425,18 @@ stream_clocksyncs (const Pipeline &p)
   return syncs;
 }
 
-/* The producer's streams as webrtcbin connects them, with a consumer. */
+/* The producer's streams as webrtcbin connects them, with a consumer:
+ * once `streams` are connected (webrtcbin connects each on its own), or
+ * after 10 s. */
 std::vector<bool>
-clocksyncs_once_sending (const Pipeline &producer)
+clocksyncs_once_sending (const Pipeline &producer, size_t streams)
 {
   Pipeline consumer ("webrtcrecv name=r uri=" + ws_url (producer.serve_url ()) +
       " r.video_0 ! fakesink async=false");
   EXPECT_NE (gst_element_set_state (consumer.pipeline, GST_STATE_PLAYING),
       GST_STATE_CHANGE_FAILURE);
   std::vector<bool> syncs;
-  for (int i = 0; i < 100 && syncs.empty (); i++) {
+  for (int i = 0; i < 100 && syncs.size () < streams; i++) {
     g_usleep (100 * 1000);
     syncs = stream_clocksyncs (producer);
   }
@@ -451,7 +453,7 @@ clocksyncs_once_sending (const Pipeline &producer)
 TEST (WebrtcRecv, LiveInputIsSentAsSoonAsEncoded)
 {
   auto live = start_producer ("vp8");
-  std::vector<bool> syncs = clocksyncs_once_sending (*live);
+  std::vector<bool> syncs = clocksyncs_once_sending (*live, 2);
   ASSERT_EQ (syncs.size (), 2u) << "a clocksync per stream (video and audio)";
   EXPECT_FALSE (syncs[0]);
   EXPECT_FALSE (syncs[1]);
@@ -460,7 +462,7 @@ TEST (WebrtcRecv, LiveInputIsSentAsSoonAsEncoded)
   Pipeline file ("videotestsrc ! video/x-raw,width=320,height=240,framerate=30/1 ! "
                  "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 meta=meta,name=producer");
   ASSERT_NE (gst_element_set_state (file.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
-  syncs = clocksyncs_once_sending (file);
+  syncs = clocksyncs_once_sending (file, 1);
   ASSERT_EQ (syncs.size (), 1u);
   EXPECT_TRUE (syncs[0]) << "non-live input is no longer paced to the clock";
   gst_element_set_state (file.pipeline, GST_STATE_NULL);
