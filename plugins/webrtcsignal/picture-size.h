@@ -15,13 +15,13 @@
  * fits when the target is UP_FACTOR x its floor, or is at its ceiling and
  * that floor would not be over it (a floor measured while overrunning a
  * link may be high: at the ceiling there is nothing better to wait for).
- * Content that
- * compresses well never meets its floor, so a camera is only scaled when
- * it has to be. The last step keeps the smallest size and halves the
- * frame rate (FRAME_RATE_DIVISORS): the encoder then gets every other
- * frame, with twice the bits for each, where a quarter of the picture
- * still overruns the target (a 720p input below about 200 kbit/s). At the ceiling for RETRY_UP_MS, a size is tried again one
- * step up, so that no floor holds the picture small for good.
+ * Content that compresses well never meets its floor, so a camera is only
+ * scaled when it has to be. The last step keeps the smallest size and
+ * halves the frame rate (FRAME_RATE_DIVISORS): the encoder then gets every
+ * other frame, with twice the bits for each, where a quarter of the
+ * picture still overruns the target (a 720p input below about 200
+ * kbit/s). At the ceiling for RETRY_UP_MS, a size is tried again one step
+ * up, so that no floor holds the picture small for good.
  *
  * A viewer's first target is met at once, before any overrun: start()
  * picks the largest size whose floor, known or guessed from the pixel rate
