@@ -29,8 +29,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -176,10 +176,11 @@ run_tiers (const std::vector<unsigned> &targets)
   r.detail = std::to_string (encoders) + " encoder" + (encoders == 1 ? "" : "s") + ": " + detail;
 
   control.invoke_sync ([&] {
-    for (auto &v : viewers) {
-      input->cut (v->branch);
-      input->detach (v->branch);
-    }
+    for (auto &v : viewers)
+      if (v->branch.codec) { /* attached */
+        input->cut (v->branch);
+        input->detach (v->branch);
+      }
     input->remove_from_bin ();
   });
   gst_element_set_state (pipeline, GST_STATE_NULL);
