@@ -301,12 +301,9 @@ InputStream::released ()
   return removed_;
 }
 
-bool
-InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
-    const RtpStreamSetup &setup, const std::string &h264_profile,
-    unsigned video_bitrate_kbps, unsigned video_tiers, const std::vector<unsigned> &tier_ladder_kbps,
-    bool diagnostics, GstPad *webrtc_pad,
-    std::string *error)
+std::shared_ptr<InputStream::Encoder>
+InputStream::first_tier_encoder (const Codec &codec, unsigned video_bitrate_kbps,
+    unsigned video_tiers, const std::vector<unsigned> &tier_ladder_kbps, std::string *error)
 {
   unsigned kbps;
   {
@@ -316,9 +313,58 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
     tier_ladder_kbps_ = tier_ladder_kbps;
     kbps = tier_target_locked (codec, 0);
   }
-  /* A new consumer starts on the first tier; a new encoder at what the
-   * viewers' targets allow now. */
-  std::shared_ptr<Encoder> enc = ensure_encoder (codec, 0, kbps, error);
+  return ensure_encoder (codec, 0, kbps, error);
+}
+
+bool
+InputStream::prepare (const Codec &codec, unsigned video_bitrate_kbps, unsigned video_tiers,
+    const std::vector<unsigned> &tier_ladder_kbps, std::string *error)
+{
+  auto input = form ();
+  if (!input || input->encoded ())
+    return true;
+  return first_tier_encoder (codec, video_bitrate_kbps, video_tiers, tier_ladder_kbps, error) !=
+      nullptr;
+}
+
+void
+InputStream::drop_if_unused (const Codec &codec)
+{
+  auto input = form ();
+  if (!input || input->encoded ())
+    return;
+  std::shared_ptr<Encoder> unused;
+  {
+    std::lock_guard<std::mutex> guard (encoders_lock);
+    auto it = encoders_.find (encoder_key (codec, 0));
+    if (it == encoders_.end ())
+      return;
+    /* Every consumer, and every viewer moving to this tier, holds a
+     * request pad of its tee. */
+    GstElement *tee = it->second->tee;
+    GST_OBJECT_LOCK (tee);
+    bool used = tee->numsrcpads > 0;
+    GST_OBJECT_UNLOCK (tee);
+    if (used)
+      return;
+    unused = it->second;
+    encoders_.erase (it);
+  }
+  GST_INFO_OBJECT (bin_, "%s: %s encoder removed (the consumer chose another codec)",
+      name_.c_str (), codec.name);
+  discard_encoder (*unused);
+}
+
+bool
+InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
+    const RtpStreamSetup &setup, const std::string &h264_profile,
+    unsigned video_bitrate_kbps, unsigned video_tiers, const std::vector<unsigned> &tier_ladder_kbps,
+    bool diagnostics, GstPad *webrtc_pad,
+    std::string *error)
+{
+  /* A new consumer starts on the first tier. */
+  std::shared_ptr<Encoder> enc =
+      first_tier_encoder (codec, video_bitrate_kbps, video_tiers, tier_ladder_kbps, error);
   if (!enc)
     return false;
   branch.codec = &codec;

@@ -134,6 +134,16 @@ public:
       unsigned video_bitrate_kbps, unsigned video_tiers, const std::vector<unsigned> &tier_ladder_kbps,
       bool diagnostics, GstPad *webrtc_pad,
       std::string *error);
+  /* Starts codec's first-tier encoder ahead of a consumer expected to
+   * take it (its offer or answer is on its way), with attach's settings, so
+   * that the encoder runs by the time the consumer connects. Nothing for
+   * pre-encoded input or a running encoder. Control thread. */
+  bool prepare (const Codec &codec, unsigned video_bitrate_kbps, unsigned video_tiers,
+      const std::vector<unsigned> &tier_ladder_kbps, std::string *error);
+  /* Removes codec's first-tier encoder when no consumer takes from it (one
+   * that prepare started for a consumer that chose another codec). Raw
+   * input only. Control thread. */
+  void drop_if_unused (const Codec &codec);
   /* Stops feeding the branch (releases its tee pad); detach () then
    * removes its elements. */
   void cut (ConsumerBranch &branch);
@@ -198,6 +208,10 @@ private:
   static std::string encoder_key (const Codec &codec, unsigned tier);
   std::shared_ptr<Encoder> ensure_encoder (const Codec &codec, unsigned tier,
       unsigned video_bitrate_kbps, std::string *error);
+  /* Takes a consumer's settings, then ensure_encoder for the first tier at
+   * what the viewers' targets allow now. */
+  std::shared_ptr<Encoder> first_tier_encoder (const Codec &codec, unsigned video_bitrate_kbps,
+      unsigned video_tiers, const std::vector<unsigned> &tier_ladder_kbps, std::string *error);
   std::shared_ptr<Encoder> encoder_of_branch (const ConsumerBranch &branch);
   /* Takes an encoder's branch out of the bin (not from encoders_). */
   void discard_encoder (Encoder &enc);

@@ -126,6 +126,10 @@ SendSession::codecs_for (Track &track, const GstSDPMessage *offer) const
   const auto &codecs = track.input->kind () == MediaKind::Video ? settings_.video_codecs
                                                                  : settings_.audio_codecs;
   GstCaps *caps = gst_caps_new_empty ();
+  /* transport-cc only for congestion control: its feedback, about 13
+   * packets a second more from each browser, is most of what a viewer
+   * costs above a plain webrtcbin sender's (bench/RESULTS.md). */
+  const unsigned twcc_offered = settings_.congestion_control ? OFFER_TWCC_EXT_ID : 0;
   auto form = track.input->form ();
   if (form && form->encoded ()) {
     /* Pre-encoded: its own codec only, H264 with the stream's profile. */
@@ -134,13 +138,13 @@ SendSession::codecs_for (Track &track, const GstSDPMessage *offer) const
     if (!offer) {
       if (!h264) {
         gst_caps_append (caps,
-            codec_rtp_caps (codec, codec.offer_pt, OFFER_TWCC_EXT_ID, "", OFFER_MID_EXT_ID));
+            codec_rtp_caps (codec, codec.offer_pt, twcc_offered, "", OFFER_MID_EXT_ID));
         return caps;
       }
       unsigned pt = codec.offer_pt;
       for (const std::string &plid : h264_offered_profiles (form->h264_profile)) {
         gst_caps_append (caps,
-            codec_rtp_caps (codec, pt, OFFER_TWCC_EXT_ID, plid, OFFER_MID_EXT_ID));
+            codec_rtp_caps (codec, pt, twcc_offered, plid, OFFER_MID_EXT_ID));
         track.h264_profiles.emplace_back (pt, plid);
         pt = H264_ALIAS_PT;
       }
@@ -150,7 +154,7 @@ SendSession::codecs_for (Track &track, const GstSDPMessage *offer) const
         find_media (offer, media_kind_name (track.input->kind ()), nullptr);
     if (!media)
       return caps;
-    unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+    unsigned twcc = twcc_offered ? find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0) : 0;
     unsigned mid = find_extmap_id (media, MID_EXTENSION_URI).value_or (0);
     if (auto pt = find_sendable_pt (media, codec, form->h264_profile)) {
       /* The offer's own profile-level-id: webrtcbin 1.22 compares it as a
@@ -168,14 +172,14 @@ SendSession::codecs_for (Track &track, const GstSDPMessage *offer) const
     /* We offer every configured codec; the consumer picks. */
     for (const Codec *codec : codecs)
       gst_caps_append (caps,
-          codec_rtp_caps (*codec, codec->offer_pt, OFFER_TWCC_EXT_ID, "", OFFER_MID_EXT_ID));
+          codec_rtp_caps (*codec, codec->offer_pt, twcc_offered, "", OFFER_MID_EXT_ID));
     return caps;
   }
   /* Answering: take the payload type and extension id from the offer (B1, B3). */
   const GstSDPMedia *media = find_media (offer, media_kind_name (track.input->kind ()), nullptr);
   if (!media)
     return caps;
-  unsigned twcc = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+  unsigned twcc = twcc_offered ? find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0) : 0;
   unsigned mid = find_extmap_id (media, MID_EXTENSION_URI).value_or (0);
   for (const Codec *codec : codecs) {
     if (auto pt = find_sendable_pt (media, *codec)) {
@@ -225,6 +229,15 @@ SendSession::add_track (InputStream *input, const GstSDPMessage *offer, std::str
       "codec-preferences", prefs, nullptr);
   if (input->kind () == MediaKind::Video)
     g_object_set (track.transceiver, "do-nack", TRUE, nullptr); /* off by default (B4) */
+  if (form && !form->encoded ()) {
+    const gchar *first =
+        gst_structure_get_string (gst_caps_get_structure (prefs, 0), "encoding-name");
+    const auto &codecs = input->kind () == MediaKind::Video ? settings_.video_codecs
+                                                             : settings_.audio_codecs;
+    for (const Codec *codec : codecs)
+      if (first && !track.expected && g_ascii_strcasecmp (codec->encoding_name, first) == 0)
+        track.expected = codec;
+  }
   g_autofree gchar *prefs_str = gst_caps_to_string (prefs);
   GST_DEBUG_OBJECT (bin_, "Session %s: %s prefers %s", id_.c_str (), input->name ().c_str (),
       prefs_str);
@@ -263,6 +276,8 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
     if (refused) {
       GST_INFO_OBJECT (bin_, "Session %s: the consumer does not take %s", id_.c_str (),
           track.input->name ().c_str ());
+      if (track.expected)
+        track.input->drop_if_unused (*track.expected);
       auto form = track.input->form ();
       if (form && form->encoded ())
         GST_ELEMENT_WARNING (GST_ELEMENT (bin_), STREAM, FAILED,
@@ -284,7 +299,10 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
     }
     RtpStreamSetup setup;
     setup.ssrc = track.ssrc;
-    setup.twcc_id = find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0);
+    /* An answer to a consumer's offer may carry it all the same: without
+     * the header extension, the consumer has nothing to give feedback on. */
+    setup.twcc_id = settings_.congestion_control
+        ? find_extmap_id (media, TWCC_EXTENSION_URI).value_or (0) : 0;
     setup.mid_id = find_extmap_id (media, MID_EXTENSION_URI).value_or (0);
     if (setup.mid_id) {
       g_autofree gchar *mid = nullptr;
@@ -304,6 +322,8 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
       fail (error);
       return;
     }
+    if (track.expected && track.expected != codec)
+      track.input->drop_if_unused (*track.expected);
     GST_INFO_OBJECT (bin_, "Session %s: sending %s as %s (pt %u%s%s)", id_.c_str (),
         track.input->name ().c_str (), codec->name, pt,
         setup.twcc_id ? ", transport-cc" : "", setup.mid_id ? ", mid" : "");
@@ -424,12 +444,32 @@ SendSession::negotiate (std::string *error)
   we_offered_ = offer == nullptr;
   if (we_offered_) {
     WebrtcSession::offer ();
-    return true;
+  } else {
+    /* The transceivers' m-lines are known once webrtcbin applied the answer. */
+    WebrtcSession::answer (offer,
+        [this] (const GstWebRTCSessionDescription *answer) { on_negotiated (answer); });
   }
-  /* The transceivers' m-lines are known once webrtcbin applied the answer. */
-  WebrtcSession::answer (offer,
-      [this] (const GstWebRTCSessionDescription *answer) { on_negotiated (answer); });
+  prepare_encoders ();
   return true;
+}
+
+/* A consumer's first frame needs a keyframe from a running encoder. An
+ * encoder started at the answer would still be starting when the consumer
+ * connects (its first keyframe took 100-150 ms longer, bench/RESULTS.md);
+ * started here, after webrtcbin was asked for the description, it starts
+ * while the description, the answer, ICE and DTLS travel. */
+void
+SendSession::prepare_encoders ()
+{
+  for (Track &track : tracks_) {
+    if (!track.expected)
+      continue;
+    std::string error;
+    if (!track.input->prepare (*track.expected, settings_.video_bitrate_kbps,
+            settings_.video_tiers, settings_.video_tier_ladder, &error))
+      GST_WARNING_OBJECT (bin_, "Session %s: could not start the %s encoder of %s ahead: %s",
+          id_.c_str (), track.expected->name, track.input->name ().c_str (), error.c_str ());
+  }
 }
 
 void
@@ -511,6 +551,9 @@ SendSession::stop ()
   }
   for (Track &track : tracks_) {
     track.input->detach (track.branch);
+    /* A consumer that left before it answered. */
+    if (!negotiated_ && track.expected)
+      track.input->drop_if_unused (*track.expected);
     if (webrtcbin_ && track.webrtc_pad)
       gst_element_release_request_pad (webrtcbin_, track.webrtc_pad);
     gst_clear_object (&track.webrtc_pad);

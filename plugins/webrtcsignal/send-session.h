@@ -71,7 +71,12 @@ private:
     /* Pre-encoded H264: the profile-level-id of each payload type in the
      * codec preferences, which the payloader must announce. */
     std::vector<std::pair<unsigned, std::string>> h264_profiles;
+    /* Raw input: the codec the consumer is expected to take (the one it
+     * offered, or our first), whose encoder starts with the negotiation. */
+    const Codec *expected = nullptr;
   };
+  /* Starts the expected codecs' encoders while the description travels. */
+  void prepare_encoders ();
 
   bool negotiate (std::string *error);
   void resume ();

@@ -288,3 +288,38 @@ TEST_F (TiersTest, MovingWhileViewersComeAndGo)
       << "the fast viewer stopped receiving";
   EXPECT_EQ (tier_of (fast), 0u);
 }
+
+/* An encoder started ahead of its consumer (SendSession::prepare_encoders,
+ * while the offer travels) runs before the consumer comes, goes when the
+ * consumer took another codec, and stays while a consumer takes from it. */
+TEST_F (TiersTest, APreparedEncoderRunsAheadAndGoesWhenUnused)
+{
+  auto frames_of_first_tier = [this] (int ms) {
+    GstElement *branch = gst_bin_get_by_name (GST_BIN (pipeline), "video_0-vp8-encoder");
+    if (!branch)
+      return 0u;
+    GstElement *encoder = gst_bin_get_by_name (GST_BIN (branch), "encoder");
+    gst_object_unref (branch);
+    if (!encoder)
+      return 0u;
+    gst_object_unref (encoder);
+    return frames_out_of ("encoder", ms);
+  };
+  std::string error;
+  bool ok = false;
+  control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, &error); });
+  ASSERT_TRUE (ok) << error;
+  EXPECT_GT (frames_of_first_tier (500), 5u) << "the prepared encoder does not encode";
+
+  control.invoke_sync ([&] { input->drop_if_unused (*vp8); });
+  EXPECT_FALSE (has_element ("video_0-vp8-encoder")) << "an encoder nobody took stays";
+
+  control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, &error); });
+  ASSERT_TRUE (ok) << error;
+  Viewer &viewer = add_viewer ();
+  control.invoke_sync ([&] { input->drop_if_unused (*vp8); });
+  EXPECT_TRUE (has_element ("video_0-vp8-encoder")) << "a consumer's encoder went";
+  unsigned before = *viewer.packets;
+  EXPECT_TRUE (wait_for ([&] { return *viewer.packets > before + 10; }))
+      << "the consumer stopped receiving";
+}
