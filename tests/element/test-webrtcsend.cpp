@@ -224,6 +224,23 @@ TEST (WebrtcSend, ServesTlsWithAToken)
 
 /* Whether libnice may ask the LAN's router for port forwards (UPnP) in the
  * first webrtcbin of the pipeline: -1 when there is none (or no agent). */
+/* A consumer of p's embedded server that started a session and received
+ * our offer (offer empty if anything failed). */
+struct OfferedSession {
+  WsTestClient consumer;
+  std::string session;
+  std::string offer;
+  OfferedSession (TestContext &ctx, const Pipeline &p) : consumer (ctx)
+  {
+    if (!consumer.connect (p.serve_url ()))
+      return;
+    session = start_consumer_session (consumer);
+    if (!session.empty ())
+      offer = wait_sdp (consumer, session, "offer");
+  }
+  void end () { consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + session + "\"}"); }
+};
+
 static int
 first_webrtcbin_upnp (const Pipeline &p)
 {
@@ -254,11 +271,8 @@ TEST (WebrtcSend, OfferCarriesWhatBrowsersNeed)
   Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0 video-codecs=vp8,h264" +
       AUDIO_BRANCH);
   ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
-  WsTestClient consumer (ctx);
-  ASSERT_TRUE (consumer.connect (p.serve_url ()));
-  std::string session = start_consumer_session (consumer);
-  ASSERT_FALSE (session.empty ());
-  std::string offer = wait_sdp (consumer, session, "offer");
+  OfferedSession consumer (ctx, p);
+  const std::string &offer = consumer.offer;
   ASSERT_FALSE (offer.empty ());
 
   EXPECT_TRUE (has_line (offer, "a=group:BUNDLE video0 audio1")) << offer;       /* B7 */
@@ -277,15 +291,67 @@ TEST (WebrtcSend, OfferCarriesWhatBrowsersNeed)
       << "libnice's UPnP port forwarding is on (docs/security.md: off in every session)";
 
   /* Trickled candidates, then end-of-candidates (B6). */
-  std::string eoc = consumer.wait_for ("peer", [&] (JsonObject *obj) {
+  std::string eoc = consumer.consumer.wait_for ("peer", [&] (JsonObject *obj) {
     if (!json_object_has_member (obj, "ice"))
       return false;
     return string_member (json_object_get_object_member (obj, "ice"), "candidate").empty ();
   });
   EXPECT_FALSE (eoc.empty ()) << "no end-of-candidates message";
   EXPECT_NE (eoc.find ("\"sdpMLineIndex\":0"), std::string::npos) << eoc;
-  consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + session + "\"}");
+  consumer.end ();
   ctx.drain (300);
+}
+
+/* congestion-control=none negotiates no transport-cc: each browser would
+ * send feedback nobody reads, most of a viewer's cost above a plain
+ * sender's (bench/RESULTS.md). */
+TEST (WebrtcSend, NoTransportCcWithoutCongestionControl)
+{
+  TestContext ctx;
+  Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0 congestion-control=none" +
+      AUDIO_BRANCH);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  OfferedSession consumer (ctx, p);
+  const std::string &offer = consumer.offer;
+  ASSERT_FALSE (offer.empty ());
+  /* (webrtcbin 1.22 writes "a=rtcp-fb:PT transport-cc" on every codec
+   * whatever the caps say; without the header extension's sequence numbers
+   * a browser has nothing to report on.) */
+  EXPECT_EQ (offer.find ("transport-wide-cc"), std::string::npos) << offer;
+  EXPECT_NE (offer.find ("a=rtcp-fb:96 nack"), std::string::npos) << "NACK stays\n" << offer;
+  consumer.end ();
+  ctx.drain (300);
+}
+
+/* The encoders start while the offer travels, not when the answer comes
+ * (the consumer's first keyframe is then ready when it connects); a
+ * consumer that leaves without answering leaves no encoder running. */
+TEST (WebrtcSend, EncodersStartWithTheOffer)
+{
+  TestContext ctx;
+  Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0 video-codecs=vp8,h264" +
+      AUDIO_BRANCH);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  auto running = [&p] (const char *name) {
+    GstElement *e = gst_bin_get_by_name (GST_BIN (p.pipeline), name);
+    if (e)
+      gst_object_unref (e);
+    return e != nullptr;
+  };
+  EXPECT_FALSE (running ("video_0-vp8-encoder")) << "an encoder before any consumer";
+  OfferedSession consumer (ctx, p);
+  ASSERT_FALSE (consumer.offer.empty ());
+  EXPECT_TRUE (running ("video_0-vp8-encoder")) << "the first offered codec's";
+  EXPECT_FALSE (running ("video_0-h264-encoder"));
+  EXPECT_TRUE (running ("audio_0-opus-encoder"));
+  consumer.end ();
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; i++) {
+    ctx.drain (50);
+    gone = !running ("video_0-vp8-encoder") && !running ("audio_0-opus-encoder");
+  }
+  EXPECT_TRUE (gone) << "the encoders of a consumer that never answered still run";
+  EXPECT_EQ (p.pop_error (), nullptr);
 }
 
 /* A consumer that makes the offer (browsers' numbering): the answer uses the
