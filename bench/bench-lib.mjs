@@ -95,6 +95,25 @@ export function cpuSeconds(pid) {
   return ticks / CLK_TCK;
 }
 
+// utime+stime in seconds of each thread of pid (its own threads, not its
+// descendants'), by TID: { tid: { comm, s } }. comm is the thread's name as
+// the kernel keeps it (15 characters at most). A thread that has exited is
+// not listed; its time stays in cpuSeconds(pid).
+export function threadCpuSeconds(pid) {
+  const out = {};
+  let tids = [];
+  try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch (e) { return out; }
+  for (const tid of tids) {
+    try {
+      const s = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      out[tid] = { comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')),
+                   s: (Number(f[11]) + Number(f[12])) / CLK_TCK }; // fields 14 and 15 of stat(5)
+    } catch (e) { /* gone */ }
+  }
+  return out;
+}
+
 // VmRSS in MB of pid and its live descendants.
 export function rssMB(pid) {
   let kb = 0;
