@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz (clang, ASan + UBSan, in
-# build-fuzz) and runs each on its seed corpus for a while. One line per
+# build-fuzz) and runs each on its seed corpus for a while, one per core at a
+# time (GST_WEBRTCSIGNAL_FUZZ_JOBS=N to change that). One line per
 # target (executions, coverage, result); a crash, a GLib critical, a leak or
 # a timeout is written to build-fuzz/crashes/ and fails the run. Also writes
 # build-fuzz/fuzz-testlog.json (one JSON line per target) for scripts/test.sh.
@@ -43,15 +44,16 @@ ninja -C "$build" -j "${GST_WEBRTCSIGNAL_NINJA_JOBS:-1}" fuzz >/dev/null
 mkdir -p "$build/crashes" "$build/fuzz-logs"
 testlog="$build/fuzz-testlog.json"
 : >"$testlog"
-failed=0
-for target in "${targets[@]}"; do
-  exe="$build/tests/fuzz/fuzz-$target"
-  seeds="tests/fuzz/corpus/$target"
-  work="$build/corpus/$target"
-  log="$build/fuzz-logs/$target.log"
+
+# One target for SECONDS; its exit status and duration go next to its log.
+run_target () {
+  local target=$1
+  local exe="$build/tests/fuzz/fuzz-$target" seeds="tests/fuzz/corpus/$target"
+  local work="$build/corpus/$target" log="$build/fuzz-logs/$target.log"
   mkdir -p "$work"
+  rm -f "$log.status"
+  local start rc=0
   start=$(date +%s)
-  rc=0
   # G_SLICE: GLib 2.74's slice allocator would hide use-after-free and leaks.
   G_SLICE=always-malloc \
   ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:allocator_may_return_null=1" \
@@ -59,7 +61,27 @@ for target in "${targets[@]}"; do
     "$exe" -max_total_time="$seconds" -max_len="$(max_len "$target")" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$target-" \
       "$work" "$seeds" >"$log" 2>&1 || rc=$?
-  duration=$(($(date +%s) - start))
+  echo "$rc $(($(date +%s) - start))" >"$log.status"
+}
+
+# Each fuzzer is one process on one core: GST_WEBRTCSIGNAL_FUZZ_JOBS (default
+# the number of cores) run at a time.
+jobs="${GST_WEBRTCSIGNAL_FUZZ_JOBS:-$(nproc)}"
+running=0
+for target in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  run_target "$target" &
+  running=$((running + 1))
+done
+wait
+
+failed=0
+for target in "${targets[@]}"; do
+  log="$build/fuzz-logs/$target.log"
+  read -r rc duration <"$log.status" || { rc=1; duration=0; }
   # (A crash on the seeds leaves no figures: hence the "|| true".)
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
