@@ -4,6 +4,7 @@
 #endif
 
 #include "base-bin.h"
+#include "dtls-warmup.h"
 
 #include "signaller-slot.h"
 
@@ -162,6 +163,8 @@ gst_sig_base_bin_change_state (GstElement *element, GstStateChange transition)
     case GST_STATE_CHANGE_NULL_TO_READY:
       if (!check_settings (self) || (klass->prepare && !klass->prepare (self)))
         return GST_STATE_CHANGE_FAILURE;
+      /* The first session would wait for it otherwise (dtls-warmup.h). */
+      gstsig::start_dtls_certificate_warmup ();
       break;
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!start_sessions (self))
@@ -178,6 +181,8 @@ gst_sig_base_bin_change_state (GstElement *element, GstStateChange transition)
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE && transition == GST_STATE_CHANGE_READY_TO_PAUSED)
     st.host->stop ();
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL)
+    gstsig::finish_dtls_certificate_warmup ();
   return ret;
 }
 
