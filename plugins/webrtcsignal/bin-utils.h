@@ -1,10 +1,13 @@
-/* gst-webrtcsignal: taking an element out of a running bin.
+/* gst-webrtcsignal: taking an element out of a running bin; finding the
+ * elements of a factory inside one.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
 
 #include <gst/gst.h>
+
+#include <vector>
 
 namespace gstsig {
 
@@ -18,6 +21,41 @@ discard_from_bin (GstBin *bin, GstElement *element)
   gst_element_set_locked_state (element, TRUE);
   gst_element_set_state (element, GST_STATE_NULL);
   gst_bin_remove (bin, element);
+}
+
+/* The elements made by factory (e.g. "srtpdec") anywhere inside bin, each
+ * with a reference the caller drops (the walk itself holds the bin's lock:
+ * act on them after it). */
+inline std::vector<GstElement *>
+elements_of_factory (GstBin *bin, const char *factory)
+{
+  std::vector<GstElement *> found;
+  GstIterator *it = gst_bin_iterate_recurse (bin);
+  GValue item = G_VALUE_INIT;
+  for (bool done = false; !done;) {
+    switch (gst_iterator_next (it, &item)) {
+      case GST_ITERATOR_OK: {
+        auto e = GST_ELEMENT (g_value_get_object (&item));
+        GstElementFactory *f = gst_element_get_factory (e);
+        if (f && g_strcmp0 (GST_OBJECT_NAME (f), factory) == 0)
+          found.push_back (GST_ELEMENT (gst_object_ref (e)));
+        g_value_reset (&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        for (GstElement *e : found)
+          gst_object_unref (e);
+        found.clear ();
+        gst_iterator_resync (it);
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
 }
 
 } // namespace gstsig

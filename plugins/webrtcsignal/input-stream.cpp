@@ -323,12 +323,17 @@ InputStream::prepare (const Codec &codec, unsigned video_bitrate_kbps, unsigned 
   auto input = form ();
   if (!input || input->encoded ())
     return true;
+  {
+    std::lock_guard<std::mutex> guard (encoders_lock);
+    if (declined_.count (&codec))
+      return true;
+  }
   return first_tier_encoder (codec, video_bitrate_kbps, video_tiers, tier_ladder_kbps, error) !=
       nullptr;
 }
 
 void
-InputStream::drop_if_unused (const Codec &codec)
+InputStream::decline (const Codec &codec)
 {
   auto input = form ();
   if (!input || input->encoded ())
@@ -336,6 +341,7 @@ InputStream::drop_if_unused (const Codec &codec)
   std::shared_ptr<Encoder> unused;
   {
     std::lock_guard<std::mutex> guard (encoders_lock);
+    declined_.insert (&codec);
     auto it = encoders_.find (encoder_key (codec, 0));
     if (it == encoders_.end ())
       return;
@@ -350,8 +356,8 @@ InputStream::drop_if_unused (const Codec &codec)
     unused = it->second;
     encoders_.erase (it);
   }
-  GST_INFO_OBJECT (bin_, "%s: %s encoder removed (the consumer chose another codec)",
-      name_.c_str (), codec.name);
+  GST_INFO_OBJECT (bin_, "%s: %s encoder removed (the consumer took another codec); not "
+      "started ahead any more", name_.c_str (), codec.name);
   discard_encoder (*unused);
 }
 

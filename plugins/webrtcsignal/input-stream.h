@@ -45,6 +45,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -137,13 +138,17 @@ public:
   /* Starts codec's first-tier encoder ahead of a consumer expected to
    * take it (its offer or answer is on its way), with attach's settings, so
    * that the encoder runs by the time the consumer connects. Nothing for
-   * pre-encoded input or a running encoder. Control thread. */
+   * pre-encoded input, a running encoder, or a declined codec. Control
+   * thread. */
   bool prepare (const Codec &codec, unsigned video_bitrate_kbps, unsigned video_tiers,
       const std::vector<unsigned> &tier_ladder_kbps, std::string *error);
-  /* Removes codec's first-tier encoder when no consumer takes from it (one
-   * that prepare started for a consumer that chose another codec). Raw
-   * input only. Control thread. */
-  void drop_if_unused (const Codec &codec);
+  /* A consumer expected to take codec took another, or none: codec is not
+   * started ahead again for this input, and its first-tier encoder is
+   * removed if no consumer takes from it. So a run of such consumers does
+   * not start and remove an encoder each (making and removing encoders
+   * costs memory: soak's sender grew 1.2 MB per time). Raw input only.
+   * Control thread. */
+  void decline (const Codec &codec);
   /* Stops feeding the branch (releases its tee pad); detach () then
    * removes its elements. */
   void cut (ConsumerBranch &branch);
@@ -259,9 +264,10 @@ private:
   /* Monotonic µs of the last keyframe into the input (0: none yet). */
   std::shared_ptr<std::atomic<gint64>> last_keyframe_us_ =
       std::make_shared<std::atomic<gint64>> (0);
-  std::mutex encoders_lock; /* guards encoders_ (the map, not the Encoders) and removed_ */
+  std::mutex encoders_lock; /* guards encoders_ (the map, not the Encoders), removed_, declined_ */
   std::map<std::string, std::shared_ptr<Encoder>> encoders_;
   bool removed_ = false;    /* remove_from_bin ran: no new encoder */
+  std::set<const Codec *> declined_; /* not started ahead any more (decline ()) */
   std::atomic<bool> warned_no_profile_ { false }; /* H264 caps without profile: warned once */
 
   /* Lock order: targets_lock, then encoders_lock, then a BranchLink's. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "rtx-history.h"
 
+#include "bin-utils.h"
+
 namespace gstsig {
 
 namespace {
@@ -44,30 +46,11 @@ unsigned
 size_rtx_history (GstElement *webrtcbin, double rtt_s)
 {
   unsigned ms = rtx_history_ms (rtt_s), set = 0;
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!done) {
-    switch (gst_iterator_next (it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto element = GST_ELEMENT (g_value_get_object (&item));
-        if (is_rtx_sender (element)) {
-          g_object_set (element, "max-size-time", ms, nullptr);
-          set = ms;
-        }
-        g_value_reset (&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync (it);
-        break;
-      default:
-        done = true;
-        break;
-    }
+  for (GstElement *sender : elements_of_factory (GST_BIN (webrtcbin), "rtprtxsend")) {
+    g_object_set (sender, "max-size-time", ms, nullptr);
+    set = ms;
+    gst_object_unref (sender);
   }
-  g_value_unset (&item);
-  gst_iterator_free (it);
   return set;
 }
 

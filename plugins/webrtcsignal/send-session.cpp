@@ -277,7 +277,7 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
       GST_INFO_OBJECT (bin_, "Session %s: the consumer does not take %s", id_.c_str (),
           track.input->name ().c_str ());
       if (track.expected)
-        track.input->drop_if_unused (*track.expected);
+        track.input->decline (*track.expected);
       auto form = track.input->form ();
       if (form && form->encoded ())
         GST_ELEMENT_WARNING (GST_ELEMENT (bin_), STREAM, FAILED,
@@ -323,7 +323,7 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
       return;
     }
     if (track.expected && track.expected != codec)
-      track.input->drop_if_unused (*track.expected);
+      track.input->decline (*track.expected);
     GST_INFO_OBJECT (bin_, "Session %s: sending %s as %s (pt %u%s%s)", id_.c_str (),
         track.input->name ().c_str (), codec->name, pt,
         setup.twcc_id ? ", transport-cc" : "", setup.mid_id ? ", mid" : "");
@@ -457,7 +457,9 @@ SendSession::negotiate (std::string *error)
  * encoder started at the answer would still be starting when the consumer
  * connects (its first keyframe took 100-150 ms longer, bench/RESULTS.md);
  * started here, after webrtcbin was asked for the description, it starts
- * while the description, the answer, ICE and DTLS travel. */
+ * while the description, the answer, ICE and DTLS travel. A consumer that
+ * leaves before it answers leaves it running, as any consumer does its
+ * encoder; one that takes another codec declines it (InputStream::decline). */
 void
 SendSession::prepare_encoders ()
 {
@@ -546,14 +548,12 @@ SendSession::stop ()
   for (Track &track : tracks_)
     track.input->cut (track.branch);
   if (webrtcbin_) {
+    close_srtp_input ();
     gst_element_set_locked_state (webrtcbin_, TRUE);
     gst_element_set_state (webrtcbin_, GST_STATE_NULL);
   }
   for (Track &track : tracks_) {
     track.input->detach (track.branch);
-    /* A consumer that left before it answered. */
-    if (!negotiated_ && track.expected)
-      track.input->drop_if_unused (*track.expected);
     if (webrtcbin_ && track.webrtc_pad)
       gst_element_release_request_pad (webrtcbin_, track.webrtc_pad);
     gst_clear_object (&track.webrtc_pad);

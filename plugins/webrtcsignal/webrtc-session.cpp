@@ -182,6 +182,29 @@ WebrtcSession::WebrtcSession (GstBin *bin, std::string id, std::string peer_id, 
   created_us_ = g_get_monotonic_time ();
 }
 
+/* Why, in 1.22's gstsrtpdec.c: its chain pushes a stream-start of its own
+ * when the source pad it pushes to has none (gst_srtp_dec_push_early_events),
+ * with gst_pad_create_stream_id, which asserts that the element has at most
+ * one sink pad (srtpdec has two). A pad that is deactivated loses its sticky
+ * events, and a state change deactivates source pads before sink pads: a
+ * packet in the chain then, or one that comes in between, hits the
+ * assertion. browser-soak's producer died of it (SIGTRAP) twice as viewers
+ * left. */
+void
+WebrtcSession::close_srtp_input ()
+{
+  if (!webrtcbin_)
+    return;
+  for (GstElement *decoder : elements_of_factory (GST_BIN (webrtcbin_), "srtpdec")) {
+    for (const char *name : { "rtp_sink", "rtcp_sink" })
+      if (GstPad *pad = gst_element_get_static_pad (decoder, name)) {
+        gst_pad_set_active (pad, FALSE);
+        gst_object_unref (pad);
+      }
+    gst_object_unref (decoder);
+  }
+}
+
 WebrtcSession::~WebrtcSession ()
 {
   WebrtcSession::stop ();
@@ -509,6 +532,7 @@ WebrtcSession::stop ()
   }
   mdns_.reset (); /* its callbacks with it */
   if (webrtcbin_) {
+    close_srtp_input ();
     discard_from_bin (bin_, webrtcbin_);
     gst_clear_object (&webrtcbin_);
   }

@@ -114,6 +114,13 @@ public:
 protected:
   /* Creates the webrtcbin (not yet in a playing state) inside the bin. */
   bool create_webrtcbin (std::string *error);
+  /* Before webrtcbin stops: no packet may be inside its srtpdec then
+   * (GStreamer 1.22's srtpdec, stopped with one in it, fails an assertion:
+   * a GStreamer-CRITICAL, fatal under G_DEBUG=fatal-criticals). Deactivates
+   * srtpdec's sink pads, which waits for a packet being decrypted and
+   * refuses the next, before the state change deactivates its source pads.
+   * Control thread. */
+  void close_srtp_input ();
 
   /* The negotiation steps. Each runs then on the control thread once
    * webrtcbin has applied what it did (transceivers know their m-line only

@@ -290,9 +290,10 @@ TEST_F (TiersTest, MovingWhileViewersComeAndGo)
 }
 
 /* An encoder started ahead of its consumer (SendSession::prepare_encoders,
- * while the offer travels) runs before the consumer comes, goes when the
- * consumer took another codec, and stays while a consumer takes from it. */
-TEST_F (TiersTest, APreparedEncoderRunsAheadAndGoesWhenUnused)
+ * while the offer travels) runs before the consumer comes. A consumer that
+ * took another codec declines it: it goes, and is not started ahead again;
+ * a consumer that takes from it keeps it. */
+TEST_F (TiersTest, APreparedEncoderRunsAheadUntilDeclined)
 {
   auto frames_of_first_tier = [this] (int ms) {
     GstElement *branch = gst_bin_get_by_name (GST_BIN (pipeline), "video_0-vp8-encoder");
@@ -311,13 +312,15 @@ TEST_F (TiersTest, APreparedEncoderRunsAheadAndGoesWhenUnused)
   ASSERT_TRUE (ok) << error;
   EXPECT_GT (frames_of_first_tier (500), 5u) << "the prepared encoder does not encode";
 
-  control.invoke_sync ([&] { input->drop_if_unused (*vp8); });
-  EXPECT_FALSE (has_element ("video_0-vp8-encoder")) << "an encoder nobody took stays";
-
+  control.invoke_sync ([&] { input->decline (*vp8); });
+  EXPECT_FALSE (has_element ("video_0-vp8-encoder")) << "a declined encoder nobody took stays";
   control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, &error); });
   ASSERT_TRUE (ok) << error;
+  EXPECT_FALSE (has_element ("video_0-vp8-encoder")) << "a declined codec started ahead again";
+
   Viewer &viewer = add_viewer ();
-  control.invoke_sync ([&] { input->drop_if_unused (*vp8); });
+  EXPECT_TRUE (has_element ("video_0-vp8-encoder")) << "a consumer's encoder did not start";
+  control.invoke_sync ([&] { input->decline (*vp8); });
   EXPECT_TRUE (has_element ("video_0-vp8-encoder")) << "a consumer's encoder went";
   unsigned before = *viewer.packets;
   EXPECT_TRUE (wait_for ([&] { return *viewer.packets > before + 10; }))
