@@ -222,8 +222,6 @@ TEST (WebrtcSend, ServesTlsWithAToken)
   ctx.drain (300);
 }
 
-/* Whether libnice may ask the LAN's router for port forwards (UPnP) in the
- * first webrtcbin of the pipeline: -1 when there is none (or no agent). */
 /* A consumer of p's embedded server that started a session and received
  * our offer (offer empty if anything failed). */
 struct OfferedSession {
@@ -241,6 +239,8 @@ struct OfferedSession {
   void end () { consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + session + "\"}"); }
 };
 
+/* Whether libnice may ask the LAN's router for port forwards (UPnP) in the
+ * first webrtcbin of the pipeline: -1 when there is none (or no agent). */
 static int
 first_webrtcbin_upnp (const Pipeline &p)
 {
