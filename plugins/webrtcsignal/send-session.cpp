@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "send-session.h"
 
+#include "red-extensions.h"
 #include "rtx-history.h"
 #include "sdp-utils.h"
 #include "secure-random.h"
@@ -10,6 +11,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_sig_send_debug);
 #define GST_CAT_DEFAULT gst_sig_send_debug
@@ -96,6 +99,22 @@ send_when_encoded (GstBin *, GstElement *element, gpointer)
   GstElementFactory *factory = gst_element_get_factory (element);
   if (factory && g_strcmp0 (GST_OBJECT_NAME (factory), "clocksync") == 0)
     g_object_set (element, "sync", FALSE, nullptr);
+}
+
+/* The payload type "a=rtpmap:PT name/..." gives name (case-insensitive). */
+std::optional<unsigned>
+find_rtpmap_pt (const GstSDPMedia *media, const char *name)
+{
+  size_t length = strlen (name);
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const GstSDPAttribute *a = gst_sdp_media_get_attribute (media, i);
+    if (g_strcmp0 (a->key, "rtpmap") != 0 || !a->value)
+      continue;
+    const char *space = strchr (a->value, ' ');
+    if (space && g_ascii_strncasecmp (space + 1, name, length) == 0 && space[1 + length] == '/')
+      return (unsigned) strtoul (a->value, nullptr, 10);
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -229,6 +248,13 @@ SendSession::add_track (InputStream *input, const GstSDPMessage *offer, std::str
       "codec-preferences", prefs, nullptr);
   if (input->kind () == MediaKind::Video)
     g_object_set (track.transceiver, "do-nack", TRUE, nullptr); /* off by default (B4) */
+  if (input->kind () == MediaKind::Video && settings_.fec != FecMode::Off) {
+    /* webrtcbin offers RED, ULPFEC and RTX for RED, or takes them from the
+     * consumer's offer; it sends nothing more until the percentage says so. */
+    track.fec = FecPolicy (settings_.fec);
+    g_object_set (track.transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, "fec-percentage",
+        track.fec.percentage (), nullptr);
+  }
   if (form && !form->encoded ()) {
     const gchar *first =
         gst_structure_get_string (gst_caps_get_structure (prefs, 0), "encoding-name");
@@ -314,6 +340,21 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
       if (entry.first == pt)
         h264_profile = entry.second;
     negotiated_twcc = negotiated_twcc || setup.twcc_id;
+    if (track.input->kind () == MediaKind::Video && settings_.fec != FecMode::Off) {
+      if (auto red_pt = find_rtpmap_pt (media, "red")) {
+        /* Before the branch is attached: webrtcbin makes its RED encoder
+         * when the first packet arrives. */
+        RedExtensions ext;
+        ext.ssrc = track.ssrc;
+        ext.red_pt = *red_pt;
+        ext.twcc_id = setup.twcc_id;
+        ext.mid_id = setup.mid_id;
+        ext.mid = setup.mid;
+        restore_red_extensions_in (webrtcbin_, ext);
+        track.fec_negotiated = true;
+        fec_percentage_ = std::max (fec_percentage_.load (), track.fec.percentage ());
+      }
+    }
     std::string error;
     if (!track.input->attach (track.branch, *codec, pt, setup, h264_profile,
             settings_.video_bitrate_kbps, settings_.video_tiers, settings_.video_tier_ladder,
@@ -324,9 +365,10 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
     }
     if (track.expected && track.expected != codec)
       track.input->decline (*track.expected);
-    GST_INFO_OBJECT (bin_, "Session %s: sending %s as %s (pt %u%s%s)", id_.c_str (),
+    GST_INFO_OBJECT (bin_, "Session %s: sending %s as %s (pt %u%s%s%s)", id_.c_str (),
         track.input->name ().c_str (), codec->name, pt,
-        setup.twcc_id ? ", transport-cc" : "", setup.mid_id ? ", mid" : "");
+        setup.twcc_id ? ", transport-cc" : "", setup.mid_id ? ", mid" : "",
+        track.fec_negotiated ? ", RED and ULPFEC" : "");
   }
   start_congestion_control (negotiated_twcc);
 }
@@ -371,6 +413,8 @@ SendSession::on_congestion_target (unsigned kbps)
   for (const Track &track : tracks_)
     audio = audio || (track.branch.codec && track.input->kind () == MediaKind::Audio);
   unsigned video = audio ? (kbps > AUDIO_SHARE_KBPS ? kbps - AUDIO_SHARE_KBPS : 0) : kbps;
+  /* FEC packets travel on the same link. */
+  video = (unsigned) (video * 100ull / (100 + fec_percentage_.load ()));
   video = std::max (video, settings_.congestion.min_kbps);
   for (const Track &track : tracks_)
     if (track.branch.codec && track.input->kind () == MediaKind::Video)
@@ -494,6 +538,7 @@ SendSession::add_own_figures (GstStructure *stats)
   gst_structure_get_double (stats, "rtt", &rtt);
   if (congestion_)
     congestion_->add_figures (stats);
+  update_fec (stats);
   if (webrtcbin_) {
     if (unsigned history = size_rtx_history (webrtcbin_, rtt))
       gst_structure_set (stats, "rtx-history-ms", G_TYPE_UINT, history, nullptr);
@@ -526,6 +571,30 @@ SendSession::add_own_figures (GstStructure *stats)
         figures, nullptr);
     gst_structure_free (figures);
   }
+}
+
+/* Control thread: the FEC share of each video track follows the loss the
+ * viewer reports (fraction-lost of its receiver reports). */
+void
+SendSession::update_fec (GstStructure *stats)
+{
+  double loss = -1;
+  gst_structure_get_double (stats, "fraction-lost", &loss);
+  unsigned most = 0;
+  for (Track &track : tracks_) {
+    if (!track.fec_negotiated)
+      continue;
+    unsigned before = track.fec.percentage ();
+    unsigned now = track.fec.on_loss (loss);
+    if (now != before) {
+      GST_INFO_OBJECT (bin_, "Session %s: FEC of %s %u %% (loss %.1f %%)", id_.c_str (),
+          track.input->name ().c_str (), now, track.fec.smoothed_loss () * 100);
+      g_object_set (track.transceiver, "fec-percentage", now, nullptr);
+    }
+    most = std::max (most, now);
+    gst_structure_set (stats, "fec-percentage", G_TYPE_UINT, now, nullptr);
+  }
+  fec_percentage_ = most;
 }
 
 void

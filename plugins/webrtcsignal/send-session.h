@@ -8,9 +8,11 @@
 
 #include "codecs.h"
 #include "congestion-controller.h"
+#include "fec-policy.h"
 #include "input-stream.h"
 #include "webrtc-session.h"
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -29,6 +31,7 @@ struct SendSettings {
   unsigned video_tiers = 3; /* encoders per video input and codec at most */
   std::vector<unsigned> video_tier_ladder; /* fixed tier bitrates (tier-plan.h); empty: none */
   bool diagnostics = false; /* an rtpdiag on each stream */
+  FecMode fec = FecMode::Auto; /* video: ULPFEC in RED (fec-policy.h) */
 };
 
 class SendSession : public WebrtcSession {
@@ -74,6 +77,9 @@ private:
     /* Raw input: the codec the consumer is expected to take (the one it
      * offered, or our first), whose encoder starts with the negotiation. */
     const Codec *expected = nullptr;
+    /* Video: how much FEC; used once RED and ULPFEC are negotiated. */
+    FecPolicy fec { FecMode::Off };
+    bool fec_negotiated = false;
   };
   /* Starts the expected codecs' encoders while the description travels. */
   void prepare_encoders ();
@@ -89,6 +95,7 @@ private:
    * transport-cc (viewer-congestion.h). */
   void start_congestion_control (bool negotiated_twcc);
   void on_congestion_target (unsigned kbps);
+  void update_fec (GstStructure *stats);
   void warn (const std::string &what);
 
   SendSettings settings_;
@@ -99,6 +106,10 @@ private:
   bool we_offered_ = false;
   bool negotiated_ = false;
   std::shared_ptr<ViewerCongestion> congestion_;
+  /* The video's FEC share (the most of its tracks'), which congestion
+   * control leaves room for; set on the control thread, read on the
+   * feedback's. */
+  std::atomic<unsigned> fec_percentage_ { 0 };
 };
 
 } // namespace gstsig

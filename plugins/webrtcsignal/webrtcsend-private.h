@@ -34,6 +34,13 @@ typedef enum {
   GST_SIG_CONGESTION_CONTROL_TWCC,
 } GstSigCongestionControl;
 
+/* webrtcsend's fec property (fec-policy.h). */
+typedef enum {
+  GST_SIG_FEC_OFF,
+  GST_SIG_FEC_ON,
+  GST_SIG_FEC_AUTO,
+} GstSigFec;
+
 struct GstSigSendPrivate {
   std::mutex lock; /* guards the settings, serve_url and inputs; nests with nothing */
   gstsig::ServeSettings serve;
@@ -42,6 +49,7 @@ struct GstSigSendPrivate {
   unsigned video_bitrate = DEFAULT_VIDEO_BITRATE;
   unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
   GstSigCongestionControl congestion_control = GST_SIG_CONGESTION_CONTROL_TWCC;
+  GstSigFec fec = GST_SIG_FEC_AUTO;
   unsigned min_bitrate = DEFAULT_MIN_BITRATE;
   unsigned max_bitrate = 0; /* 0: video-bitrate */
   unsigned start_bitrate = DEFAULT_START_BITRATE;

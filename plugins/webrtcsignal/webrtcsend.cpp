@@ -88,6 +88,7 @@ enum {
   PROP_SERVE_FINGERPRINT,
   PROP_VIDEO_BITRATE,
   PROP_CONGESTION_CONTROL,
+  PROP_FEC,
   PROP_MIN_BITRATE,
   PROP_MAX_BITRATE,
   PROP_START_BITRATE,
@@ -118,7 +119,8 @@ static const gstsig::BaseBinDefaults send_defaults = {
   "candidate-types (e.g. \"relay <-> host\"), "
   "fps, frame-width, frame-height, with congestion control estimated-bitrate (bit/s), "
   "feedback-bitrate (bit/s, what the viewer reports arriving), feedback-loss (0..1) and "
-  "congestion (normal, overuse, underuse) and, with diagnostics, rtpdiag-<pad>. The same structure per "
+  "congestion (normal, overuse, underuse), fec-percentage (FEC packets per 100 of video, "
+  "when RED and ULPFEC were negotiated) and, with diagnostics, rtpdiag-<pad>. The same structure per "
   "session is posted as a \"webrtcsend-stats\" element message every stats-interval",
 };
 
@@ -133,6 +135,21 @@ gst_sig_congestion_control_get_type ()
   };
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstSigCongestionControl", values));
+  return type;
+}
+
+static GType
+gst_sig_fec_get_type ()
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GST_SIG_FEC_OFF, "Off: no FEC, RED and ULPFEC not negotiated", "off" },
+    { GST_SIG_FEC_ON, "On: at least 10 %, more with the loss a viewer reports", "on" },
+    { GST_SIG_FEC_AUTO, "Auto: from 2 % of loss a viewer reports, off again under 1 %", "auto" },
+    { 0, nullptr, nullptr },
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstSigFec", values));
   return type;
 }
 
@@ -155,6 +172,9 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
     max_consumers = priv->max_consumers;
     settings.video_bitrate_kbps = priv->video_bitrate;
     settings.congestion_control = priv->congestion_control == GST_SIG_CONGESTION_CONTROL_TWCC;
+    settings.fec = priv->fec == GST_SIG_FEC_OFF ? gstsig::FecMode::Off
+        : priv->fec == GST_SIG_FEC_ON           ? gstsig::FecMode::On
+                                                : gstsig::FecMode::Auto;
     unsigned max = priv->max_bitrate ? priv->max_bitrate : priv->video_bitrate;
     settings.congestion.min_kbps = std::min (priv->min_bitrate, max);
     settings.congestion.max_kbps = max;
@@ -411,6 +431,7 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
       case PROP_CONGESTION_CONTROL:
         priv->congestion_control = (GstSigCongestionControl) g_value_get_enum (value);
         break;
+      case PROP_FEC: priv->fec = (GstSigFec) g_value_get_enum (value); break;
       case PROP_MIN_BITRATE: priv->min_bitrate = g_value_get_uint (value); break;
       case PROP_MAX_BITRATE: priv->max_bitrate = g_value_get_uint (value); break;
       case PROP_START_BITRATE: priv->start_bitrate = g_value_get_uint (value); break;
@@ -479,6 +500,7 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
     }
     case PROP_VIDEO_BITRATE: g_value_set_uint (value, priv->video_bitrate); break;
     case PROP_CONGESTION_CONTROL: g_value_set_enum (value, priv->congestion_control); break;
+    case PROP_FEC: g_value_set_enum (value, priv->fec); break;
     case PROP_MIN_BITRATE: g_value_set_uint (value, priv->min_bitrate); break;
     case PROP_MAX_BITRATE: g_value_set_uint (value, priv->max_bitrate); break;
     case PROP_START_BITRATE: g_value_set_uint (value, priv->start_bitrate); break;
@@ -579,6 +601,15 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "fastest viewer, within min-bitrate and max-bitrate) or none (video-bitrate "
           "whatever the link). Applies to new sessions. Default: twcc",
           gst_sig_congestion_control_get_type (), GST_SIG_CONGESTION_CONTROL_TWCC, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_FEC,
+      g_param_spec_enum ("fec", "FEC",
+          "Forward error correction of the video (ULPFEC in RED, for consumers that take "
+          "them): repairs lost packets on arrival for a share of extra packets, where "
+          "retransmission (always on) takes a round trip. auto: from 2 % of loss a viewer "
+          "reports (off again under 1 %), on: always, off: never. The share follows the "
+          "viewer's loss: 4 x the loss, 10 to 50 %; with congestion control the encoder makes "
+          "room for it. Applies to new sessions. Default: auto",
+          gst_sig_fec_get_type (), GST_SIG_FEC_AUTO, rw_playing));
   g_object_class_install_property (gobject_class, PROP_MIN_BITRATE,
       g_param_spec_uint ("min-bitrate", "Min bitrate",
           "Congestion control never asks for less video than this, in kbit/s. Applies to new "

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "fec-policy.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gstsig {
+
+FecPolicy::FecPolicy (FecMode mode)
+    : mode_ (mode), on_ (mode == FecMode::On),
+      percentage_ (mode == FecMode::On ? MIN_PERCENTAGE : 0)
+{
+}
+
+unsigned
+FecPolicy::percentage_for (double loss) const
+{
+  double wanted = std::round (LOSS_FACTOR * loss * 100);
+  return (unsigned) std::clamp (wanted, (double) MIN_PERCENTAGE, (double) MAX_PERCENTAGE);
+}
+
+unsigned
+FecPolicy::on_loss (double fraction_lost)
+{
+  if (mode_ == FecMode::Off || !(fraction_lost >= 0 && fraction_lost <= 1))
+    return percentage_;
+  loss_ = loss_ < 0 ? fraction_lost : SMOOTHING * fraction_lost + (1 - SMOOTHING) * loss_;
+  if (mode_ == FecMode::Auto) {
+    if (!on_ && loss_ >= AUTO_ON_LOSS)
+      on_ = true;
+    else if (on_ && loss_ < AUTO_OFF_LOSS)
+      on_ = false;
+  }
+  percentage_ = on_ ? percentage_for (loss_) : 0;
+  return percentage_;
+}
+
+} // namespace gstsig

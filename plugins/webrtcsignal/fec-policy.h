@@ -1,0 +1,55 @@
+/* gst-webrtcsignal: how much forward error correction (ULPFEC in RED) one
+ * viewer's video gets, from the loss it reports.
+ *
+ * RTX repairs a loss one round trip after it; FEC repairs it on arrival,
+ * for a share of extra packets (the percentage: FEC packets per 100 media
+ * packets, rtpulpfecenc's "percentage"). It pays where retransmission is
+ * slow or lost too: on links that keep losing.
+ *
+ * - off: no FEC, and RED and ULPFEC are not negotiated.
+ * - auto: negotiated; no FEC packets until the viewer reports
+ *   AUTO_ON_LOSS of its packets lost (a smoothed receiver-report
+ *   fraction), none again below AUTO_OFF_LOSS.
+ * - on: at least MIN_PERCENTAGE whatever the loss.
+ * While on, the percentage is LOSS_FACTOR x the loss in percent, between
+ * MIN_PERCENTAGE and MAX_PERCENTAGE (5 % loss: 20 %).
+ *
+ * Plain C++, not thread-safe (its owner calls it from one thread).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+namespace gstsig {
+
+enum class FecMode { Off, On, Auto };
+
+class FecPolicy {
+public:
+  static constexpr double AUTO_ON_LOSS = 0.02;
+  static constexpr double AUTO_OFF_LOSS = 0.01;
+  static constexpr double LOSS_FACTOR = 4;
+  static constexpr unsigned MIN_PERCENTAGE = 10;
+  static constexpr unsigned MAX_PERCENTAGE = 50;
+  /* Weight of a new report in the smoothed loss. */
+  static constexpr double SMOOTHING = 0.3;
+
+  explicit FecPolicy (FecMode mode);
+
+  /* A receiver report's fraction lost (0..1; < 0 or above 1: ignored).
+   * Returns the percentage to use from now on. */
+  unsigned on_loss (double fraction_lost);
+
+  unsigned percentage () const { return percentage_; }
+  double smoothed_loss () const { return loss_; }
+
+private:
+  unsigned percentage_for (double loss) const;
+
+  FecMode mode_;
+  double loss_ = -1; /* < 0: no report yet */
+  bool on_;
+  unsigned percentage_;
+};
+
+} // namespace gstsig
