@@ -14,8 +14,10 @@
 # Arguments go to `meson test`; a --suite replaces the default suites, test
 # names pick among them. Builds are debug builds made with meson's b_sanitize
 # (-Db_lundef=false: the plugins use the runtime of the program that loads
-# them), configured on first use, built with ninja -j1 (GST_WEBRTCSIGNAL_NINJA_JOBS=N for more) and run one test at
-# a time with timeouts multiplied by 3. What the tests do differently under
+# them), configured on first use, built with ninja -j1 (GST_WEBRTCSIGNAL_NINJA_JOBS=N for more) and run with
+# timeouts multiplied by 3: under ASan two tests at a time where meson may
+# run them side by side (those that mostly wait), under TSan one at a time
+# (GST_WEBRTCSIGNAL_SANITIZER_JOBS=N says otherwise). What the tests do differently under
 # a sanitizer (environment, suppressions in tests/sanitizers/, the plugin
 # scanner wrapper, the TSan hand-over annotations) is set up in
 # tests/meson.build. A sanitizer report fails the test that caused it; its
@@ -36,8 +38,8 @@ usage () {
 
 [ $# -ge 1 ] || usage
 case "$1" in
-  asan) builddir=build-asan; sanitize=address,undefined; runtime=libasan.so ;;
-  tsan) builddir=build-tsan; sanitize=thread; runtime=libtsan.so ;;
+  asan) builddir=build-asan; sanitize=address,undefined; runtime=libasan.so; jobs=2 ;;
+  tsan) builddir=build-tsan; sanitize=thread; runtime=libtsan.so; jobs=1 ;;
   *) usage ;;
 esac
 shift
@@ -88,7 +90,8 @@ for target in targets:
 ninja -C "$builddir" -j"${GST_WEBRTCSIGNAL_NINJA_JOBS:-1}" "${targets[@]}"
 
 status=0
-meson test -C "$builddir" --no-rebuild --num-processes 1 --timeout-multiplier 3 \
+meson test -C "$builddir" --no-rebuild --num-processes "${GST_WEBRTCSIGNAL_SANITIZER_JOBS:-$jobs}" \
+  --timeout-multiplier 3 \
   --print-errorlogs "${defaults[@]}" "$@" || status=$?
 python3 - "$builddir" <<'PY'
 import json, sys
