@@ -43,13 +43,16 @@ runTest('send-cli-screen', async (ctx) => {
   // The tool's own view: a viewer, bytes going out.
   const st = await waitFor(() => {
     const s = lastStatus(region.child);
-    return s && s.viewers === 1 && s.state === 'streaming' && s.bitrate > 0 && s.estimates.length === 1 ? s : null;
-  }, { timeoutMs: 8000, what: 'a status event with 1 viewer, a bitrate and the viewer\'s link estimate' });
+    return s && s.viewers === 1 && s.state === 'streaming' && s.bitrate > 0 && s.estimates.length === 1 &&
+      s.fec.length === 1 ? s : null;
+  }, { timeoutMs: 8000, what: 'a status event with 1 viewer, a bitrate, the viewer\'s link estimate and FEC share' });
   info(`region: status ${JSON.stringify(st)}`);
   // Congestion control: the viewer's estimate within webrtcsend's bounds
   // (100-2000 kbit/s), and the picture size the encoder works at.
   assert(st.estimates[0] >= 100000 && st.estimates[0] <= 2000000, `estimate ${st.estimates[0]} bit/s`);
   assert(st.width === 640 && st.height === 480, `status: ${st.width}x${st.height}`);
+  // FEC negotiated (webrtcsend's fec=auto) but not sent: nothing is lost here.
+  assert(st.fec[0] === 0, `FEC share ${st.fec[0]} % on a link that loses nothing`);
   assert(region.child.lines.some((l) => /^err: streaming \| 1 viewer \| \d.* \| links \d.* \| 640x480 \| /.test(l)),
     'no status line "streaming | 1 viewer | ... | links ... | 640x480 | ..." on stderr');
   await interrupt(region.child);

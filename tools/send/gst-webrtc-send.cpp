@@ -463,6 +463,9 @@ private:
       guint estimate = 0;
       if (gst_structure_get_uint (s, "estimated-bitrate", &estimate))
         status.estimates.push_back (estimate);
+      guint fec = 0;
+      if (gst_structure_get_uint (s, "fec-percentage", &fec))
+        status.fec.push_back (fec);
       if (!status.width) {
         gst_structure_get_int (s, "frame-width", &status.width);
         gst_structure_get_int (s, "frame-height", &status.height);

@@ -4,6 +4,8 @@
  */
 #include "send-status.h"
 
+#include <algorithm>
+
 namespace gstsig::send {
 
 std::string
@@ -43,6 +45,11 @@ Reporter::tick (const Status &status)
   for (guint estimate : status.estimates)
     json_builder_add_int_value (b, estimate);
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "fec");
+  json_builder_begin_array (b);
+  for (guint share : status.fec)
+    json_builder_add_int_value (b, share);
+  json_builder_end_array (b);
   emit (e);
   if (!status_line ())
     return;
@@ -51,6 +58,11 @@ Reporter::tick (const Status &status)
   std::string links;
   for (guint estimate : status.estimates)
     links += (links.empty () ? " | links " : ", ") + cli::format_rate (estimate);
+  guint most_fec = 0;
+  for (guint share : status.fec)
+    most_fec = std::max (most_fec, share);
+  if (most_fec)
+    links += " | FEC up to " + std::to_string (most_fec) + " %";
   std::string size = status.width > 0 && status.height > 0
       ? " | " + std::to_string (status.width) + "x" + std::to_string (status.height) : "";
   show_status (status.state + " | " + std::to_string (status.viewers) +

@@ -25,6 +25,9 @@ struct Status {
    * picture size now (0: unknown). */
   std::vector<guint> estimates;
   int width = 0, height = 0;
+  /* The FEC share (FEC packets per 100 of video) of each viewer that
+   * negotiated FEC, in the order of their sessions. */
+  std::vector<guint> fec;
 };
 
 /* emit (), note () and clear_line () come from cli::Console. */
