@@ -20,15 +20,15 @@ FecPolicy::percentage_for (double loss) const
 }
 
 unsigned
-FecPolicy::on_loss (double fraction_lost)
+FecPolicy::on_report (double fraction_lost, double rtt_s)
 {
   if (mode_ == FecMode::Off || !(fraction_lost >= 0 && fraction_lost <= 1))
     return percentage_;
   loss_ = loss_ < 0 ? fraction_lost : SMOOTHING * fraction_lost + (1 - SMOOTHING) * loss_;
   if (mode_ == FecMode::Auto) {
-    if (!on_ && loss_ >= AUTO_ON_LOSS)
+    if (!on_ && loss_ >= AUTO_ON_LOSS && rtt_s >= AUTO_ON_RTT_S)
       on_ = true;
-    else if (on_ && loss_ < AUTO_OFF_LOSS)
+    else if (on_ && (loss_ < AUTO_OFF_LOSS || !(rtt_s >= AUTO_OFF_RTT_S)))
       on_ = false;
   }
   percentage_ = on_ ? percentage_for (loss_) : 0;

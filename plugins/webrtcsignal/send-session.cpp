@@ -573,22 +573,24 @@ SendSession::add_own_figures (GstStructure *stats)
   }
 }
 
-/* Control thread: the FEC share of each video track follows the loss the
- * viewer reports (fraction-lost of its receiver reports). */
+/* Control thread: the FEC share of each video track follows the loss and
+ * round trip the viewer's receiver reports give (fraction-lost, rtt). */
 void
 SendSession::update_fec (GstStructure *stats)
 {
-  double loss = -1;
+  double loss = -1, rtt = -1;
   gst_structure_get_double (stats, "fraction-lost", &loss);
+  gst_structure_get_double (stats, "rtt", &rtt);
   unsigned most = 0;
   for (Track &track : tracks_) {
     if (!track.fec_negotiated)
       continue;
     unsigned before = track.fec.percentage ();
-    unsigned now = track.fec.on_loss (loss);
+    unsigned now = track.fec.on_report (loss, rtt);
     if (now != before) {
-      GST_INFO_OBJECT (bin_, "Session %s: FEC of %s %u %% (loss %.1f %%)", id_.c_str (),
-          track.input->name ().c_str (), now, track.fec.smoothed_loss () * 100);
+      GST_INFO_OBJECT (bin_, "Session %s: FEC of %s %u %% (loss %.1f %%, round trip %.0f ms)",
+          id_.c_str (), track.input->name ().c_str (), now, track.fec.smoothed_loss () * 100,
+          rtt * 1000);
       g_object_set (track.transceiver, "fec-percentage", now, nullptr);
     }
     most = std::max (most, now);

@@ -145,7 +145,8 @@ gst_sig_fec_get_type ()
   static const GEnumValue values[] = {
     { GST_SIG_FEC_OFF, "Off: no FEC, RED and ULPFEC not negotiated", "off" },
     { GST_SIG_FEC_ON, "On: at least 10 %, more with the loss a viewer reports", "on" },
-    { GST_SIG_FEC_AUTO, "Auto: from 2 % of loss a viewer reports, off again under 1 %", "auto" },
+    { GST_SIG_FEC_AUTO, "Auto: from 2 % of loss a viewer reports on a round trip of 20 ms or more",
+      "auto" },
     { 0, nullptr, nullptr },
   };
   if (g_once_init_enter (&type))
@@ -606,7 +607,8 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "Forward error correction of the video (ULPFEC in RED, for consumers that take "
           "them): repairs lost packets on arrival for a share of extra packets, where "
           "retransmission (always on) takes a round trip. auto: from 2 % of loss a viewer "
-          "reports (off again under 1 %), on: always, off: never. The share follows the "
+          "reports on a round trip of 20 ms or more (off again under 1 % or 15 ms), on: always, "
+          "off: never. The share follows the "
           "viewer's loss: 4 x the loss, 10 to 50 %; with congestion control the encoder makes "
           "room for it. Applies to new sessions. Default: auto",
           gst_sig_fec_get_type (), GST_SIG_FEC_AUTO, rw_playing));

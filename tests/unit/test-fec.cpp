@@ -20,11 +20,14 @@ using gstsig::RedExtensions;
 
 namespace {
 
+constexpr double LONG_RTT = 0.080;  /* s */
+constexpr double SHORT_RTT = 0.002; /* s */
+
 TEST (FecPolicy, OffNeverProtects)
 {
   FecPolicy fec (FecMode::Off);
   for (int i = 0; i < 10; i++)
-    EXPECT_EQ (fec.on_loss (0.3), 0u);
+    EXPECT_EQ (fec.on_report (0.3, LONG_RTT), 0u);
 }
 
 TEST (FecPolicy, OnKeepsItsFloorWithoutLoss)
@@ -32,44 +35,59 @@ TEST (FecPolicy, OnKeepsItsFloorWithoutLoss)
   FecPolicy fec (FecMode::On);
   EXPECT_EQ (fec.percentage (), FecPolicy::MIN_PERCENTAGE);
   for (int i = 0; i < 10; i++)
-    EXPECT_EQ (fec.on_loss (0), FecPolicy::MIN_PERCENTAGE);
+    EXPECT_EQ (fec.on_report (0, LONG_RTT), FecPolicy::MIN_PERCENTAGE);
 }
 
 TEST (FecPolicy, AutoStartsAtTwoPercentAndFollowsTheLoss)
 {
   FecPolicy fec (FecMode::Auto);
   EXPECT_EQ (fec.percentage (), 0u);
-  EXPECT_EQ (fec.on_loss (0.015), 0u) << "1.5 % of loss: RTX is enough";
+  EXPECT_EQ (fec.on_report (0.015, LONG_RTT), 0u) << "1.5 % of loss: RTX is enough";
   for (int i = 0; i < 20; i++)
-    fec.on_loss (0.05);
+    fec.on_report (0.05, LONG_RTT);
   EXPECT_EQ (fec.percentage (), 20u) << "5 % of loss: 4 x 5";
   for (int i = 0; i < 20; i++)
-    fec.on_loss (0.30);
+    fec.on_report (0.30, LONG_RTT);
   EXPECT_EQ (fec.percentage (), FecPolicy::MAX_PERCENTAGE);
 }
 
 TEST (FecPolicy, AutoSmoothsOneBadReportAndHasHysteresis)
 {
   FecPolicy fec (FecMode::Auto);
-  fec.on_loss (0);
-  EXPECT_EQ (fec.on_loss (0.05), 0u) << "one report of 5 % among clean ones: smoothed to 1.5 %";
+  fec.on_report (0, LONG_RTT);
+  EXPECT_EQ (fec.on_report (0.05, LONG_RTT), 0u) << "one report of 5 % among clean ones: smoothed to 1.5 %";
   for (int i = 0; i < 20; i++)
-    fec.on_loss (0.05);
+    fec.on_report (0.05, LONG_RTT);
   ASSERT_GT (fec.percentage (), 0u);
   /* Between the two thresholds it stays on, at its floor. */
   for (int i = 0; i < 40; i++)
-    fec.on_loss (0.015);
+    fec.on_report (0.015, LONG_RTT);
   EXPECT_EQ (fec.percentage (), FecPolicy::MIN_PERCENTAGE);
   for (int i = 0; i < 40; i++)
-    fec.on_loss (0.002);
+    fec.on_report (0.002, LONG_RTT);
   EXPECT_EQ (fec.percentage (), 0u);
+}
+
+TEST (FecPolicy, AutoLeavesAShortRoundTripToRetransmission)
+{
+  FecPolicy fec (FecMode::Auto);
+  for (int i = 0; i < 20; i++)
+    EXPECT_EQ (fec.on_report (0.05, SHORT_RTT), 0u) << "report " << i;
+  for (int i = 0; i < 20; i++)
+    EXPECT_EQ (fec.on_report (0.05, -1), 0u) << "unknown round trip, report " << i;
+  EXPECT_EQ (fec.on_report (0.05, LONG_RTT), 20u);
+  /* Between the two round-trip thresholds it stays on. */
+  EXPECT_EQ (fec.on_report (0.05, 0.017), 20u);
+  EXPECT_EQ (fec.on_report (0.05, SHORT_RTT), 0u);
+  FecPolicy on (FecMode::On);
+  EXPECT_EQ (on.on_report (0.05, SHORT_RTT), 20u) << "on: whatever the round trip";
 }
 
 TEST (FecPolicy, IgnoresReportsThatAreNoFraction)
 {
   FecPolicy fec (FecMode::Auto);
   for (double bad : { -1.0, 1.5, std::nan ("") })
-    EXPECT_EQ (fec.on_loss (bad), 0u);
+    EXPECT_EQ (fec.on_report (bad, LONG_RTT), 0u);
   EXPECT_LT (fec.smoothed_loss (), 0) << "no report taken";
 }
 
