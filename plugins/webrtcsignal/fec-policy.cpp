@@ -6,8 +6,8 @@
 
 namespace gstsig {
 
-FecPolicy::FecPolicy (FecMode mode)
-    : mode_ (mode), on_ (mode == FecMode::On),
+FecPolicy::FecPolicy (FecMode mode, double min_rtt_s)
+    : mode_ (mode), min_rtt_s_ (min_rtt_s), on_ (mode == FecMode::On),
       percentage_ (mode == FecMode::On ? MIN_PERCENTAGE : 0)
 {
 }
@@ -26,9 +26,9 @@ FecPolicy::on_report (double fraction_lost, double rtt_s)
     return percentage_;
   loss_ = loss_ < 0 ? fraction_lost : SMOOTHING * fraction_lost + (1 - SMOOTHING) * loss_;
   if (mode_ == FecMode::Auto) {
-    if (!on_ && loss_ >= AUTO_ON_LOSS && rtt_s >= AUTO_ON_RTT_S)
+    if (!on_ && loss_ >= AUTO_ON_LOSS && rtt_s >= min_rtt_s_)
       on_ = true;
-    else if (on_ && (loss_ < AUTO_OFF_LOSS || !(rtt_s >= AUTO_OFF_RTT_S)))
+    else if (on_ && (loss_ < AUTO_OFF_LOSS || !(rtt_s >= 0.75 * min_rtt_s_)))
       on_ = false;
   }
   percentage_ = on_ ? percentage_for (loss_) : 0;

@@ -14,8 +14,8 @@
  * - off: no FEC, and RED and ULPFEC are not negotiated.
  * - auto: negotiated; no FEC packets until the viewer reports AUTO_ON_LOSS
  *   of its packets lost (a smoothed receiver-report fraction) on a round
- *   trip of AUTO_ON_RTT_S or more; none again below AUTO_OFF_LOSS or
- *   AUTO_OFF_RTT_S.
+ *   trip of min_rtt (DEFAULT_MIN_RTT_S) or more; none again below
+ *   AUTO_OFF_LOSS or 3/4 of min_rtt.
  * - on: at least MIN_PERCENTAGE whatever the loss and round trip.
  * While on, the percentage is LOSS_FACTOR x the loss in percent, between
  * MIN_PERCENTAGE and MAX_PERCENTAGE (5 % loss: 20 %).
@@ -34,15 +34,14 @@ class FecPolicy {
 public:
   static constexpr double AUTO_ON_LOSS = 0.02;
   static constexpr double AUTO_OFF_LOSS = 0.01;
-  static constexpr double AUTO_ON_RTT_S = 0.020;
-  static constexpr double AUTO_OFF_RTT_S = 0.015;
+  static constexpr double DEFAULT_MIN_RTT_S = 0.020;
   static constexpr double LOSS_FACTOR = 4;
   static constexpr unsigned MIN_PERCENTAGE = 10;
   static constexpr unsigned MAX_PERCENTAGE = 50;
   /* Weight of a new report in the smoothed loss. */
   static constexpr double SMOOTHING = 0.3;
 
-  explicit FecPolicy (FecMode mode);
+  explicit FecPolicy (FecMode mode, double min_rtt_s = DEFAULT_MIN_RTT_S);
 
   /* A receiver report's fraction lost (0..1; < 0 or above 1: ignored)
    * and the round trip (s; < 0: unknown, which keeps auto off). Returns the
@@ -56,6 +55,7 @@ private:
   unsigned percentage_for (double loss) const;
 
   FecMode mode_;
+  double min_rtt_s_;
   double loss_ = -1; /* < 0: no report yet */
   bool on_;
   unsigned percentage_;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "red-extensions.h"
 
+#include "bin-utils.h"
+
 #include <gst/rtp/rtp.h>
 
 namespace gstsig {
@@ -15,8 +17,13 @@ constexpr size_t ONE_BYTE_MAX_LENGTH = 16;
 GstBuffer *
 restore_red_extensions (GstBuffer *buffer, const RedExtensions &ext)
 {
+  /* Most packets are not RED (no FEC now): the payload type byte first. */
+  guint8 second = 0;
+  if (!ext.red_pt || gst_buffer_extract (buffer, 1, &second, 1) != 1 ||
+      (second & 0x7f) != ext.red_pt)
+    return buffer;
   GstRTPBuffer in = GST_RTP_BUFFER_INIT;
-  if (!ext.red_pt || !gst_rtp_buffer_map (buffer, GST_MAP_READ, &in))
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &in))
     return buffer;
   if (gst_rtp_buffer_get_payload_type (&in) != ext.red_pt ||
       gst_rtp_buffer_get_ssrc (&in) != ext.ssrc) {
@@ -78,10 +85,14 @@ on_element (GstBin *, GstBin *, GstElement *element, gpointer data)
   GstElementFactory *factory = gst_element_get_factory (element);
   if (!factory || g_strcmp0 (GST_OBJECT_NAME (factory), "rtpredenc") != 0)
     return;
+  const auto &ext = *static_cast<const RedExtensions *> (data);
+  /* webrtcbin set its properties before adding it. */
+  if (!ext.red_from_start)
+    wrap_in_red (element, false);
   GstPad *src = gst_element_get_static_pad (element, "src");
   gst_pad_add_probe (src,
       (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      restore_in_probe, new RedExtensions (*static_cast<const RedExtensions *> (data)),
+      restore_in_probe, new RedExtensions (ext),
       [] (gpointer data) { delete static_cast<RedExtensions *> (data); });
   gst_object_unref (src);
 }
@@ -95,6 +106,47 @@ restore_red_extensions_in (GstElement *webrtcbin, const RedExtensions &ext)
       new RedExtensions (ext),
       [] (gpointer data, GClosure *) { delete static_cast<RedExtensions *> (data); },
       (GConnectFlags) 0);
+}
+
+} // namespace gstsig
+
+namespace gstsig {
+
+bool
+wrap_in_red (GstElement *red_encoder, bool wrap)
+{
+  gboolean now = FALSE;
+  g_object_get (red_encoder, "allow-no-red-blocks", &now, nullptr);
+  if (!now == !wrap)
+    return false;
+  g_object_set (red_encoder, "allow-no-red-blocks", (gboolean) wrap, nullptr);
+  return true;
+}
+
+/* webrtcbin 1.22: sink_%u (a ghost pad) -> clocksync -> a bin of
+ * rtpulpfecenc ! rtpredenc -> rtpbin (or the bundle's funnel). */
+GstElement *
+red_encoder_of (GstPad *sink_pad)
+{
+  GstElement *found = nullptr;
+  GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (sink_pad));
+  GstElement *clocksync = target ? gst_pad_get_parent_element (target) : nullptr;
+  GstPad *clocksync_src = clocksync ? gst_element_get_static_pad (clocksync, "src") : nullptr;
+  GstPad *fec_sink = clocksync_src ? gst_pad_get_peer (clocksync_src) : nullptr;
+  GstElement *fec_bin = fec_sink ? gst_pad_get_parent_element (fec_sink) : nullptr;
+  if (fec_bin && GST_IS_BIN (fec_bin)) {
+    auto encoders = elements_of_factory (GST_BIN (fec_bin), "rtpredenc");
+    for (GstElement *encoder : encoders) {
+      if (!found)
+        found = GST_ELEMENT (gst_object_ref (encoder));
+      gst_object_unref (encoder);
+    }
+  }
+  for (GstObject *o : { (GstObject *) fec_bin, (GstObject *) fec_sink,
+           (GstObject *) clocksync_src, (GstObject *) clocksync, (GstObject *) target })
+    if (o)
+      gst_object_unref (o);
+  return found;
 }
 
 } // namespace gstsig

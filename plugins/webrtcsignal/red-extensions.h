@@ -21,6 +21,9 @@
 namespace gstsig {
 
 struct RedExtensions {
+  /* Whether the stream starts wrapped in RED (FEC from the start); see
+   * wrap_in_red. */
+  bool red_from_start = true;
   guint32 ssrc = 0;     /* the stream's: packets of other streams are left alone, */
   unsigned red_pt = 0;  /* and packets of other payload types */
   unsigned twcc_id = 0; /* 0: none; rtpsession fills the number in */
@@ -39,5 +42,17 @@ GstBuffer *restore_red_extensions (GstBuffer *buffer, const RedExtensions &ext);
  * (it makes one when a stream's first buffer arrives) the extensions of
  * ext. Call before media flows. */
 void restore_red_extensions_in (GstElement *webrtcbin, const RedExtensions &ext);
+
+/* webrtcbin wraps every packet of the stream in RED once RED is
+ * negotiated, FEC or not; without FEC packets the packets can go as they
+ * are (the consumer takes both payload types). The rtpredenc of the stream
+ * that enters webrtcbin through sink_pad (transfer full), or nullptr while
+ * webrtcbin has not made it (before the first packet). */
+GstElement *red_encoder_of (GstPad *sink_pad);
+
+/* Wraps the stream's packets in RED, or lets them pass as they are. webrtcbin
+ * sets this back to wrapping when another stream of the bundle connects:
+ * call it again now and then. Returns whether it changed anything. */
+bool wrap_in_red (GstElement *red_encoder, bool wrap);
 
 } // namespace gstsig

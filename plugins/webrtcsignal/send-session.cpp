@@ -251,7 +251,7 @@ SendSession::add_track (InputStream *input, const GstSDPMessage *offer, std::str
   if (input->kind () == MediaKind::Video && settings_.fec != FecMode::Off) {
     /* webrtcbin offers RED, ULPFEC and RTX for RED, or takes them from the
      * consumer's offer; it sends nothing more until the percentage says so. */
-    track.fec = FecPolicy (settings_.fec);
+    track.fec = FecPolicy (settings_.fec, settings_.fec_min_rtt_s);
     g_object_set (track.transceiver, "fec-type", GST_WEBRTC_FEC_TYPE_ULP_RED, "fec-percentage",
         track.fec.percentage (), nullptr);
   }
@@ -345,6 +345,7 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
         /* Before the branch is attached: webrtcbin makes its RED encoder
          * when the first packet arrives. */
         RedExtensions ext;
+        ext.red_from_start = track.fec.percentage () > 0;
         ext.ssrc = track.ssrc;
         ext.red_pt = *red_pt;
         ext.twcc_id = setup.twcc_id;
@@ -585,14 +586,22 @@ SendSession::update_fec (GstStructure *stats)
   for (Track &track : tracks_) {
     if (!track.fec_negotiated)
       continue;
+    if (!track.red_encoder && track.webrtc_pad)
+      track.red_encoder = red_encoder_of (track.webrtc_pad);
     unsigned before = track.fec.percentage ();
     unsigned now = track.fec.on_report (loss, rtt);
+    /* Wrapped in RED before the first FEC packet, as they are after the
+     * last: without FEC, RED would cost each packet a copy for nothing. */
+    if (track.red_encoder && now > 0)
+      wrap_in_red (track.red_encoder, true);
     if (now != before) {
       GST_INFO_OBJECT (bin_, "Session %s: FEC of %s %u %% (loss %.1f %%, round trip %.0f ms)",
           id_.c_str (), track.input->name ().c_str (), now, track.fec.smoothed_loss () * 100,
           rtt * 1000);
       g_object_set (track.transceiver, "fec-percentage", now, nullptr);
     }
+    if (track.red_encoder && now == 0)
+      wrap_in_red (track.red_encoder, false);
     most = std::max (most, now);
     gst_structure_set (stats, "fec-percentage", G_TYPE_UINT, now, nullptr);
   }
@@ -629,6 +638,7 @@ SendSession::stop ()
       gst_element_release_request_pad (webrtcbin_, track.webrtc_pad);
     gst_clear_object (&track.webrtc_pad);
     gst_clear_object (&track.transceiver);
+    gst_clear_object (&track.red_encoder);
   }
   tracks_.clear ();
   WebrtcSession::stop ();

@@ -32,6 +32,7 @@ struct SendSettings {
   std::vector<unsigned> video_tier_ladder; /* fixed tier bitrates (tier-plan.h); empty: none */
   bool diagnostics = false; /* an rtpdiag on each stream */
   FecMode fec = FecMode::Auto; /* video: ULPFEC in RED (fec-policy.h) */
+  double fec_min_rtt_s = FecPolicy::DEFAULT_MIN_RTT_S;
 };
 
 class SendSession : public WebrtcSession {
@@ -80,6 +81,8 @@ private:
     /* Video: how much FEC; used once RED and ULPFEC are negotiated. */
     FecPolicy fec { FecMode::Off };
     bool fec_negotiated = false;
+    /* webrtcbin's RED encoder of the stream, once it made it (owned). */
+    GstElement *red_encoder = nullptr;
   };
   /* Starts the expected codecs' encoders while the description travels. */
   void prepare_encoders ();

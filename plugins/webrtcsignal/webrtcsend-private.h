@@ -50,6 +50,7 @@ struct GstSigSendPrivate {
   unsigned max_consumers = DEFAULT_MAX_CONSUMERS;
   GstSigCongestionControl congestion_control = GST_SIG_CONGESTION_CONTROL_TWCC;
   GstSigFec fec = GST_SIG_FEC_AUTO;
+  unsigned fec_min_rtt_ms = 20;
   unsigned min_bitrate = DEFAULT_MIN_BITRATE;
   unsigned max_bitrate = 0; /* 0: video-bitrate */
   unsigned start_bitrate = DEFAULT_START_BITRATE;

@@ -89,6 +89,7 @@ enum {
   PROP_VIDEO_BITRATE,
   PROP_CONGESTION_CONTROL,
   PROP_FEC,
+  PROP_FEC_MIN_RTT,
   PROP_MIN_BITRATE,
   PROP_MAX_BITRATE,
   PROP_START_BITRATE,
@@ -145,8 +146,8 @@ gst_sig_fec_get_type ()
   static const GEnumValue values[] = {
     { GST_SIG_FEC_OFF, "Off: no FEC, RED and ULPFEC not negotiated", "off" },
     { GST_SIG_FEC_ON, "On: at least 10 %, more with the loss a viewer reports", "on" },
-    { GST_SIG_FEC_AUTO, "Auto: from 2 % of loss a viewer reports on a round trip of 20 ms or more",
-      "auto" },
+    { GST_SIG_FEC_AUTO, "Auto: from 2 % of loss a viewer reports on a round trip of fec-min-rtt "
+      "or more", "auto" },
     { 0, nullptr, nullptr },
   };
   if (g_once_init_enter (&type))
@@ -176,6 +177,7 @@ create_session (GstSigSend *self, const std::string &session_id, const std::stri
     settings.fec = priv->fec == GST_SIG_FEC_OFF ? gstsig::FecMode::Off
         : priv->fec == GST_SIG_FEC_ON           ? gstsig::FecMode::On
                                                 : gstsig::FecMode::Auto;
+    settings.fec_min_rtt_s = priv->fec_min_rtt_ms / 1000.0;
     unsigned max = priv->max_bitrate ? priv->max_bitrate : priv->video_bitrate;
     settings.congestion.min_kbps = std::min (priv->min_bitrate, max);
     settings.congestion.max_kbps = max;
@@ -433,6 +435,7 @@ gst_sig_send_set_property (GObject *object, guint prop_id, const GValue *value,
         priv->congestion_control = (GstSigCongestionControl) g_value_get_enum (value);
         break;
       case PROP_FEC: priv->fec = (GstSigFec) g_value_get_enum (value); break;
+      case PROP_FEC_MIN_RTT: priv->fec_min_rtt_ms = g_value_get_uint (value); break;
       case PROP_MIN_BITRATE: priv->min_bitrate = g_value_get_uint (value); break;
       case PROP_MAX_BITRATE: priv->max_bitrate = g_value_get_uint (value); break;
       case PROP_START_BITRATE: priv->start_bitrate = g_value_get_uint (value); break;
@@ -502,6 +505,7 @@ gst_sig_send_get_property (GObject *object, guint prop_id, GValue *value, GParam
     case PROP_VIDEO_BITRATE: g_value_set_uint (value, priv->video_bitrate); break;
     case PROP_CONGESTION_CONTROL: g_value_set_enum (value, priv->congestion_control); break;
     case PROP_FEC: g_value_set_enum (value, priv->fec); break;
+    case PROP_FEC_MIN_RTT: g_value_set_uint (value, priv->fec_min_rtt_ms); break;
     case PROP_MIN_BITRATE: g_value_set_uint (value, priv->min_bitrate); break;
     case PROP_MAX_BITRATE: g_value_set_uint (value, priv->max_bitrate); break;
     case PROP_START_BITRATE: g_value_set_uint (value, priv->start_bitrate); break;
@@ -607,11 +611,16 @@ gst_sig_send_class_init (GstSigSendClass *klass)
           "Forward error correction of the video (ULPFEC in RED, for consumers that take "
           "them): repairs lost packets on arrival for a share of extra packets, where "
           "retransmission (always on) takes a round trip. auto: from 2 % of loss a viewer "
-          "reports on a round trip of 20 ms or more (off again under 1 % or 15 ms), on: always, "
+          "reports on a round trip of fec-min-rtt or more (off again under 1 %), on: always, "
           "off: never. The share follows the "
           "viewer's loss: 4 x the loss, 10 to 50 %; with congestion control the encoder makes "
           "room for it. Applies to new sessions. Default: auto",
           gst_sig_fec_get_type (), GST_SIG_FEC_AUTO, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_FEC_MIN_RTT,
+      g_param_spec_uint ("fec-min-rtt", "FEC min RTT",
+          "With fec=auto, the round trip in ms from which a lossy viewer gets FEC (off again "
+          "under 3/4 of it): on shorter ones retransmission repairs in time. Applies to new "
+          "sessions. Default: 20", 0, 10000, 20, rw_playing));
   g_object_class_install_property (gobject_class, PROP_MIN_BITRATE,
       g_param_spec_uint ("min-bitrate", "Min bitrate",
           "Congestion control never asks for less video than this, in kbit/s. Applies to new "

@@ -81,6 +81,9 @@ TEST (FecPolicy, AutoLeavesAShortRoundTripToRetransmission)
   EXPECT_EQ (fec.on_report (0.05, SHORT_RTT), 0u);
   FecPolicy on (FecMode::On);
   EXPECT_EQ (on.on_report (0.05, SHORT_RTT), 20u) << "on: whatever the round trip";
+  FecPolicy any_rtt (FecMode::Auto, 0);
+  EXPECT_EQ (any_rtt.on_report (0.05, SHORT_RTT), 20u) << "fec-min-rtt=0";
+  EXPECT_EQ (any_rtt.on_report (0.05, -1), 0u) << "still not on an unknown round trip";
 }
 
 TEST (FecPolicy, IgnoresReportsThatAreNoFraction)
