@@ -590,7 +590,7 @@ SendSession::update_fec (GstStructure *stats)
       track.red_encoder = red_encoder_of (track.webrtc_pad);
     unsigned before = track.fec.percentage ();
     unsigned now = track.fec.on_report (loss, rtt);
-    /* Wrapped in RED before the first FEC packet, as they are after the
+    /* Wrapped in RED before the first FEC packet, unwrapped after the
      * last: without FEC, RED would cost each packet a copy for nothing. */
     if (track.red_encoder && now > 0)
       wrap_in_red (track.red_encoder, true);
