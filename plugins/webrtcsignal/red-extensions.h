@@ -7,8 +7,10 @@
  * whatever id was negotiated: the MID goes, and a consumer whose offer
  * put transport-cc elsewhere gets an extension it reads as something else
  * and no transport-wide sequence number (rtpsession writes it only under
- * the negotiated id). A probe after rtpredenc gives each RED packet the
- * extensions negotiated for the stream again.
+ * the negotiated id). Retransmissions are copies of these packets, so
+ * they lose their MID too (Chromium decoded 9-12 fps through 5 % loss,
+ * tests/browser/fec-without-nack.mjs). A probe after rtpredenc gives each
+ * RED packet the extensions negotiated for the stream again.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -40,7 +42,8 @@ GstBuffer *restore_red_extensions (GstBuffer *buffer, const RedExtensions &ext);
 
 /* Gives the RED packets of every rtpredenc webrtcbin makes from now on
  * (it makes one when a stream's first buffer arrives) the extensions of
- * ext. Call before media flows. */
+ * ext and, unless ext.red_from_start, makes it let packets pass unwrapped
+ * until wrap_in_red says otherwise. Call before media flows. */
 void restore_red_extensions_in (GstElement *webrtcbin, const RedExtensions &ext);
 
 /* webrtcbin wraps every packet of the stream in RED once RED is
@@ -50,8 +53,9 @@ void restore_red_extensions_in (GstElement *webrtcbin, const RedExtensions &ext)
  * webrtcbin has not made it (before the first packet). */
 GstElement *red_encoder_of (GstPad *sink_pad);
 
-/* Wraps the stream's packets in RED, or lets them pass as they are. webrtcbin
- * sets this back to wrapping when another stream of the bundle connects:
+/* Wraps the stream's packets in RED, or lets them pass as they are
+ * (rtpredenc's allow-no-red-blocks). webrtcbin sets every transceiver's
+ * encoder of a transport back to wrapping when a stream of it connects:
  * call it again now and then. Returns whether it changed anything. */
 bool wrap_in_red (GstElement *red_encoder, bool wrap);
 
