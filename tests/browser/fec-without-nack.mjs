@@ -2,8 +2,9 @@
 // losses that retransmission cannot. A browser on another machine watches
 // two webrtcsend elements of one pipeline side by side, one with fec=auto
 // (fec-min-rtt=0: on this link's sub-millisecond round trip auto would
-// leave the losses to retransmission) and one with fec=off, through a link that loses LOSS_PCT (5) % of the
-// UDP packets reaching the viewer at random (nftables, as lossy-link.mjs)
+// leave the losses to retransmission) and one with fec=off, through a
+// link that loses LOSS_PCT (5) % of the UDP packets reaching the viewer
+// at random (nftables, as lossy-link.mjs)
 // and drops every NACK the viewer sends (RTCP transport-layer feedback,
 // format 1: the two bytes 0x81 0xcd that start a non-compound NACK, which
 // SRTCP leaves in clear), so no retransmission comes. Receiver reports and
