@@ -30,11 +30,9 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
-import { spawnSync } from 'node:child_process';
-
 import { ANNOUNCE, GST_LAUNCH, assert, fail, info, runTest, sleep, viewerReady, waitFor } from './lib.mjs';
 import { NS_SERVER, NS_VISITOR, SERVER_IP, launchVisitorBrowser, lanSettled, makeLan, spawnIn } from './lan-lib.mjs';
-import { framesDecoded, sample } from './link-lib.mjs';
+import { framesDecoded, nftCounters, nftInVisitor, sample } from './link-lib.mjs';
 
 const NAME = 'fec-without-nack';
 const PORT = 8080;
@@ -45,18 +43,8 @@ const RTX_SECONDS = Number(process.env.RTX_SECONDS || 10);
 const MIN_FPS_WITH_RTX = 25;
 const ASSERT = !['0', 'no', 'false', 'off'].includes(String(process.env.ASSERT ?? '1').toLowerCase());
 
-function nft(args, input, what) {
-  const r = spawnSync('ip', ['netns', 'exec', NS_VISITOR, 'nft', ...args],
-                      { input, encoding: 'utf8', timeout: 10000 });
-  if (r.error || r.status !== 0) {
-    fail(`${what}: nft in ${NS_VISITOR} (Debian package nftables): ` +
-         `${r.error ? r.error.message : (r.stderr || '').trim()}`);
-  }
-  return r.stdout;
-}
-
 function lossyLinkWithoutNacks() {
-  nft(['-f', '-'], `
+  nftInVisitor(['-f', '-'], `
 table inet gslfec {
   chain input {
     type filter hook input priority 0; policy accept;
@@ -68,15 +56,6 @@ table inet gslfec {
   }
 }
 `, `dropping ${LOSS_PCT} % of the UDP packets reaching the viewer and its NACKs`);
-}
-
-// Packets dropped by each rule: [input (loss), output (NACKs)].
-function dropped() {
-  const out = JSON.parse(nft(['-j', 'list', 'table', 'inet', 'gslfec'], '', 'reading the drop counters'));
-  return out.nftables.filter((i) => i.rule).map((i) => {
-    const counter = i.rule.expr.find((e) => e.counter);
-    return counter ? counter.counter.packets : 0;
-  });
 }
 
 runTest(NAME, async (t) => {
@@ -116,7 +95,7 @@ runTest(NAME, async (t) => {
   t.checkAlive(producer);
   const on = await framesDecoded(page, tiles['fec-auto']) - before.on;
   const off = await framesDecoded(page, tiles['fec-off']) - before.off;
-  const [lost, nacks] = dropped();
+  const [lost, nacks] = nftCounters('gslfec'); // the input rule (loss), the output rule (NACKs)
   assert(lost > 0, 'nftables dropped nothing on the way in: the loss was not in the way');
   const percentages = [...producer.lines.join('\n').matchAll(/FEC of video_0 (\d+) %/g)].map((m) => Number(m[1]));
   const most = percentages.length ? Math.max(...percentages) : 10;
@@ -133,7 +112,7 @@ runTest(NAME, async (t) => {
   // RED too (an RTX packet is made from the RED packet sent, so it needs
   // the extensions red-extensions.h gives back: without them Chromium
   // decoded 12 fps through this loss with both on).
-  nft(['flush', 'chain', 'inet', 'gslfec', 'output'], '', 'letting the NACKs through again');
+  nftInVisitor(['flush', 'chain', 'inet', 'gslfec', 'output'], '', 'letting the NACKs through again');
   await sleep(2000);
   const mid = { on: await framesDecoded(page, tiles['fec-auto']), off: await framesDecoded(page, tiles['fec-off']) };
   const statsBefore = await sample(page, tiles['fec-auto']);

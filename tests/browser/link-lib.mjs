@@ -8,7 +8,29 @@
 import { spawnSync } from 'node:child_process';
 
 import { fail } from './lib.mjs';
-import { NS_SERVER } from './lan-lib.mjs';
+import { NS_SERVER, NS_VISITOR } from './lan-lib.mjs';
+
+// nft(8) in the viewer's namespace (losses as they arrive: lossy-link.mjs,
+// fec-without-nack.mjs); fails naming what it was for. Returns its stdout.
+export function nftInVisitor(args, input, what) {
+  const r = spawnSync('ip', ['netns', 'exec', NS_VISITOR, 'nft', ...args],
+                      { input, encoding: 'utf8', timeout: 10000 });
+  if (r.error || r.status !== 0) {
+    fail(`${what}: nft in ${NS_VISITOR} (Debian package nftables): ` +
+         `${r.error ? r.error.message : (r.stderr || '').trim()}`);
+  }
+  return r.stdout;
+}
+
+// The packets counted by each rule of an nft table in the viewer's
+// namespace, in the order of its rules.
+export function nftCounters(table) {
+  const out = JSON.parse(nftInVisitor(['-j', 'list', 'table', 'inet', table], '', `reading the counters of ${table}`));
+  return out.nftables.filter((i) => i.rule).map((i) => {
+    const counter = i.rule.expr.find((e) => e.counter);
+    return counter ? counter.counter.packets : 0;
+  });
+}
 
 // tc(8) in the sender's namespace; fails naming what it was for.
 export function tcInServer(args, what) {

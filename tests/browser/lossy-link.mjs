@@ -20,11 +20,9 @@
 //
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
-import { spawnSync } from 'node:child_process';
-
 import { assert, fail, info, runTest, sleep, waitFor } from './lib.mjs';
 import { NS_VISITOR, SERVER_IP, lanSenderAndViewer, makeLan } from './lan-lib.mjs';
-import { HEADER, f1, formatRow, framesDecoded, makeRow, mean, sample } from './link-lib.mjs';
+import { HEADER, f1, formatRow, framesDecoded, makeRow, mean, nftCounters, nftInVisitor, sample } from './link-lib.mjs';
 
 const NAME = 'lossy-link';
 const PORT = 8080;
@@ -38,19 +36,8 @@ const SECONDS = Number(process.env.SECONDS_TOTAL || 30);
 const MAX_FREEZE_S = Number(process.env.MAX_FREEZE_S || 1);
 const ASSERT = !['0', 'no', 'false', 'off'].includes(String(process.env.ASSERT ?? '1').toLowerCase());
 
-// The random loss on the viewer's input, and its counter.
-function nft(args, input, what) {
-  const r = spawnSync('ip', ['netns', 'exec', NS_VISITOR, 'nft', ...args],
-                      { input, encoding: 'utf8', timeout: 10000 });
-  if (r.error || r.status !== 0) {
-    fail(`${what}: nft in ${NS_VISITOR} (Debian package nftables): ` +
-         `${r.error ? r.error.message : (r.stderr || '').trim()}`);
-  }
-  return r.stdout;
-}
-
 function dropRandomly() {
-  nft(['-f', '-'], `
+  nftInVisitor(['-f', '-'], `
 table inet gsllossy {
   chain input {
     type filter hook input priority 0; policy accept;
@@ -58,13 +45,6 @@ table inet gsllossy {
   }
 }
 `, `dropping ${LOSS_PCT} % of the UDP packets reaching the viewer`);
-}
-
-function dropped() {
-  const out = JSON.parse(nft(['-j', 'list', 'table', 'inet', 'gsllossy'], '', 'reading the drop counter'));
-  const rule = out.nftables.find((i) => i.rule);
-  const counter = rule && rule.rule.expr.find((e) => e.counter);
-  return counter ? counter.counter.packets : 0;
 }
 
 runTest(NAME, async (t) => {
@@ -98,7 +78,7 @@ runTest(NAME, async (t) => {
     prev = s;
     t.checkAlive(producer);
   }
-  const drops = dropped();
+  const [drops] = nftCounters('gsllossy');
   assert(drops > 0, 'nftables dropped nothing: the loss was not in the way');
   const fps = mean(rows.map((r) => r.fps));
   const freezeS = rows.reduce((sum, r) => sum + r.freezeS, 0);
