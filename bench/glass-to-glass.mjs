@@ -29,8 +29,13 @@
 //     own view of the same window (getStats deltas): jitter-buffer delay per
 //     frame, decode time per frame, arrival jitter, decoded fps, frame size;
 //   - then one more viewer joins the running sender: the time from its
-//     session's start (the page's startSession) to its first decoded frame
-//     (getStats polled every 10 ms). Issue 13's goal: ≤ 150 ms.
+//     session's start (the page's startSession) to its first frame on the
+//     page (the presentationTime of the new <video>'s first
+//     requestVideoFrameCallback). Issue 13's goal: ≤ 150 ms. Also the times
+//     the answer was set and the connection reached "connected" (polled every
+//     2 ms), and when getStats first counted a decoded frame (polled every
+//     10 ms; Chromium reuses a report for up to 50 ms, so this comes later
+//     than the frame: the figure of runs before 2026-12-07).
 //
 //   tests/browser/run-in-netns.sh node bench/glass-to-glass.mjs
 //
@@ -147,24 +152,46 @@ function pageMeasure(seconds) {
 function pageJoin(timeoutMs) {
   const B = window.__watch;
   const producer = window.gstsig.tiles().find((x) => B.tiles.includes(x.id));
+  const before = new Set(document.querySelectorAll('#tiles video'));
   const t0 = performance.now();
   const id = window.gstsig.watch(producer.peerId);
-  const out = { offer: NaN, connected: NaN, frame: NaN };
+  const video = [...document.querySelectorAll('#tiles video')].find((v) => !before.has(v));
+  const out = { offer: NaN, connected: NaN, shown: NaN, decoded: NaN };
   return new Promise((resolve) => {
+    const done = () => !Number.isNaN(out.shown) && !Number.isNaN(out.decoded);
+    const finish = setTimeout(() => resolve(out), timeoutMs);
+    /* The frame the page presents: what the viewer sees. */
+    if (video) {
+      video.requestVideoFrameCallback((now, meta) => {
+        out.shown = meta.presentationTime - t0;
+        if (done()) { clearTimeout(finish); resolve(out); }
+      });
+    }
+    /* Signalling and connection states, cheap to poll often. */
+    const states = () => {
+      const pc = window.gstsig.peerConnection(id);
+      const now = performance.now() - t0;
+      if (pc && Number.isNaN(out.offer) && pc.remoteDescription) out.offer = now;
+      if (pc && Number.isNaN(out.connected) && pc.connectionState === 'connected') out.connected = now;
+      if (Number.isNaN(out.connected)) setTimeout(states, 2);
+    };
+    states();
+    /* framesDecoded as getStats reports it (Chromium keeps a report up to
+     * 50 ms before it makes a new one): the figure earlier runs gave. */
     const poll = async () => {
       const pc = window.gstsig.peerConnection(id);
-      const now = () => performance.now() - t0;
       let frames = 0;
       if (pc) {
-        if (Number.isNaN(out.offer) && pc.remoteDescription) out.offer = now();
-        if (Number.isNaN(out.connected) && pc.connectionState === 'connected') out.connected = now();
         (await pc.getStats()).forEach((r) => {
           if (r.type === 'inbound-rtp' && r.kind === 'video') frames = r.framesDecoded || 0;
         });
       }
-      if (frames > 0) out.frame = now();
-      if (frames > 0 || now() > timeoutMs) resolve(out);
-      else setTimeout(poll, 10);
+      if (frames > 0) {
+        out.decoded = performance.now() - t0;
+        if (done()) { clearTimeout(finish); resolve(out); }
+      } else if (performance.now() - t0 <= timeoutMs) {
+        setTimeout(poll, 10);
+      }
     };
     poll();
   });
@@ -245,7 +272,8 @@ async function oneRun(t, browser, { kind, n }) {
     r.cpu = load.sender;
     r.other = load.other;
     const join = await page.evaluate(pageJoin, 10000);
-    r.joinMs = join.frame;
+    r.joinMs = join.shown;
+    r.joinDecodedMs = join.decoded;
     r.joinOfferMs = join.offer;
     r.joinConnectedMs = join.connected;
     info(`${label}: glass-to-glass median ${fx(r.p50, 0)} ms, p95 ${fx(r.p95, 0)} ms, max ${fx(r.max, 0)} ms; ` +
@@ -254,7 +282,7 @@ async function oneRun(t, browser, { kind, n }) {
          `${fx(r.decodeMs, 1)} ms/frame, arrival jitter ${fx(r.jitterMs, 1)} ms, min ${fx(r.fpsMin, 1)} fps, ` +
          `${r.sizes}, ${r.freezes} freezes, ${r.nacks} NACKs, ${r.lost} lost; a joining viewer's first frame ` +
          `${fx(r.joinMs, 0)} ms after its session started (offer ${fx(r.joinOfferMs, 0)}, connected ` +
-         `${fx(r.joinConnectedMs, 0)}); sender CPU ${fx(r.cpu, 2)}, others ${fx(r.other, 2)} cores`);
+         `${fx(r.joinConnectedMs, 0)}; getStats' framesDecoded > 0 at ${fx(r.joinDecodedMs, 0)}); sender CPU ${fx(r.cpu, 2)}, others ${fx(r.other, 2)} cores`);
     return r;
   } catch (e) {
     r.error = e.message.split('\n')[0];
@@ -271,7 +299,7 @@ async function oneRun(t, browser, { kind, n }) {
 
 function table(runs) {
   const out = [
-    '| viewers | sender | glass-to-glass median / p95 (ms) | mean of the runs\' medians (ms) | max (ms) | stamp to arrival median / p95 (ms) | jitter buffer (ms/frame) | decode (ms/frame) | arrival jitter (ms) | min fps | picture | freezes | frames read (unread) | sender CPU (core) | joining viewer: session start to first frame, median [min–max] (ms) | … to offer / connected (ms, medians) | runs |',
+    '| viewers | sender | glass-to-glass median / p95 (ms) | mean of the runs\' medians (ms) | max (ms) | stamp to arrival median / p95 (ms) | jitter buffer (ms/frame) | decode (ms/frame) | arrival jitter (ms) | min fps | picture | freezes | frames read (unread) | sender CPU (core) | joining viewer: session start to first frame shown, median [min–max] (ms) | … to offer / connected / getStats\' first decoded frame (ms, medians) | runs |',
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const n of VIEWERS) {
@@ -290,7 +318,7 @@ function table(runs) {
                `${[...new Set(ok.map((r) => r.sizes))].join('; ')} | ${ok.reduce((a, r) => a + r.freezes, 0)} | ` +
                `${ok.reduce((a, r) => a + r.samples, 0)} (${ok.reduce((a, r) => a + r.unread, 0)}) | ` +
                `${m('cpu', 2)} | ${m('joinMs', 0)} [${fx(Math.min(...ok.map((r) => r.joinMs)), 0)}–` +
-               `${fx(Math.max(...ok.map((r) => r.joinMs)), 0)}] | ${m('joinOfferMs', 0)} / ${m('joinConnectedMs', 0)} | ` +
+               `${fx(Math.max(...ok.map((r) => r.joinMs)), 0)}] | ${m('joinOfferMs', 0)} / ${m('joinConnectedMs', 0)} / ${m('joinDecodedMs', 0)} | ` +
                `${ok.length}${rs.length > ok.length ? ` (+${rs.length - ok.length} failed)` : ''} |`);
     }
   }

@@ -5,8 +5,10 @@
 // the machine hits both kinds alike):
 //   - start gst-webrtc-serve and open the viewer page (registered as listener)
 //   - start the sender process; from that moment, time until the first tile
-//     decodes its first frame (the page watches the producer as soon as it is
-//     listed and polls getStats every 10 ms)
+//     presents its first frame (the page watches the producer as soon as it is
+//     listed; the frame is the tile's first requestVideoFrameCallback. Runs
+//     before 2026-12-07 polled getStats every 10 ms instead, which came up to
+//     50 ms later: Chromium reuses a stats report that long)
 //   - once all N tiles decode, sample the sender's CPU (utime+stime of the
 //     process and its descendants, /proc) over a window and its VmRSS; over
 //     the same window, the CPU of each of its threads, grouped (encoder,
@@ -73,24 +75,27 @@ function pageArm({ name, n }) {
       B.firstFrameAt = B.tiles.map(() => null);
       B.offerAt = B.tiles.map(() => null);
       B.connectedAt = B.tiles.map(() => null);
-      const poll = async () => {
+      /* A tile's first frame is the first the page presents (its <video>'s
+       * first requestVideoFrameCallback, in Date.now() terms); getStats'
+       * framesDecoded came up to 50 ms later (Chromium reuses a report). */
+      const videos = [...document.querySelectorAll('#tiles video')].slice(-n);
+      videos.forEach((video, i) => {
+        video.requestVideoFrameCallback((now, meta) => {
+          B.firstFrameAt[i] = Date.now() - (performance.now() - meta.presentationTime);
+        });
+      });
+      const poll = () => {
         let pending = false;
-        await Promise.all(B.tiles.map(async (id, i) => {
-          if (B.firstFrameAt[i]) return;
+        B.tiles.forEach((id, i) => {
           const pc = window.gstsig.peerConnection(id);
           if (!pc) { pending = true; return; }
           if (!B.offerAt[i] && pc.remoteDescription) B.offerAt[i] = Date.now();
           if (!B.connectedAt[i] && pc.connectionState === 'connected') B.connectedAt[i] = Date.now();
-          const report = await pc.getStats();
-          let frames = 0;
-          report.forEach((r) => {
-            if (r.type === 'inbound-rtp' && r.kind === 'video') frames = Math.max(frames, r.framesDecoded || 0);
-          });
-          if (frames > 0) B.firstFrameAt[i] = Date.now(); else pending = true;
-        }));
-        if (pending) setTimeout(poll, 10);
+          if (!B.connectedAt[i]) pending = true;
+        });
+        if (pending) setTimeout(poll, 2);
       };
-      poll().catch((e) => { B.error = String(e); });
+      poll();
     } catch (e) {
       clearInterval(iv);
       B.error = String(e);

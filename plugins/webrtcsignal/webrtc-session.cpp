@@ -103,13 +103,24 @@ on_ssrc_active (GstElement *, guint, guint, gpointer data)
   link_of (data).last_activity_us = g_get_monotonic_time ();
 }
 
-/* libnice asks the LAN's router, by UPnP IGD, to forward a port to every
- * host candidate it gathers, unless told not to. A server has no business
- * opening ports in somebody's router, and each agent pays for it with a
- * thread, an SSDP client and an HTTP server of its own (libgupnp-igd: four
- * viewers, four threads). Browsers do not do it either. */
+/* Two of libnice's defaults, set on each session's agent:
+ *
+ * UPnP. libnice asks the LAN's router, by UPnP IGD, to forward a port to
+ * every host candidate it gathers, unless told not to. A server has no
+ * business opening ports in somebody's router, and each agent pays for it
+ * with a thread, an SSDP client and an HTTP server of its own
+ * (libgupnp-igd: four viewers, four threads). Browsers do not do it either.
+ *
+ * Timer Ta. libnice 0.1.21 does its connectivity checks on a 20 ms tick, and
+ * webrtcbin 1.22 makes its agent with regular nomination: one tick sends the
+ * first check, a later one picks the pair, a later one nominates it. With one
+ * host pair that was about 60 ms of a joining viewer's 170 ms (docs/latency.md).
+ * 5 ms is the lower bound RFC 8445 (section 14.2) allows; retransmissions
+ * keep libnice's own floor (200 ms), so the tick does not make them faster. */
+constexpr guint kIceTaMs = 5;
+
 void
-disable_upnp (GstElement *webrtcbin)
+tune_ice_agent (GstElement *webrtcbin)
 {
   if (!g_object_class_find_property (G_OBJECT_GET_CLASS (webrtcbin), "ice-agent"))
     return;
@@ -122,6 +133,8 @@ disable_upnp (GstElement *webrtcbin)
     g_object_get (ice, "agent", &agent, nullptr);
     if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp"))
       g_object_set (agent, "upnp", FALSE, nullptr);
+    if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "stun-pacing-timer"))
+      g_object_set (agent, "stun-pacing-timer", kIceTaMs, nullptr);
     g_clear_object (&agent);
   }
   g_object_unref (ice);
@@ -234,7 +247,7 @@ WebrtcSession::create_webrtcbin (std::string *error)
     if (!added)
       GST_WARNING_OBJECT (bin_, "webrtcbin refused TURN server %s", turn.c_str ());
   }
-  disable_upnp (webrtcbin_);
+  tune_ice_agent (webrtcbin_);
   gst_bin_add (bin_, webrtcbin_);
 
   g_signal_connect_data (webrtcbin_, "on-ice-candidate", G_CALLBACK (on_ice_candidate),

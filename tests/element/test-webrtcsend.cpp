@@ -239,28 +239,34 @@ struct OfferedSession {
   void end () { consumer.send ("{\"type\":\"endSession\",\"sessionId\":\"" + session + "\"}"); }
 };
 
-/* Whether libnice may ask the LAN's router for port forwards (UPnP) in the
- * first webrtcbin of the pipeline: -1 when there is none (or no agent). */
-static int
-first_webrtcbin_upnp (const Pipeline &p)
+/* A property of the libnice agent in the first webrtcbin of the pipeline,
+ * read as an unsigned integer (booleans as 0 or 1): -1 when there is no
+ * webrtcbin, agent or such property. */
+static long
+first_webrtcbin_agent_property (const Pipeline &p, const char *name)
 {
-  int upnp = -1;
+  long value = -1;
   GstElement *webrtcbin = p.find_by_factory ("webrtcbin");
   GObject *ice = nullptr, *agent = nullptr;
   if (webrtcbin)
     g_object_get (webrtcbin, "ice-agent", &ice, nullptr);
   if (ice)
     g_object_get (ice, "agent", &agent, nullptr);
-  if (agent) {
-    gboolean on = TRUE;
-    g_object_get (agent, "upnp", &on, nullptr);
-    upnp = on ? 1 : 0;
+  GParamSpec *spec = agent ? g_object_class_find_property (G_OBJECT_GET_CLASS (agent), name) : nullptr;
+  if (spec && spec->value_type == G_TYPE_BOOLEAN) {
+    gboolean on = FALSE;
+    g_object_get (agent, name, &on, nullptr);
+    value = on ? 1 : 0;
+  } else if (spec && spec->value_type == G_TYPE_UINT) {
+    guint number = 0;
+    g_object_get (agent, name, &number, nullptr);
+    value = number;
   }
   g_clear_object (&agent);
   g_clear_object (&ice);
   if (webrtcbin)
     gst_object_unref (webrtcbin);
-  return upnp;
+  return value;
 }
 
 /* What a browser needs from the offer (DESIGN.md, "What GStreamer 1.22's
@@ -287,8 +293,10 @@ TEST (WebrtcSend, OfferCarriesWhatBrowsersNeed)
   EXPECT_NE (offer.find (" rtx/90000"), std::string::npos) << offer;              /* B4 */
   EXPECT_NE (offer.find ("transport-wide-cc-extensions-01"), std::string::npos) << offer; /* B3 */
   EXPECT_NE (offer.find ("OPUS/48000/2"), std::string::npos) << offer;
-  EXPECT_EQ (first_webrtcbin_upnp (p), 0)
+  EXPECT_EQ (first_webrtcbin_agent_property (p, "upnp"), 0)
       << "libnice's UPnP port forwarding is on (docs/security.md: off in every session)";
+  EXPECT_EQ (first_webrtcbin_agent_property (p, "stun-pacing-timer"), 5)
+      << "libnice's connectivity-check tick (Ta) is not 5 ms (docs/latency.md)";
 
   /* Trickled candidates, then end-of-candidates (B6). */
   std::string eoc = consumer.consumer.wait_for ("peer", [&] (JsonObject *obj) {
