@@ -81,7 +81,7 @@ function pageArm({ name, n }) {
       const videos = [...document.querySelectorAll('#tiles video')].slice(-n);
       videos.forEach((video, i) => {
         video.requestVideoFrameCallback((now, meta) => {
-          B.firstFrameAt[i] = Date.now() - (performance.now() - meta.presentationTime);
+          B.firstFrameAt[i] = Math.round(Date.now() - (performance.now() - meta.presentationTime));
         });
       });
       const poll = () => {

@@ -115,8 +115,11 @@ on_ssrc_active (GstElement *, guint, guint, gpointer data)
  * webrtcbin 1.22 makes its agent with regular nomination: one tick sends the
  * first check, a later one picks the pair, a later one nominates it. With one
  * host pair that was about 60 ms of a joining viewer's 170 ms (docs/latency.md).
- * 5 ms is the lower bound RFC 8445 (section 14.2) allows; retransmissions
- * keep libnice's own floor (200 ms), so the tick does not make them faster. */
+ * 5 ms is the pace RFC 8445 (section 14.2) allows for all of a host's
+ * agents together; each agent has its own tick here, so viewers joining in
+ * the same few milliseconds exceed it, as libnice's 20 ms tick did with four.
+ * Retransmissions keep libnice's own floor (200 ms): the tick does not make
+ * them faster. */
 constexpr guint kIceTaMs = 5;
 
 void
