@@ -318,18 +318,55 @@ InputStream::first_tier_encoder (const Codec &codec, unsigned video_bitrate_kbps
 
 bool
 InputStream::prepare (const Codec &codec, unsigned video_bitrate_kbps, unsigned video_tiers,
-    const std::vector<unsigned> &tier_ladder_kbps, std::string *error)
+    const std::vector<unsigned> &tier_ladder_kbps, unsigned start_kbps, std::string *error)
 {
   auto input = form ();
   if (!input || input->encoded ())
     return true;
+  bool running;
   {
     std::lock_guard<std::mutex> guard (encoders_lock);
     if (declined_.count (&codec))
       return true;
+    running = encoders_.count (encoder_key (codec, 0)) > 0;
   }
-  return first_tier_encoder (codec, video_bitrate_kbps, video_tiers, tier_ladder_kbps, error) !=
-      nullptr;
+  auto enc = first_tier_encoder (codec, video_bitrate_kbps, video_tiers, tier_ladder_kbps, error);
+  if (!enc)
+    return false;
+  if (running || start_kbps == 0 || codec.kind != MediaKind::Video || input->pixel_rate <= 0)
+    return true;
+  std::lock_guard<std::mutex> guard (targets_lock);
+  if (plans_.count (&codec))
+    return true;
+  std::lock_guard<std::mutex> encoders_guard (encoders_lock);
+  set_encoder_bitrate_locked (*enc, std::min (start_kbps, tier_target_locked (codec, 0)));
+  unsigned before = enc->sizer.step ();
+  if (enc->sizer.start (enc->applied_kbps, input->pixel_rate, g_get_monotonic_time () / 1000) !=
+      before)
+    apply_picture_size (*enc, -1);
+  enc->at_start_target = true;
+  return true;
+}
+
+void
+InputStream::drop_start_target (const Codec &codec)
+{
+  std::lock_guard<std::mutex> guard (targets_lock);
+  if (plans_.count (&codec))
+    return;
+  std::lock_guard<std::mutex> encoders_guard (encoders_lock);
+  auto it = encoders_.find (encoder_key (codec, 0));
+  if (it == encoders_.end () || !it->second->at_start_target)
+    return;
+  Encoder &enc = *it->second;
+  enc.at_start_target = false;
+  set_encoder_bitrate_locked (enc, configured_kbps_);
+  if (enc.sizer.started ()) {
+    bool resized = enc.sizer.step () != 0;
+    enc.sizer.reset ();
+    if (resized)
+      apply_picture_size (enc, -1);
+  }
 }
 
 void

@@ -138,10 +138,20 @@ public:
   /* Starts codec's first-tier encoder ahead of a consumer expected to
    * take it (its offer or answer is on its way), with attach's settings, so
    * that the encoder runs by the time the consumer connects. Nothing for
-   * pre-encoded input, a running encoder, or a declined codec. Control
-   * thread. */
+   * pre-encoded input, a running encoder, or a declined codec.
+   * start_kbps (video, 0 for none): the target the consumer's congestion
+   * control is expected to start at. A video encoder started here while no
+   * viewer follows a target starts at it, and at the picture size that
+   * meets it, instead of changing size when the consumer's first target
+   * comes (a new size costs the encoder a restart: about 35 ms more to the
+   * first keyframe, docs/latency.md). Control thread. */
   bool prepare (const Codec &codec, unsigned video_bitrate_kbps, unsigned video_tiers,
-      const std::vector<unsigned> &tier_ladder_kbps, std::string *error);
+      const std::vector<unsigned> &tier_ladder_kbps, unsigned start_kbps, std::string *error);
+  /* The consumer expected to start at prepare's start_kbps follows no
+   * target (it took no transport-cc): codec's first-tier encoder goes back
+   * to video-bitrate and the input's size, unless a viewer follows a
+   * target. Control thread. */
+  void drop_start_target (const Codec &codec);
   /* A consumer expected to take codec took another, or none: codec is not
    * started ahead again for this input, and its first-tier encoder is
    * removed if no consumer takes from it. So a run of such consumers does
@@ -201,6 +211,7 @@ private:
      * size, and what it sent at the last check. */
     unsigned applied_kbps = 0;
     PictureSizer sizer;
+    bool at_start_target = false; /* prepare () set it for a consumer to come */
     guint64 measured_bytes = 0;
     gint64 measured_us = 0;
     ContextThread *control;

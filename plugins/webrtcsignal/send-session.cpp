@@ -386,6 +386,9 @@ SendSession::start_congestion_control (bool negotiated_twcc)
   if (!negotiated_twcc) {
     GST_INFO_OBJECT (bin_, "Session %s: the consumer did not take transport-cc: no congestion "
         "control, video at video-bitrate", id_.c_str ());
+    for (const Track &track : tracks_)
+      if (track.branch.codec && track.input->kind () == MediaKind::Video)
+        track.input->drop_start_target (*track.branch.codec);
     return;
   }
   /* A viewer joining viewers that already follow targets starts at the
@@ -413,19 +416,21 @@ SendSession::on_congestion_target (unsigned kbps)
   bool audio = false;
   for (const Track &track : tracks_)
     audio = audio || (track.branch.codec && track.input->kind () == MediaKind::Audio);
-  unsigned video = audio ? (kbps > AUDIO_SHARE_KBPS ? kbps - AUDIO_SHARE_KBPS : 0) : kbps;
-  /* FEC packets travel on the same link. */
-  video = (unsigned) (video * 100ull / (100 + fec_percentage_.load ()));
-  video = std::max (video, settings_.congestion.min_kbps);
+  unsigned video = video_share (kbps, audio);
   for (const Track &track : tracks_)
     if (track.branch.codec && track.input->kind () == MediaKind::Video)
       track.input->set_viewer_target (track.branch, video);
 }
 
-
-
-
-
+/* The video's part of a viewer's estimate (kbit/s): less the audio's share
+ * and room for the FEC packets, which travel on the same link. */
+unsigned
+SendSession::video_share (unsigned kbps, bool audio) const
+{
+  unsigned video = audio ? (kbps > AUDIO_SHARE_KBPS ? kbps - AUDIO_SHARE_KBPS : 0) : kbps;
+  video = (unsigned) (video * 100ull / (100 + fec_percentage_.load ()));
+  return std::max (video, settings_.congestion.min_kbps);
+}
 
 bool
 SendSession::start (const std::vector<InputStream *> &inputs,
@@ -508,12 +513,21 @@ SendSession::negotiate (std::string *error)
 void
 SendSession::prepare_encoders ()
 {
+  /* With congestion control, what the consumer's video is expected to
+   * start at (start_congestion_control, on_congestion_target). */
+  unsigned start_video_kbps = 0;
+  if (settings_.congestion_control) {
+    bool audio = false;
+    for (const Track &track : tracks_)
+      audio = audio || (track.expected && track.input->kind () == MediaKind::Audio);
+    start_video_kbps = video_share (settings_.congestion.start_kbps, audio);
+  }
   for (Track &track : tracks_) {
     if (!track.expected)
       continue;
     std::string error;
     if (!track.input->prepare (*track.expected, settings_.video_bitrate_kbps,
-            settings_.video_tiers, settings_.video_tier_ladder, &error))
+            settings_.video_tiers, settings_.video_tier_ladder, start_video_kbps, &error))
       GST_WARNING_OBJECT (bin_, "Session %s: could not start the %s encoder of %s ahead: %s",
           id_.c_str (), track.expected->name, track.input->name ().c_str (), error.c_str ());
   }

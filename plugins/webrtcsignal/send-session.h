@@ -86,6 +86,7 @@ private:
   };
   /* Starts the expected codecs' encoders while the description travels. */
   void prepare_encoders ();
+  unsigned video_share (unsigned kbps, bool audio) const;
 
   bool negotiate (std::string *error);
   void resume ();

@@ -174,6 +174,28 @@ protected:
     return bps / 1000;
   }
 
+  /* The width of the frames going into the encoder in the branch called
+   * name; 0: none yet. */
+  int encoder_input_width (const std::string &name)
+  {
+    GstElement *branch = gst_bin_get_by_name (GST_BIN (pipeline), name.c_str ());
+    GstElement *encoder = branch ? gst_bin_get_by_name (GST_BIN (branch), "encoder") : nullptr;
+    GstPad *sink = encoder ? gst_element_get_static_pad (encoder, "sink") : nullptr;
+    GstCaps *caps = sink ? gst_pad_get_current_caps (sink) : nullptr;
+    int width = 0;
+    if (caps)
+      gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
+    if (caps)
+      gst_caps_unref (caps);
+    if (sink)
+      gst_object_unref (sink);
+    if (encoder)
+      gst_object_unref (encoder);
+    if (branch)
+      gst_object_unref (branch);
+    return width;
+  }
+
   std::string input_caps = "video/x-raw,width=640,height=360,framerate=30/1";
   std::vector<unsigned> ladder; /* video-tier-ladder */
   gstsig::ContextThread control { "test-tiers-control" };
@@ -208,6 +230,46 @@ TEST_F (LowTargetTest, ALowTargetHalvesTheFrameRate)
   g_usleep (4500 * 1000);
   unsigned open = frames_out_of ("encoder", 2000);
   EXPECT_GE (open, 50u) << "about 30 fps at 2000 kbit/s";
+}
+
+/* An encoder started ahead of a consumer whose congestion control will
+ * start at 600 kbit/s starts there, at the size that meets it (640x360 of
+ * 1280x720), not at video-bitrate's full size: the consumer's first target
+ * then changes nothing. If the consumer follows no target after all, the
+ * encoder goes back to video-bitrate at full size. */
+TEST_F (LowTargetTest, APreparedEncoderStartsAtTheStartTarget)
+{
+  std::string error;
+  bool ok = false;
+  control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, 600, &error); });
+  ASSERT_TRUE (ok) << error;
+  EXPECT_EQ (encoder_kbps ("video_0-vp8-encoder"), 600u);
+  EXPECT_TRUE (wait_for ([&] { return encoder_input_width ("video_0-vp8-encoder") == 640; }))
+      << encoder_input_width ("video_0-vp8-encoder");
+
+  control.invoke_sync ([&] { input->drop_start_target (*vp8); });
+  EXPECT_EQ (encoder_kbps ("video_0-vp8-encoder"), 2000u);
+  EXPECT_TRUE (wait_for ([&] { return encoder_input_width ("video_0-vp8-encoder") == 1280; }))
+      << encoder_input_width ("video_0-vp8-encoder");
+}
+
+/* Once a viewer follows a target, the start target is its: a consumer
+ * without transport-cc joining then leaves the encoder where it is. */
+TEST_F (LowTargetTest, AViewerFollowingTheStartTargetKeepsThePreparedSize)
+{
+  std::string error;
+  bool ok = false;
+  control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, 600, &error); });
+  ASSERT_TRUE (ok) << error;
+  Viewer &viewer = add_viewer ();
+  input->set_viewer_target (viewer.branch, 600);
+  ASSERT_TRUE (wait_for ([&] { return *viewer.packets > 10; })) << "no packets to the viewer";
+  EXPECT_EQ (encoder_input_width ("video_0-vp8-encoder"), 640);
+  /* A viewer follows a target: nothing to drop. */
+  control.invoke_sync ([&] { input->drop_start_target (*vp8); });
+  EXPECT_EQ (encoder_kbps ("video_0-vp8-encoder"), 600u);
+  g_usleep (300 * 1000);
+  EXPECT_EQ (encoder_input_width ("video_0-vp8-encoder"), 640);
 }
 
 /* Two viewers on good links, one on a slow one: the slow one gets an
@@ -308,13 +370,13 @@ TEST_F (TiersTest, APreparedEncoderRunsAheadUntilDeclined)
   };
   std::string error;
   bool ok = false;
-  control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, &error); });
+  control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, 0, &error); });
   ASSERT_TRUE (ok) << error;
   EXPECT_GT (frames_of_first_tier (500), 5u) << "the prepared encoder does not encode";
 
   control.invoke_sync ([&] { input->decline (*vp8); });
   EXPECT_FALSE (has_element ("video_0-vp8-encoder")) << "a declined encoder nobody took stays";
-  control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, &error); });
+  control.invoke_sync ([&] { ok = input->prepare (*vp8, 2000, 3, ladder, 0, &error); });
   ASSERT_TRUE (ok) << error;
   EXPECT_FALSE (has_element ("video_0-vp8-encoder")) << "a declined codec started ahead again";
 
