@@ -343,6 +343,16 @@ function reading(runs) {
                `median ${signed(d50)}, p95 ${signed(d95)}; stamp to arrival (median) ${signed(dArrival)}. ` +
                `Issue 13's goal (median ≤ plain + 5 ms, p95 ≤ plain + 10 ms): ` +
                `${d50 <= 5 && d95 <= 10 ? 'met' : 'not met'}.`);
+    const joins = (kind) => runs.filter((r) => !r.error && r.n === n && r.kind === kind).map((r) => r.joinMs)
+      .filter(Number.isFinite);
+    const ours = joins('ours');
+    if (ours.length) {
+      const plain = joins('plain');
+      lines.push(`- ${n} viewer${n > 1 ? 's' : ''}, a viewer joining the running sender: first frame shown ` +
+                 `${fx(median(ours), 0)} ms after its session started (median of ${ours.length}; worst ` +
+                 `${fx(Math.max(...ours), 0)})${plain.length ? `, plain sender ${fx(median(plain), 0)} ms` : ''}. ` +
+                 `Issue 13's goal (≤ 150 ms): ${median(ours) <= 150 ? 'met by the median' : 'not met'}.`);
+    }
   }
   const failed = runs.filter((r) => r.error);
   if (failed.length) lines.push(`- Failed runs: ${failed.map((r) => `${r.label} (${r.error})`).join('; ')}.`);
