@@ -251,6 +251,7 @@ WebrtcSession::create_webrtcbin (std::string *error)
       GST_WARNING_OBJECT (bin_, "webrtcbin refused TURN server %s", turn.c_str ());
   }
   tune_ice_agent (webrtcbin_);
+  configure_receive_nack (webrtcbin_, remote_ssrcs_);
   gst_bin_add (bin_, webrtcbin_);
 
   g_signal_connect_data (webrtcbin_, "on-ice-candidate", G_CALLBACK (on_ice_candidate),
@@ -358,6 +359,7 @@ WebrtcSession::set_remote (const GstWebRTCSessionDescription *desc, const std::s
       GST_INFO_OBJECT (bin_, "Session %s: the offer bundles m-lines with their own ICE "
           "credentials; %u of them now take the first one's transport, as bundling means",
           id_.c_str (), changed);
+  remote_ssrcs_->learn (copy->sdp);
   GstPromise *promise = make_promise (nullptr,
       [this, what, copy, then = std::move (then)] (GstWebRTCSessionDescription *,
           const std::string &error) {

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
+#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
 
@@ -378,6 +379,16 @@ TEST (WebrtcRecv, BothEndsReportSessionStats)
 
 namespace {
 
+/* Watches p's fakesink "video" and sets p playing. */
+bool
+play_watching_video (const Pipeline &p, SinkWatch &video)
+{
+  GstElement *vsink = p.get ("video");
+  video.attach (vsink);
+  gst_object_unref (vsink);
+  return gst_element_set_state (p.pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+}
+
 /* webrtcbin's video src pad, by its caps (ref). */
 GstPad *
 video_src_of (GstElement *webrtcbin)
@@ -479,10 +490,7 @@ TEST (WebrtcRecv, AStuckVideoOutputAsksForKeyframes)
   Pipeline p ("webrtcrecv name=r uri=" + ws_url (producer->serve_url ()) +
       " r.video_0 ! fakesink name=video async=false");
   SinkWatch video;
-  GstElement *vsink = p.get ("video");
-  video.attach (vsink);
-  gst_object_unref (vsink);
-  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  ASSERT_TRUE (play_watching_video (p, video));
   ASSERT_TRUE (video.wait_buffers (30)) << "no video before the stall";
 
   GstElement *tee = gst_bin_get_by_name (GST_BIN (producer->pipeline), "video_0-vp8-tee");
@@ -520,4 +528,111 @@ TEST (WebrtcRecv, AStuckVideoOutputAsksForKeyframes)
   gst_object_unref (webrtcbin);
   gst_object_unref (tee_sink);
   gst_object_unref (tee);
+}
+
+namespace {
+
+/* The consumer session's "nack-count" in r's stats (NACKs it sent), -1 when
+ * there is no session yet. */
+int
+nacks_sent (const Pipeline &p)
+{
+  GstElement *recv = p.get ("r");
+  GstStructure *stats = nullptr;
+  g_object_get (recv, "stats", &stats, nullptr);
+  gst_object_unref (recv);
+  int nacks = -1;
+  const GValue *sessions = stats ? gst_structure_get_value (stats, "sessions") : nullptr;
+  if (sessions && gst_value_array_get_size (sessions) > 0) {
+    guint count = 0;
+    if (gst_structure_get_uint (
+            gst_value_get_structure (gst_value_array_get_value (sessions, 0)), "nack-count", &count))
+      nacks = (int) count;
+  }
+  if (stats)
+    gst_structure_free (stats);
+  return nacks;
+}
+
+/* What the producer's probe does to its VP8 packets (payload type 96)
+ * before they are encrypted. */
+struct Mistreat {
+  std::atomic<bool> delay { false }; /* every 15th: 40 ms late, and all behind it */
+  std::atomic<bool> drop { false };  /* every 25th: gone (its retransmission passes) */
+  std::atomic<unsigned> seen { 0 };
+  std::atomic<unsigned> dropped { 0 };
+};
+
+GstPadProbeReturn
+mistreat_vp8 (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto m = static_cast<Mistreat *> (data);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  bool vp8 = gst_rtp_buffer_get_payload_type (&rtp) == 96;
+  gst_rtp_buffer_unmap (&rtp);
+  if (!vp8)
+    return GST_PAD_PROBE_OK;
+  unsigned n = ++m->seen;
+  if (m->delay && n % 15 == 0)
+    g_usleep (40 * 1000);
+  if (m->drop && n % 25 == 0) {
+    m->dropped++;
+    return GST_PAD_PROBE_DROP;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+} // namespace
+
+/* The consumer asks again (NACK) for packets a gap shows lost, and not for
+ * packets that are only late: behind a queue on a capped link every packet
+ * is late, and asking for them again filled the queue further
+ * (webrtc-session.cpp, on_new_jitterbuffer). */
+TEST (WebrtcRecv, AsksAgainForLostPacketsNotForLateOnes)
+{
+  /* A picture of several packets a frame, as a browser's would be. */
+  auto producer = std::make_unique<Pipeline> (
+      "videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! "
+      "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 congestion-control=none "
+      "audiotestsrc is-live=true ! s.");
+  ASSERT_NE (gst_element_set_state (producer->pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  Pipeline p ("webrtcrecv name=r stats-interval=200 uri=" + ws_url (producer->serve_url ()) +
+      " r.video_0 ! fakesink name=video async=false");
+  SinkWatch video;
+  ASSERT_TRUE (play_watching_video (p, video));
+  ASSERT_TRUE (video.wait_buffers (30)) << "no video";
+
+  GstElement *srtpenc = producer->find_by_factory ("srtpenc");
+  ASSERT_NE (srtpenc, nullptr);
+  GstPad *rtp_in = gst_element_get_static_pad (srtpenc, "rtp_sink_0");
+  ASSERT_NE (rtp_in, nullptr);
+  Mistreat m;
+  gulong probe = gst_pad_add_probe (rtp_in, GST_PAD_PROBE_TYPE_BUFFER, mistreat_vp8, &m, nullptr);
+
+  /* What the start asked for is counted before. */
+  g_usleep (1000 * 1000);
+  int before = nacks_sent (p);
+  m.delay = true;
+  g_usleep (3000 * 1000);
+  m.delay = false;
+  g_usleep (500 * 1000);
+  int after_late = nacks_sent (p);
+  EXPECT_EQ (after_late, before) << "NACKs for packets that were only late";
+
+  m.drop = true;
+  g_usleep (3000 * 1000);
+  m.drop = false;
+  g_usleep (500 * 1000);
+  EXPECT_GT (m.dropped.load (), 5u);
+  /* Not that every loss is repaired: between webrtcsend and webrtcrecv
+   * many retransmissions still do not come back in time (issue 12's
+   * notes), and the picture stalls until a keyframe. */
+  EXPECT_GT (nacks_sent (p), after_late) << "lost packets not asked for again";
+
+  gst_pad_remove_probe (rtp_in, probe);
+  gst_object_unref (rtp_in);
+  gst_object_unref (srtpenc);
 }

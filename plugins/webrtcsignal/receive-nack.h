@@ -1,0 +1,58 @@
+/* gst-webrtcsignal: when a received stream asks for retransmissions (NACK).
+ *
+ * Two things of webrtcbin 1.22's, fixed for each session:
+ *
+ * - Which streams ask. webrtcbin sets each new jitterbuffer's
+ *   `do-retransmission` from the transceiver's `do-nack`, but it walks every
+ *   SSRC of the bundled transport and the last one's transceiver wins
+ *   (jitter_buffer_set_retransmission does not compare the SSRC). So the
+ *   order of the offer's m-lines decided: a browser's offer (audio, then
+ *   video) turned NACK on for both; webrtcsend's (video, then audio) turned it
+ *   off for the video, and webrtcrecv never asked for a lost packet again.
+ *   Here each jitterbuffer takes the `do-nack` of its own SSRC's m-line, as
+ *   the remote description's a=ssrc lines give it (an SSRC it does not list
+ *   keeps webrtcbin's choice).
+ *
+ * - What they ask for. rtpjitterbuffer also guesses when the next packet is
+ *   due (`rtx-next-seqnum`) and asks for it when it is late. Behind a queue
+ *   on a capped link every packet is late: capped-publish's recorder asked
+ *   for 165-400 packets per run on a link that lost none, and the
+ *   retransmissions filled the queue until packets came after the
+ *   jitterbuffer's latency. Here a stream asks only for the packets a gap in
+ *   the sequence numbers shows missing, as browsers do.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+namespace gstsig {
+
+/* The m-line index of each SSRC a description lists (a=ssrc). */
+std::map<guint32, guint> ssrc_mlines (const GstSDPMessage *sdp);
+
+/* The peer's SSRCs and their m-lines: learnt from each remote description
+ * (control thread), read when a jitterbuffer is made (streaming thread). */
+class RemoteSsrcs {
+public:
+  void learn (const GstSDPMessage *sdp);
+  /* -1: not listed. */
+  int mline_of (guint32 ssrc);
+
+private:
+  std::mutex lock_;
+  std::map<guint32, guint> mlines_;
+};
+
+/* Configures every jitterbuffer webrtcbin's rtpbin makes from now on, as
+ * above. Call once, on a new webrtcbin, before its first remote
+ * description. */
+void configure_receive_nack (GstElement *webrtcbin, std::shared_ptr<RemoteSsrcs> ssrcs);
+
+} // namespace gstsig
