@@ -70,6 +70,11 @@
 // the remaining 8 s while packets kept arriving (its own fps 0, no further
 // keyframe request, NACKs going on): the file's video ends 7.8 s early.
 //
+// Since 2026-12-07 the recorder asks only for packets a gap shows missing
+// (plugins/webrtcsignal/receive-nack.h): in 10 runs of 45 s it asked for
+// none, lost none, and every run met every check (video at 72-76 % of the
+// cap on average). The runs above are from before.
+//
 // Why it works is the transport feedback: availableOutgoingBitrate is
 // libwebrtc's estimate, and it follows the link's rate only when feedback
 // comes back. NO_TWCC=1 (a manual experiment, with ASSERT=0) strips the
