@@ -566,7 +566,7 @@ struct Mistreat {
 GstPadProbeReturn
 mistreat_vp8 (GstPad *, GstPadProbeInfo *info, gpointer data)
 {
-  auto m = static_cast<Mistreat *> (data);
+  auto &m = *static_cast<std::shared_ptr<Mistreat> *> (data);
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
     return GST_PAD_PROBE_OK;
@@ -609,8 +609,12 @@ TEST (WebrtcRecv, AsksAgainForLostPacketsNotForLateOnes)
   ASSERT_NE (srtpenc, nullptr);
   GstPad *rtp_in = gst_element_get_static_pad (srtpenc, "rtp_sink_0");
   ASSERT_NE (rtp_in, nullptr);
-  Mistreat m;
-  gulong probe = gst_pad_add_probe (rtp_in, GST_PAD_PROBE_TYPE_BUFFER, mistreat_vp8, &m, nullptr);
+  /* Shared with the probe: a call may still run while it is removed. */
+  auto mistreat = std::make_shared<Mistreat> ();
+  Mistreat &m = *mistreat;
+  gulong probe = gst_pad_add_probe (rtp_in, GST_PAD_PROBE_TYPE_BUFFER, mistreat_vp8,
+      new std::shared_ptr<Mistreat> (mistreat),
+      [] (gpointer data) { delete static_cast<std::shared_ptr<Mistreat> *> (data); });
 
   /* What the start asked for is counted before. */
   g_usleep (1000 * 1000);
