@@ -26,13 +26,26 @@ on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer, guint, guint ssrc, 
   int mline = context->ssrcs->mline_of (ssrc);
   if (mline < 0)
     return;
-  GstWebRTCRTPTransceiver *transceiver = nullptr;
-  g_signal_emit_by_name (context->webrtcbin, "get-transceiver", mline, &transceiver);
-  if (!transceiver)
+  /* "get-transceiver" takes an index into webrtcbin's list, which is not
+   * the m-line's when a transceiver was made for an m-line we had none for. */
+  GArray *transceivers = nullptr;
+  g_signal_emit_by_name (context->webrtcbin, "get-transceivers", &transceivers);
+  if (!transceivers)
     return;
+  bool found = false;
   gboolean nack = FALSE;
-  g_object_get (transceiver, "do-nack", &nack, nullptr);
-  gst_object_unref (transceiver);
+  for (guint i = 0; i < transceivers->len && !found; i++) {
+    auto transceiver = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
+    guint index = G_MAXUINT;
+    g_object_get (transceiver, "mlineindex", &index, nullptr);
+    if (index == (guint) mline) {
+      g_object_get (transceiver, "do-nack", &nack, nullptr);
+      found = true;
+    }
+  }
+  g_array_unref (transceivers);
+  if (!found)
+    return;
   g_object_set (jitterbuffer, "do-retransmission", nack, nullptr);
   GST_DEBUG_OBJECT (jitterbuffer, "ssrc %u (m-line %d): retransmissions %s", ssrc, mline,
       nack ? "asked for" : "not asked for");

@@ -173,10 +173,10 @@ private:
   void add_ice_candidate (guint mline, const std::string &candidate);
 
   std::unique_ptr<MdnsResolver> mdns_; /* from the first .local name on; per session */
-  /* The peer's SSRCs by m-line, for its streams' jitterbuffers (receive-nack.h). */
-  std::shared_ptr<RemoteSsrcs> remote_ssrcs_ = std::make_shared<RemoteSsrcs> ();
   unsigned mdns_waiting_ = 0;          /* candidates waiting for their name */
   std::optional<guint> held_end_;      /* the peer's end-of-candidates, held meanwhile */
+  /* The peer's SSRCs by m-line, for its streams' jitterbuffers (receive-nack.h). */
+  std::shared_ptr<RemoteSsrcs> remote_ssrcs_ = std::make_shared<RemoteSsrcs> ();
 };
 
 } // namespace gstsig
