@@ -5,6 +5,7 @@
 
 #include "base-bin.h"
 #include "dtls-warmup.h"
+#include "session-errors.h"
 
 #include "signaller-slot.h"
 
@@ -453,6 +454,28 @@ gst_sig_base_bin_uri_handler_init (GstURIHandlerInterface *iface)
   iface->set_uri = uri_set_uri;
 }
 
+/* ---- messages ---- */
+
+/* An error from inside one session's webrtcbin ends that session and
+ * reaches the application as a warning (session-errors.h). Any thread. */
+static void
+gst_sig_base_bin_handle_message (GstBin *bin, GstMessage *message)
+{
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    if (auto session = gstsig::session_holding (bin, GST_MESSAGE_SRC (message))) {
+      std::string summary;
+      GstMessage *warning =
+          gstsig::session_error_as_warning (GST_ELEMENT (bin), message, *session, &summary);
+      GST_WARNING_OBJECT (bin, "Ending session %s: %s", session->c_str (), summary.c_str ());
+      gst_message_unref (message);
+      state_of (bin).host->end_later (*session, GST_SIG_SESSION_END_FAILED, summary);
+      gst_element_post_message (GST_ELEMENT (bin), warning);
+      return;
+    }
+  }
+  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -470,6 +493,7 @@ gst_sig_base_bin_class_init (GstSigBaseBinClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = gst_sig_base_bin_finalize;
   GST_ELEMENT_CLASS (klass)->change_state = gst_sig_base_bin_change_state;
+  GST_BIN_CLASS (klass)->handle_message = gst_sig_base_bin_handle_message;
   klass->uri_type = GST_URI_UNKNOWN;
   GST_DEBUG_CATEGORY_INIT (gst_sig_base_bin_debug, "webrtcsignal-bin", 0,
       "gst-webrtcsignal: what webrtcsend and webrtcrecv share");

@@ -13,7 +13,9 @@
  *   subclass' prepare; READY->PAUSED starts the signaller with one
  *   GstSigSignallerSettings (role, ICE servers, codecs, and what configure
  *   adds) and the sessions (SessionHost); PAUSED->READY ends the sessions,
- *   then stops the signaller.
+ *   then stops the signaller;
+ * - messages: an error from inside one session's webrtcbin ends that session
+ *   and is posted as the element's warning (session-errors.h).
  *
  * A subclass overrides change_state for its own steps and chains up.
  *

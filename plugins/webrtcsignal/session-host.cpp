@@ -400,6 +400,15 @@ SessionHost::end (const std::string &session_id, GstSigSessionEnd reason,
 }
 
 void
+SessionHost::end_later (const std::string &session_id, GstSigSessionEnd reason,
+    std::string detail)
+{
+  control_->invoke ([this, session_id, reason, detail = std::move (detail)] () {
+    end (session_id, reason, detail);
+  });
+}
+
+void
 SessionHost::remove (const std::string &session_id, const SessionEnding &ending)
 {
   auto it = sessions_.find (session_id);

@@ -93,6 +93,9 @@ public:
 
   /* Control thread. */
   void end (const std::string &session_id, GstSigSessionEnd reason, const std::string &detail);
+  /* Any thread: end (), later on the control thread (nothing if the
+   * session has ended by then). */
+  void end_later (const std::string &session_id, GstSigSessionEnd reason, std::string detail);
   void for_each (const std::function<void (WebrtcSession &)> &fn);
 
 private:

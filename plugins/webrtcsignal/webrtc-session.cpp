@@ -5,6 +5,7 @@
 #include "ice-utils.h"
 #include "mdns-resolver.h"
 #include "sdp-utils.h"
+#include "session-errors.h"
 
 GST_DEBUG_CATEGORY_STATIC (webrtc_session_debug);
 #define GST_CAT_DEFAULT webrtc_session_debug
@@ -229,7 +230,7 @@ WebrtcSession::~WebrtcSession ()
 bool
 WebrtcSession::create_webrtcbin (std::string *error)
 {
-  webrtcbin_ = gst_element_factory_make ("webrtcbin", ("webrtcbin-" + id_).c_str ());
+  webrtcbin_ = gst_element_factory_make ("webrtcbin", session_webrtcbin_name (id_).c_str ());
   if (!webrtcbin_) {
     *error = "webrtcbin is missing (install gstreamer1.0-plugins-bad and gstreamer1.0-nice)";
     return false;

@@ -405,6 +405,96 @@ TEST (WebrtcSend, RefusesConsumersOverTheLimit)
   gst_object_unref (send);
 }
 
+/* An error inside one viewer's webrtcbin (GStreamer 1.22's nicesrc once
+ * stopped with not-negotiated while viewers came and went) ends that
+ * viewer's session only: the pipeline gets a warning naming the session, no
+ * error, and the other viewer and new ones are served. */
+TEST (WebrtcSend, AnErrorInOneSessionEndsOnlyThatSession)
+{
+  TestContext ctx;
+  Pipeline p (std::string (AV_SOURCES) + "serve=127.0.0.1:0" + AUDIO_BRANCH);
+  ASSERT_NE (gst_element_set_state (p.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  WsTestClient first (ctx), second (ctx);
+  ASSERT_TRUE (first.connect (p.serve_url ()));
+  ASSERT_TRUE (second.connect (p.serve_url ()));
+  std::string s1 = start_consumer_session (first);
+  ASSERT_FALSE (wait_sdp (first, s1, "offer").empty ());
+  std::string s2 = start_consumer_session (second);
+  ASSERT_FALSE (wait_sdp (second, s2, "offer").empty ());
+
+  /* The error a nicesrc posts when its stream stops, from s1's. */
+  GstElement *send = p.get ("s");
+  GstElement *webrtcbin = gst_bin_get_by_name (GST_BIN (send), ("webrtcbin-" + s1).c_str ());
+  ASSERT_NE (webrtcbin, nullptr);
+  GstElement *nicesrc = nullptr;
+  {
+    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
+    GValue item = G_VALUE_INIT;
+    while (!nicesrc && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+      auto element = GST_ELEMENT (g_value_get_object (&item));
+      GstElementFactory *factory = gst_element_get_factory (element);
+      if (factory && g_str_equal (GST_OBJECT_NAME (factory), "nicesrc"))
+        nicesrc = GST_ELEMENT (gst_object_ref (element));
+      g_value_reset (&item);
+    }
+    g_value_unset (&item);
+    gst_iterator_free (it);
+  }
+  ASSERT_NE (nicesrc, nullptr);
+  gst_element_message_full (nicesrc, GST_MESSAGE_ERROR, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_FAILED, g_strdup ("Internal data stream error."),
+      g_strdup ("streaming stopped, reason not-negotiated (-4)"), __FILE__, GST_FUNCTION,
+      __LINE__);
+  gst_object_unref (nicesrc);
+  gst_object_unref (webrtcbin);
+
+  std::string ended = first.wait_for ("endSession", [&] (JsonObject *obj) {
+    return string_member (obj, "sessionId") == s1;
+  });
+  EXPECT_FALSE (ended.empty ()) << "the failed session's viewer was not told it ended";
+  guint consumers = 99;
+  for (int i = 0; i < 50 && consumers != 1; i++) {
+    g_object_get (send, "consumers", &consumers, nullptr);
+    g_usleep (50 * 1000);
+  }
+  EXPECT_EQ (consumers, 1u) << "the other session goes on";
+
+  /* (popping drops the messages of other types) */
+  GstMessage *warning = nullptr;
+  while (GstMessage *msg = p.wait ((GstMessageType) (GST_MESSAGE_ERROR | GST_MESSAGE_WARNING), 0)) {
+    EXPECT_NE (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR) << "the error reached the application";
+    if (!warning && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+      warning = gst_message_ref (msg);
+    gst_message_unref (msg);
+  }
+  ASSERT_NE (warning, nullptr) << "no warning for the failed session";
+  EXPECT_EQ (GST_MESSAGE_SRC (warning), GST_OBJECT (send));
+  GError *gerror = nullptr;
+  gst_message_parse_warning (warning, &gerror, nullptr);
+  EXPECT_TRUE (g_error_matches (gerror, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED))
+      << gerror->message;
+  EXPECT_NE (std::string (gerror->message).find (s1), std::string::npos) << gerror->message;
+  const GstStructure *details = nullptr;
+  gst_message_parse_warning_details (warning, &details);
+  ASSERT_NE (details, nullptr);
+  EXPECT_STREQ (gst_structure_get_string (details, "session-id"), s1.c_str ());
+  EXPECT_NE (std::string (gst_structure_get_string (details, "from")).find ("nicesrc"),
+      std::string::npos);
+  g_error_free (gerror);
+  gst_message_unref (warning);
+
+  GstState state = GST_STATE_VOID_PENDING;
+  gst_element_get_state (p.pipeline, &state, nullptr, 0);
+  EXPECT_EQ (state, GST_STATE_PLAYING);
+  EXPECT_TRUE (second.wait_for ("endSession", [&] (JsonObject *obj) {
+    return string_member (obj, "sessionId") == s2;
+  }, 300).empty ()) << "the other viewer's session was ended too";
+  std::string s3 = start_consumer_session (first);
+  ASSERT_FALSE (s3.empty ());
+  EXPECT_FALSE (wait_sdp (first, s3, "offer").empty ()) << "a new viewer is not served";
+  gst_object_unref (send);
+}
+
 /* The signalling server goes away and comes back on the same port while
  * PLAYING: the producer registers again. */
 TEST (WebrtcSend, ReconnectsWhenTheServerComesBack)
