@@ -18,9 +18,18 @@
 #   scripts/test-sanitizers.sh asan|tsan [meson test args]   only a sanitizer pass
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# How long each step took, printed at the end (the CI run has a time budget).
+step_times=()
+step_start=$SECONDS
+step_done () {
+  step_times+=("$1 $((SECONDS - step_start)) s")
+  step_start=$SECONDS
+}
 bash scripts/install-deps.sh
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+step_done "install"
 bash scripts/build.sh
+step_done "build"
 
 sanitizers="${GST_WEBRTCSIGNAL_SANITIZERS:-}"
 if [ -z "$sanitizers" ]; then
@@ -34,19 +43,23 @@ fi
 
 status=0
 meson test -C build --print-errorlogs --num-processes 2 "$@" || status=$?
+step_done "meson test"
 logs=(build/meson-logs/testlog.json)
 if [ "$sanitizers" != none ]; then
   # The main build is done: the sanitizer build may use both cores.
   GST_WEBRTCSIGNAL_NINJA_JOBS="${GST_WEBRTCSIGNAL_NINJA_JOBS:-2}" \
     bash scripts/test-sanitizers.sh "$sanitizers" || status=$?
+  step_done "$sanitizers"
   logs+=("build-$sanitizers/meson-logs/testlog.json")
 fi
 if [ "$fuzz_seconds" != 0 ]; then
   # One JSON line per target, as meson's testlog: counted below.
   GST_WEBRTCSIGNAL_NINJA_JOBS="${GST_WEBRTCSIGNAL_NINJA_JOBS:-2}" \
     bash scripts/test-fuzz.sh "$fuzz_seconds" || status=$?
+  step_done "fuzz"
   logs+=(build-fuzz/fuzz-testlog.json)
 fi
+echo "time per step: $(IFS=,; echo "${step_times[*]}" | sed 's/,/, /g')"
 python3 - "${logs[@]}" <<'PY'
 import json, sys
 passed = failed = skipped = 0

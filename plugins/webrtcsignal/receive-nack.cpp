@@ -109,4 +109,24 @@ configure_receive_nack (GstElement *webrtcbin, std::shared_ptr<RemoteSsrcs> ssrc
   gst_object_unref (rtpbin);
 }
 
+void
+receive_promptly (GstElement *webrtcbin)
+{
+  GstElement *rtpbin = gst_bin_get_by_name (GST_BIN (webrtcbin), "rtpbin");
+  if (!rtpbin)
+    return;
+  /* One session when bundled; one per m-line otherwise. */
+  constexpr guint kMaxSessions = 16;
+  for (guint id = 0; id < kMaxSessions; id++) {
+    GObject *session = nullptr;
+    g_signal_emit_by_name (rtpbin, "get-internal-session", id, &session);
+    if (!session)
+      continue;
+    /* Above 1, rtpsession takes it in bit/s rather than as a fraction. */
+    g_object_set (session, "rtcp-fraction", (gdouble) kFeedbackBandwidthBps, nullptr);
+    g_object_unref (session);
+  }
+  gst_object_unref (rtpbin);
+}
+
 } // namespace gstsig

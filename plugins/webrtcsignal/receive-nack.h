@@ -21,6 +21,22 @@
  *   jitterbuffer's latency. Here a stream asks only for the packets a gap in
  *   the sequence numbers shows missing, as browsers do.
  *
+ * And one of rtpsession's, for the sessions that receive media:
+ *
+ * - When they ask. A NACK travels in RTCP, and rtpsession 1.22 keeps
+ *   RFC 4585's rules: a feedback packet goes out early (at once) at most
+ *   once per regular RTCP interval T_rr, and T_rr comes from the session's
+ *   RTCP bandwidth, 5 % of a bandwidth it estimates only when a regular
+ *   report is due, at least `rtcp-min-interval` (5 s, times 0.5 to 1.5)
+ *   apart. Until then the estimate is its 64 kbit/s floor, T_rr 0.44-0.74 s:
+ *   at most one NACK packet every half second, and most losses were asked
+ *   for after the jitterbuffer had given up on them (webrtcsend ->
+ *   webrtcrecv, 4 % of the video packets dropped: 0-28 of 105 frames came
+ *   out in 3.5 s). A receiving session now has a fixed RTCP bandwidth,
+ *   kFeedbackBandwidthBps, whatever the stream's: T_rr is about 20-40 ms
+ *   from the start (104-105 of 105 frames in 10 runs). It bounds the
+ *   feedback, not the regular reports, which stay as rare as before.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #pragma once
@@ -54,5 +70,13 @@ private:
  * above. Call once, on a new webrtcbin, before its first remote
  * description. */
 void configure_receive_nack (GstElement *webrtcbin, std::shared_ptr<RemoteSsrcs> ssrcs);
+
+/* The RTCP bandwidth of a receiving session (bit/s), whatever the stream's. */
+constexpr guint kFeedbackBandwidthBps = 150000;
+
+/* Sets every session webrtcbin's rtpbin has now to kFeedbackBandwidthBps
+ * of RTCP (above). Control thread, once the descriptions are applied
+ * (webrtcbin makes its sessions then); for sessions that receive media. */
+void receive_promptly (GstElement *webrtcbin);
 
 } // namespace gstsig

@@ -218,7 +218,9 @@ RecvSession::on_answer (const GstWebRTCSessionDescription *answer)
         GST_SIG_SESSION_END_REFUSED);
     return;
   }
-  accept_answer (answer);
+  accept_answer (answer, [this] (const GstWebRTCSessionDescription *) {
+    receive_promptly (webrtcbin_);
+  });
 }
 
 void
@@ -249,7 +251,7 @@ RecvSession::on_remote_description (const GstWebRTCSessionDescription *desc)
         receivable_codec_names () + ")", GST_SIG_SESSION_END_REFUSED);
     return;
   }
-  answer (desc);
+  answer (desc, [this] (const GstWebRTCSessionDescription *) { receive_promptly (webrtcbin_); });
 }
 
 
