@@ -13,7 +13,7 @@
 #   GST_WEBRTCSIGNAL_SANITIZERS=none     no sanitizer pass
 #   GST_WEBRTCSIGNAL_SANITIZERS=tsan     ThreadSanitizer instead (build-tsan; the stress
 #                                        test of the stop race is meant for it)
-#   GST_WEBRTCSIGNAL_FUZZ_SECONDS=N      seconds per fuzz target (default 10, or 0 when
+#   GST_WEBRTCSIGNAL_FUZZ_SECONDS=N      seconds per fuzz target (default 6, or 0 when
 #                                        arguments are given); 0 leaves the fuzz pass out
 #   scripts/test-sanitizers.sh asan|tsan [meson test args]   only a sanitizer pass
 set -euo pipefail
@@ -38,7 +38,7 @@ fi
 
 fuzz_seconds="${GST_WEBRTCSIGNAL_FUZZ_SECONDS:-}"
 if [ -z "$fuzz_seconds" ]; then
-  if [ $# -eq 0 ]; then fuzz_seconds=10; else fuzz_seconds=0; fi
+  if [ $# -eq 0 ]; then fuzz_seconds=6; else fuzz_seconds=0; fi
 fi
 
 status=0

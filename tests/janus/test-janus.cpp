@@ -65,6 +65,30 @@ start_and_wait_error (Pipeline &p, GstClockTime timeout = 30 * GST_SECOND)
   return p.wait (GST_MESSAGE_ERROR, timeout);
 }
 
+/* The errors and warnings on p's bus now, as text ("" when none). */
+std::string
+bus_report (const Pipeline &p)
+{
+  std::string report;
+  auto types = (GstMessageType) (GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+  while (GstMessage *msg = p.wait (types, 0)) {
+    GError *e = nullptr;
+    gchar *debug = nullptr;
+    bool error = GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR;
+    if (error)
+      gst_message_parse_error (msg, &e, &debug);
+    else
+      gst_message_parse_warning (msg, &e, &debug);
+    g_autofree gchar *from = gst_object_get_path_string (GST_MESSAGE_SRC (msg));
+    report += std::string (error ? "[error: " : "[warning: ") + (from ? from : "?") + ": " +
+        (e ? e->message : "") + " (" + (debug ? debug : "") + ")] ";
+    g_clear_error (&e);
+    g_free (debug);
+    gst_message_unref (msg);
+  }
+  return report;
+}
+
 bool
 error_mentions (GstMessage *msg, const char *text)
 {
@@ -237,8 +261,11 @@ TEST (Janus, PublisherOutlivesAJanusRestart)
   SinkWatch watch;
   auto sub = subscriber (janus.uri ("room=1234"), &watch);
   ASSERT_TRUE (play (*sub));
-  EXPECT_TRUE (watch.wait_buffers (30, 30)) << "decoded " << watch.buffers << " frames";
-  EXPECT_EQ (pub->pop_error (), nullptr);
+  bool decoded = watch.wait_buffers (30, 30);
+  std::string from_pub = bus_report (*pub), from_sub = bus_report (*sub);
+  EXPECT_TRUE (decoded) << "decoded " << watch.buffers << " frames; publisher's bus: "
+                        << from_pub << "; subscriber's bus: " << from_sub;
+  EXPECT_EQ (from_pub.find ("error:"), std::string::npos) << from_pub;
 }
 
 /* gst-webrtc-send --test --to janus+ws://...: the tool publishes into the
