@@ -463,7 +463,10 @@ TEST (WebrtcSend, AnErrorInOneSessionEndsOnlyThatSession)
   GstMessage *warning = nullptr;
   while (GstMessage *msg = p.wait ((GstMessageType) (GST_MESSAGE_ERROR | GST_MESSAGE_WARNING), 0)) {
     EXPECT_NE (GST_MESSAGE_TYPE (msg), GST_MESSAGE_ERROR) << "the error reached the application";
-    if (!warning && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+    const GstStructure *details = nullptr;
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+      gst_message_parse_warning_details (msg, &details);
+    if (!warning && details && gst_structure_has_name (details, "webrtcsignal-session-error"))
       warning = gst_message_ref (msg);
     gst_message_unref (msg);
   }
