@@ -31,7 +31,7 @@
  *   apart. Until then the estimate is its 64 kbit/s floor, T_rr 0.44-0.74 s:
  *   at most one NACK packet every half second, and most losses were asked
  *   for after the jitterbuffer had given up on them (webrtcsend ->
- *   webrtcrecv, 4 % of the video packets dropped: 0-28 of 105 frames came
+ *   webrtcrecv, 4 % of the video packets dropped: 0-48 of 105 frames came
  *   out in 3.5 s). A receiving session now has a fixed RTCP bandwidth,
  *   kFeedbackBandwidthBps, whatever the stream's: T_rr is 7-20 ms from
  *   the start (rtpsession's debug log: each of 23 NACKs left at once), and

@@ -619,7 +619,7 @@ TEST (WebrtcRecv, AsksAgainForLostPacketsNotForLateOnes)
   /* 4 % of the video packets lost from the session's first seconds on:
    * each is asked for and comes back in time, so the picture goes on (90
    * frames in 3 s). Without the feedback bandwidth (receive_promptly) the
-   * NACKs waited for RTCP and 0-28 frames of 105 came out in 3.5 s. */
+   * NACKs waited for RTCP and 0-48 frames of 105 came out in 3.5 s. */
   int before = nacks_sent (p);
   int frames_before = video.buffers;
   m.drop = true;
