@@ -461,17 +461,20 @@ gst_sig_base_bin_uri_handler_init (GstURIHandlerInterface *iface)
 static void
 gst_sig_base_bin_handle_message (GstBin *bin, GstMessage *message)
 {
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
-    if (auto session = gstsig::session_holding (bin, GST_MESSAGE_SRC (message))) {
-      std::string summary;
-      GstMessage *warning =
-          gstsig::session_error_as_warning (GST_ELEMENT (bin), message, *session, &summary);
-      GST_WARNING_OBJECT (bin, "Ending session %s: %s", session->c_str (), summary.c_str ());
-      gst_message_unref (message);
-      state_of (bin).host->end_later (*session, GST_SIG_SESSION_END_FAILED, summary);
-      gst_element_post_message (GST_ELEMENT (bin), warning);
-      return;
-    }
+  std::string session;
+  GstElement *webrtcbin = GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR
+      ? gstsig::session_webrtcbin_holding (bin, GST_MESSAGE_SRC (message), &session)
+      : nullptr;
+  if (webrtcbin) {
+    std::string summary;
+    GstMessage *warning =
+        gstsig::session_error_as_warning (GST_ELEMENT (bin), message, session, &summary);
+    GST_WARNING_OBJECT (bin, "Ending session %s: %s", session.c_str (), summary.c_str ());
+    gst_message_unref (message);
+    state_of (bin).host->end_later (session, webrtcbin, GST_SIG_SESSION_END_FAILED, summary);
+    gst_object_unref (webrtcbin);
+    gst_element_post_message (GST_ELEMENT (bin), warning);
+    return;
   }
   GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }

@@ -17,8 +17,8 @@ session_webrtcbin_name (const std::string &session_id)
   return kWebrtcbinPrefix + session_id;
 }
 
-std::optional<std::string>
-session_holding (GstBin *bin, GstObject *src)
+GstElement *
+session_webrtcbin_holding (GstBin *bin, GstObject *src, std::string *session_id)
 {
   /* Walk up to the child of bin that holds src, keeping references: bins
    * may be removed meanwhile. */
@@ -34,19 +34,19 @@ session_holding (GstBin *bin, GstObject *src)
     gst_object_unref (child);
     child = parent;
   }
-  std::optional<std::string> session;
   if (child && GST_IS_ELEMENT (child) && child != GST_OBJECT (bin)) {
     g_autofree gchar *name = gst_object_get_name (child);
     const size_t prefix = sizeof (kWebrtcbinPrefix) - 1;
-    if (name && g_str_has_prefix (name, kWebrtcbinPrefix) && strlen (name) > prefix) {
-      GstElementFactory *factory = gst_element_get_factory (GST_ELEMENT (child));
-      if (factory && g_str_equal (GST_OBJECT_NAME (factory), "webrtcbin"))
-        session = std::string (name + prefix);
+    GstElementFactory *factory = gst_element_get_factory (GST_ELEMENT (child));
+    if (name && g_str_has_prefix (name, kWebrtcbinPrefix) && strlen (name) > prefix && factory
+        && g_str_equal (GST_OBJECT_NAME (factory), "webrtcbin")) {
+      *session_id = name + prefix;
+      return GST_ELEMENT (child);
     }
   }
   if (child)
     gst_object_unref (child);
-  return session;
+  return nullptr;
 }
 
 GstMessage *

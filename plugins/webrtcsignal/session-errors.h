@@ -18,7 +18,6 @@
 
 #include <gst/gst.h>
 
-#include <optional>
 #include <string>
 
 namespace gstsig {
@@ -26,10 +25,10 @@ namespace gstsig {
 /* The name of session_id's webrtcbin in the element's bin. */
 std::string session_webrtcbin_name (const std::string &session_id);
 
-/* The session whose webrtcbin (a child of bin named by
- * session_webrtcbin_name) is src or holds it; std::nullopt otherwise.
- * Any thread. */
-std::optional<std::string> session_holding (GstBin *bin, GstObject *src);
+/* The webrtcbin of a session (a child of bin named by
+ * session_webrtcbin_name) that is src or holds it, and that session's id
+ * in *session_id; nullptr otherwise (transfer full). Any thread. */
+GstElement *session_webrtcbin_holding (GstBin *bin, GstObject *src, std::string *session_id);
 
 /* The warning element posts instead of error, an ERROR message from inside
  * session_id's webrtcbin (transfer full). *summary: one line for logs and

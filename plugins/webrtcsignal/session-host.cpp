@@ -400,11 +400,16 @@ SessionHost::end (const std::string &session_id, GstSigSessionEnd reason,
 }
 
 void
-SessionHost::end_later (const std::string &session_id, GstSigSessionEnd reason,
-    std::string detail)
+SessionHost::end_later (const std::string &session_id, GstElement *webrtcbin,
+    GstSigSessionEnd reason, std::string detail)
 {
-  control_->invoke ([this, session_id, reason, detail = std::move (detail)] () {
-    end (session_id, reason, detail);
+  /* The reference keeps the address from being reused meanwhile. */
+  auto held = std::shared_ptr<GstElement> (GST_ELEMENT (gst_object_ref (webrtcbin)),
+      [] (GstElement *e) { gst_object_unref (e); });
+  control_->invoke ([this, session_id, held, reason, detail = std::move (detail)] () {
+    auto it = sessions_.find (session_id);
+    if (it != sessions_.end () && it->second->has_webrtcbin (held.get ()))
+      end (session_id, reason, detail);
   });
 }
 

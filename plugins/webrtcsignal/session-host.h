@@ -93,9 +93,11 @@ public:
 
   /* Control thread. */
   void end (const std::string &session_id, GstSigSessionEnd reason, const std::string &detail);
-  /* Any thread: end (), later on the control thread (nothing if the
-   * session has ended by then). */
-  void end_later (const std::string &session_id, GstSigSessionEnd reason, std::string detail);
+  /* Any thread: end (), later on the control thread, if the session is
+   * still the one with this webrtcbin then (a signaller may use an id
+   * again: the manual one has one, a server chooses the others). */
+  void end_later (const std::string &session_id, GstElement *webrtcbin, GstSigSessionEnd reason,
+      std::string detail);
   void for_each (const std::function<void (WebrtcSession &)> &fn);
 
 private:

@@ -92,6 +92,7 @@ public:
   const std::string &id () const { return id_; }
   const std::string &peer_id () const { return peer_id_; }
   const SessionLink *link () const { return link_.get (); }
+  bool has_webrtcbin (const GstElement *element) const { return element == webrtcbin_; }
 
   virtual void on_remote_description (const GstWebRTCSessionDescription *desc) = 0;
   /* A candidate whose address is a ".local" name (a browser hiding its

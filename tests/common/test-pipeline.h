@@ -13,6 +13,27 @@
 
 namespace gstsig::test {
 
+/* The first element, in bin or any bin inside, that factory_name made, or
+ * nullptr (transfer full). Safe while elements come and go: the search
+ * starts again when the bin changes under it. */
+inline GstElement *
+find_in_bin (GstBin *bin, const char *factory_name)
+{
+  GstIterator *it = gst_bin_iterate_recurse (bin);
+  GValue found = G_VALUE_INIT;
+  GstElement *element = nullptr;
+  if (gst_iterator_find_custom (it, (GCompareFunc) +[] (const GValue *item, const char *name) {
+        GstElementFactory *factory =
+            gst_element_get_factory (GST_ELEMENT (g_value_get_object (item)));
+        return factory && g_str_equal (GST_OBJECT_NAME (factory), name) ? 0 : 1;
+      }, &found, (gpointer) factory_name)) {
+    element = GST_ELEMENT (g_value_dup_object (&found));
+    g_value_unset (&found);
+  }
+  gst_iterator_free (it);
+  return element;
+}
+
 struct Pipeline {
   GstElement *pipeline = nullptr;
 
@@ -39,23 +60,10 @@ struct Pipeline {
     return gst_bin_get_by_name (GST_BIN (pipeline), name);
   }
   /* The first element, in any bin inside, that factory_name made, or
-   * nullptr (transfer full). Safe while elements come and go: the search
-   * starts again when the bin changes under it. */
+   * nullptr (transfer full). */
   GstElement *find_by_factory (const char *factory_name) const
   {
-    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
-    GValue found = G_VALUE_INIT;
-    GstElement *element = nullptr;
-    if (gst_iterator_find_custom (it, (GCompareFunc) +[] (const GValue *item, const char *name) {
-          GstElementFactory *factory =
-              gst_element_get_factory (GST_ELEMENT (g_value_get_object (item)));
-          return factory && g_str_equal (GST_OBJECT_NAME (factory), name) ? 0 : 1;
-        }, &found, (gpointer) factory_name)) {
-      element = GST_ELEMENT (g_value_dup_object (&found));
-      g_value_unset (&found);
-    }
-    gst_iterator_free (it);
-    return element;
+    return find_in_bin (GST_BIN (pipeline), factory_name);
   }
   /* The next message of these types within timeout, or nullptr (transfer full). */
   GstMessage *wait (GstMessageType types, GstClockTime timeout = 15 * GST_SECOND) const

@@ -426,20 +426,7 @@ TEST (WebrtcSend, AnErrorInOneSessionEndsOnlyThatSession)
   GstElement *send = p.get ("s");
   GstElement *webrtcbin = gst_bin_get_by_name (GST_BIN (send), ("webrtcbin-" + s1).c_str ());
   ASSERT_NE (webrtcbin, nullptr);
-  GstElement *nicesrc = nullptr;
-  {
-    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
-    GValue item = G_VALUE_INIT;
-    while (!nicesrc && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-      auto element = GST_ELEMENT (g_value_get_object (&item));
-      GstElementFactory *factory = gst_element_get_factory (element);
-      if (factory && g_str_equal (GST_OBJECT_NAME (factory), "nicesrc"))
-        nicesrc = GST_ELEMENT (gst_object_ref (element));
-      g_value_reset (&item);
-    }
-    g_value_unset (&item);
-    gst_iterator_free (it);
-  }
+  GstElement *nicesrc = find_in_bin (GST_BIN (webrtcbin), "nicesrc");
   ASSERT_NE (nicesrc, nullptr);
   gst_element_message_full (nicesrc, GST_MESSAGE_ERROR, GST_STREAM_ERROR,
       GST_STREAM_ERROR_FAILED, g_strdup ("Internal data stream error."),
