@@ -62,7 +62,7 @@ main (int argc, char **argv)
   char *desc = opt_reencode
       ? g_strdup_printf ("filesrc location=\"%s\" ! qtdemux ! h264parse ! avdec_h264"
             " ! identity sync=true ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast"
-            " bframes=0 key-int-max=60 b-adapt=false rc-lookahead=0 sliced-threads=true bitrate=%d"
+            " bframes=0 key-int-max=3000 b-adapt=false rc-lookahead=0 sliced-threads=true bitrate=%d"
             " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au"
             " ! h264parse config-interval=-1 ! tee name=t allow-not-linked=true", location, opt_kbps)
       : g_strdup_printf ("filesrc location=\"%s\" ! qtdemux ! h264parse config-interval=-1"

@@ -64,7 +64,7 @@ main (int argc, char **argv)
 
   char *desc = g_strdup_printf (
       "videotestsrc is-live=true ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert%s"
-      " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=%d keyframe-max-dist=60"
+      " ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=%d keyframe-max-dist=3000"
       " lag-in-frames=0 threads=1 error-resilient=partitions ! tee name=t allow-not-linked=true",
       opt_width, opt_height, opt_fps, opt_stamp ? " ! video/x-raw,format=I420 ! benchstamp" : "",
       opt_kbps * 1000);

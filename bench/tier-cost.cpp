@@ -78,7 +78,7 @@ run_plain ()
 {
   std::string description = "videotestsrc is-live=true ! " + source_caps () +
       " ! videoconvert ! vp8enc deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0"
-      " error-resilient=partitions keyframe-max-dist=60 buffer-size=1000 buffer-initial-size=500"
+      " error-resilient=partitions keyframe-max-dist=3000 buffer-size=1000 buffer-initial-size=500"
       " buffer-optimal-size=600 undershoot=95 min-quantizer=4 threads=1 target-bitrate=2000000"
       " ! rtpvp8pay ! fakesink sync=false";
   GError *error = nullptr;

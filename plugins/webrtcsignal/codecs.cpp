@@ -334,6 +334,16 @@ codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
  * 1080p30, where one would not keep up. */
 constexpr double VP8_ONE_THREAD_MAX_PIXEL_RATE = 1920.0 * 1080 * 30;
 
+/* Frames between keyframes the encoder makes on its own: about 100 s at
+ * 30 fps, as browsers do (libwebrtc's VP8 default is 3000). A viewer gets a
+ * keyframe when it joins, when it moves between tiers and when it asks
+ * (PLI or FIR after a loss that retransmission did not repair), so a
+ * regular one adds only a burst. Every 60 frames (the setting until
+ * 2026-12-07), each burst queued at a 1 Mbit/s bottleneck long enough to
+ * read as congestion: the estimate was cut every 2 s, in step with the
+ * keyframes, and used 80 % of the link (bench/RESULTS.md, capped-link). */
+constexpr unsigned KEYFRAME_INTERVAL_FRAMES = 3000;
+
 /* Every encoder branch has "picture-size", a capsfilter that congestion
  * control sets to a smaller size when the encoder cannot keep to its
  * bitrate at full size (picture-size.h). videoscale comes right before it:
@@ -351,22 +361,25 @@ encoder_description (const Codec &codec, unsigned video_bitrate_kbps, double pix
     return std::string ("queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
            " ! videoconvert ! videoscale ! capsfilter name=picture-size caps=video/x-raw"
            " ! vp8enc name=encoder deadline=1 cpu-used=8 end-usage=cbr lag-in-frames=0"
-           " error-resilient=partitions keyframe-max-dist=60 buffer-size=1000"
+           " error-resilient=partitions buffer-size=1000"
            " buffer-initial-size=500 buffer-optimal-size=600 undershoot=95 min-quantizer=4")
+        + " keyframe-max-dist=" + std::to_string (KEYFRAME_INTERVAL_FRAMES)
         + " threads=" + (pixel_rate > VP8_ONE_THREAD_MAX_PIXEL_RATE ? "2" : "1")
         + " target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
   if (g_strcmp0 (codec.name, "vp9") == 0)
     return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
            " ! videoconvert ! videoscale ! capsfilter name=picture-size caps=video/x-raw"
            " ! vp9enc name=encoder deadline=1 cpu-used=8 end-usage=cbr"
-           " lag-in-frames=0 error-resilient=default keyframe-max-dist=60 threads=2 row-mt=true"
+           " lag-in-frames=0 error-resilient=default threads=2 row-mt=true"
+           " keyframe-max-dist=" + std::to_string (KEYFRAME_INTERVAL_FRAMES) +
            " target-bitrate=" + std::to_string (video_bitrate_kbps * 1000);
   if (g_strcmp0 (codec.name, "h264") == 0)
     /* Browsers' way: constrained baseline, no B-frames, in-band parameter sets. */
     return "queue max-size-buffers=2 max-size-bytes=0 max-size-time=0 leaky=downstream"
            " ! videoconvert ! videoscale ! capsfilter name=picture-size caps=video/x-raw"
            " ! x264enc name=encoder tune=zerolatency speed-preset=ultrafast bframes=0"
-           " key-int-max=60 b-adapt=false rc-lookahead=0 sliced-threads=true bitrate=" + kbps +
+           " key-int-max=" + std::to_string (KEYFRAME_INTERVAL_FRAMES) +
+           " b-adapt=false rc-lookahead=0 sliced-threads=true bitrate=" + kbps +
         " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au"
         " ! h264parse config-interval=-1";
   /* opus */

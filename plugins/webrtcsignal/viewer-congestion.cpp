@@ -4,6 +4,9 @@
  */
 #include "viewer-congestion.h"
 
+GST_DEBUG_CATEGORY_STATIC (viewer_congestion_debug);
+#define GST_CAT_DEFAULT viewer_congestion_debug
+
 namespace gstsig {
 
 std::vector<FeedbackPacket>
@@ -46,6 +49,12 @@ ViewerCongestion::ViewerCongestion (CongestionBounds bounds,
     std::function<void (unsigned kbps)> on_target)
     : controller_ (bounds), on_target_ (std::move (on_target))
 {
+  static gsize debug_once = 0;
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (viewer_congestion_debug, "webrtcsignal-congestion", 0,
+        "each viewer's estimate, from its transport-wide feedback");
+    g_once_init_leave (&debug_once, 1);
+  }
 }
 
 void
@@ -98,8 +107,12 @@ ViewerCongestion::on_feedback (const GstStructure *s, guint32 seqnum)
   unsigned before = controller_.target_kbps ();
   controller_.on_feedback (packets, g_get_monotonic_time ());
   unsigned after = controller_.target_kbps ();
-  if (!fed_ || after != before)
+  if (!fed_ || after != before) {
+    GST_DEBUG ("%p: estimate %u kbit/s (arrived %.0f, delay %s, loss %.3f)", this, after,
+        controller_.acked_kbps (), delay_signal_name (controller_.delay_signal ()),
+        controller_.loss ());
     on_target_ (after);
+  }
   fed_ = true;
 }
 
