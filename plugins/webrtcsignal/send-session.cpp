@@ -413,6 +413,8 @@ SendSession::start_congestion_control (bool negotiated_twcc)
 void
 SendSession::on_congestion_target (unsigned kbps)
 {
+  if (rtx_limit_)
+    rtx_limit_->set_estimate_kbps (kbps);
   bool audio = false;
   for (const Track &track : tracks_)
     audio = audio || (track.branch.codec && track.input->kind () == MediaKind::Audio);
@@ -439,6 +441,10 @@ SendSession::start (const std::vector<InputStream *> &inputs,
   if (!create_webrtcbin (error))
     return false;
   bound_rtx_history (webrtcbin_);
+  if (settings_.congestion_control) {
+    rtx_limit_ = std::make_unique<RetransmissionLimit> ();
+    rtx_limit_->attach (webrtcbin_);
+  }
   inputs_ = inputs;
   offer_ = offer ? gst_webrtc_session_description_copy (offer) : nullptr;
   std::string waiting;
@@ -553,6 +559,9 @@ SendSession::add_own_figures (GstStructure *stats)
   gst_structure_get_double (stats, "rtt", &rtt);
   if (congestion_)
     congestion_->add_figures (stats);
+  if (rtx_limit_)
+    gst_structure_set (stats, "retransmissions-dropped", G_TYPE_UINT64,
+        (guint64) rtx_limit_->dropped (), nullptr);
   update_fec (stats);
   if (webrtcbin_) {
     if (unsigned history = size_rtx_history (webrtcbin_, rtt))
@@ -634,6 +643,8 @@ SendSession::stop ()
    * waiting to preroll; stopped, they answer FLUSHING); then the branches
    * stop; only then are webrtcbin's pads released (earlier, a branch
    * would push into an unlinked pad: a not-linked error). */
+  if (rtx_limit_)
+    rtx_limit_->close ();
   if (congestion_) {
     congestion_->close ();
     for (Track &track : tracks_)

@@ -6,6 +6,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "retransmission-budget.h"
 #include "sink-watch.h"
 #include "threaded-server.h"
 #include "test-pipeline.h"
@@ -639,6 +640,150 @@ TEST (WebrtcRecv, AsksAgainForLostPacketsNotForLateOnes)
   m.delay = false;
   g_usleep (500 * 1000);
   EXPECT_EQ (nacks_sent (p), after_drops) << "NACKs for packets that were only late";
+
+  gst_pad_remove_probe (rtp_in, probe);
+  gst_object_unref (rtp_in);
+  gst_object_unref (srtpenc);
+}
+
+namespace {
+
+/* What the producer's probe sees of its retransmissions, and drops, before
+ * they are encrypted. */
+struct RtxWatch {
+  std::atomic<uint64_t> rtx_pts { 0 }; /* a bit per payload type under 64 */
+  std::atomic<bool> drop { false };     /* every other VP8 packet, and every retransmission */
+  std::atomic<uint64_t> rtx_bytes { 0 };
+  std::atomic<unsigned> rtx_packets { 0 };
+  std::atomic<unsigned> seen { 0 };
+};
+
+GstPadProbeReturn
+watch_rtx (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto &w = *static_cast<std::shared_ptr<RtxWatch> *> (data);
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  guint pt = gst_rtp_buffer_get_payload_type (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  if (pt < 64 || pt >= 128)
+    return GST_PAD_PROBE_OK;
+  if (w->rtx_pts & (uint64_t (1) << (pt - 64))) {
+    w->rtx_bytes += gst_buffer_get_size (buffer);
+    w->rtx_packets++;
+    return w->drop ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  }
+  if (pt == 96 && w->drop && ++w->seen % 2 == 0)
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_OK;
+}
+
+gboolean
+note_rtx_pt (GQuark, const GValue *value, gpointer data)
+{
+  if (G_VALUE_HOLDS_UINT (value) && g_value_get_uint (value) >= 64 && g_value_get_uint (value) < 128)
+    *static_cast<uint64_t *> (data) |= uint64_t (1) << (g_value_get_uint (value) - 64);
+  return TRUE;
+}
+
+/* The producer's first session: its estimate (kbit/s, 0 if none) and the
+ * retransmissions it dropped. */
+void
+producer_session (const Pipeline &producer, guint *estimate_kbps, guint64 *rtx_dropped)
+{
+  GstElement *send = producer.get ("s");
+  GstStructure *stats = nullptr;
+  g_object_get (send, "stats", &stats, nullptr);
+  gst_object_unref (send);
+  guint estimate = 0;
+  const GValue *sessions = stats ? gst_structure_get_value (stats, "sessions") : nullptr;
+  if (sessions && gst_value_array_get_size (sessions) > 0) {
+    const GstStructure *session = gst_value_get_structure (gst_value_array_get_value (sessions, 0));
+    gst_structure_get_uint (session, "estimated-bitrate", &estimate);
+    if (rtx_dropped)
+      gst_structure_get_uint64 (session, "retransmissions-dropped", rtx_dropped);
+  }
+  *estimate_kbps = estimate / 1000;
+  if (stats)
+    gst_structure_free (stats);
+}
+
+} // namespace
+
+/* A viewer whose link drops half the video and every retransmission asks
+ * for each packet again and again. webrtcsend answers within a share of
+ * that viewer's estimate (retransmission-budget.h), not at the rate it is
+ * asked: on a capped link the retransmissions would otherwise fill the
+ * queue the originals need (5.8 x a 200 kbit/s cap was offered). */
+TEST (WebrtcSend, RetransmitsWithinAShareOfTheViewersEstimate)
+{
+  using gstsig::RetransmissionBudget;
+  auto producer = std::make_unique<Pipeline> (
+      "videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! "
+      "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 fec=off stats-interval=200");
+  ASSERT_NE (gst_element_set_state (producer->pipeline, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  Pipeline p ("webrtcrecv name=r uri=" + ws_url (producer->serve_url ()) +
+      " r.video_0 ! fakesink name=video async=false");
+  SinkWatch video;
+  ASSERT_TRUE (play_watching_video (p, video));
+  ASSERT_TRUE (video.wait_buffers (30)) << "no video";
+
+  GstElement *rtxsend = producer->find_by_factory ("rtprtxsend");
+  ASSERT_NE (rtxsend, nullptr);
+  GstStructure *map = nullptr;
+  g_object_get (rtxsend, "payload-type-map", &map, nullptr);
+  gst_object_unref (rtxsend);
+  ASSERT_NE (map, nullptr) << "webrtcbin's rtprtxsend has no payload type map";
+  uint64_t rtx_pts = 0;
+  gst_structure_foreach (map, note_rtx_pt, &rtx_pts);
+  gst_structure_free (map);
+  ASSERT_NE (rtx_pts, 0u);
+
+  GstElement *srtpenc = producer->find_by_factory ("srtpenc");
+  ASSERT_NE (srtpenc, nullptr);
+  GstPad *rtp_in = gst_element_get_static_pad (srtpenc, "rtp_sink_0");
+  ASSERT_NE (rtp_in, nullptr);
+  auto watch = std::make_shared<RtxWatch> ();
+  watch->rtx_pts = rtx_pts;
+  gulong probe = gst_pad_add_probe (rtp_in, GST_PAD_PROBE_TYPE_BUFFER, watch_rtx,
+      new std::shared_ptr<RtxWatch> (watch),
+      [] (gpointer data) { delete static_cast<std::shared_ptr<RtxWatch> *> (data); });
+
+  guint estimate = 0;
+  for (int i = 0; i < 50 && !estimate; i++, g_usleep (100 * 1000))
+    producer_session (*producer, &estimate, nullptr);
+  ASSERT_GT (estimate, 0u) << "no estimate: congestion control did not start";
+
+  /* 2 s of it. The estimate only falls meanwhile (half the packets are
+   * lost), so what the budget lets through is at most a share of the
+   * estimate at the start for 2 s, and one full bucket. */
+  const double seconds = 2.0;
+  uint64_t rtx_before = watch->rtx_bytes;
+  watch->drop = true;
+  g_usleep ((gulong) (seconds * G_USEC_PER_SEC));
+  watch->drop = false;
+  uint64_t rtx_bytes = watch->rtx_bytes - rtx_before;
+  double rate = estimate * 1000 / 8.0 * RetransmissionBudget::SHARE;
+  double most = rate * seconds +
+      std::max (rate * RetransmissionBudget::DEPTH_S, RetransmissionBudget::MIN_DEPTH_BYTES) + 1500;
+  g_print ("retransmitted %" G_GUINT64_FORMAT " bytes in %.0f s at an estimate of %u kbit/s "
+           "(budget at most %.0f)\n", rtx_bytes, seconds, estimate, most);
+  EXPECT_GT (rtx_bytes, 0u) << "nothing was retransmitted";
+  EXPECT_LE ((double) rtx_bytes, most)
+      << "retransmissions beyond the budget: " << rtx_bytes << " bytes in " << seconds
+      << " s at an estimate of " << estimate << " kbit/s";
+  guint64 dropped = 0;
+  guint estimate_after = 0;
+  producer_session (*producer, &estimate_after, &dropped);
+  EXPECT_GT (dropped, 0u) << "the viewer's stats do not count the retransmissions held back";
+
+  /* The link is whole again: the picture goes on. */
+  int frames_before = video.buffers;
+  g_usleep (2000 * 1000);
+  EXPECT_GE (video.buffers - frames_before, 30) << "the picture did not recover";
 
   gst_pad_remove_probe (rtp_in, probe);
   gst_object_unref (rtp_in);

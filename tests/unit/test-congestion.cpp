@@ -10,6 +10,7 @@
  */
 #include "congestion-controller.h"
 #include "picture-size.h"
+#include "retransmission-budget.h"
 #include "tier-plan.h"
 #include "viewer-congestion.h"
 
@@ -751,4 +752,61 @@ TEST (PictureSize, TheFrameRateHalvesBelowTheSmallestSize)
   for (; now < 15000; now += 500)
     sizer.update (300, 250, 2000, now);
   EXPECT_EQ (sizer.step (), last - 1) << "300 is 1.2 x the measured floor of 200 and more";
+}
+
+/* Retransmissions get SHARE of the estimate: a viewer asking again and
+ * again for what its link drops is answered at that rate, not at the rate
+ * it asks. */
+TEST (RetransmissionBudget, HoldsRetransmissionsToAShareOfTheEstimate)
+{
+  using gstsig::RetransmissionBudget;
+  RetransmissionBudget budget;
+  budget.set_estimate_kbps (800);
+  const double rate = 800 * 1000 / 8.0 * RetransmissionBudget::SHARE; /* bytes/s */
+  const size_t packet = 1200;
+  uint64_t passed = 0, asked = 0;
+  /* Asked for a packet every millisecond (9.6 Mbit/s) for 10 s. */
+  for (int64_t now = 0; now < 10000000; now += 1000) {
+    asked += packet;
+    if (budget.take (now, packet))
+      passed += packet;
+  }
+  double most = rate * 10 + std::max (rate * RetransmissionBudget::DEPTH_S,
+                                      RetransmissionBudget::MIN_DEPTH_BYTES);
+  EXPECT_LE (passed, most);
+  EXPECT_GE (passed, most - 2 * packet);
+  EXPECT_EQ (budget.dropped (), (asked - passed) / packet);
+}
+
+/* Before the first estimate nothing is held back; at a low estimate the
+ * lost packets of a keyframe still go at once. */
+TEST (RetransmissionBudget, NoBoundBeforeAnEstimateAndRoomForAKeyframesLosses)
+{
+  using gstsig::RetransmissionBudget;
+  RetransmissionBudget budget;
+  for (int i = 0; i < 1000; i++)
+    EXPECT_TRUE (budget.take (i, 1200));
+  budget.set_estimate_kbps (100); /* 3 kB/s */
+  int at_once = 0;
+  while (budget.take (2000, 1200))
+    at_once++;
+  EXPECT_EQ (at_once, (int) (RetransmissionBudget::MIN_DEPTH_BYTES / 1200));
+  /* 400 bytes were left; refilled at 3125 bytes/s, the next packet fits
+   * after 0.256 s. */
+  EXPECT_FALSE (budget.take (2000 + 200000, 1200));
+  EXPECT_TRUE (budget.take (2000 + 300000, 1200));
+}
+
+/* A lower estimate takes effect at once: the bucket shrinks with it. */
+TEST (RetransmissionBudget, ALowerEstimateShrinksTheBucket)
+{
+  using gstsig::RetransmissionBudget;
+  RetransmissionBudget budget;
+  budget.set_estimate_kbps (4000); /* 125 kB/s, 62.5 kB of bucket */
+  budget.take (0, 1);
+  budget.set_estimate_kbps (100);
+  int at_once = 0;
+  while (budget.take (0, 1200))
+    at_once++;
+  EXPECT_EQ (at_once, (int) (RetransmissionBudget::MIN_DEPTH_BYTES / 1200));
 }
