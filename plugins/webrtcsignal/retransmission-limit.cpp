@@ -7,6 +7,8 @@
 
 #include "bin-utils.h"
 
+#include <gst/video/video.h>
+
 #include <atomic>
 
 GST_DEBUG_CATEGORY_STATIC (retransmission_limit_debug);
@@ -15,8 +17,10 @@ GST_DEBUG_CATEGORY_STATIC (retransmission_limit_debug);
 namespace gstsig {
 
 struct RetransmissionLimit::State {
-  std::mutex lock; /* guards budget and open */
+  std::mutex lock; /* guards everything below */
   RetransmissionBudget budget;
+  RepeatedRequests requests;
+  uint64_t keyframes_asked = 0;
   bool open = true;
 };
 
@@ -81,6 +85,43 @@ on_buffer (GstPad *, GstPadProbeInfo *info, gpointer data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* A retransmission request (from rtpsession, for a NACK): the third for
+ * one packet asks the encoder for a keyframe, as a PLI would, from the RTX
+ * sender's sink pad upstream (rtpsession, webrtcbin and the payloader pass
+ * it on to the viewer's encoder). */
+GstPadProbeReturn
+on_request (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  SenderProbe *probe = static_cast<std::shared_ptr<SenderProbe> *> (data)->get ();
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstStructure *s = gst_event_get_structure (event);
+  guint seqnum = 0, ssrc = 0;
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_UPSTREAM || !s ||
+      !gst_structure_has_name (s, "GstRTPRetransmissionRequest") ||
+      !gst_structure_get_uint (s, "seqnum", &seqnum) || !gst_structure_get_uint (s, "ssrc", &ssrc))
+    return GST_PAD_PROBE_OK;
+  {
+    std::lock_guard<std::mutex> guard (probe->state->lock);
+    if (!probe->state->open ||
+        !probe->state->requests.on_request (ssrc, (uint16_t) seqnum, g_get_monotonic_time ()))
+      return GST_PAD_PROBE_OK;
+    probe->state->keyframes_asked++;
+  }
+  GST_DEBUG ("%p: packet %u of %08x asked for %u times: asking for a keyframe",
+      probe->state.get (), seqnum, ssrc, RepeatedRequests::GIVE_UP_AT);
+  GstElement *sender = gst_pad_get_parent_element (pad);
+  if (sender) {
+    GstPad *sink = gst_element_get_static_pad (sender, "sink");
+    if (sink) {
+      gst_pad_push_event (sink,
+          gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+      gst_object_unref (sink);
+    }
+    gst_object_unref (sender);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 void
 delete_probe (gpointer data)
 {
@@ -111,6 +152,8 @@ watch_sender (GstElement *sender, const std::shared_ptr<RetransmissionLimit::Sta
   GstPad *src = gst_element_get_static_pad (sender, "src");
   if (src) {
     gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, on_buffer,
+        new std::shared_ptr<SenderProbe> (probe), delete_probe);
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, on_request,
         new std::shared_ptr<SenderProbe> (probe), delete_probe);
     gst_object_unref (src);
   }
@@ -182,6 +225,13 @@ RetransmissionLimit::dropped () const
 {
   std::lock_guard<std::mutex> guard (state_->lock);
   return state_->budget.dropped ();
+}
+
+uint64_t
+RetransmissionLimit::keyframes_asked () const
+{
+  std::lock_guard<std::mutex> guard (state_->lock);
+  return state_->keyframes_asked;
 }
 
 } // namespace gstsig

@@ -9,6 +9,11 @@
  * There, rtpsession has not seen the packet yet: a packet dropped takes no
  * transport-wide sequence number and counts in no statistics.
  *
+ * The requests for retransmissions pass the same pad (upstream events from
+ * rtpsession, one per packet a NACK names). A packet asked for a third
+ * time (repeated-requests.h) gets the viewer's encoder asked for a keyframe
+ * at once, as a PLI would.
+ *
  * Threads: attach and close on the control thread; set_estimate_kbps on
  * any (the feedback's); the probe on the RTX sender's streaming thread.
  *
@@ -16,6 +21,7 @@
  */
 #pragma once
 
+#include "repeated-requests.h"
 #include "retransmission-budget.h"
 
 #include <gst/gst.h>
@@ -39,6 +45,8 @@ public:
   void set_estimate_kbps (unsigned kbps);
   /* Retransmissions dropped so far. */
   uint64_t dropped () const;
+  /* Keyframes asked for because a packet was asked for again and again. */
+  uint64_t keyframes_asked () const;
 
   struct State;
 

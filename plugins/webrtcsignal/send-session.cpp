@@ -441,10 +441,10 @@ SendSession::start (const std::vector<InputStream *> &inputs,
   if (!create_webrtcbin (error))
     return false;
   bound_rtx_history (webrtcbin_);
-  if (settings_.congestion_control) {
-    rtx_limit_ = std::make_unique<RetransmissionLimit> ();
-    rtx_limit_->attach (webrtcbin_);
-  }
+  /* Without congestion control there is no estimate, so no budget; the
+   * keyframe for a packet asked for again and again is still made. */
+  rtx_limit_ = std::make_unique<RetransmissionLimit> ();
+  rtx_limit_->attach (webrtcbin_);
   inputs_ = inputs;
   offer_ = offer ? gst_webrtc_session_description_copy (offer) : nullptr;
   std::string waiting;
@@ -561,7 +561,8 @@ SendSession::add_own_figures (GstStructure *stats)
     congestion_->add_figures (stats);
   if (rtx_limit_)
     gst_structure_set (stats, "retransmissions-dropped", G_TYPE_UINT64,
-        (guint64) rtx_limit_->dropped (), nullptr);
+        (guint64) rtx_limit_->dropped (), "keyframes-for-repeated-nacks", G_TYPE_UINT64,
+        (guint64) rtx_limit_->keyframes_asked (), nullptr);
   update_fec (stats);
   if (webrtcbin_) {
     if (unsigned history = size_rtx_history (webrtcbin_, rtt))

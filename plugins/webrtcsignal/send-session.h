@@ -111,8 +111,9 @@ private:
   bool we_offered_ = false;
   bool negotiated_ = false;
   std::shared_ptr<ViewerCongestion> congestion_;
-  /* Retransmissions within a share of the estimate, with congestion
-   * control; made with the webrtcbin, fed from on_congestion_target. */
+  /* Retransmissions within a share of the estimate (with congestion
+   * control), and a keyframe for a packet asked for again and again; made
+   * with the webrtcbin, fed from on_congestion_target. */
   std::unique_ptr<RetransmissionLimit> rtx_limit_;
   /* The video's FEC share (the most of its tracks'), which congestion
    * control leaves room for; set on the control thread, read on the

@@ -10,6 +10,7 @@
  */
 #include "congestion-controller.h"
 #include "picture-size.h"
+#include "repeated-requests.h"
 #include "retransmission-budget.h"
 #include "tier-plan.h"
 #include "viewer-congestion.h"
@@ -809,4 +810,29 @@ TEST (RetransmissionBudget, ALowerEstimateShrinksTheBucket)
   while (budget.take (0, 1200))
     at_once++;
   EXPECT_EQ (at_once, (int) (RetransmissionBudget::MIN_DEPTH_BYTES / 1200));
+}
+
+/* The third request for one packet says the viewer is not getting it; once
+ * per packet, and requests far apart are for different losses. */
+TEST (RepeatedRequests, TheThirdRequestForAPacketGivesUpOnIt)
+{
+  using gstsig::RepeatedRequests;
+  RepeatedRequests requests;
+  int64_t now = 0;
+  EXPECT_FALSE (requests.on_request (1, 100, now));
+  EXPECT_FALSE (requests.on_request (1, 101, now));
+  EXPECT_FALSE (requests.on_request (2, 100, now)) << "another stream's packet";
+  EXPECT_FALSE (requests.on_request (1, 100, now += 100000));
+  EXPECT_TRUE (requests.on_request (1, 100, now += 100000));
+  EXPECT_FALSE (requests.on_request (1, 100, now += 100000)) << "once per packet";
+  EXPECT_FALSE (requests.on_request (1, 101, now));
+  /* The same number much later is another packet. */
+  now += RepeatedRequests::WINDOW_US + 1;
+  EXPECT_FALSE (requests.on_request (1, 101, now));
+  EXPECT_FALSE (requests.on_request (1, 101, now));
+  EXPECT_TRUE (requests.on_request (1, 101, now));
+  /* Bounded: a flood of distinct requests does not grow it. */
+  for (unsigned i = 0; i < 100000; i++)
+    requests.on_request (3, (uint16_t) i, now);
+  EXPECT_FALSE (requests.on_request (1, 101, now)) << "forgotten, starts again";
 }
