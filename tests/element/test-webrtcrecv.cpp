@@ -747,6 +747,66 @@ producer_session (const Pipeline &producer, guint *estimate_kbps, guint64 *rtx_d
     gst_structure_free (stats);
 }
 
+
+/* webrtcsend (640x360 VP8, no FEC) sending to webrtcrecv, with an RtxWatch
+ * on the producer's packets before they are encrypted. */
+struct WatchedSession {
+  std::unique_ptr<Pipeline> producer;
+  std::unique_ptr<Pipeline> consumer;
+  SinkWatch video;
+  std::shared_ptr<RtxWatch> watch = std::make_shared<RtxWatch> ();
+  GstPad *rtp_in = nullptr; /* srtpenc's, owned */
+  gulong probe = 0;
+
+  ::testing::AssertionResult
+  start ()
+  {
+    producer = std::make_unique<Pipeline> (
+        "videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! "
+        "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 fec=off stats-interval=200");
+    if (gst_element_set_state (producer->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+      return ::testing::AssertionFailure () << "the producer did not start";
+    consumer = std::make_unique<Pipeline> ("webrtcrecv name=r uri=" +
+        ws_url (producer->serve_url ()) + " r.video_0 ! fakesink name=video async=false");
+    if (!play_watching_video (*consumer, video) || !video.wait_buffers (30))
+      return ::testing::AssertionFailure () << "no video";
+    GstElement *rtxsend = producer->find_by_factory ("rtprtxsend");
+    GstStructure *map = nullptr;
+    if (rtxsend) {
+      g_object_get (rtxsend, "payload-type-map", &map, nullptr);
+      gst_object_unref (rtxsend);
+    }
+    if (!map)
+      return ::testing::AssertionFailure () << "webrtcbin has no rtprtxsend with a payload type map";
+    uint64_t rtx_pts = 0;
+    gst_structure_foreach (map, note_rtx_pt, &rtx_pts);
+    gst_structure_free (map);
+    watch->rtx_pts = rtx_pts;
+    GstElement *srtpenc = producer->find_by_factory ("srtpenc");
+    if (!srtpenc)
+      return ::testing::AssertionFailure () << "no srtpenc";
+    rtp_in = gst_element_get_static_pad (srtpenc, "rtp_sink_0");
+    gst_object_unref (srtpenc);
+    if (!rtp_in)
+      return ::testing::AssertionFailure () << "srtpenc has no rtp_sink_0";
+    probe = gst_pad_add_probe (rtp_in, GST_PAD_PROBE_TYPE_BUFFER, watch_rtx,
+        new std::shared_ptr<RtxWatch> (watch),
+        [] (gpointer data) { delete static_cast<std::shared_ptr<RtxWatch> *> (data); });
+    return rtx_pts ? ::testing::AssertionSuccess ()
+                   : ::testing::AssertionFailure () << "no retransmission payload type";
+  }
+
+  ~WatchedSession ()
+  {
+    if (rtp_in) {
+      gst_pad_remove_probe (rtp_in, probe);
+      gst_object_unref (rtp_in);
+    }
+    consumer.reset ();
+    producer.reset ();
+  }
+};
+
 } // namespace
 
 /* A viewer whose link drops half the video and every retransmission asks
@@ -757,41 +817,15 @@ producer_session (const Pipeline &producer, guint *estimate_kbps, guint64 *rtx_d
 TEST (WebrtcSend, RetransmitsWithinAShareOfTheViewersEstimate)
 {
   using gstsig::RetransmissionBudget;
-  auto producer = std::make_unique<Pipeline> (
-      "videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! "
-      "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 fec=off stats-interval=200");
-  ASSERT_NE (gst_element_set_state (producer->pipeline, GST_STATE_PLAYING),
-      GST_STATE_CHANGE_FAILURE);
-  Pipeline p ("webrtcrecv name=r uri=" + ws_url (producer->serve_url ()) +
-      " r.video_0 ! fakesink name=video async=false");
-  SinkWatch video;
-  ASSERT_TRUE (play_watching_video (p, video));
-  ASSERT_TRUE (video.wait_buffers (30)) << "no video";
-
-  GstElement *rtxsend = producer->find_by_factory ("rtprtxsend");
-  ASSERT_NE (rtxsend, nullptr);
-  GstStructure *map = nullptr;
-  g_object_get (rtxsend, "payload-type-map", &map, nullptr);
-  gst_object_unref (rtxsend);
-  ASSERT_NE (map, nullptr) << "webrtcbin's rtprtxsend has no payload type map";
-  uint64_t rtx_pts = 0;
-  gst_structure_foreach (map, note_rtx_pt, &rtx_pts);
-  gst_structure_free (map);
-  ASSERT_NE (rtx_pts, 0u);
-
-  GstElement *srtpenc = producer->find_by_factory ("srtpenc");
-  ASSERT_NE (srtpenc, nullptr);
-  GstPad *rtp_in = gst_element_get_static_pad (srtpenc, "rtp_sink_0");
-  ASSERT_NE (rtp_in, nullptr);
-  auto watch = std::make_shared<RtxWatch> ();
-  watch->rtx_pts = rtx_pts;
-  gulong probe = gst_pad_add_probe (rtp_in, GST_PAD_PROBE_TYPE_BUFFER, watch_rtx,
-      new std::shared_ptr<RtxWatch> (watch),
-      [] (gpointer data) { delete static_cast<std::shared_ptr<RtxWatch> *> (data); });
+  WatchedSession session;
+  ASSERT_TRUE (session.start ());
+  Pipeline &producer = *session.producer;
+  SinkWatch &video = session.video;
+  RtxWatch *watch = session.watch.get ();
 
   guint estimate = 0;
   for (int i = 0; i < 50 && !estimate; i++, g_usleep (100 * 1000))
-    producer_session (*producer, &estimate, nullptr);
+    producer_session (producer, &estimate, nullptr);
   ASSERT_GT (estimate, 0u) << "no estimate: congestion control did not start";
 
   /* 2 s of it. The estimate only falls meanwhile (half the packets are
@@ -814,17 +848,13 @@ TEST (WebrtcSend, RetransmitsWithinAShareOfTheViewersEstimate)
       << " s at an estimate of " << estimate << " kbit/s";
   guint64 dropped = 0;
   guint estimate_after = 0;
-  producer_session (*producer, &estimate_after, &dropped);
+  producer_session (producer, &estimate_after, &dropped);
   EXPECT_GT (dropped, 0u) << "the viewer's stats do not count the retransmissions held back";
 
   /* The link is whole again: the picture goes on. */
   int frames_before = video.buffers;
   g_usleep (2000 * 1000);
   EXPECT_GE (video.buffers - frames_before, 30) << "the picture did not recover";
-
-  gst_pad_remove_probe (rtp_in, probe);
-  gst_object_unref (rtp_in);
-  gst_object_unref (srtpenc);
 }
 
 /* A viewer that asks for one packet again and again is not getting it
@@ -837,24 +867,10 @@ TEST (WebrtcSend, RetransmitsWithinAShareOfTheViewersEstimate)
  * input. */
 TEST (WebrtcSend, APacketAskedForAgainAndAgainBringsAKeyframe)
 {
-  auto producer = std::make_unique<Pipeline> (
-      "videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! "
-      "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 fec=off stats-interval=200");
-  ASSERT_NE (gst_element_set_state (producer->pipeline, GST_STATE_PLAYING),
-      GST_STATE_CHANGE_FAILURE);
-  Pipeline p ("webrtcrecv name=r uri=" + ws_url (producer->serve_url ()) +
-      " r.video_0 ! fakesink name=video async=false");
-  SinkWatch video;
-  ASSERT_TRUE (play_watching_video (p, video));
-  ASSERT_TRUE (video.wait_buffers (30)) << "no video";
-
-  GstElement *srtpenc = producer->find_by_factory ("srtpenc");
-  ASSERT_NE (srtpenc, nullptr);
-  GstPad *rtp_in = gst_element_get_static_pad (srtpenc, "rtp_sink_0");
-  auto watch = std::make_shared<RtxWatch> ();
-  gulong probe = gst_pad_add_probe (rtp_in, GST_PAD_PROBE_TYPE_BUFFER, watch_rtx,
-      new std::shared_ptr<RtxWatch> (watch),
-      [] (gpointer data) { delete static_cast<std::shared_ptr<RtxWatch> *> (data); });
+  WatchedSession session;
+  ASSERT_TRUE (session.start ());
+  RtxWatch *watch = session.watch.get ();
+  GstPad *rtp_in = session.rtp_in;
   auto ask_for = [&] (guint16 seqnum) {
     gst_pad_push_event (rtp_in, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
         gst_structure_new ("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, (guint) seqnum,
@@ -877,7 +893,7 @@ TEST (WebrtcSend, APacketAskedForAgainAndAgainBringsAKeyframe)
   g_usleep (500 * 1000);
   EXPECT_GE (watch->keyframes - keyframes_before, 1u) << "no keyframe was sent";
   guint64 asked = 0;
-  GstElement *send = producer->get ("s");
+  GstElement *send = session.producer->get ("s");
   GstStructure *stats = nullptr;
   g_object_get (send, "stats", &stats, nullptr);
   gst_object_unref (send);
@@ -887,8 +903,4 @@ TEST (WebrtcSend, APacketAskedForAgainAndAgainBringsAKeyframe)
       "keyframes-for-repeated-nacks", &asked);
   gst_structure_free (stats);
   EXPECT_EQ (asked, 1u);
-
-  gst_pad_remove_probe (rtp_in, probe);
-  gst_object_unref (rtp_in);
-  gst_object_unref (srtpenc);
 }
