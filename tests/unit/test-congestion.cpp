@@ -836,3 +836,17 @@ TEST (RepeatedRequests, TheThirdRequestForAPacketGivesUpOnIt)
     requests.on_request (3, (uint16_t) i, now);
   EXPECT_FALSE (requests.on_request (1, 101, now)) << "forgotten, starts again";
 }
+
+/* A viewer that joins others starts at their tier's bitrate, which may be
+ * above its own link (1400 kbit/s into a 1 Mbit/s cap): the target is under
+ * the cap in the second second, and the queue stops dropping. (Simulated,
+ * this holds; with a VP9 browser viewer joining through a capped link it
+ * took 1.5 s in one run, docs/congestion-control.md.) */
+TEST (Congestion, AStartAboveTheCapComesDownAtOnce)
+{
+  Simulation sim ({ 100, 2000, 1400 });
+  auto s = sim.run (10 * SECOND, [] (int64_t) { return capped (1000); });
+  EXPECT_LT (s[1].target_kbps, 1000) << "the second second";
+  EXPECT_EQ (drops (s, 2, 10), 0u);
+  EXPECT_LT (max_queue (s, 3, 10), 150 * MS);
+}
