@@ -23,6 +23,14 @@ discard_from_bin (GstBin *bin, GstElement *element)
   gst_bin_remove (bin, element);
 }
 
+/* Was element made by factory (e.g. "rtprtxsend")? */
+inline bool
+is_from_factory (GstElement *element, const char *factory)
+{
+  GstElementFactory *f = gst_element_get_factory (element);
+  return f && g_strcmp0 (GST_OBJECT_NAME (f), factory) == 0;
+}
+
 /* The elements made by factory (e.g. "srtpdec") anywhere inside bin, each
  * with a reference the caller drops (the walk itself holds the bin's lock:
  * act on them after it). */
@@ -36,8 +44,7 @@ elements_of_factory (GstBin *bin, const char *factory)
     switch (gst_iterator_next (it, &item)) {
       case GST_ITERATOR_OK: {
         auto e = GST_ELEMENT (g_value_get_object (&item));
-        GstElementFactory *f = gst_element_get_factory (e);
-        if (f && g_strcmp0 (GST_OBJECT_NAME (f), factory) == 0)
+        if (is_from_factory (e, factory))
           found.push_back (GST_ELEMENT (gst_object_ref (e)));
         g_value_reset (&item);
         break;

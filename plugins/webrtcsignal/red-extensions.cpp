@@ -82,8 +82,7 @@ restore_in_probe (GstPad *, GstPadProbeInfo *info, gpointer data)
 void
 on_element (GstBin *, GstBin *, GstElement *element, gpointer data)
 {
-  GstElementFactory *factory = gst_element_get_factory (element);
-  if (!factory || g_strcmp0 (GST_OBJECT_NAME (factory), "rtpredenc") != 0)
+  if (!is_from_factory (element, "rtpredenc"))
     return;
   const auto &ext = *static_cast<const RedExtensions *> (data);
   /* webrtcbin set its properties before adding it. */

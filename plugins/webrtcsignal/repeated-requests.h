@@ -8,7 +8,10 @@
  * session's start: a retransmission lost, the packet gone when asked for
  * again). Chromium then shows no new frame until it asks for a keyframe
  * itself, 3 s later (tests/browser/lossy-link.mjs). So the sender makes one
- * at once: see retransmission-limit.h.
+ * at once: see retransmission-limit.h. The request goes through the same
+ * merging as a PLI (one forced keyframe per encoder per 300 ms, whatever the
+ * viewers ask), so a viewer that asks again on purpose gains nothing a PLI
+ * would not give it.
  *
  * Plain C++, no GStreamer; not thread-safe (its owner locks). Times in µs.
  *

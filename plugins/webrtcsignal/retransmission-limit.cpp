@@ -134,13 +134,6 @@ delete_probe_closure (gpointer data, GClosure *)
   delete_probe (data);
 }
 
-bool
-is_rtx_sender (GstElement *element)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-  return factory && g_strcmp0 (GST_OBJECT_NAME (factory), "rtprtxsend") == 0;
-}
-
 void
 watch_sender (GstElement *sender, const std::shared_ptr<RetransmissionLimit::State> &state)
 {
@@ -162,7 +155,7 @@ watch_sender (GstElement *sender, const std::shared_ptr<RetransmissionLimit::Sta
 void
 on_deep_element_added (GstBin *, GstBin *, GstElement *element, gpointer data)
 {
-  if (is_rtx_sender (element))
+  if (is_from_factory (element, "rtprtxsend"))
     watch_sender (element, *static_cast<std::shared_ptr<RetransmissionLimit::State> *> (data));
 }
 

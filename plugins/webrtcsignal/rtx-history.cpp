@@ -11,17 +11,10 @@ constexpr unsigned UNKNOWN_RTT_HISTORY_MS = 1000;
 constexpr unsigned MIN_HISTORY_MS = 300;
 constexpr unsigned MAX_HISTORY_MS = 2000;
 
-bool
-is_rtx_sender (GstElement *element)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-  return factory && g_strcmp0 (GST_OBJECT_NAME (factory), "rtprtxsend") == 0;
-}
-
 void
 on_deep_element_added (GstBin *, GstBin *, GstElement *element, gpointer)
 {
-  if (is_rtx_sender (element))
+  if (is_from_factory (element, "rtprtxsend"))
     g_object_set (element, "max-size-time", rtx_history_ms (-1), nullptr);
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "send-session.h"
 
+#include "bin-utils.h"
 #include "red-extensions.h"
 #include "rtx-history.h"
 #include "sdp-utils.h"
@@ -96,8 +97,7 @@ describe (const InputForm &form)
 void
 send_when_encoded (GstBin *, GstElement *element, gpointer)
 {
-  GstElementFactory *factory = gst_element_get_factory (element);
-  if (factory && g_strcmp0 (GST_OBJECT_NAME (factory), "clocksync") == 0)
+  if (is_from_factory (element, "clocksync"))
     g_object_set (element, "sync", FALSE, nullptr);
 }
 
