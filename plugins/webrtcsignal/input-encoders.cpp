@@ -115,8 +115,10 @@ InputStream::ensure_encoder (const Codec &codec, unsigned tier, unsigned video_b
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_BUFFER,
       [] (GstPad *, GstPadProbeInfo *info, gpointer data) {
         Encoder &enc = encoder_of (data);
+        GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
         enc.frames++;
-        enc.bytes += gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+        if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+          enc.delta_bytes += gst_buffer_get_size (buffer);
         return GST_PAD_PROBE_OK;
       },
       encoder_data (enc), free_encoder_data);

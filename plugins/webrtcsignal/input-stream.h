@@ -54,8 +54,13 @@ namespace gstsig {
 
 /* How far ahead of the clock non-live input may run (ns). */
 constexpr GstClockTime PACE_AHEAD = 200 * GST_MSECOND;
-/* How often tiers and the encoders' picture sizes are checked (ms). */
-constexpr guint TIER_CHECK_MS = 500;
+/* How often viewers are moved to the tiers their targets plan (ms): a
+ * viewer joining at a start below the first tier's target leaves it within
+ * this (and its new tier's first keyframe). */
+constexpr guint TIER_CHECK_MS = 100;
+/* How often the encoders' picture sizes are checked (ms): the window their
+ * output is measured over (picture-size.h). */
+constexpr guint PICTURE_CHECK_MS = 500;
 /* A consumer of pre-encoded video that waits this long for a keyframe gets
  * the user a warning (ms). */
 constexpr guint KEYFRAME_WAIT_WARNING_MS = 5000;
@@ -176,10 +181,6 @@ public:
    * Any thread. */
   void set_viewer_target (const ConsumerBranch &branch, unsigned kbps);
   void forget_viewer (const ConsumerBranch &branch);
-  /* The first tier's target while viewers follow targets, else 0: a new
-   * viewer's congestion control starts there (so that a viewer on a good
-   * link does not make a tier of its own while it ramps up). Any thread. */
-  unsigned first_tier_target (const Codec &codec) const;
   /* Frames out of the encoder branch takes its stream from, and its
    * picture size (0 when unknown). Any thread. */
   guint64 encoded_frames (const ConsumerBranch &branch);
@@ -201,7 +202,10 @@ private:
     guint32 forwarded_seqnum = GST_SEQNUM_INVALID;
     guint timer = 0;              /* pending merged request on control */
     std::atomic<guint64> frames { 0 }; /* out of the encoder */
-    std::atomic<guint64> bytes { 0 };
+    /* Bytes of frames other than keyframes: what the picture size is
+     * judged by (check_picture_size_locked). Keyframes come when viewers
+     * join, switch or ask after a loss, not from the picture's size. */
+    std::atomic<guint64> delta_bytes { 0 };
     /* One raw frame in frame_rate_divisor goes in (picture-size.h's last
      * step); raw_frames counts them. */
     std::atomic<unsigned> frame_rate_divisor { 1 };

@@ -54,13 +54,6 @@ InputStream::forget_viewer (const ConsumerBranch &branch)
 }
 
 unsigned
-InputStream::first_tier_target (const Codec &codec) const
-{
-  std::lock_guard<std::mutex> guard (targets_lock);
-  return plans_.count (&codec) ? tier_target_locked (codec, 0) : 0;
-}
-
-unsigned
 InputStream::tier_target_locked (const Codec &codec, unsigned tier) const
 {
   auto plan = plans_.find (&codec);
@@ -285,11 +278,17 @@ InputStream::check_tiers ()
 }
 
 /* What the encoder sent since the last check against its target, and its
- * picture size from that. */
+ * picture size from that. Keyframes are not counted: a viewer joining or
+ * asking after a loss is not a sign that the picture is too large for the
+ * target (two joins' keyframes within a second made the first tier of a
+ * 720p VP9 stream step down to 960x540 for everyone, though its other
+ * frames kept to the target). */
 void
 InputStream::check_picture_size_locked (Encoder &enc, gint64 now)
 {
-  guint64 bytes = enc.bytes;
+  if (enc.measured_us && now - enc.measured_us < (gint64) PICTURE_CHECK_MS * 1000 - 20000)
+    return; /* the window is not over (a tier check comes every TIER_CHECK_MS) */
+  guint64 bytes = enc.delta_bytes;
   double sent_kbps = -1;
   if (enc.measured_us && now > enc.measured_us)
     sent_kbps = (bytes - enc.measured_bytes) * 8.0 / ((now - enc.measured_us) / 1e6) / 1000;
@@ -297,6 +296,8 @@ InputStream::check_picture_size_locked (Encoder &enc, gint64 now)
   enc.measured_us = now;
   if (sent_kbps < 0 || plans_.empty ())
     return;
+  GST_LOG_OBJECT (bin_, "%s: %s tier %u encoder sent %.0f kbit/s in frames other than keyframes "
+      "(target %u)", name_.c_str (), enc.codec->name, enc.tier, sent_kbps, enc.applied_kbps);
   unsigned before = enc.sizer.step ();
   enc.sizer.update (enc.applied_kbps, sent_kbps, configured_kbps_, now / 1000);
   if (enc.sizer.step () != before)

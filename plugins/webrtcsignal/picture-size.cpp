@@ -25,6 +25,8 @@ PictureSizer::update (unsigned target_kbps, double sent_kbps, unsigned ceiling_k
      * keyframe's burst (or several, when viewers join) is not. */
     over_min_kbps_ = std::min (over_min_kbps_, sent_kbps);
     int64_t needed = over_min_kbps_ > FAR_OVER_FACTOR * target_kbps ? FAR_OVER_MS : OVER_MS;
+    if (target_kbps >= ceiling_kbps)
+      needed = CEILING_OVER_MS;
     if (now_ms - over_since_ms_ >= needed && step_ + 1 < LADDER.size ()) {
       /* A smaller picture never needs more than a larger one: what was
        * sent beyond that was something else (keyframes asked for, an

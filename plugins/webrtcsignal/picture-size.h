@@ -7,8 +7,10 @@
  * at 640x360, about 540 kbit/s). A target under that floor means a link
  * overrun and a frozen picture; a smaller picture moves the floor down.
  * So the size steps down a LADDER (of scales of the input's width and
- * height) when the encoder sends more than OVER_FACTOR x its target for
- * OVER_MS (FAR_OVER_MS when it sends twice the target), remembering the
+ * height) when the encoder sends more than OVER_FACTOR x its target (in
+ * frames other than keyframes, which come when viewers ask) for
+ * OVER_MS (FAR_OVER_MS when it sends twice the target, CEILING_OVER_MS
+ * when the target is video-bitrate), remembering the
  * least it sent meanwhile at the size it left (that size's floor, for this
  * content; a keyframe's burst is not one); and steps back up, at least
  * UP_WAIT_MS after the last change, as many sizes as fit at once: a size
@@ -61,6 +63,12 @@ public:
   /* Twice the target or more: sooner. */
   static constexpr double FAR_OVER_FACTOR = 2.0;
   static constexpr int64_t FAR_OVER_MS = 500;
+  /* At the ceiling (video-bitrate, not a link's limit) an overrun loses
+   * nothing but the user's bound, and one that short is seldom the
+   * picture's: an encoder short of CPU (another process starting beside
+   * it) sent 1.2-1.8 x its target for 1.5 s, and stepping down for that
+   * held the picture small for RETRY_UP_MS. So there: this long. */
+  static constexpr int64_t CEILING_OVER_MS = 3000;
   static constexpr double UP_FACTOR = 1.2;
   static constexpr int64_t UP_WAIT_MS = 4000;
   /* At the ceiling this long after the last change: one size up again,

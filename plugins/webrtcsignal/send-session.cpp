@@ -391,16 +391,12 @@ SendSession::start_congestion_control (bool negotiated_twcc)
         track.input->drop_start_target (*track.branch.codec);
     return;
   }
-  /* A viewer joining viewers that already follow targets starts at the
-   * first tier's target (plus the audio's share): it gets the stream the
-   * others get until its own feedback says otherwise, and a good link does
-   * not cost an encoder while it ramps up. */
-  CongestionBounds bounds = settings_.congestion;
-  for (const Track &track : tracks_)
-    if (track.branch.codec && track.input->kind () == MediaKind::Video)
-      if (unsigned first = track.input->first_tier_target (*track.branch.codec))
-        bounds.start_kbps = std::clamp (std::max (bounds.start_kbps, first + AUDIO_SHARE_KBPS),
-            bounds.min_kbps, bounds.max_kbps);
+  /* Every viewer starts at start-bitrate, also one joining viewers that
+   * already get more: its link is not known yet. It takes its first frame
+   * from the first tier, and the next check of the tiers (every
+   * TIER_CHECK_MS) moves it to a tier that fits its start, made for it if
+   * none does; as its estimate grows it joins the tier above. */
+  const CongestionBounds &bounds = settings_.congestion;
   congestion_ = std::make_shared<ViewerCongestion> (bounds,
       [this] (unsigned kbps) { on_congestion_target (kbps); });
   for (Track &track : tracks_)

@@ -22,7 +22,10 @@
 //    what it receives stays under the cap.
 // ASSERT=0 only measures. SENDER_LOG=FILE keeps webrtcsend's output (with
 // GST_DEBUG=webrtcsend:5 it shows the tiers and their bitrates);
-// SEND_PROPS="prop=value ..." adds webrtcsend properties.
+// SEND_PROPS="prop=value ..." adds webrtcsend properties. CAPPED_JOIN_S=N:
+// the capped viewer clicks N s after the open one (it then joins a stream
+// that already runs at the open viewer's bitrate; SECONDS_TOTAL counts
+// from the open viewer's click).
 //
 // Needs root (ip netns add, tc: Debian package iproute2); it is not run
 // inside run-in-netns.sh.
@@ -46,6 +49,7 @@ const PORT = 8080;
 const CAP_KBIT = Number(process.env.CAP_KBIT || 1000);
 const SECONDS = Number(process.env.SECONDS_TOTAL || 30);
 const SETTLE_S = 8;
+const CAPPED_JOIN_S = Number(process.env.CAPPED_JOIN_S || 0);
 const ASSERT = !['0', 'no', 'false', 'off'].includes(String(process.env.ASSERT ?? '1').toLowerCase());
 const TC_SHAPE = ['root', 'tbf', 'rate', `${CAP_KBIT}kbit`, 'burst', '32kbit', 'latency', '400ms'];
 
@@ -93,12 +97,16 @@ runTest(NAME, async (t) => {
   await lanSettled();
 
   const open = await watch(t, NS_VISITOR, SERVER_IP, 'open');
+  if (CAPPED_JOIN_S > 0) {
+    info(`the capped viewer clicks ${CAPPED_JOIN_S} s after the open one`);
+    await sleep(open.clickAt + CAPPED_JOIN_S * 1000 - Date.now());
+  }
   const capped = await watch(t, NS_VISITOR2, SERVER_IP2, 'capped');
   const viewers = [open, capped];
   const t0 = open.clickAt;
   info(`sampling both viewers every second for ${SECONDS} s; t counts from the first click`);
   console.log(`  viewer ${HEADER.trim()}`);
-  for (let i = 1; i <= SECONDS; i++) {
+  for (let i = Math.max(1, Math.ceil((Date.now() - t0) / 1000)); i <= SECONDS; i++) {
     const tick = t0 + i * 1000;
     for (const v of viewers) {
       while (v.firstFrameAt === null && Date.now() < tick - 100 && await framesDecoded(v.page, v.tileId) === 0) {

@@ -585,6 +585,28 @@ TEST (PictureSize, BurstsDoNotMakeFloors)
   EXPECT_LE (now - down, PictureSizer::UP_WAIT_MS + 1000);
 }
 
+/* At the ceiling (video-bitrate) a short overrun is not the picture's (an
+ * encoder short of CPU while a browser started beside it sent 1.2-1.8 x
+ * its target for 1.5 s): the size stays; a longer one is. */
+TEST (PictureSize, AShortOverrunAtTheCeilingKeepsTheSize)
+{
+  PictureSizer sizer;
+  int64_t now = 0;
+  for (; now < 2000; now += 500)
+    sizer.update (2000, now >= 500 ? 3200 : 1990, 2000, now);
+  for (; now < 6000; now += 500)
+    sizer.update (2000, 1990, 2000, now);
+  EXPECT_EQ (sizer.step (), 0u) << "stepped down for 1.5 s over the ceiling";
+  for (; now < 10000; now += 500)
+    sizer.update (2000, 2600, 2000, now);
+  EXPECT_EQ (sizer.step (), 1u) << "over the ceiling for 4 s and still at full size";
+  /* Below the ceiling (a link's limit) one second is enough. */
+  PictureSizer capped;
+  for (now = 0; now < 1600; now += 500)
+    capped.update (1000, 1500, 2000, now);
+  EXPECT_EQ (capped.step (), 1u);
+}
+
 /* A floor that held the picture small is tried again after a while at the
  * ceiling. */
 TEST (PictureSize, AStaleFloorIsRetried)
