@@ -20,6 +20,7 @@
 #include <gst/video/video.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -903,4 +904,104 @@ TEST (WebrtcSend, APacketAskedForAgainAndAgainBringsAKeyframe)
       "keyframes-for-repeated-nacks", &asked);
   gst_structure_free (stats);
   EXPECT_EQ (asked, 1u);
+}
+
+namespace {
+
+/* What the producer's stats say of each session, oldest first. */
+struct SentSession {
+  guint64 packets = 0;
+  guint estimate_kbps = 0;
+  gint width = 0;
+};
+
+std::vector<SentSession>
+sent_sessions (const Pipeline &producer)
+{
+  std::vector<SentSession> out;
+  GstElement *send = producer.get ("s");
+  GstStructure *stats = nullptr;
+  g_object_get (send, "stats", &stats, nullptr);
+  gst_object_unref (send);
+  const GValue *sessions = stats ? gst_structure_get_value (stats, "sessions") : nullptr;
+  for (guint i = 0; sessions && i < gst_value_array_get_size (sessions); i++) {
+    const GstStructure *s = gst_value_get_structure (gst_value_array_get_value (sessions, i));
+    SentSession one;
+    guint estimate = 0;
+    gst_structure_get_uint64 (s, "packets-sent", &one.packets);
+    gst_structure_get_uint (s, "estimated-bitrate", &estimate);
+    gst_structure_get_int (s, "frame-width", &one.width);
+    one.estimate_kbps = estimate / 1000;
+    out.push_back (one);
+  }
+  if (stats)
+    gst_structure_free (stats);
+  /* The session that has sent more is the older. */
+  std::sort (out.begin (), out.end (),
+      [] (const SentSession &a, const SentSession &b) { return a.packets > b.packets; });
+  return out;
+}
+
+} // namespace
+
+/* A viewer joining viewers that already get more than start-bitrate does
+ * not get their stream beyond its first frame: its link is not known yet.
+ * It starts at start-bitrate, on an encoder of its own at the picture size
+ * that start fits, and the first viewer keeps its own. (Before, it started
+ * at the first tier's target: a viewer behind a 1 Mbit/s link joining a
+ * 2 Mbit/s stream overran its link for seconds.) */
+TEST (WebrtcSend, AJoiningViewerStartsAtStartBitrateNotAtTheOthers)
+{
+  Pipeline producer ("videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! "
+      "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 fec=off start-bitrate=150 "
+      "video-bitrate=1200 stats-interval=200");
+  ASSERT_NE (gst_element_set_state (producer.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  auto consumer = [&] () {
+    return std::make_unique<Pipeline> ("webrtcrecv name=r uri=" + ws_url (producer.serve_url ()) +
+        " r.video_0 ! fakesink name=video async=false");
+  };
+  auto first = consumer ();
+  SinkWatch first_video;
+  ASSERT_TRUE (play_watching_video (*first, first_video));
+  ASSERT_TRUE (first_video.wait_buffers (30)) << "no video at the first viewer";
+  /* Its estimate ramps up from 150 on the open loopback. */
+  std::vector<SentSession> sessions;
+  for (int i = 0; i < 150; i++) {
+    sessions = sent_sessions (producer);
+    if (sessions.size () == 1 && sessions[0].estimate_kbps >= 400)
+      break;
+    g_usleep (100 * 1000);
+  }
+  ASSERT_EQ (sessions.size (), 1u);
+  ASSERT_GE (sessions[0].estimate_kbps, 400u) << "the first viewer's estimate did not grow";
+  gint first_width = sessions[0].width;
+
+  auto second = consumer ();
+  SinkWatch second_video;
+  ASSERT_TRUE (play_watching_video (*second, second_video));
+  ASSERT_TRUE (second_video.wait_buffers (10)) << "no video at the joining viewer";
+  /* Within a second of its first frames it is on an encoder of its own,
+   * smaller than the first viewer's picture. */
+  bool own_tier = false;
+  for (int i = 0; i < 20 && !own_tier; i++) {
+    g_usleep (100 * 1000);
+    sessions = sent_sessions (producer);
+    own_tier = sessions.size () == 2 && sessions[1].width > 0 && sessions[0].width > 0 &&
+        sessions[1].width < sessions[0].width;
+  }
+  ASSERT_EQ (sessions.size (), 2u);
+  EXPECT_TRUE (own_tier) << "the joining viewer gets the first viewer's picture: " << sessions[1].width
+                         << " against " << sessions[0].width << " (estimates "
+                         << sessions[1].estimate_kbps << " and " << sessions[0].estimate_kbps << ")";
+  EXPECT_LT (sessions[1].estimate_kbps, sessions[0].estimate_kbps);
+  EXPECT_GE (sessions[0].width, first_width) << "the first viewer's picture got smaller";
+  GstElement *tier1 = producer.get ("video_0-vp8-encoder-tier1");
+  EXPECT_NE (tier1, nullptr) << "no second encoder";
+  if (tier1)
+    gst_object_unref (tier1);
+  /* Both keep receiving. */
+  int before_first = first_video.buffers, before_second = second_video.buffers;
+  g_usleep (1000 * 1000);
+  EXPECT_GT (first_video.buffers.load (), before_first + 15);
+  EXPECT_GT (second_video.buffers.load (), before_second + 15);
 }
