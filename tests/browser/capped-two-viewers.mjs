@@ -22,10 +22,10 @@
 //    what it receives stays under the cap.
 // ASSERT=0 only measures. SENDER_LOG=FILE keeps webrtcsend's output (with
 // GST_DEBUG=webrtcsend:5 it shows the tiers and their bitrates);
-// SEND_PROPS="prop=value ..." adds webrtcsend properties. CAPPED_JOIN_S=N:
-// the capped viewer clicks N s after the open one (it then joins a stream
-// that already runs at the open viewer's bitrate; SECONDS_TOTAL counts
-// from the open viewer's click).
+// SEND_PROPS="prop=value ..." adds webrtcsend properties. The capped viewer
+// clicks CAPPED_JOIN_S (10) s after the open one, so that it joins a stream
+// that already runs at the open viewer's bitrate (0: both at once);
+// SECONDS_TOTAL (40) counts from the open viewer's click.
 //
 // Needs root (ip netns add, tc: Debian package iproute2); it is not run
 // inside run-in-netns.sh.
@@ -47,9 +47,9 @@ import {
 const NAME = 'capped-two-viewers';
 const PORT = 8080;
 const CAP_KBIT = Number(process.env.CAP_KBIT || 1000);
-const SECONDS = Number(process.env.SECONDS_TOTAL || 30);
+const SECONDS = Number(process.env.SECONDS_TOTAL || 40);
 const SETTLE_S = 8;
-const CAPPED_JOIN_S = Number(process.env.CAPPED_JOIN_S || 0);
+const CAPPED_JOIN_S = Number(process.env.CAPPED_JOIN_S ?? 10);
 const ASSERT = !['0', 'no', 'false', 'off'].includes(String(process.env.ASSERT ?? '1').toLowerCase());
 const TC_SHAPE = ['root', 'tbf', 'rate', `${CAP_KBIT}kbit`, 'burst', '32kbit', 'latency', '400ms'];
 
