@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "codecs.h"
 
+#include "tier-plan.h"
+
 #include <gst/pbutils/codec-utils.h>
 #include <gst/rtp/rtp.h>
 
@@ -351,6 +353,16 @@ constexpr unsigned KEYFRAME_INTERVAL_FRAMES = 3000;
  * make any size from the frame it has (a videoconvert there failed with
  * not-negotiated). */
 
+namespace {
+
+bool
+kbps_in_opus_range (unsigned kbps)
+{
+  return kbps >= 6 && kbps <= 510;
+}
+
+} // namespace
+
 std::string
 encoder_description (const Codec &codec, unsigned video_bitrate_kbps, double pixel_rate)
 {
@@ -387,10 +399,14 @@ encoder_description (const Codec &codec, unsigned video_bitrate_kbps, double pix
            " b-adapt=false rc-lookahead=0 sliced-threads=true bitrate=" + kbps +
         " ! video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au"
         " ! h264parse config-interval=-1";
-  /* opus */
+  /* opus: at the level congestion control gives the viewers of this
+   * encoder, and that level's frame size (tier-plan.h); 64 kbit/s in 20 ms
+   * frames by default. */
+  unsigned opus_kbps = kbps_in_opus_range (video_bitrate_kbps) ? video_bitrate_kbps : AUDIO_FULL_KBPS;
   return "queue max-size-buffers=0 max-size-bytes=0 max-size-time=200000000 leaky=downstream"
-         " ! audioconvert ! audioresample ! opusenc name=encoder bitrate=64000"
-         " audio-type=voice frame-size=20";
+         " ! audioconvert ! audioresample ! opusenc name=encoder bitrate=" +
+         std::to_string (opus_kbps * 1000) + " audio-type=voice frame-size=" +
+         std::to_string (audio_frame_ms (opus_kbps));
 }
 
 GstElement *

@@ -62,8 +62,9 @@ GstCaps *codec_rtp_caps (const Codec &codec, unsigned pt, unsigned twcc_ext_id,
     const std::string &h264_profile_level_id = "", unsigned mid_ext_id = 0, guint32 ssrc = 0);
 
 /* gst-launch description of the encoder branch: raw media in, encoded out.
+ * bitrate_kbps: the video's, or Opus's (6 to 510; other values: 64).
  * pixel_rate: width x height x frames per second of raw video (0: unknown). */
-std::string encoder_description (const Codec &codec, unsigned video_bitrate_kbps,
+std::string encoder_description (const Codec &codec, unsigned bitrate_kbps,
     double pixel_rate = 0);
 
 /* How a sent stream's packets are told apart from the others of a bundle:

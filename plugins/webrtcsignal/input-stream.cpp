@@ -463,13 +463,12 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
     branch.link->queue_sink = queue_sink; /* our reference */
   }
 
-  if (kind_ == MediaKind::Video) {
-    /* A new consumer needs a keyframe now, not at the end of the GOP. */
+  /* A new consumer needs a keyframe now, not at the end of the GOP. */
+  if (kind_ == MediaKind::Video)
     gst_pad_send_event (tee_pad,
         gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
-    std::lock_guard<std::mutex> guard (targets_lock);
-    viewers_[branch.link.get ()] = Viewer { branch.link, &codec, 0 };
-  }
+  std::lock_guard<std::mutex> guard (targets_lock);
+  viewers_[branch.link.get ()] = Viewer { branch.link, &codec, 0 };
   return true;
 }
 

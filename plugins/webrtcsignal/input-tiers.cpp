@@ -57,6 +57,9 @@ unsigned
 InputStream::tier_target_locked (const Codec &codec, unsigned tier) const
 {
   auto plan = plans_.find (&codec);
+  if (codec.kind == MediaKind::Audio)
+    return plan == plans_.end () || tier >= plan->second.targets_kbps.size ()
+        ? AUDIO_FULL_KBPS : plan->second.targets_kbps[tier];
   if (plan == plans_.end () || tier >= plan->second.targets_kbps.size ())
     return configured_kbps_;
   unsigned target = plan->second.targets_kbps[tier];
@@ -82,7 +85,8 @@ InputStream::follow_viewers_locked ()
   previous.swap (plans_);
   unsigned ceiling = configured_kbps_ ? configured_kbps_ : G_MAXUINT;
   for (auto &[codec, by_viewer] : estimates)
-    plans_[codec] = tier_ladder_kbps_.empty ()
+    plans_[codec] = codec->kind == MediaKind::Audio ? plan_levels (by_viewer)
+        : tier_ladder_kbps_.empty ()
         ? plan_tiers (by_viewer, current[codec], max_tiers_, ceiling)
         : plan_ladder_tiers (by_viewer, current[codec], previous[codec].targets_kbps,
               tier_ladder_kbps_, max_tiers_, ceiling);
@@ -95,13 +99,13 @@ InputStream::follow_viewers_locked ()
   }
   std::lock_guard<std::mutex> guard (encoders_lock);
   for (auto &[key, enc] : encoders_) {
-    if (enc->codec->kind != MediaKind::Video)
-      continue;
     auto plan = plans_.find (enc->codec);
     if (enc->tier > 0 && (plan == plans_.end () || enc->tier >= plan->second.targets_kbps.size ()))
       continue; /* about to be removed */
     unsigned target = tier_target_locked (*enc->codec, enc->tier);
     set_encoder_bitrate_locked (*enc, target);
+    if (enc->codec->kind != MediaKind::Video)
+      continue;
     /* The first target it follows: at a size that meets it from the
      * start (picture-size.h). */
     if (plan != plans_.end () && pixel_rate > 0 && !enc->sizer.started ()) {
@@ -132,6 +136,11 @@ InputStream::set_encoder_bitrate_locked (Encoder &enc, unsigned kbps)
   enc.applied_kbps = kbps;
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (encoder), "target-bitrate"))
     g_object_set (encoder, "target-bitrate", (int) (kbps * 1000), nullptr); /* vp8enc: bit/s */
+  else if (enc.codec->kind == MediaKind::Audio) {
+    g_object_set (encoder, "bitrate", (int) (kbps * 1000), nullptr); /* opusenc: bit/s */
+    gst_util_set_object_arg (G_OBJECT (encoder), "frame-size",
+        std::to_string (audio_frame_ms (kbps)).c_str ());
+  }
   else
     g_object_set (encoder, "bitrate", kbps, nullptr); /* x264enc: kbit/s */
   gst_object_unref (encoder);
@@ -216,6 +225,8 @@ InputStream::check_tiers ()
           tier, error.c_str ());
       continue;
     }
+    if (codec->kind != MediaKind::Video)
+      continue;
     std::lock_guard<std::mutex> guard (targets_lock);
     enc->sizer.start_from (first, target);
     if (enc->sizer.step ())

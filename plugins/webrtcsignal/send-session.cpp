@@ -6,6 +6,7 @@
 #include "rtx-history.h"
 #include "sdp-utils.h"
 #include "secure-random.h"
+#include "tier-plan.h"
 #include "viewer-congestion.h"
 
 #include <gst/sdp/sdp.h>
@@ -374,10 +375,6 @@ SendSession::on_negotiated (const GstWebRTCSessionDescription *answer)
   start_congestion_control (negotiated_twcc);
 }
 
-/* The audio's share of a viewer's link (Opus at 64 kbit/s and its
- * packets' headers), kbit/s: the estimate covers the whole transport. */
-constexpr unsigned AUDIO_SHARE_KBPS = 72;
-
 void
 SendSession::start_congestion_control (bool negotiated_twcc)
 {
@@ -414,18 +411,24 @@ SendSession::on_congestion_target (unsigned kbps)
   bool audio = false;
   for (const Track &track : tracks_)
     audio = audio || (track.branch.codec && track.input->kind () == MediaKind::Audio);
-  unsigned video = video_share (kbps, audio);
+  unsigned audio_kbps = audio ? audio_kbps_for (kbps, audio_kbps_) : 0;
+  if (audio_kbps != audio_kbps_.exchange (audio_kbps))
+    GST_INFO_OBJECT (bin_, "Session %s: audio at %u kbit/s (estimate %u kbit/s)", id_.c_str (),
+        audio_kbps, kbps);
+  unsigned video = video_share (kbps, audio_kbps);
   for (const Track &track : tracks_)
-    if (track.branch.codec && track.input->kind () == MediaKind::Video)
-      track.input->set_viewer_target (track.branch, video);
+    if (track.branch.codec)
+      track.input->set_viewer_target (track.branch,
+          track.input->kind () == MediaKind::Video ? video : audio_kbps);
 }
 
 /* The video's part of a viewer's estimate (kbit/s): less the audio's share
  * and room for the FEC packets, which travel on the same link. */
 unsigned
-SendSession::video_share (unsigned kbps, bool audio) const
+SendSession::video_share (unsigned kbps, unsigned audio_kbps) const
 {
-  unsigned video = audio ? (kbps > AUDIO_SHARE_KBPS ? kbps - AUDIO_SHARE_KBPS : 0) : kbps;
+  unsigned audio_share = audio_kbps ? audio_share_kbps (audio_kbps) : 0;
+  unsigned video = kbps > audio_share ? kbps - audio_share : 0;
   video = (unsigned) (video * 100ull / (100 + fec_percentage_.load ()));
   return std::max (video, settings_.congestion.min_kbps);
 }
@@ -522,7 +525,8 @@ SendSession::prepare_encoders ()
     bool audio = false;
     for (const Track &track : tracks_)
       audio = audio || (track.expected && track.input->kind () == MediaKind::Audio);
-    start_video_kbps = video_share (settings_.congestion.start_kbps, audio);
+    unsigned start = settings_.congestion.start_kbps;
+    start_video_kbps = video_share (start, audio ? audio_kbps_for (start, 0) : 0);
   }
   for (Track &track : tracks_) {
     if (!track.expected)
@@ -555,6 +559,8 @@ SendSession::add_own_figures (GstStructure *stats)
   gst_structure_get_double (stats, "rtt", &rtt);
   if (congestion_)
     congestion_->add_figures (stats);
+  if (unsigned audio_kbps = audio_kbps_)
+    gst_structure_set (stats, "audio-target-bitrate", G_TYPE_UINT, audio_kbps * 1000, nullptr);
   if (rtx_limit_)
     gst_structure_set (stats, "retransmissions-dropped", G_TYPE_UINT64,
         (guint64) rtx_limit_->dropped (), "keyframes-for-repeated-nacks", G_TYPE_UINT64,

@@ -87,7 +87,8 @@ private:
   };
   /* Starts the expected codecs' encoders while the description travels. */
   void prepare_encoders ();
-  unsigned video_share (unsigned kbps, bool audio) const;
+  /* The video's part of kbps, with audio_kbps of audio beside it (0: none). */
+  unsigned video_share (unsigned kbps, unsigned audio_kbps) const;
 
   bool negotiate (std::string *error);
   void resume ();
@@ -119,6 +120,9 @@ private:
    * control leaves room for; set on the control thread, read on the
    * feedback's. */
   std::atomic<unsigned> fec_percentage_ { 0 };
+  /* The audio bitrate this viewer's estimate gives (tier-plan.h's levels;
+   * 0 until congestion control starts). */
+  std::atomic<unsigned> audio_kbps_ { 0 };
 };
 
 } // namespace gstsig

@@ -103,6 +103,41 @@ plan_ladder_tiers (const std::map<const void *, unsigned> &estimates,
   return plan;
 }
 
+unsigned
+audio_kbps_for (unsigned estimate_kbps, unsigned current_kbps)
+{
+  if (current_kbps == AUDIO_LOW_KBPS)
+    return estimate_kbps > AUDIO_FULL_ABOVE_KBPS ? AUDIO_FULL_KBPS : AUDIO_LOW_KBPS;
+  return estimate_kbps < AUDIO_LOW_BELOW_KBPS ? AUDIO_LOW_KBPS : AUDIO_FULL_KBPS;
+}
+
+unsigned
+audio_frame_ms (unsigned kbps)
+{
+  return kbps <= AUDIO_LOW_KBPS ? 60 : 20;
+}
+
+unsigned
+audio_share_kbps (unsigned kbps)
+{
+  return kbps + (1000 / audio_frame_ms (kbps)) * AUDIO_PACKET_OVERHEAD_BYTES * 8 / 1000;
+}
+
+TierPlan
+plan_levels (const std::map<const void *, unsigned> &levels)
+{
+  TierPlan plan;
+  for (const auto &entry : levels)
+    plan.targets_kbps.push_back (entry.second);
+  std::sort (plan.targets_kbps.begin (), plan.targets_kbps.end (), std::greater<unsigned> ());
+  plan.targets_kbps.erase (std::unique (plan.targets_kbps.begin (), plan.targets_kbps.end ()),
+      plan.targets_kbps.end ());
+  for (const auto &[viewer, kbps] : levels)
+    plan.tier_of[viewer] = (unsigned) (std::find (plan.targets_kbps.begin (),
+        plan.targets_kbps.end (), kbps) - plan.targets_kbps.begin ());
+  return plan;
+}
+
 std::optional<std::vector<unsigned>>
 parse_tier_ladder (const std::string &text, std::string *error)
 {

@@ -59,6 +59,31 @@ TierPlan plan_ladder_tiers (const std::map<const void *, unsigned> &estimates,
     const std::map<const void *, unsigned> &current, const std::vector<unsigned> &previous_targets,
     const std::vector<unsigned> &ladder_kbps, unsigned max_tiers, unsigned ceiling_kbps);
 
+/* Audio follows a viewer's estimate in two levels, so that a slow link
+ * keeps some room for the picture: Opus at AUDIO_FULL_KBPS in 20 ms frames,
+ * and at AUDIO_LOW_KBPS in 60 ms frames (a third of the packets, whose
+ * headers cost as much as the low level's audio) while the viewer's
+ * estimate is under AUDIO_LOW_BELOW_KBPS, until it is over
+ * AUDIO_FULL_ABOVE_KBPS again. */
+constexpr unsigned AUDIO_FULL_KBPS = 64;
+constexpr unsigned AUDIO_LOW_KBPS = 24;
+constexpr unsigned AUDIO_LOW_BELOW_KBPS = 350;
+constexpr unsigned AUDIO_FULL_ABOVE_KBPS = 500;
+/* What each packet adds to the audio (RTP header 12, SRTP tag 10, header
+ * extensions 12), bytes. */
+constexpr unsigned AUDIO_PACKET_OVERHEAD_BYTES = 34;
+/* The audio bitrate for estimate_kbps, the viewer's now being current_kbps
+ * (0: none yet). */
+unsigned audio_kbps_for (unsigned estimate_kbps, unsigned current_kbps);
+/* Opus's frame duration at a level (ms), and the level's share of a link
+ * with its packets' overhead (kbit/s). */
+unsigned audio_frame_ms (unsigned kbps);
+unsigned audio_share_kbps (unsigned kbps);
+
+/* Tiers of viewers that each want one of a few fixed bitrates (levels:
+ * viewer -> kbit/s): one tier per level in use, the highest first. */
+TierPlan plan_levels (const std::map<const void *, unsigned> &levels);
+
 /* video-tier-ladder's text: kbit/s separated by commas, e.g. "2000,800,300",
  * 1 to MAX_LADDER_RUNGS of them, each within MIN_RUNG_KBPS..MAX_RUNG_KBPS;
  * "" is no ladder. Returns the rungs, fastest first, or nullopt with *error

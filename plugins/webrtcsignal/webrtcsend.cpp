@@ -120,7 +120,8 @@ static const gstsig::BaseBinDefaults send_defaults = {
   "candidate-types (e.g. \"relay <-> host\"), "
   "fps, frame-width, frame-height, with congestion control estimated-bitrate (bit/s), "
   "feedback-bitrate (bit/s, what the viewer reports arriving), feedback-loss (0..1) and "
-  "congestion (normal, overuse, underuse), fec-percentage (FEC packets per 100 of video, "
+  "congestion (normal, overuse, underuse), audio-target-bitrate (bit/s: Opus at 64 kbit/s, 24 on a "
+  "link under 350 kbit/s), fec-percentage (FEC packets per 100 of video, "
   "when RED and ULPFEC were negotiated) and, with diagnostics, rtpdiag-<pad>. The same structure per "
   "session is posted as a \"webrtcsend-stats\" element message every stats-interval",
 };

@@ -43,7 +43,10 @@
 //   set: passed as video-bitrate= and used for the recovery threshold),
 //   SENDER_LOG (a file for webrtcsend's output; with GST_DEBUG=webrtcsend:5
 //   it shows each encoder bitrate change), SEND_PROPS ("prop=value ...":
-//   more webrtcsend properties).
+//   more webrtcsend properties), AUDIO=1 (an audiotestsrc of pink noise,
+//   which Opus cannot send in less than its bitrate, beside the video; the
+//   summary then says what audio arrived and how much of it the viewer had
+//   to conceal).
 // e.g. as root:  ASSERT=0 CAP_KBIT=1500 node capped-link.mjs
 //
 // Needs root (ip netns add, tc: Debian package iproute2); it is not run
@@ -64,6 +67,7 @@ import {
 } from './link-lib.mjs';
 
 const NAME = 'capped-link';
+const WITH_AUDIO = ['1', 'yes', 'true', 'on'].includes(String(process.env.AUDIO ?? '').toLowerCase());
 const PORT = 8080;
 const DEFAULT_VIDEO_KBIT = 2000; // webrtcsend's video-bitrate default
 
@@ -107,12 +111,13 @@ runTest(NAME, async (t) => {
   assert(q0.kind === 'tbf', `the root qdisc of ${NS_SERVER}'s lan0 is "${q0.kind}" after adding tbf`);
   info(`cap: ${NS_SERVER} lan0: tc qdisc add dev lan0 ${TC_SHAPE.join(' ')}`);
 
-  const sendArgs = ['webrtcsend', `serve=${SERVER_IP}:${PORT}`, `meta=meta,name=${NAME}`, 'video-codecs=vp8'];
+  const sendArgs = ['webrtcsend', 'name=s', `serve=${SERVER_IP}:${PORT}`, `meta=meta,name=${NAME}`, 'video-codecs=vp8'];
   if (process.env.VIDEO_KBIT) sendArgs.push(`video-bitrate=${VIDEO_KBIT}`);
   if (process.env.SEND_PROPS) sendArgs.push(...process.env.SEND_PROPS.split(' '));
   const { producer, page, producerId } = await lanSenderAndViewer(t, PORT, NAME, [
     'videotestsrc', 'is-live=true', 'pattern=smpte', '!', 'video/x-raw,width=1280,height=720,framerate=30/1', '!',
     ...sendArgs,
+    ...(WITH_AUDIO ? ['audiotestsrc', 'is-live=true', 'wave=pink-noise', 'volume=0.3', '!', 's.'] : []),
   ]);
   const qClick = rootQdisc();
   const clickAt = Date.now();
@@ -124,6 +129,7 @@ runTest(NAME, async (t) => {
        `decoded frame, then ${AFTER_SECONDS} s without it; t counts from the click`);
   console.log(HEADER);
   const rows = [];
+  const samples = []; /* samples[i] ends rows[i] */
   let prev = { wall: clickAt };
   let firstFrameAt = null;
   let connectedAt = null;
@@ -147,6 +153,7 @@ runTest(NAME, async (t) => {
     if (firstFrameAt === null && s.video && s.video.framesDecoded > 0) firstFrameAt = s.wall;
     const row = makeRow(prev, s, clickAt, liftAt === null);
     rows.push(row);
+    samples.push(s);
     console.log(formatRow(row));
     prev = s;
 
@@ -242,6 +249,21 @@ runTest(NAME, async (t) => {
        recoverS === null ? `no, in ${AFTER_SECONDS} s (max ${f1(freeMaxKbit)} kbit/s)` : `${f1(recoverS)} s`);
   line('free: kbit/s, fps of the last 5 s',
        `${f1(mean(freeTail.map((r) => r.kbit)))}, ${f1(mean(freeTail.map((r) => r.fps)))}`);
+  if (WITH_AUDIO) {
+    const first = win.length ? rows.indexOf(win[0]) : -1;
+    const a0 = first > 0 ? samples[first - 1].audio : null;
+    const a1 = first >= 0 ? samples[first + win.length - 1].audio : null;
+    if (a0 && a1) {
+      const seconds = (win[win.length - 1].end - win[0].start) / 1000;
+      const concealed = a1.concealedSamples - a0.concealedSamples;
+      const total = a1.totalSamplesReceived - a0.totalSamplesReceived;
+      line('audio in the settled window', `${f1((a1.bytesReceived - a0.bytesReceived) * 8 / 1000 / seconds)} kbit/s ` +
+           `(payload), ${a1.packetsLost - a0.packetsLost} packets lost, ${f1(100 * concealed / Math.max(1, total))} % ` +
+           `of the samples concealed`);
+    } else {
+      line('audio in the settled window', 'none');
+    }
+  }
   const last = prev.video || {};
   line('frame sizes seen', sizes.join(', ') || 'none');
   line('viewer totals', `${last.framesDecoded ?? 0} frames decoded, ${last.keyFramesDecoded ?? 0} key frames, ` +

@@ -57,7 +57,8 @@ export function rootQdiscOf(dev) {
   return list.find((q) => q.root) || {};
 }
 
-// One stats sample of the tile: its state, and the inbound video's counters.
+// One stats sample of the tile: its state, and the inbound video's (and
+// audio's, when there is audio) counters.
 export function sample(page, tileId) {
   return page.evaluate(async (id) => {
     const tile = window.gstsig.tile(id);
@@ -74,6 +75,13 @@ export function sample(page, tileId) {
                        'nackCount', 'pliCount', 'firCount', 'retransmittedPacketsReceived',
                        'retransmittedBytesReceived', 'fecPacketsReceived', 'fecPacketsDiscarded']) {
         out.video[k] = v[k] ?? 0;
+      }
+    }
+    const a = stats.find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
+    if (a) {
+      out.audio = {};
+      for (const k of ['bytesReceived', 'packetsReceived', 'packetsLost', 'concealedSamples', 'totalSamplesReceived']) {
+        out.audio[k] = a[k] ?? 0;
       }
     }
     const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);

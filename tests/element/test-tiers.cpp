@@ -11,6 +11,7 @@
 #include "codecs.h"
 #include "context-thread.h"
 #include "input-stream.h"
+#include "tier-plan.h"
 
 #include <gst/gst.h>
 #include <gtest/gtest.h>
@@ -39,7 +40,7 @@ protected:
   {
     GST_DEBUG_CATEGORY_INIT (gst_sig_send_debug, "webrtcsend", 0, "webrtcsend (test)");
     pipeline = gst_pipeline_new (nullptr);
-    GstElement *src = gst_element_factory_make ("videotestsrc", nullptr);
+    GstElement *src = gst_element_factory_make (source.c_str (), nullptr);
     GstElement *filter = gst_element_factory_make ("capsfilter", nullptr);
     g_object_set (src, "is-live", TRUE, nullptr);
     GstCaps *caps = gst_caps_from_string (input_caps.c_str ());
@@ -47,14 +48,16 @@ protected:
     gst_caps_unref (caps);
     gst_bin_add_many (GST_BIN (pipeline), src, filter, nullptr);
     gst_element_link (src, filter);
-    input = std::make_unique<InputStream> (GST_BIN (pipeline), gstsig::MediaKind::Video, "video_0",
-        &control, 100 * GST_MSECOND);
+    input = std::make_unique<InputStream> (GST_BIN (pipeline), kind, input_name, &control,
+        100 * GST_MSECOND);
     GstPad *src_pad = gst_element_get_static_pad (filter, "src");
     ASSERT_EQ (gst_pad_link (src_pad, input->sink_pad ()), GST_PAD_LINK_OK);
     gst_object_unref (src_pad);
     ASSERT_NE (gst_element_set_state (pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
     vp8 = gstsig::find_codec ("vp8");
     ASSERT_NE (vp8, nullptr);
+    codec = gstsig::find_codec (codec_name.c_str ());
+    ASSERT_NE (codec, nullptr);
     ASSERT_TRUE (wait_for ([this] { return input->form ().has_value (); }));
   }
 
@@ -99,7 +102,7 @@ protected:
     std::string error;
     bool ok = false;
     control.invoke_sync ([&] {
-      ok = input->attach (v.branch, *vp8, 96, gstsig::RtpStreamSetup (), "", 2000, 3, ladder, false,
+      ok = input->attach (v.branch, *codec, 96, gstsig::RtpStreamSetup (), "", 2000, 3, ladder, false,
           pad, &error);
     });
     gst_object_unref (pad);
@@ -196,12 +199,17 @@ protected:
     return width;
   }
 
+  std::string source = "videotestsrc";
   std::string input_caps = "video/x-raw,width=640,height=360,framerate=30/1";
+  gstsig::MediaKind kind = gstsig::MediaKind::Video;
+  std::string input_name = "video_0";
+  std::string codec_name = "vp8"; /* what attach () sends */
   std::vector<unsigned> ladder; /* video-tier-ladder */
   gstsig::ContextThread control { "test-tiers-control" };
   GstElement *pipeline = nullptr;
   std::unique_ptr<InputStream> input;
   const gstsig::Codec *vp8 = nullptr;
+  const gstsig::Codec *codec = nullptr;
   std::vector<std::unique_ptr<Viewer>> viewers;
 };
 
@@ -211,7 +219,80 @@ protected:
   LowTargetTest () { input_caps = "video/x-raw,width=1280,height=720,framerate=30/1"; }
 };
 
+/* A mono audio input, sent as Opus. */
+class AudioTiersTest : public TiersTest {
+protected:
+  AudioTiersTest ()
+  {
+    source = "audiotestsrc";
+    input_caps = "audio/x-raw,rate=48000,channels=1";
+    kind = gstsig::MediaKind::Audio;
+    input_name = "audio_0";
+    codec_name = "opus";
+  }
+
+  /* The bitrate (kbit/s) of the Opus encoder in the branch called name; 0:
+   * none. With frame_ms, its frame duration (ms) too. */
+  unsigned opus_kbps (const std::string &name, unsigned *frame_ms = nullptr)
+  {
+    GstElement *branch = gst_bin_get_by_name (GST_BIN (pipeline), name.c_str ());
+    GstElement *encoder = branch ? gst_bin_get_by_name (GST_BIN (branch), "encoder") : nullptr;
+    int bps = 0;
+    if (encoder) {
+      g_object_get (encoder, "bitrate", &bps, nullptr);
+      gint frame_size = 0; /* an enum whose values are the milliseconds (2 for 2.5) */
+      g_object_get (encoder, "frame-size", &frame_size, nullptr);
+      if (frame_ms)
+        *frame_ms = (unsigned) frame_size;
+    }
+    if (encoder)
+      gst_object_unref (encoder);
+    if (branch)
+      gst_object_unref (branch);
+    return bps / 1000;
+  }
+};
+
 } // namespace
+
+/* Audio in two levels (tier-plan.h): a viewer on a slow link moves to an
+ * Opus encoder at the low level, the others keep the full one; when the
+ * slow one recovers it comes back and the extra encoder goes. One viewer
+ * alone on a slow link lowers the one encoder instead. */
+TEST_F (AudioTiersTest, ASlowViewerGetsTheLowLevelTheOthersKeepTheFull)
+{
+  Viewer &fast = add_viewer ();
+  Viewer &slow = add_viewer ();
+  ASSERT_TRUE (wait_for ([&] { return *slow.packets > 10 && *fast.packets > 10; }))
+      << "no packets to the viewers";
+  EXPECT_EQ (opus_kbps ("audio_0-opus-encoder"), gstsig::AUDIO_FULL_KBPS);
+  input->set_viewer_target (fast.branch, gstsig::AUDIO_FULL_KBPS);
+  input->set_viewer_target (slow.branch, gstsig::AUDIO_LOW_KBPS);
+  ASSERT_TRUE (wait_for ([&] { return tier_of (slow) == 1; })) << "the slow viewer never moved";
+  EXPECT_EQ (tier_of (fast), 0u);
+  unsigned frame_ms = 0;
+  EXPECT_EQ (opus_kbps ("audio_0-opus-encoder-tier1", &frame_ms), gstsig::AUDIO_LOW_KBPS);
+  EXPECT_EQ (frame_ms, 60u) << "the low level's frames";
+  EXPECT_EQ (opus_kbps ("audio_0-opus-encoder"), gstsig::AUDIO_FULL_KBPS);
+  unsigned before = *slow.packets, before_fast = *fast.packets;
+  EXPECT_TRUE (wait_for ([&] { return *slow.packets > before + 20 && *fast.packets > before_fast + 20; }))
+      << "a viewer stopped receiving after the move";
+
+  input->set_viewer_target (slow.branch, gstsig::AUDIO_FULL_KBPS);
+  ASSERT_TRUE (wait_for ([&] { return tier_of (slow) == 0; })) << "the slow viewer never came back";
+  EXPECT_TRUE (wait_for ([&] { return !has_element ("audio_0-opus-encoder-tier1"); }))
+      << "the low level's encoder stayed with no viewer on it";
+
+  /* Only slow viewers: the one encoder at the low level. */
+  input->set_viewer_target (fast.branch, gstsig::AUDIO_LOW_KBPS);
+  input->set_viewer_target (slow.branch, gstsig::AUDIO_LOW_KBPS);
+  EXPECT_TRUE (wait_for ([&] { return opus_kbps ("audio_0-opus-encoder") == gstsig::AUDIO_LOW_KBPS; }));
+  opus_kbps ("audio_0-opus-encoder", &frame_ms);
+  EXPECT_EQ (frame_ms, 60u);
+  EXPECT_FALSE (has_element ("audio_0-opus-encoder-tier1"));
+  before = *slow.packets;
+  EXPECT_TRUE (wait_for ([&] { return *slow.packets > before + 20; }));
+}
 
 /* Below what the smallest picture needs, half the frames are encoded
  * (picture-size.h): a viewer whose first target is 100 kbit/s gets 320x180

@@ -441,6 +441,36 @@ TEST (Tiers, ASlowViewerDoesNotLowerTheOthers)
   EXPECT_EQ (plan.tier_of[&C], 1u);
 }
 
+/* Audio in two levels, with a margin between going down and coming back. */
+TEST (AudioLevels, ASlowLinkGetsTheLowLevelUntilItRecovers)
+{
+  using gstsig::audio_kbps_for;
+  EXPECT_EQ (audio_kbps_for (600, 0), gstsig::AUDIO_FULL_KBPS);
+  EXPECT_EQ (audio_kbps_for (300, 0), gstsig::AUDIO_LOW_KBPS);
+  EXPECT_EQ (audio_kbps_for (300, gstsig::AUDIO_FULL_KBPS), gstsig::AUDIO_LOW_KBPS);
+  EXPECT_EQ (audio_kbps_for (420, gstsig::AUDIO_FULL_KBPS), gstsig::AUDIO_FULL_KBPS);
+  EXPECT_EQ (audio_kbps_for (420, gstsig::AUDIO_LOW_KBPS), gstsig::AUDIO_LOW_KBPS) << "flaps";
+  EXPECT_EQ (audio_kbps_for (520, gstsig::AUDIO_LOW_KBPS), gstsig::AUDIO_FULL_KBPS);
+  /* The low level in longer frames: fewer packets, whose headers count. */
+  EXPECT_EQ (gstsig::audio_frame_ms (gstsig::AUDIO_FULL_KBPS), 20u);
+  EXPECT_EQ (gstsig::audio_frame_ms (gstsig::AUDIO_LOW_KBPS), 60u);
+  EXPECT_EQ (gstsig::audio_share_kbps (gstsig::AUDIO_FULL_KBPS), 64u + 13u); /* 50 x 34 B */
+  EXPECT_EQ (gstsig::audio_share_kbps (gstsig::AUDIO_LOW_KBPS), 24u + 4u);   /* 16 x 34 B */
+}
+
+TEST (AudioLevels, OneTierPerLevelInUseTheHighestFirst)
+{
+  auto plan = gstsig::plan_levels ({ { &A, 24 }, { &B, 64 }, { &C, 24 } });
+  ASSERT_EQ (plan.targets_kbps, (std::vector<unsigned> { 64, 24 }));
+  EXPECT_EQ (plan.tier_of[&A], 1u);
+  EXPECT_EQ (plan.tier_of[&B], 0u);
+  EXPECT_EQ (plan.tier_of[&C], 1u);
+  /* Only slow viewers: the first tier is the low level. */
+  plan = gstsig::plan_levels ({ { &A, 24 } });
+  ASSERT_EQ (plan.targets_kbps, (std::vector<unsigned> { 24 }));
+  EXPECT_EQ (plan.tier_of[&A], 0u);
+}
+
 /* With no tier left, the slowest join the last tier without lowering it. */
 TEST (Tiers, BoundedCount)
 {
