@@ -25,10 +25,13 @@ FecPolicy::on_report (double fraction_lost, double rtt_s)
   if (mode_ == FecMode::Off || !(fraction_lost >= 0 && fraction_lost <= 1))
     return percentage_;
   loss_ = loss_ < 0 ? fraction_lost : SMOOTHING * fraction_lost + (1 - SMOOTHING) * loss_;
+  if (rtt_s >= 0 && (least_rtt_s_ < 0 || rtt_s < least_rtt_s_))
+    least_rtt_s_ = rtt_s;
+  bool queued = rtt_s >= 0 && rtt_s > QUEUE_FACTOR * least_rtt_s_ + QUEUE_SLACK_S;
   if (mode_ == FecMode::Auto) {
-    if (!on_ && loss_ >= AUTO_ON_LOSS && rtt_s >= min_rtt_s_)
+    if (!on_ && loss_ >= AUTO_ON_LOSS && rtt_s >= min_rtt_s_ && !queued)
       on_ = true;
-    else if (on_ && (loss_ < AUTO_OFF_LOSS || !(rtt_s >= 0.75 * min_rtt_s_)))
+    else if (on_ && (loss_ < AUTO_OFF_LOSS || !(rtt_s >= 0.75 * min_rtt_s_) || queued))
       on_ = false;
   }
   percentage_ = on_ ? percentage_for (loss_) : 0;

@@ -20,6 +20,12 @@
  * While on, the percentage is LOSS_FACTOR x the loss in percent, between
  * MIN_PERCENTAGE and MAX_PERCENTAGE (5 % loss: 20 %).
  *
+ * auto leaves FEC off, too, while a queue stands on the path: a round trip
+ * over QUEUE_FACTOR x the least seen plus QUEUE_SLACK_S. Loss there is the
+ * queue's tail, a link carrying more than it can, and FEC packets would
+ * only add to it (behind a 250 kbit/s cap auto went to 33-50 % at round
+ * trips of 175-490 ms against the path's 2 ms).
+ *
  * Plain C++, not thread-safe (its owner calls it from one thread).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
@@ -38,6 +44,8 @@ public:
   static constexpr double LOSS_FACTOR = 4;
   static constexpr unsigned MIN_PERCENTAGE = 10;
   static constexpr unsigned MAX_PERCENTAGE = 50;
+  static constexpr double QUEUE_FACTOR = 2;
+  static constexpr double QUEUE_SLACK_S = 0.030;
   /* Weight of a new report in the smoothed loss. */
   static constexpr double SMOOTHING = 0.3;
 
@@ -57,6 +65,7 @@ private:
   FecMode mode_;
   double min_rtt_s_;
   double loss_ = -1; /* < 0: no report yet */
+  double least_rtt_s_ = -1; /* < 0: none yet */
   bool on_;
   unsigned percentage_;
 };

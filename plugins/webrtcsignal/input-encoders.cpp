@@ -117,8 +117,9 @@ InputStream::ensure_encoder (const Codec &codec, unsigned tier, unsigned video_b
         Encoder &enc = encoder_of (data);
         GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
         enc.frames++;
-        if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
-          enc.delta_bytes += gst_buffer_get_size (buffer);
+        if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT) ||
+            !enc.new_viewer_keyframe.exchange (false))
+          enc.load_bytes += gst_buffer_get_size (buffer);
         return GST_PAD_PROBE_OK;
       },
       encoder_data (enc), free_encoder_data);
@@ -241,6 +242,21 @@ InputStream::send_merged_keyframe (const std::shared_ptr<Encoder> &enc)
   gst_object_unref (tee_sink);
 }
 
+namespace {
+
+constexpr const char *NEW_VIEWER_FIELD = "gstsig-new-viewer";
+
+} // namespace
+
+GstEvent *
+new_keyframe_request_for_a_new_viewer ()
+{
+  GstEvent *event = gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0);
+  gst_structure_set (gst_event_writable_structure (event), NEW_VIEWER_FIELD, G_TYPE_BOOLEAN, TRUE,
+      nullptr);
+  return event;
+}
+
 GstPadProbeReturn
 InputStream::on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
@@ -251,6 +267,10 @@ InputStream::on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer dat
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   if (!gst_video_event_is_force_key_unit (event))
     return GST_PAD_PROBE_OK;
+  gboolean new_viewer = FALSE;
+  if (gst_structure_get_boolean (gst_event_get_structure (event), NEW_VIEWER_FIELD, &new_viewer) &&
+      new_viewer)
+    enc->new_viewer_keyframe = true;
   std::lock_guard<std::mutex> guard (enc->merge_lock);
   if (gst_event_get_seqnum (event) == enc->forwarded_seqnum)
     return GST_PAD_PROBE_OK; /* our own merged request */

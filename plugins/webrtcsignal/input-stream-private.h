@@ -19,4 +19,10 @@ namespace gstsig {
 /* input-stream.cpp: a core/base element, named. */
 GstElement *make (const char *factory, const std::string &name);
 
+/* input-encoders.cpp: an upstream keyframe request for a viewer that
+ * starts on, or moves to, an encoder's stream. Its keyframe is not counted
+ * in what the encoder's picture costs (check_picture_size_locked): it says
+ * nothing of the picture's size. */
+GstEvent *new_keyframe_request_for_a_new_viewer ();
+
 } // namespace gstsig

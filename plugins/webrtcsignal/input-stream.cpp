@@ -465,8 +465,7 @@ InputStream::attach (ConsumerBranch &branch, const Codec &codec, unsigned pt,
 
   /* A new consumer needs a keyframe now, not at the end of the GOP. */
   if (kind_ == MediaKind::Video)
-    gst_pad_send_event (tee_pad,
-        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+    gst_pad_send_event (tee_pad, new_keyframe_request_for_a_new_viewer ());
   std::lock_guard<std::mutex> guard (targets_lock);
   viewers_[branch.link.get ()] = Viewer { branch.link, &codec, 0 };
   return true;

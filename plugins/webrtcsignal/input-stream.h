@@ -202,10 +202,12 @@ private:
     guint32 forwarded_seqnum = GST_SEQNUM_INVALID;
     guint timer = 0;              /* pending merged request on control */
     std::atomic<guint64> frames { 0 }; /* out of the encoder */
-    /* Bytes of frames other than keyframes: what the picture size is
-     * judged by (check_picture_size_locked). Keyframes come when viewers
-     * join, switch or ask after a loss, not from the picture's size. */
-    std::atomic<guint64> delta_bytes { 0 };
+    /* Bytes out of the encoder but those of keyframes made for new
+     * viewers: what the picture size is judged by
+     * (check_picture_size_locked). new_viewer_keyframe: such a keyframe
+     * was asked for and has not come yet. */
+    std::atomic<guint64> load_bytes { 0 };
+    std::atomic<bool> new_viewer_keyframe { false };
     /* One raw frame in frame_rate_divisor goes in (picture-size.h's last
      * step); raw_frames counts them. */
     std::atomic<unsigned> frame_rate_divisor { 1 };

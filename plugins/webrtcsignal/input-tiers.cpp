@@ -289,17 +289,20 @@ InputStream::check_tiers ()
 }
 
 /* What the encoder sent since the last check against its target, and its
- * picture size from that. Keyframes are not counted: a viewer joining or
- * asking after a loss is not a sign that the picture is too large for the
- * target (two joins' keyframes within a second made the first tier of a
- * 720p VP9 stream step down to 960x540 for everyone, though its other
- * frames kept to the target). */
+ * picture size from that. Keyframes for viewers joining or switching to
+ * this encoder are not counted: they say nothing of the picture's size
+ * (two joins' keyframes within a second made the first tier of a 720p VP9
+ * stream step down to 960x540 for everyone, though its other frames kept
+ * to the target). Keyframes a viewer asks for after a loss are: on a
+ * congested link they are much of what the picture costs (behind a 300
+ * kbit/s cap, leaving every keyframe out kept a 480x270 picture that sent
+ * twice its target with them, at 9 fps, for 17 s). */
 void
 InputStream::check_picture_size_locked (Encoder &enc, gint64 now)
 {
   if (enc.measured_us && now - enc.measured_us < (gint64) PICTURE_CHECK_MS * 1000 - 20000)
     return; /* the window is not over (a tier check comes every TIER_CHECK_MS) */
-  guint64 bytes = enc.delta_bytes;
+  guint64 bytes = enc.load_bytes;
   double sent_kbps = -1;
   if (enc.measured_us && now > enc.measured_us)
     sent_kbps = (bytes - enc.measured_bytes) * 8.0 / ((now - enc.measured_us) / 1e6) / 1000;
@@ -307,8 +310,8 @@ InputStream::check_picture_size_locked (Encoder &enc, gint64 now)
   enc.measured_us = now;
   if (sent_kbps < 0 || plans_.empty ())
     return;
-  GST_LOG_OBJECT (bin_, "%s: %s tier %u encoder sent %.0f kbit/s in frames other than keyframes "
-      "(target %u)", name_.c_str (), enc.codec->name, enc.tier, sent_kbps, enc.applied_kbps);
+  GST_LOG_OBJECT (bin_, "%s: %s tier %u encoder sent %.0f kbit/s (target %u)", name_.c_str (),
+      enc.codec->name, enc.tier, sent_kbps, enc.applied_kbps);
   unsigned before = enc.sizer.step ();
   enc.sizer.update (enc.applied_kbps, sent_kbps, configured_kbps_, now / 1000);
   if (enc.sizer.step () != before)
@@ -391,7 +394,7 @@ InputStream::start_switch (const std::shared_ptr<BranchLink> &link, Encoder &to)
       to.codec->name, to.tier);
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_switch_buffer, new SwitchData { link },
       [] (gpointer data) { delete static_cast<SwitchData *> (data); });
-  gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_send_event (pad, new_keyframe_request_for_a_new_viewer ());
 }
 
 /* The new tier's streaming thread: at its first keyframe the branch's

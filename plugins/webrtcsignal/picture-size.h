@@ -7,8 +7,8 @@
  * at 640x360, about 540 kbit/s). A target under that floor means a link
  * overrun and a frozen picture; a smaller picture moves the floor down.
  * So the size steps down a LADDER (of scales of the input's width and
- * height) when the encoder sends more than OVER_FACTOR x its target (in
- * frames other than keyframes, which come when viewers ask) for
+ * height) when the encoder sends more than OVER_FACTOR x its target (not
+ * counting keyframes made for new viewers: its owner's choice) for
  * OVER_MS (FAR_OVER_MS when it sends twice the target, CEILING_OVER_MS
  * when the target is video-bitrate), remembering the
  * least it sent meanwhile at the size it left (that size's floor, for this

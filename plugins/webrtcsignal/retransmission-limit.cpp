@@ -21,6 +21,7 @@ struct RetransmissionLimit::State {
   RetransmissionBudget budget;
   RepeatedRequests requests;
   uint64_t keyframes_asked = 0;
+  uint64_t sent_bytes = 0; /* retransmissions let through */
   bool open = true;
 };
 
@@ -78,8 +79,11 @@ on_buffer (GstPad *, GstPadProbeInfo *info, gpointer data)
   if (!probe->state->open)
     return GST_PAD_PROBE_OK;
   RetransmissionBudget &budget = probe->state->budget;
-  if (budget.take (g_get_monotonic_time (), gst_buffer_get_size (buffer)))
+  gsize size = gst_buffer_get_size (buffer);
+  if (budget.take (g_get_monotonic_time (), size)) {
+    probe->state->sent_bytes += size;
     return GST_PAD_PROBE_OK;
+  }
   GST_DEBUG ("%p: a retransmission over the budget of %.0f kbit/s dropped (%" G_GUINT64_FORMAT
       " so far)", probe->state.get (), budget.rate_bytes_per_s () * 8 / 1000, budget.dropped ());
   return GST_PAD_PROBE_DROP;
@@ -211,6 +215,13 @@ RetransmissionLimit::set_estimate_kbps (unsigned kbps)
 {
   std::lock_guard<std::mutex> guard (state_->lock);
   state_->budget.set_estimate_kbps (kbps);
+}
+
+uint64_t
+RetransmissionLimit::retransmitted_bytes () const
+{
+  std::lock_guard<std::mutex> guard (state_->lock);
+  return state_->sent_bytes;
 }
 
 uint64_t

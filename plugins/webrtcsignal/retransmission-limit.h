@@ -43,6 +43,8 @@ public:
   void close ();
   /* The viewer's estimate (kbit/s; 0: no limit). */
   void set_estimate_kbps (unsigned kbps);
+  /* Bytes of retransmissions sent so far (those the budget let through). */
+  uint64_t retransmitted_bytes () const;
   /* Retransmissions dropped so far. */
   uint64_t dropped () const;
   /* Keyframes asked for because a packet was asked for again and again. */

@@ -402,6 +402,9 @@ SendSession::start_congestion_control (bool negotiated_twcc)
   on_congestion_target (bounds.start_kbps);
 }
 
+/* How long retransmissions are counted over for their share of the link. */
+constexpr gint64 RTX_RATE_WINDOW_US = 500 * 1000;
+
 /* Any thread (the feedback's); not after stop () closed congestion_. */
 void
 SendSession::on_congestion_target (unsigned kbps)
@@ -415,7 +418,20 @@ SendSession::on_congestion_target (unsigned kbps)
   if (audio_kbps != audio_kbps_.exchange (audio_kbps))
     GST_INFO_OBJECT (bin_, "Session %s: audio at %u kbit/s (estimate %u kbit/s)", id_.c_str (),
         audio_kbps, kbps);
-  unsigned video = video_share (kbps, audio_kbps);
+  /* Retransmissions travel on the same link: the video gets what they
+   * leave, as libwebrtc takes its protection overhead off the encoder's
+   * target. Without this, behind a 300 kbit/s cap, 40-60 kbit/s of them on
+   * top of an estimate the encoder met kept the link's queue full (a round
+   * trip of 450 ms) and the picture stalling for 10 s. */
+  gint64 now = g_get_monotonic_time ();
+  if (rtx_limit_ && now - rtx_then_us_ >= RTX_RATE_WINDOW_US) {
+    uint64_t bytes = rtx_limit_->retransmitted_bytes ();
+    if (rtx_then_us_)
+      rtx_kbps_ = (unsigned) ((bytes - rtx_bytes_then_) * 8 * 1000 / (uint64_t) (now - rtx_then_us_));
+    rtx_bytes_then_ = bytes;
+    rtx_then_us_ = now;
+  }
+  unsigned video = video_share (kbps - std::min (rtx_kbps_, kbps / 2), audio_kbps);
   for (const Track &track : tracks_)
     if (track.branch.codec)
       track.input->set_viewer_target (track.branch,

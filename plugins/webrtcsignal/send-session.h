@@ -123,6 +123,11 @@ private:
   /* The audio bitrate this viewer's estimate gives (tier-plan.h's levels;
    * 0 until congestion control starts). */
   std::atomic<unsigned> audio_kbps_ { 0 };
+  /* What retransmissions took of the link lately, which the video's share
+   * leaves room for (on_congestion_target's thread only). */
+  unsigned rtx_kbps_ = 0;
+  uint64_t rtx_bytes_then_ = 0;
+  gint64 rtx_then_us_ = 0;
 };
 
 } // namespace gstsig

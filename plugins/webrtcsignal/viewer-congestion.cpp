@@ -105,12 +105,17 @@ ViewerCongestion::on_feedback (const GstStructure *s, guint32 seqnum)
   if (packets.empty ())
     return;
   unsigned before = controller_.target_kbps ();
-  controller_.on_feedback (packets, g_get_monotonic_time ());
+  gint64 now = g_get_monotonic_time ();
+  controller_.on_feedback (packets, now);
   unsigned after = controller_.target_kbps ();
-  if (!fed_ || after != before) {
+  if (!fed_ || after != before)
     GST_DEBUG ("%p: estimate %u kbit/s (arrived %.0f, delay %s, loss %.3f)", this, after,
         controller_.acked_kbps (), delay_signal_name (controller_.delay_signal ()),
         controller_.loss ());
+  /* Also when it holds, now and then: what the target leaves the video
+   * depends on more than the estimate (retransmissions, send-session.cpp). */
+  if (!fed_ || after != before || now - last_target_us_ >= TARGET_REFRESH_US) {
+    last_target_us_ = now;
     on_target_ (after);
   }
   fed_ = true;

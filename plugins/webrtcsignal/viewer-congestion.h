@@ -8,7 +8,8 @@
  * webrtcbin's sink pads (every sink pad of the bundle sees the same
  * event). A probe on those pads takes the event (it goes no further
  * upstream: nothing there needs it), feeds a CongestionController and
- * hands the new target to on_target. See docs/congestion-control.md.
+ * hands the new target to on_target (also every TARGET_REFRESH_US while it
+ * holds). See docs/congestion-control.md.
  *
  * Threads: the probe runs on webrtcbin's RTCP receiving thread; attach,
  * close and figures on the control thread. on_target is called on the
@@ -59,6 +60,8 @@ private:
   guint32 last_seqnum_ = GST_SEQNUM_INVALID; /* the same event reaches every pad */
   bool closed_ = false;
   bool fed_ = false;
+  gint64 last_target_us_ = 0; /* on_target's last call */
+  static constexpr gint64 TARGET_REFRESH_US = 500 * 1000;
 };
 
 } // namespace gstsig

@@ -75,15 +75,35 @@ TEST (FecPolicy, AutoLeavesAShortRoundTripToRetransmission)
     EXPECT_EQ (fec.on_report (0.05, SHORT_RTT), 0u) << "report " << i;
   for (int i = 0; i < 20; i++)
     EXPECT_EQ (fec.on_report (0.05, -1), 0u) << "unknown round trip, report " << i;
-  EXPECT_EQ (fec.on_report (0.05, LONG_RTT), 20u);
+  FecPolicy far (FecMode::Auto);
+  EXPECT_EQ (far.on_report (0.05, LONG_RTT), 20u);
   /* Between the two round-trip thresholds it stays on. */
-  EXPECT_EQ (fec.on_report (0.05, 0.017), 20u);
-  EXPECT_EQ (fec.on_report (0.05, SHORT_RTT), 0u);
+  EXPECT_EQ (far.on_report (0.05, 0.017), 20u);
+  EXPECT_EQ (far.on_report (0.05, SHORT_RTT), 0u);
   FecPolicy on (FecMode::On);
   EXPECT_EQ (on.on_report (0.05, SHORT_RTT), 20u) << "on: whatever the round trip";
   FecPolicy any_rtt (FecMode::Auto, 0);
   EXPECT_EQ (any_rtt.on_report (0.05, SHORT_RTT), 20u) << "fec-min-rtt=0";
   EXPECT_EQ (any_rtt.on_report (0.05, -1), 0u) << "still not on an unknown round trip";
+}
+
+/* Loss with a queue standing on the path (the round trip far above the
+ * least seen) is a link carrying more than it can: no FEC packets there. */
+TEST (FecPolicy, AutoLeavesAStandingQueueAlone)
+{
+  FecPolicy fec (FecMode::Auto, 0);
+  EXPECT_EQ (fec.on_report (0.05, SHORT_RTT), 20u) << "random loss on a clear path (fec-min-rtt=0)";
+  for (int i = 0; i < 5; i++)
+    EXPECT_EQ (fec.on_report (0.20, 0.400), 0u) << "a 400 ms queue, report " << i;
+  EXPECT_GT (fec.on_report (0.05, 0.003), 0u) << "the queue drained";
+  /* A long path's own round trip, with some jitter, is no queue. */
+  FecPolicy far (FecMode::Auto);
+  far.on_report (0.05, LONG_RTT);
+  EXPECT_EQ (far.on_report (0.05, 1.5 * LONG_RTT), 20u);
+  EXPECT_EQ (far.on_report (0.05, 3 * LONG_RTT), 0u);
+  FecPolicy on (FecMode::On);
+  on.on_report (0.05, SHORT_RTT);
+  EXPECT_GT (on.on_report (0.20, 0.400), 20u) << "on: following the loss, whatever the queue";
 }
 
 TEST (FecPolicy, IgnoresReportsThatAreNoFraction)
