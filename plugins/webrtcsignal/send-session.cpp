@@ -411,10 +411,14 @@ SendSession::on_congestion_target (unsigned kbps)
 {
   if (rtx_limit_)
     rtx_limit_->set_estimate_kbps (kbps);
-  bool audio = false;
+  bool audio = false, audio_fixed = false;
   for (const Track &track : tracks_)
-    audio = audio || (track.branch.codec && track.input->kind () == MediaKind::Audio);
-  unsigned audio_kbps = audio ? audio_kbps_for (kbps, audio_kbps_) : 0;
+    if (track.branch.codec && track.input->kind () == MediaKind::Audio) {
+      audio = true;
+      auto form = track.input->form ();
+      audio_fixed = audio_fixed || (form && form->encoded ()); /* pre-encoded: as it comes */
+    }
+  unsigned audio_kbps = !audio ? 0 : audio_fixed ? AUDIO_FULL_KBPS : audio_kbps_for (kbps, audio_kbps_);
   if (audio_kbps != audio_kbps_.exchange (audio_kbps))
     GST_INFO_OBJECT (bin_, "Session %s: audio at %u kbit/s (estimate %u kbit/s)", id_.c_str (),
         audio_kbps, kbps);

@@ -759,12 +759,13 @@ struct WatchedSession {
   GstPad *rtp_in = nullptr; /* srtpenc's, owned */
   gulong probe = 0;
 
+  /* extra: more webrtcsend properties. */
   ::testing::AssertionResult
-  start ()
+  start (const std::string &extra = "")
   {
     producer = std::make_unique<Pipeline> (
         "videotestsrc is-live=true ! video/x-raw,width=640,height=360,framerate=30/1 ! "
-        "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 fec=off stats-interval=200");
+        "webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 fec=off stats-interval=200 " + extra);
     if (gst_element_set_state (producer->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
       return ::testing::AssertionFailure () << "the producer did not start";
     consumer = std::make_unique<Pipeline> ("webrtcrecv name=r uri=" +
@@ -868,8 +869,12 @@ TEST (WebrtcSend, RetransmitsWithinAShareOfTheViewersEstimate)
  * input. */
 TEST (WebrtcSend, APacketAskedForAgainAndAgainBringsAKeyframe)
 {
+  /* Without congestion control the picture size does not change meanwhile:
+   * a keyframe from elsewhere came within the test's 0.6 s once under ASan
+   * in CI, beside another test (its cause was not found). The keyframe for
+   * repeated requests is made either way. */
   WatchedSession session;
-  ASSERT_TRUE (session.start ());
+  ASSERT_TRUE (session.start ("congestion-control=none"));
   RtxWatch *watch = session.watch.get ();
   GstPad *rtp_in = session.rtp_in;
   auto ask_for = [&] (guint16 seqnum) {
