@@ -394,6 +394,13 @@ SendSession::start_congestion_control (bool negotiated_twcc)
    * TIER_CHECK_MS) moves it to a tier that fits its start, made for it if
    * none does; as its estimate grows it joins the tier above. */
   const CongestionBounds &bounds = settings_.congestion;
+  for (const Track &track : tracks_)
+    if (track.branch.codec && track.input->kind () == MediaKind::Audio) {
+      auto form = track.input->form ();
+      bool encoded = form && form->encoded (); /* pre-encoded: at its own bitrate */
+      if (audio_ != AudioLevels::Fixed)
+        audio_ = encoded ? AudioLevels::Fixed : AudioLevels::Follow;
+    }
   congestion_ = std::make_shared<ViewerCongestion> (bounds,
       [this] (unsigned kbps) { on_congestion_target (kbps); });
   for (Track &track : tracks_)
@@ -411,14 +418,8 @@ SendSession::on_congestion_target (unsigned kbps)
 {
   if (rtx_limit_)
     rtx_limit_->set_estimate_kbps (kbps);
-  bool audio = false, audio_fixed = false;
-  for (const Track &track : tracks_)
-    if (track.branch.codec && track.input->kind () == MediaKind::Audio) {
-      audio = true;
-      auto form = track.input->form ();
-      audio_fixed = audio_fixed || (form && form->encoded ()); /* pre-encoded: as it comes */
-    }
-  unsigned audio_kbps = !audio ? 0 : audio_fixed ? AUDIO_FULL_KBPS : audio_kbps_for (kbps, audio_kbps_);
+  unsigned audio_kbps = audio_ == AudioLevels::None ? 0
+      : audio_ == AudioLevels::Fixed ? AUDIO_FULL_KBPS : audio_kbps_for (kbps, audio_kbps_);
   if (audio_kbps != audio_kbps_.exchange (audio_kbps))
     GST_INFO_OBJECT (bin_, "Session %s: audio at %u kbit/s (estimate %u kbit/s)", id_.c_str (),
         audio_kbps, kbps);

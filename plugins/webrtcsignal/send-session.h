@@ -120,8 +120,11 @@ private:
    * control leaves room for; set on the control thread, read on the
    * feedback's. */
   std::atomic<unsigned> fec_percentage_ { 0 };
-  /* The audio bitrate this viewer's estimate gives (tier-plan.h's levels;
-   * 0 until congestion control starts). */
+  /* Whether the session's audio follows the estimate (tier-plan.h's
+   * levels), set before congestion control starts; and the bitrate it
+   * gives (0 until then). */
+  enum class AudioLevels { None, Follow, Fixed };
+  AudioLevels audio_ = AudioLevels::None;
   std::atomic<unsigned> audio_kbps_ { 0 };
   /* What retransmissions took of the link lately, which the video's share
    * leaves room for (on_congestion_target's thread only). */
