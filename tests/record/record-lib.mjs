@@ -103,6 +103,17 @@ export function decodeToEnd(file) {
            text: `${(r.stderr || '').slice(-2000)}` };
 }
 
+// The flags of the file's first video frame as the demuxer gives it:
+// { ok, keyframe, text }.
+export function firstVideoFrame(file) {
+  const demux = file.endsWith('.mp4') ? 'qtdemux' : 'matroskademux';
+  const r = spawnSync('gst-launch-1.0', ['-v', 'filesrc', `location=${file}`, '!', demux, 'name=d',
+    'd.video_0', '!', 'fakesink', 'silent=false', 'num-buffers=1'],
+  { encoding: 'utf8', timeout: 30000 });
+  const m = /last-message = chain .*?flags: [0-9a-f]+ ([a-z -]*)/.exec(r.stdout || '');
+  return { ok: !!m, keyframe: !!m && !/delta-unit/.test(m[1]), text: m ? m[0] : (r.stderr || '').slice(-1000) };
+}
+
 // Checks that file holds video and audio, lasts about expected s (within
 // tolerance, a share) and decodes to its end.
 export function checkRecording(file, expected, { tolerance = 0.15, codec = null } = {}) {
@@ -113,6 +124,10 @@ export function checkRecording(file, expected, { tolerance = 0.15, codec = null 
   assert(d.ok, () => `gst-discoverer-1.0 fails on ${file}:\n${d.text}`);
   assert(d.video && d.audio, () => `${file} lacks a track:\n${d.text}`);
   if (codec) assert(d.video.includes(codec), `${file}: video is ${d.video}, not ${codec}`);
+  // Frames before the first keyframe cannot be decoded; a file of only
+  // those fails in every player (seen once in record-all, 2026-12-07).
+  const first = firstVideoFrame(file);
+  assert(first.ok && first.keyframe, () => `${file}: the first video frame is not a keyframe: ${first.text}`);
   assert(d.duration !== null && Math.abs(d.duration - expected) <= tolerance * expected,
     () => `${file}: duration ${d.duration} s is not within ${tolerance * 100}% of ${expected.toFixed(2)} s`);
   const dec = decodeToEnd(file);

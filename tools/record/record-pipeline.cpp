@@ -238,6 +238,25 @@ Recording::release_streams ()
     gst_pad_remove_probe (probe.first, probe.second);
 }
 
+/* Every pad is there: the file starts once each has brought its first
+ * buffer (or at RELEASE_AFTER_MS). Starting it at the first audio buffer
+ * alone dropped a video keyframe that came a little later but was stamped
+ * a little earlier: the recording then held only delta frames. */
+void
+Recording::release_when_every_stream_arrived ()
+{
+  {
+    std::lock_guard<std::mutex> lock (lock_);
+    for (auto &branch : branches_)
+      if (!GST_CLOCK_TIME_IS_VALID (branch->first_running_time)) {
+        GST_DEBUG ("%s: a %s stream has no buffer yet", config_.label.c_str (),
+            branch->video ? "video" : "audio");
+        return;
+      }
+  }
+  release_streams ();
+}
+
 gboolean
 Recording::on_bus_message (GstBus *, GstMessage *message, gpointer user_data)
 {
@@ -269,8 +288,12 @@ Recording::handle_message (GstMessage *message)
             return G_SOURCE_REMOVE;
           }, this);
       } else if (what == "all-streams") {
+        all_pads_ = true;
         if (!failing_)
-          release_streams ();
+          release_when_every_stream_arrived ();
+      } else if (what == "first-buffer") {
+        if (all_pads_ && !failing_)
+          release_when_every_stream_arrived ();
       } else if (what == "media") {
         if (!started_) {
           started_ = true;

@@ -98,6 +98,10 @@ private:
   static GstPadProbeReturn on_first_arrival (GstPad *pad, GstPadProbeInfo *info,
       gpointer user_data);
 
+  static GstPadProbeReturn answer_while_held (GstPad *pad, GstPadProbeInfo *info,
+      gpointer user_data);
+  static void ask_for_keyframe (Branch &branch);
+
   void link_stream (GstPad *pad);
   GstElement *build_head (bool video, const GstStructure *encoded, std::string *error);
   GstPad *request_muxer_pad (bool video);
@@ -105,6 +109,7 @@ private:
   void handle_message (GstMessage *message);
   void handle_error (GstMessage *message);
   void release_streams ();
+  void release_when_every_stream_arrived ();
   void fail (int code, const std::string &message);
   void finish (int code, const std::string &message);
 
@@ -130,6 +135,7 @@ private:
 
   /* Main context only. */
   bool started_ = false;
+  bool all_pads_ = false; /* webrtcrecv said it has no more pads */
   bool stopping_ = false;
   bool finished_ = false;
   int pending_code_ = EXIT_OK; /* an error that ends the recording with EOS */

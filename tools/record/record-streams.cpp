@@ -7,6 +7,8 @@
  */
 #include "record-pipeline-private.h"
 
+#include <gst/video/video.h>
+
 #include <cstring>
 #include <utility>
 
@@ -15,6 +17,8 @@ namespace gstsig::record {
 namespace {
 
 constexpr guint64 HOLD_QUEUE_NS = 10 * GST_SECOND;
+/* Until a keyframe is in the file, ask the producer for one at most this often. */
+constexpr gint64 KEYFRAME_ASK_INTERVAL_US = G_USEC_PER_SEC;
 
 /* "H264", "VP8", "OPUS"... from encoded caps. */
 std::string
@@ -169,6 +173,7 @@ Recording::link_stream (GstPad *pad)
   gst_object_unref (mux_pad);
 
   auto branch = std::make_unique<Branch> ();
+  branch->recording = this;
   branch->bin = bin;
   branch->video = video;
   GstElement *hold = gst_bin_get_by_name (GST_BIN (bin), "hold");
@@ -176,6 +181,8 @@ Recording::link_stream (GstPad *pad)
   GstPad *hold_sink = gst_element_get_static_pad (hold, "sink");
   gst_pad_add_probe (hold_sink, GST_PAD_PROBE_TYPE_BUFFER, on_first_arrival, branch.get (),
       nullptr);
+  gst_pad_add_probe (hold_sink, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, answer_while_held,
+      branch.get (), nullptr);
   gst_object_unref (hold_sink);
   gst_object_unref (hold);
   {
@@ -188,7 +195,7 @@ Recording::link_stream (GstPad *pad)
           [] (GstPad *, GstPadProbeInfo *, gpointer) { return GST_PAD_PROBE_OK; }, nullptr,
           nullptr);
   }
-  gst_pad_add_probe (branch->hold, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, this, nullptr);
+  gst_pad_add_probe (branch->hold, GST_PAD_PROBE_TYPE_BUFFER, on_buffer, branch.get (), nullptr);
   gst_element_sync_state_with_parent (bin);
 
   GstPad *bin_sink = gst_element_get_static_pad (bin, "sink");
@@ -214,22 +221,69 @@ Recording::on_first_arrival (GstPad *pad, GstPadProbeInfo *info, gpointer user_d
 {
   auto branch = static_cast<Branch *> (user_data);
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClockTime running = GST_CLOCK_TIME_NONE;
   GstEvent *event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
   if (event) {
     const GstSegment *segment = nullptr;
     gst_event_parse_segment (event, &segment);
     if (segment->format == GST_FORMAT_TIME && GST_BUFFER_PTS_IS_VALID (buffer))
-      branch->first_running_time =
-          gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
+      running = gst_segment_to_running_time (segment, GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
     gst_event_unref (event);
   }
+  {
+    std::lock_guard<std::mutex> lock (branch->recording->lock_);
+    branch->first_running_time = running;
+  }
+  GST_DEBUG ("%s: first %s buffer at %" GST_TIME_FORMAT, branch->recording->config_.label.c_str (),
+      branch->video ? "video" : "audio", GST_TIME_ARGS (running));
+  branch->recording->post_application ("first-buffer");
   return GST_PAD_PROBE_REMOVE;
+}
+
+/* While the hold queue's output is blocked, a serialized query (the H264
+ * depayloader's allocation query) would wait in it until the release, and
+ * the stream's streaming thread with it: the stream's first buffer would
+ * reach the hold only after the file started. Answered here instead (no
+ * allocation needs, the defaults do). */
+GstPadProbeReturn
+Recording::answer_while_held (GstPad *, GstPadProbeInfo *info, gpointer user_data)
+{
+  auto branch = static_cast<Branch *> (user_data);
+  {
+    std::lock_guard<std::mutex> lock (branch->recording->lock_);
+    if (branch->recording->released_)
+      return GST_PAD_PROBE_REMOVE;
+  }
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  if (!GST_QUERY_IS_SERIALIZED (query))
+    return GST_PAD_PROBE_OK;
+  GST_DEBUG ("%s: answering a %s query while the stream is held",
+      branch->recording->config_.label.c_str (), GST_QUERY_TYPE_NAME (query));
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* Asks the producer for a keyframe (webrtcrecv turns it into a PLI), at
+ * most once per KEYFRAME_ASK_INTERVAL_US. */
+void
+Recording::ask_for_keyframe (Branch &branch)
+{
+  gint64 now = g_get_monotonic_time ();
+  if (branch.keyframe_asked_us && now - branch.keyframe_asked_us < KEYFRAME_ASK_INTERVAL_US)
+    return;
+  branch.keyframe_asked_us = now;
+  GST_DEBUG ("%s: no keyframe in the file yet; asking for one",
+      branch.recording->config_.label.c_str ());
+  GstPad *sink = gst_element_get_static_pad (branch.bin, "sink");
+  gst_pad_push_event (sink, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+      TRUE, 0));
+  gst_object_unref (sink);
 }
 
 GstPadProbeReturn
 Recording::on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  auto self = static_cast<Recording *> (user_data);
+  auto branch = static_cast<Branch *> (user_data);
+  auto self = branch->recording;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
   GstClockTime pts = GST_BUFFER_PTS (buffer);
   /* A frame from before the start of the file (a late retransmission, or
@@ -254,9 +308,20 @@ Recording::on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
       if (early) {
         GST_DEBUG ("%s: dropping a buffer from before the start of the file (pts %"
             GST_TIME_FORMAT ")", self->config_.label.c_str (), GST_TIME_ARGS (pts));
+        if (branch->video && !branch->keyframe_written)
+          ask_for_keyframe (*branch);
         return GST_PAD_PROBE_DROP;
       }
     }
+  }
+  /* Video starts at a keyframe: frames before it cannot be decoded (and a
+   * file of them only fails in players). */
+  if (branch->video && !branch->keyframe_written) {
+    if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+      ask_for_keyframe (*branch);
+      return GST_PAD_PROBE_DROP;
+    }
+    branch->keyframe_written = true;
   }
   if (GST_CLOCK_TIME_IS_VALID (pts)) {
     GstClockTime end = pts + (GST_BUFFER_DURATION_IS_VALID (buffer) ? GST_BUFFER_DURATION (buffer) : 0);
