@@ -31,6 +31,47 @@ free_encoder_data (gpointer data)
   delete static_cast<std::shared_ptr<void> *> (data);
 }
 
+/* Streaming threads, at a raw video encoder branch's input: the picture
+ * size is the branch's own business (its videoscale makes it), not the
+ * input's. Without this, a scaler upstream of webrtcsend (gst-webrtc-send
+ * has one, and so do many pipelines: ... ! videoscale ! webrtcsend)
+ * followed the first tier's picture-size caps: a reconfigure event made it
+ * renegotiate to the size the caps query put first, every tier then scaled
+ * from that smaller input, and the size steps compounded (a 1024x768
+ * screen went to 512x384, then "384x288 of 512x384", and stayed small for
+ * 15 s). So reconfigure events stop here, and caps queries are answered
+ * without a size or frame rate preference. */
+GstPadProbeReturn
+keep_the_input_size (GstPad *, GstPadProbeInfo *info, gpointer)
+{
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_UPSTREAM)
+    return GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_RECONFIGURE
+        ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS || !(GST_PAD_PROBE_INFO_TYPE (info) &
+      GST_PAD_PROBE_TYPE_PULL))
+    return GST_PAD_PROBE_OK;
+  GstCaps *result = nullptr;
+  gst_query_parse_caps_result (query, &result);
+  if (!result || gst_caps_is_any (result))
+    return GST_PAD_PROBE_OK;
+  GstCaps *any_size = gst_caps_copy (result);
+  for (guint i = 0; i < gst_caps_get_size (any_size); i++)
+    gst_structure_remove_fields (gst_caps_get_structure (any_size, i), "width", "height",
+        "framerate", "pixel-aspect-ratio", nullptr);
+  any_size = gst_caps_simplify (any_size);
+  GstCaps *filter = nullptr;
+  gst_query_parse_caps (query, &filter);
+  if (filter) {
+    GstCaps *both = gst_caps_intersect_full (filter, any_size, GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (any_size);
+    any_size = both;
+  }
+  gst_query_set_caps_result (query, any_size);
+  gst_caps_unref (any_size);
+  return GST_PAD_PROBE_OK;
+}
+
 } // namespace
 
 InputStream::Encoder &
@@ -129,9 +170,14 @@ InputStream::ensure_encoder (const Codec &codec, unsigned tier, unsigned video_b
   gst_element_sync_state_with_parent (enc->branch);
   enc->raw_tee_pad = gst_element_request_pad_simple (raw_tee_, "src_%u");
   GstPad *branch_sink = gst_element_get_static_pad (enc->branch, "sink");
-  if (!encoded && codec.kind == MediaKind::Video)
+  if (!encoded && codec.kind == MediaKind::Video) {
     gst_pad_add_probe (branch_sink, GST_PAD_PROBE_TYPE_BUFFER, keep_one_frame_in_divisor,
         encoder_data (enc), free_encoder_data);
+    gst_pad_add_probe (branch_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, keep_the_input_size,
+        nullptr, nullptr);
+    gst_pad_add_probe (branch_sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM |
+        GST_PAD_PROBE_TYPE_PULL), keep_the_input_size, nullptr, nullptr);
+  }
   gst_pad_link (enc->raw_tee_pad, branch_sink);
   gst_object_unref (branch_sink);
 

@@ -1011,3 +1011,56 @@ TEST (WebrtcSend, AJoiningViewerStartsAtStartBitrateNotAtTheOthers)
   EXPECT_GT (first_video.buffers.load (), before_first + 20);
   EXPECT_GT (second_video.buffers.load (), before_second + 20);
 }
+
+/* A scaler upstream of webrtcsend (... ! videoscale ! webrtcsend, as in
+ * gst-webrtc-send) keeps the input's size while an encoder works at a
+ * smaller picture: the picture size is made inside the encoder's branch.
+ * (Before, the picture-size caps reached the scaler upstream, which
+ * renegotiated to them: every tier then scaled from a smaller input, and a
+ * 1024x768 screen stayed small for 15 s in send-cli-screen.) */
+TEST (WebrtcSend, AScalerUpstreamKeepsTheInputSize)
+{
+  Pipeline producer ("videotestsrc is-live=true ! video/x-raw,width=1280,height=720,framerate=30/1 "
+      "! videoscale ! webrtcsend name=s serve=127.0.0.1:0 video-codecs=vp8 fec=off "
+      "start-bitrate=150 stats-interval=200");
+  ASSERT_NE (gst_element_set_state (producer.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  Pipeline viewer ("webrtcrecv name=r uri=" + ws_url (producer.serve_url ()) +
+      " r.video_0 ! fakesink name=video async=false");
+  SinkWatch video;
+  ASSERT_TRUE (play_watching_video (viewer, video));
+  ASSERT_TRUE (video.wait_buffers (30)) << "no video at the viewer";
+  /* At 150 kbit/s the encoder works at a fraction of 1280x720. */
+  gint encoded_width = 0;
+  for (int i = 0; i < 30; i++) {
+    auto sessions = sent_sessions (producer);
+    encoded_width = sessions.empty () ? 0 : sessions[0].width;
+    if (encoded_width > 0 && encoded_width < 1280)
+      break;
+    g_usleep (100 * 1000);
+  }
+  ASSERT_GT (encoded_width, 0);
+  ASSERT_LT (encoded_width, 1280) << "the picture did not step down at 150 kbit/s";
+  g_usleep (1000 * 1000); /* a renegotiation upstream would have happened by now */
+  GstElement *send = producer.get ("s");
+  GstPad *sink = nullptr;
+  GstIterator *pads = gst_element_iterate_sink_pads (send);
+  GValue item = G_VALUE_INIT;
+  if (gst_iterator_next (pads, &item) == GST_ITERATOR_OK) {
+    sink = GST_PAD (g_value_dup_object (&item));
+    g_value_unset (&item);
+  }
+  gst_iterator_free (pads);
+  gst_object_unref (send);
+  ASSERT_NE (sink, nullptr);
+  GstCaps *caps = gst_pad_get_current_caps (sink);
+  gst_object_unref (sink);
+  ASSERT_NE (caps, nullptr);
+  gint input_width = 0;
+  gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &input_width);
+  gst_caps_unref (caps);
+  EXPECT_EQ (input_width, 1280) << "the scaler upstream followed the encoder's picture ("
+                                << encoded_width << " wide)";
+  int before = video.buffers;
+  g_usleep (1000 * 1000);
+  EXPECT_GT (video.buffers.load (), before + 10);
+}
