@@ -62,18 +62,21 @@ runTest('send-cli-screen', async (ctx) => {
   const v2 = await watch(ctx, browser, whole.url, 'xvfb-screen', 'screen');
   // webrtcsend may start it smaller (picture-size.h: the first target's
   // size is guessed for hard content) and grows it once the encoder shows
-  // that the desktop needs little: the screen's size within 15 s, and its
-  // colours once the encoder has settled at that size.
+  // that the desktop needs little: the screen's size within 25 s, and its
+  // colours once the encoder has settled at that size. Mostly it takes
+  // 6-8 s; in about 1 run in 10 the encoder sends 0.64 of its target at
+  // 512x384 and the picture climbs one size per 6 s (15.7 and 16.4 s seen;
+  // docs/congestion-control.md, "What it does not do yet").
   let shown = null;
   const full = await waitFor(async () => {
     const p = await videoPicture(v2.page, v2.tileId, [[0.25, 0.25], [0.9, 0.9]]);
     if (p.width) shown = p;
     return p.width === 1024 && p.height === 768 && colourNear(p.colours[0], RGB) &&
       colourNear(p.colours[1], [0, 0, 0], 40) ? p : null;
-  }, { timeoutMs: 15000, intervalMs: 500, what: 'the whole screen to show at 1024x768 with the window in place' })
+  }, { timeoutMs: 25000, intervalMs: 500, what: 'the whole screen to show at 1024x768 with the window in place' })
     .catch((e) => {
       fail(`screen: the browser shows ${shown ? `${shown.width}x${shown.height}, colours ` +
-        `${JSON.stringify(shown.colours)}` : 'nothing'} after 15 s (${e.message})`);
+        `${JSON.stringify(shown.colours)}` : 'nothing'} after 25 s (${e.message})`);
     });
   info(`screen: ${full.width}x${full.height}, colours ${JSON.stringify(full.colours)}`);
   assert(full.width === 1024 && full.height === 768, `screen: the browser shows ${full.width}x${full.height}`);
