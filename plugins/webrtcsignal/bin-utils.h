@@ -1,5 +1,5 @@
 /* gst-webrtcsignal: taking an element out of a running bin; finding the
- * elements of a factory inside one.
+ * elements of a factory inside one; answering a caps query.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -24,6 +24,21 @@ discard_from_bin (GstBin *bin, GstElement *element)
 }
 
 /* Was element made by factory (e.g. "rtprtxsend")? */
+/* Answers a caps query with caps (taken) as narrowed by the query's filter. */
+inline void
+set_filtered_caps_result (GstQuery *query, GstCaps *caps)
+{
+  GstCaps *filter = nullptr;
+  gst_query_parse_caps (query, &filter);
+  if (filter) {
+    GstCaps *both = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (caps);
+    caps = both;
+  }
+  gst_query_set_caps_result (query, caps);
+  gst_caps_unref (caps);
+}
+
 inline bool
 is_from_factory (GstElement *element, const char *factory)
 {

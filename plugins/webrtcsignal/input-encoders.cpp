@@ -59,16 +59,7 @@ keep_the_input_size (GstPad *, GstPadProbeInfo *info, gpointer)
   for (guint i = 0; i < gst_caps_get_size (any_size); i++)
     gst_structure_remove_fields (gst_caps_get_structure (any_size, i), "width", "height",
         "framerate", "pixel-aspect-ratio", nullptr);
-  any_size = gst_caps_simplify (any_size);
-  GstCaps *filter = nullptr;
-  gst_query_parse_caps (query, &filter);
-  if (filter) {
-    GstCaps *both = gst_caps_intersect_full (filter, any_size, GST_CAPS_INTERSECT_FIRST);
-    gst_caps_unref (any_size);
-    any_size = both;
-  }
-  gst_query_set_caps_result (query, any_size);
-  gst_caps_unref (any_size);
+  set_filtered_caps_result (query, gst_caps_simplify (any_size));
   return GST_PAD_PROBE_OK;
 }
 

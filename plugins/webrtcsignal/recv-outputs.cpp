@@ -85,17 +85,10 @@ query_before_chain (GstPad *pad, GstObject *parent, GstQuery *query)
     GstCaps *offered = nullptr;
     gst_query_parse_accept_caps (query, &offered);
     gst_query_set_accept_caps_result (query, gst_caps_can_intersect (offered, caps));
+    gst_caps_unref (caps);
   } else {
-    GstCaps *filter = nullptr;
-    gst_query_parse_caps (query, &filter);
-    if (filter) {
-      GstCaps *both = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-      gst_caps_unref (caps);
-      caps = both;
-    }
-    gst_query_set_caps_result (query, caps);
+    set_filtered_caps_result (query, caps);
   }
-  gst_caps_unref (caps);
   return TRUE;
 }
 
