@@ -23,7 +23,6 @@ discard_from_bin (GstBin *bin, GstElement *element)
   gst_bin_remove (bin, element);
 }
 
-/* Was element made by factory (e.g. "rtprtxsend")? */
 /* Answers a caps query with caps (taken) as narrowed by the query's filter. */
 inline void
 set_filtered_caps_result (GstQuery *query, GstCaps *caps)
@@ -39,6 +38,7 @@ set_filtered_caps_result (GstQuery *query, GstCaps *caps)
   gst_caps_unref (caps);
 }
 
+/* Was element made by factory (e.g. "rtprtxsend")? */
 inline bool
 is_from_factory (GstElement *element, const char *factory)
 {

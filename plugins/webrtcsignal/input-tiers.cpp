@@ -4,6 +4,7 @@
  * and picture size (picture-size.h), and viewers moving between tiers at
  * a keyframe of the tier they move to. */
 #include "input-stream-private.h"
+#include "opus-rate.h"
 
 #include <gst/video/video.h>
 
@@ -136,11 +137,8 @@ InputStream::set_encoder_bitrate_locked (Encoder &enc, unsigned kbps)
   enc.applied_kbps = kbps;
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (encoder), "target-bitrate"))
     g_object_set (encoder, "target-bitrate", (int) (kbps * 1000), nullptr); /* vp8enc: bit/s */
-  else if (enc.codec->kind == MediaKind::Audio) {
-    g_object_set (encoder, "bitrate", (int) (kbps * 1000), nullptr); /* opusenc: bit/s */
-    gst_util_set_object_arg (G_OBJECT (encoder), "frame-size",
-        std::to_string (audio_frame_ms (kbps)).c_str ());
-  }
+  else if (enc.codec->kind == MediaKind::Audio)
+    set_opus_rate (encoder, kbps, audio_frame_ms (kbps)); /* in its streaming thread */
   else
     g_object_set (encoder, "bitrate", kbps, nullptr); /* x264enc: kbit/s */
   gst_object_unref (encoder);

@@ -11,6 +11,7 @@
 #include "codecs.h"
 #include "context-thread.h"
 #include "input-stream.h"
+#include "opus-rate.h"
 #include "tier-plan.h"
 
 #include <gst/gst.h>
@@ -254,6 +255,80 @@ protected:
 };
 
 } // namespace
+
+/* opusenc aborted when its frame size shrank from another thread while it
+ * encoded (opus-rate.h). set_opus_rate switching between the two audio
+ * levels every millisecond while the encoder works flat out (a non-live
+ * tone in 100 ms buffers, from each of which its base class cuts several
+ * frames in a loop): it keeps encoding and ends at the last values. With
+ * the properties set directly from this thread it aborted within a second. */
+TEST (OpusRate, SwitchingLevelsWhileTheEncoderWorksKeepsItRunning)
+{
+  GstElement *pipeline = gst_parse_launch ("audiotestsrc samplesperbuffer=4800 ! audioconvert ! audioresample"
+      " ! opusenc name=encoder audio-type=voice ! fakesink name=sink sync=false", nullptr);
+  ASSERT_NE (pipeline, nullptr);
+  GstElement *encoder = gst_bin_get_by_name (GST_BIN (pipeline), "encoder");
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  auto frames = std::make_shared<std::atomic<unsigned>> (0);
+  GstPad *sink_pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [] (GstPad *, GstPadProbeInfo *, gpointer data) {
+        (*static_cast<std::shared_ptr<std::atomic<unsigned>> *> (data))->fetch_add (1);
+        return GST_PAD_PROBE_OK;
+      },
+      new std::shared_ptr<std::atomic<unsigned>> (frames),
+      [] (gpointer data) { delete static_cast<std::shared_ptr<std::atomic<unsigned>> *> (data); });
+  gst_object_unref (sink_pad);
+  ASSERT_NE (gst_element_set_state (pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+
+  for (int i = 0; i < 2000; i++) {
+    if (i % 2)
+      gstsig::set_opus_rate (encoder, gstsig::AUDIO_LOW_KBPS, 60);
+    else
+      gstsig::set_opus_rate (encoder, gstsig::AUDIO_FULL_KBPS, 20);
+    g_usleep (1000);
+  }
+  gstsig::set_opus_rate (encoder, gstsig::AUDIO_LOW_KBPS, 60);
+  unsigned before = *frames;
+  int bps = 0, frame_ms = 0;
+  for (int waited = 0; waited < 5000; waited += 20) {
+    g_object_get (encoder, "bitrate", &bps, "frame-size", &frame_ms, nullptr);
+    if (bps == (int) gstsig::AUDIO_LOW_KBPS * 1000 && frame_ms == 60 && *frames > before + 20)
+      break;
+    g_usleep (20 * 1000);
+  }
+  EXPECT_EQ (bps, (int) gstsig::AUDIO_LOW_KBPS * 1000) << "the last bitrate was not applied";
+  EXPECT_EQ (frame_ms, 60) << "the last frame size was not applied";
+  EXPECT_GT (*frames, before + 20) << "the encoder stopped";
+  GstMessage *error = gst_bus_pop_filtered (GST_ELEMENT_BUS (pipeline), GST_MESSAGE_ERROR);
+  EXPECT_EQ (error, nullptr) << "the pipeline failed";
+  if (error)
+    gst_message_unref (error);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (encoder);
+  gst_object_unref (pipeline);
+}
+
+/* One viewer's target switching between the two audio levels every 2 ms:
+ * the encoder keeps going and ends at the last level. */
+TEST_F (AudioTiersTest, SwitchingLevelsQuicklyEndsAtTheLastLevel)
+{
+  Viewer &viewer = add_viewer ();
+  ASSERT_TRUE (wait_for ([&] { return *viewer.packets > 10; })) << "no packets to the viewer";
+  for (int i = 0; i < 500; i++) {
+    input->set_viewer_target (viewer.branch, i % 2 ? gstsig::AUDIO_LOW_KBPS : gstsig::AUDIO_FULL_KBPS);
+    g_usleep (2000);
+  }
+  input->set_viewer_target (viewer.branch, gstsig::AUDIO_LOW_KBPS);
+  unsigned before = *viewer.packets;
+  EXPECT_TRUE (wait_for ([&] { return *viewer.packets > before + 20; })) << "the encoder stopped";
+  unsigned frame_ms = 0;
+  EXPECT_TRUE (wait_for ([&] {
+    return opus_kbps ("audio_0-opus-encoder", &frame_ms) == gstsig::AUDIO_LOW_KBPS && frame_ms == 60;
+  })) << "the last level was not applied: " << opus_kbps ("audio_0-opus-encoder") << " kbit/s, "
+      << frame_ms << " ms frames";
+}
 
 /* Audio in two levels (tier-plan.h): a viewer on a slow link moves to an
  * Opus encoder at the low level, the others keep the full one; when the
