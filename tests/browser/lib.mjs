@@ -314,10 +314,11 @@ class TestContext {
   }
 
   // A live 640x480@30 test pattern and a tone into webrtcsend.
-  // opts: { uri, serve, name, videoCodecs, audioCodecs, width, height, fps, audio }
+  // opts: { uri, serve, name, videoCodecs, audioCodecs, width, height, fps, audio, extra, env }
+  // (extra: more webrtcsend properties; env: more environment variables)
   startProducer(opts) {
     const { uri, serve, name = 'test', videoCodecs, audioCodecs, width = 640, height = 480,
-            fps = 30, audio = true, extra = [] } = opts;
+            fps = 30, audio = true, extra = [], env = {} } = opts;
     const sendArgs = ['webrtcsend', 'name=s'];
     if (uri) sendArgs.push(`uri=${uri}`);
     if (serve) sendArgs.push(`serve=${serve}`);
@@ -331,7 +332,7 @@ class TestContext {
       ...sendArgs,
     ];
     if (audio) pipeline.push('audiotestsrc', 'is-live=true', 'wave=sine', '!', 's.');
-    return this.launch(`producer ${name}`, pipeline);
+    return this.launch(`producer ${name}`, pipeline, env);
   }
 
   // The URL that `webrtcsend serve=127.0.0.1:0` announces.

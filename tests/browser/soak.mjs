@@ -7,10 +7,11 @@
 // error events and the tab's console errors, e.g. "addIceCandidate ... The
 // remote description was null" when a candidate beats the offer).
 //
-// The sender's VmRSS, Threads (/proc/PID/status) and open fds (/proc/PID/fd)
-// are sampled after a warm-up of WARMUP joins and after the soak, each time
-// with no viewer left; they must stay flat (tolerances below, chosen from
-// measured runs; the figures are printed).
+// The sender's VmRSS, Threads (/proc/PID/status), open fds (/proc/PID/fd)
+// and heap (bytes its allocations hold, from glibc's mallinfo2 through the
+// preloaded heap-figures.c) are sampled after a warm-up of WARMUP joins and
+// after the soak, each time with no viewer left; they must stay flat
+// (tolerances below, chosen from measured runs; the figures are printed).
 //
 // A raw WebSocket client (Node's built-in WebSocket, given
 // --experimental-websocket on Node 20 by meson; otherwise the same code runs in
@@ -41,11 +42,18 @@ const NAME = 'soak';
 const RAW_GAP_MS = 500; // between two raw sessions while the viewers run
 
 // Flatness between the warm-up sample and the end sample (no viewer left in
-// either). Measured on 9 runs of the full soak (2 shared cores):
-// threads +0 and fds +0 every time, VmRSS +3.0 to +8.2 MB, most of it in the
-// first 30 joins after the warm-up, then under 0.5 MB per 10 joins (allocator
-// warm-up, not a per-session leak: a webrtcbin session costs about 1.6 MB).
-const TOLERANCE = { threads: 2, fds: 4, rssMB: 16 };
+// either). Measured on 9 runs of the full soak (2 shared cores): threads +0
+// and fds +0 every time, VmRSS +3.0 to +8.2 MB. Since congestion control
+// (each join moves the encoder's bitrate and picture size, and a second
+// encoder comes and goes) VmRSS grew by up to 21.5 MB, often in one step of
+// 11-14 MB, while the heap held the same (-1.6 to +3.1 MB in six runs) and
+// the allocator kept up to 23 MB of freed memory, of which malloc_trim gave
+// back 5-10 MB: fragments of freed buffers, not a leak. So a leak is looked
+// for in the heap (8 MB: about 50 KB per session after the warm-up, raw
+// ones included; a webrtcbin session holds about 1.6 MB; a leak of 100 KB
+// per session made it +16.6 MB), and VmRSS only has a coarse bound.
+const TOLERANCE = { threads: 2, fds: 4, heapMB: 8, rssMB: 32 };
+const HEAP_MODULE = process.env.GST_WEBRTCSIGNAL_HEAP_FIGURES_MODULE;
 
 // /proc figures of a process.
 function procFigures(pid) {
@@ -61,19 +69,33 @@ function procFigures(pid) {
   };
 }
 
-const fmt = (f) => `VmRSS ${(f.rssKB / 1024).toFixed(1)} MB, ${f.threads} threads, ${f.fds} fds`;
+const MB = 1024 * 1024;
+const fmt = (f) => `VmRSS ${(f.rssKB / 1024).toFixed(1)} MB, ${f.threads} threads, ${f.fds} fds` +
+  (f.heap ? `, heap ${((f.heap.inUse + f.heap.mmapped) / MB).toFixed(1)} MB ` +
+            `(and ${(f.heap.free / MB).toFixed(1)} MB freed, kept by the allocator)` : '');
+
+// The heap figures of the sender (heap-figures.c): asks through the request
+// file, then reads the answer.
+async function heapFigures(file) {
+  fs.rmSync(file, { force: true });
+  fs.writeFileSync(`${file}.request`, '');
+  return waitFor(() => (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null),
+                 { timeoutMs: 5000, intervalMs: 50, what: 'the sender\'s heap figures (heap-figures.c)' });
+}
 
 // Samples once the viewers are gone: waits `quietMs`, then until threads and
 // fds read the same twice 500 ms apart (up to 10 s more: sessions are torn
 // down asynchronously).
-async function settledFigures(pid, quietMs = 3000) {
+async function settledFigures(pid, heapFile, quietMs = 3000) {
   await sleep(quietMs);
   let prev = procFigures(pid);
   const deadline = Date.now() + 10000;
   for (;;) {
     await sleep(500);
     const cur = procFigures(pid);
-    if ((cur.threads === prev.threads && cur.fds === prev.fds) || Date.now() >= deadline) return cur;
+    if ((cur.threads === prev.threads && cur.fds === prev.fds) || Date.now() >= deadline) {
+      return { ...cur, heap: await heapFigures(heapFile) };
+    }
     prev = cur;
   }
 }
@@ -151,7 +173,14 @@ runTest(NAME, async (t) => {
     '/': path.join(HERE, 'gstwebrtc-api.html'),
     '/gstwebrtc-api.min.js': lib,
   });
-  const producer = t.startProducer({ serve: '127.0.0.1:0', name: NAME, videoCodecs: 'vp8' });
+  if (!HEAP_MODULE || !fs.existsSync(HEAP_MODULE)) {
+    fail(`GST_WEBRTCSIGNAL_HEAP_FIGURES_MODULE (${HEAP_MODULE}) is not a file: run through meson test`);
+  }
+  const heapFile = path.join(t.tmpDir, 'heap-figures.json');
+  const producer = t.startProducer({
+    serve: '127.0.0.1:0', name: NAME, videoCodecs: 'vp8',
+    env: { LD_PRELOAD: HEAP_MODULE, GST_WEBRTCSIGNAL_HEAP_FIGURES: heapFile },
+  });
   const { wsUrl } = await t.elementUrl(producer);
   info(`webrtcsend (pid ${producer.pid}) serves ${wsUrl}`);
   const browser = await t.launchBrowser();
@@ -252,13 +281,13 @@ runTest(NAME, async (t) => {
   await rawRun('quiet', { min: RAW_SESSIONS, gapMs: 100 });
   let viewersDone = false;
   await joins(0, WARMUP);
-  const warm = await settledFigures(producer.pid);
+  const warm = await settledFigures(producer.pid, heapFile);
   info(`sender after ${WARMUP} joins (warm-up): ${fmt(warm)}`);
   await Promise.all([joins(WARMUP, VIEWERS).finally(() => { viewersDone = true; }),
                      rawRun('busy', { min: 0, gapMs: RAW_GAP_MS, more: () => !viewersDone })]);
   if (rawPage) await rawPage.close();
   t.checkAlive(producer);
-  const end = await settledFigures(producer.pid);
+  const end = await settledFigures(producer.pid, heapFile);
   info(`sender after ${results.length} joins and ${raw.length} raw sessions: ${fmt(end)}`);
 
   // Report.
@@ -295,14 +324,18 @@ runTest(NAME, async (t) => {
                   (r.error ? `; ${r.error}` : ''));
     }
   }
-  const d = (a, b) => ({ threads: b.threads - a.threads, fds: b.fds - a.fds, rssMB: (b.rssKB - a.rssKB) / 1024 });
+  const held = (f) => (f.heap.inUse + f.heap.mmapped) / MB;
+  const d = (a, b) => ({ threads: b.threads - a.threads, fds: b.fds - a.fds, rssMB: (b.rssKB - a.rssKB) / 1024,
+                         heapMB: held(b) - held(a) });
   const dEnd = d(warm, end);
   console.log(`sender after warm-up (${WARMUP} joins): ${fmt(warm)}`);
   console.log(`sender at the end (${results.length} joins, ${raw.length} raw sessions): ${fmt(end)}  ` +
               `(threads ${dEnd.threads >= 0 ? '+' : ''}${dEnd.threads}, fds ${dEnd.fds >= 0 ? '+' : ''}${dEnd.fds}, ` +
-              `RSS ${dEnd.rssMB >= 0 ? '+' : ''}${dEnd.rssMB.toFixed(1)} MB)`);
+              `RSS ${dEnd.rssMB >= 0 ? '+' : ''}${dEnd.rssMB.toFixed(1)} MB, ` +
+              `heap ${dEnd.heapMB >= 0 ? '+' : ''}${dEnd.heapMB.toFixed(1)} MB)`);
   console.log(`sender VmRSS every 10 joins (MB, not settled): ${trace.join(' ')}`);
-  console.log(`tolerances: threads ±${TOLERANCE.threads}, fds ±${TOLERANCE.fds}, RSS growth < ${TOLERANCE.rssMB} MB\n`);
+  console.log(`tolerances: threads ±${TOLERANCE.threads}, fds ±${TOLERANCE.fds}, heap growth < ${TOLERANCE.heapMB} MB, ` +
+              `RSS growth < ${TOLERANCE.rssMB} MB\n`);
 
   const problems = [];
   if (failed.length) problems.push(`${failed.length} of ${results.length} viewer joins failed (listed above)`);
@@ -312,6 +345,7 @@ runTest(NAME, async (t) => {
 
   if (Math.abs(dEnd.threads) > TOLERANCE.threads) problems.push(`sender threads changed by ${dEnd.threads} after the warm-up`);
   if (Math.abs(dEnd.fds) > TOLERANCE.fds) problems.push(`sender fds changed by ${dEnd.fds} after the warm-up`);
+  if (dEnd.heapMB > TOLERANCE.heapMB) problems.push(`sender heap grew by ${dEnd.heapMB.toFixed(1)} MB after the warm-up (a leak?)`);
   if (dEnd.rssMB > TOLERANCE.rssMB) problems.push(`sender RSS grew by ${dEnd.rssMB.toFixed(1)} MB after the warm-up`);
   if (problems.length) fail(problems.join('\n  '));
 }, { timeoutMs: 330000 });
