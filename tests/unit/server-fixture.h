@@ -8,6 +8,7 @@
 #pragma once
 
 #include "protocol.h"
+#include "sanitizer-slowdown.h"
 #include "server.h"
 
 #include <gio/gio.h>
@@ -141,8 +142,10 @@ protected:
     g_main_context_unref (ctx_);
   }
 
-  /* Iterates the context until @done or the timeout; returns done (). */
-  bool run_until (const std::function<bool ()> &done, guint timeout_ms = WAIT_MS)
+  /* Iterates the context until @done or the timeout (WAIT_MS, longer in a
+   * sanitizer build); returns done (). */
+  bool run_until (const std::function<bool ()> &done,
+      guint timeout_ms = WAIT_MS * gstsig::test::sanitizer_slowdown ())
   {
     bool timed_out = false;
     GSource *timeout = g_timeout_source_new (timeout_ms);
