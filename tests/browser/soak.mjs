@@ -10,8 +10,9 @@
 // The sender's VmRSS, Threads (/proc/PID/status), open fds (/proc/PID/fd)
 // and heap (bytes its allocations hold, from glibc's mallinfo2 through the
 // preloaded heap-figures.c) are sampled after a warm-up of WARMUP joins and
-// after the soak, each time with no viewer left; they must stay flat
-// (tolerances below, chosen from measured runs; the figures are printed).
+// after the soak, each time with no viewer left; all but VmRSS must stay
+// flat (tolerances below, chosen from measured runs; the figures are
+// printed).
 //
 // A raw WebSocket client (Node's built-in WebSocket, given
 // --experimental-websocket on Node 20 by meson; otherwise the same code runs in
@@ -53,8 +54,10 @@ const RAW_GAP_MS = 500; // between two raw sessions while the viewers run
 // after the warm-up and at the end. So a leak is looked for in the heap,
 // with the old bound (16 MB: about 90 KB per session after the warm-up, raw
 // ones included; a webrtcbin session holds about 1.6 MB; a leak of 100 KB
-// per session made it +16.6 MB), and VmRSS only has a coarse bound.
-const TOLERANCE = { threads: 2, fds: 4, heapMB: 16, rssMB: 32 };
+// per session made it +16.6 MB). VmRSS is printed, not bounded: in a later
+// CI run it grew by 34.3 MB while the heap grew by 1.8 MB and the allocator
+// kept 45.7 MB of freed memory.
+const TOLERANCE = { threads: 2, fds: 4, heapMB: 16 };
 const HEAP_MODULE = process.env.GST_WEBRTCSIGNAL_HEAP_FIGURES_MODULE;
 
 // /proc figures of a process.
@@ -346,8 +349,8 @@ runTest(NAME, async (t) => {
               `RSS ${dEnd.rssMB >= 0 ? '+' : ''}${dEnd.rssMB.toFixed(1)} MB, ` +
               `heap ${dEnd.heapMB >= 0 ? '+' : ''}${dEnd.heapMB.toFixed(1)} MB)`);
   console.log(`sender VmRSS/heap every 10 joins (MB, not settled): ${trace.join(' ')}`);
-  console.log(`tolerances: threads ±${TOLERANCE.threads}, fds ±${TOLERANCE.fds}, heap growth < ${TOLERANCE.heapMB} MB, ` +
-              `RSS growth < ${TOLERANCE.rssMB} MB\n`);
+  console.log(`tolerances: threads ±${TOLERANCE.threads}, fds ±${TOLERANCE.fds}, heap growth < ${TOLERANCE.heapMB} MB ` +
+              '(VmRSS: printed only)\n');
 
   const problems = [];
   if (failed.length) problems.push(`${failed.length} of ${results.length} viewer joins failed (listed above)`);
@@ -358,6 +361,5 @@ runTest(NAME, async (t) => {
   if (Math.abs(dEnd.threads) > TOLERANCE.threads) problems.push(`sender threads changed by ${dEnd.threads} after the warm-up`);
   if (Math.abs(dEnd.fds) > TOLERANCE.fds) problems.push(`sender fds changed by ${dEnd.fds} after the warm-up`);
   if (dEnd.heapMB > TOLERANCE.heapMB) problems.push(`sender heap grew by ${dEnd.heapMB.toFixed(1)} MB after the warm-up (a leak?)`);
-  if (dEnd.rssMB > TOLERANCE.rssMB) problems.push(`sender RSS grew by ${dEnd.rssMB.toFixed(1)} MB after the warm-up`);
   if (problems.length) fail(problems.join('\n  '));
 }, { timeoutMs: 330000 });
