@@ -75,8 +75,10 @@ function procFigures(pid) {
 }
 
 const MB = 1024 * 1024;
+// What the sender's allocations hold (MB), of heap figures (heap-figures.c).
+const heldMB = (heap) => (heap.inUse + heap.mmapped) / MB;
 const fmt = (f) => `VmRSS ${(f.rssKB / 1024).toFixed(1)} MB, ${f.threads} threads, ${f.fds} fds` +
-  (f.heap ? `, heap ${((f.heap.inUse + f.heap.mmapped) / MB).toFixed(1)} MB ` +
+  (f.heap ? `, heap ${heldMB(f.heap).toFixed(1)} MB ` +
             `(and ${(f.heap.free / MB).toFixed(1)} MB freed, kept by the allocator)` : '');
 
 // The heap figures of the sender (heap-figures.c): asks through the request
@@ -263,7 +265,7 @@ runTest(NAME, async (t) => {
         if (results.length % 10 === 0) {
           const rss = procFigures(producer.pid).rssKB / 1024;
           const heap = await heapFigures(heapFile);
-          trace.push(`${rss.toFixed(1)}/${((heap.inUse + heap.mmapped) / MB).toFixed(1)}`);
+          trace.push(`${rss.toFixed(1)}/${heldMB(heap).toFixed(1)}`);
         }
       }
     };
@@ -339,9 +341,8 @@ runTest(NAME, async (t) => {
                   (r.error ? `; ${r.error}` : ''));
     }
   }
-  const held = (f) => (f.heap.inUse + f.heap.mmapped) / MB;
   const d = (a, b) => ({ threads: b.threads - a.threads, fds: b.fds - a.fds, rssMB: (b.rssKB - a.rssKB) / 1024,
-                         heapMB: held(b) - held(a) });
+                         heapMB: heldMB(b.heap) - heldMB(a.heap) });
   const dEnd = d(warm, end);
   console.log(`sender after warm-up (${WARMUP} joins): ${fmt(warm)}`);
   console.log(`sender at the end (${results.length} joins, ${raw.length} raw sessions): ${fmt(end)}  ` +
